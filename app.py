@@ -1,0 +1,164 @@
+"""HTTP routes of the AI SRE automations service. Each handler parses, calls
+into chalicelib, and shapes the answer; the logic lives in chalicelib."""
+from chalice import Chalice, Response
+
+from chalicelib.clock import utcnow
+from chalicelib.http import openapi
+from chalicelib.http.request import base_url, json_object, query, query_list
+from chalicelib.identity import directory, permissions, runners
+from chalicelib.identity.caller import authenticate
+from chalicelib.rules import automations, templates
+from chalicelib.runs import history, records, trigger_url
+
+app = Chalice(app_name="sre-automations")
+TRIGGER_CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
+
+
+def _req():
+    return app.current_request
+
+
+def _caller():
+    return authenticate(_req().headers)
+
+
+def _body(allow_empty=False):
+    return json_object(_req().raw_body, allow_empty=allow_empty)
+
+
+@app.route("/health", methods=["GET"])
+def health():
+    return {"status": "ok"}
+
+
+@app.route("/openapi.json", methods=["GET"])
+def openapi_document():
+    return openapi.document(base_url(_req()))
+
+
+# --- Identity ---------------------------------------------------------------
+
+@app.route("/me", methods=["GET"])
+def me():
+    caller = _caller()
+    return {"user": {"id": caller.user_id, "email": caller.email, "role": caller.role},
+            "teams": directory.teams_of(caller)}
+
+
+@app.route("/users", methods=["POST"])
+def create_user():
+    caller = _caller()
+    permissions.require_admin(caller)
+    user, api_key = directory.create_user(caller, _body(), utcnow())
+    return Response({"user": directory.user_json(user), "api_key": api_key}, status_code=201)
+
+
+@app.route("/teams", methods=["POST"])
+def create_team():
+    caller = _caller()
+    permissions.require_admin(caller)
+    team = directory.create_team(caller, _body(), utcnow())
+    return Response({"team": directory.team_json(team)}, status_code=201)
+
+
+@app.route("/teams/{team_id}/members/{user_id}", methods=["PUT", "DELETE"])
+def team_member(team_id, user_id):
+    caller = _caller()
+    permissions.require_admin(caller)
+    if _req().method == "PUT":
+        directory.add_member(caller, team_id, user_id)
+    else:
+        directory.remove_member(caller, team_id, user_id)
+    return {"team_id": int(team_id), "user_id": user_id, "member": _req().method == "PUT"}
+
+
+@app.route("/runners", methods=["POST", "GET"])
+def runners_route():
+    caller = _caller()
+    if _req().method == "GET":
+        return {"runners": [runners.runner_json(r) for r in runners.visible_runners(caller)]}
+    permissions.require_admin(caller)
+    runner = runners.create_runner(caller, _body(), utcnow())
+    return Response({"runner": runners.runner_json(runner)}, status_code=201)
+
+
+# --- Automations ------------------------------------------------------------
+
+@app.route("/automations", methods=["POST", "GET"])
+def automations_route():
+    caller, req = _caller(), _req()
+    if req.method == "GET":
+        found = automations.list_visible(caller, query(req), query_list(req, "team_id"),
+                                         utcnow(), base_url(req))
+        return {"automations": found}
+    locale = templates.pick_locale(None, req.headers.get("accept-language"))
+    automation, api_trigger = automations.create(caller, _body(), utcnow(), base_url(req), locale)
+    answer = {"automation": automation}
+    if api_trigger:
+        answer["api_trigger"] = api_trigger
+    return Response(answer, status_code=201)
+
+
+@app.route("/automations/{automation_id}", methods=["GET", "PATCH", "DELETE"])
+def automation_route(automation_id):
+    caller, req = _caller(), _req()
+    if req.method == "GET":
+        rule = automations.get_visible(caller, automation_id)
+        return {"automation": automations.automation_json(rule, caller, base_url(req), utcnow())}
+    if req.method == "DELETE":
+        automations.delete(caller, automation_id, utcnow())
+        return Response(body="", status_code=204)
+    automation, api_trigger = automations.update(caller, automation_id, _body(), utcnow(), base_url(req))
+    return {"automation": automation, **({"api_trigger": api_trigger} if api_trigger else {})}
+
+
+@app.route("/automations/{automation_id}/enable", methods=["POST"])
+def enable(automation_id):
+    rule = automations.set_enabled(_caller(), automation_id, True, utcnow(), base_url(_req()))
+    return {"automation": rule}
+
+
+@app.route("/automations/{automation_id}/disable", methods=["POST"])
+def disable(automation_id):
+    rule = automations.set_enabled(_caller(), automation_id, False, utcnow(), base_url(_req()))
+    return {"automation": rule}
+
+
+@app.route("/automations/{automation_id}/api-trigger/rotate", methods=["POST"])
+def rotate(automation_id):
+    return automations.rotate(_caller(), automation_id, utcnow(), base_url(_req()))
+
+
+@app.route("/automations/{automation_id}/runs", methods=["GET"])
+def automation_runs(automation_id):
+    caller, req = _caller(), _req()
+    automations.get_history_readable(caller, automation_id)
+    found, cursor = history.list_runs(automation_id, query(req), utcnow())
+    return {"runs": [records.run_json(r, base_url(req)) for r in found], "next_cursor": cursor}
+
+
+@app.route("/automation-templates", methods=["GET"])
+def automation_templates():
+    _caller()
+    req = _req()
+    locale = templates.pick_locale(query(req).get("locale"), req.headers.get("accept-language"))
+    return {"locale": locale, "templates": list(templates.all_for(locale))}
+
+
+# --- Trigger URL and runs -----------------------------------------------------
+
+@app.route("/trigger/{trigger_id}", methods=["POST"], content_types=TRIGGER_CONTENT_TYPES)
+def trigger(trigger_id):
+    req = _req()
+    run = trigger_url.trigger(trigger_id, req.headers, req.raw_body, utcnow())
+    status_url = f"{base_url(req)}/runs/{run.id}"
+    return Response({"run_id": run.id, "status": run.status, "status_url": status_url},
+                    status_code=202, headers={"Location": status_url})
+
+
+@app.route("/runs/{run_id}", methods=["GET"])
+def get_run(run_id):
+    caller, req = _caller(), _req()
+    run = history.get_run(run_id, utcnow())
+    automations.get_history_readable(caller, run.automation_id)
+    return {"run": records.run_json(run, base_url(req))}

@@ -1,0 +1,1 @@
+"""Core of the AI SRE automations service: everything app.py routes into."""

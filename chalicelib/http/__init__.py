@@ -1,0 +1,1 @@
+"""HTTP edge helpers: request bodies, base URLs, the OpenAPI document."""

@@ -1,0 +1,182 @@
+"""The OpenAPI 3 document of this API, served at GET /openapi.json.
+
+Kept beside the routes by tests/test_openapi.py, which checks that every route
+of app.py is described here and nothing else is.
+"""
+from copy import deepcopy
+
+_STR = {"type": "string"}
+_INT = {"type": "integer"}
+_BOOL = {"type": "boolean"}
+_TIME = {"type": "string", "format": "date-time"}
+_NTIME = {"type": ["string", "null"], "format": "date-time"}
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(props, required=()):
+    return {"type": "object", "properties": props, **({"required": list(required)} if required else {})}
+
+
+def _json(schema):
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes):
+    words = {400: "Malformed input; the message names the field", 401: "Missing or invalid credential",
+             403: "Known caller without the right", 404: "Not found or not visible",
+             409: "State conflict", 413: "Body over its limit", 503: "Could not queue; retry"}
+    return {str(c): {"description": words[c], **_json(_ref("Error"))} for c in codes}
+
+
+def _op(summary, ok_code, ok_schema, errors=(400, 401, 403, 404), body=None, params=(), auth=True):
+    op = {"summary": summary, "responses": {str(ok_code): {"description": "OK", **(_json(ok_schema) if ok_schema else {})},
+                                             **_errors(*errors)}}
+    if body:
+        op["requestBody"] = {"required": True, **_json(body)}
+    if params:
+        op["parameters"] = list(params)
+    if not auth:
+        op["security"] = []
+    return op
+
+
+def _path(name, desc="", schema=None):
+    return {"name": name, "in": "path", "required": True, "description": desc, "schema": schema or _STR}
+
+
+def _q(name, desc, schema=None):
+    return {"name": name, "in": "query", "required": False, "description": desc, "schema": schema or _STR}
+
+
+_SCHEMAS = {
+    "Error": _obj({"Code": _STR, "Message": {"type": "string", "description": "What was wrong, in words a user can act on"}},
+                  ["Code", "Message"]),
+    "User": _obj({"id": _STR, "email": _STR, "role": {"enum": ["owner", "admin", "member"]}}),
+    "Team": _obj({"id": {"type": "integer", "minimum": 1}, "name": _STR}),
+    "Runner": _obj({"id": _STR, "name": _STR, "team_id": {"type": "integer", "minimum": 0}}),
+    "Environment": _obj({"type": {"enum": ["auto", "cloud_sandbox", "runner"]}, "runner_id": _STR}, ["type"]),
+    "ScheduleTrigger": _obj({
+        "type": {"const": "schedule"}, "mode": {"enum": ["hourly", "daily", "weekly", "custom"]},
+        "hour": {"type": "integer", "minimum": 0, "maximum": 23, "description": "Local hour (daily, weekly)"},
+        "weekday": {"type": "integer", "minimum": 0, "maximum": 6, "description": "0 = Sunday (weekly)"},
+        "timezone": {"type": "string", "description": "IANA zone for daily/weekly; default UTC"},
+        "cron": {"type": "string", "description": "UTC 'hour day-of-month month day-of-week'; each * or one number. "
+                 "Given for custom; always returned. Zones with fractional offsets run at the first UTC hour "
+                 "at or after the chosen local time."}}, ["type"]),
+    "ApiTrigger": _obj({"type": {"const": "api"}, "id": _STR, "url": _STR,
+                        "token_hint": {"type": "string", "description": "Last 4 characters of the token"}}, ["type"]),
+    "Trigger": {"oneOf": [_ref("ScheduleTrigger"), _ref("ApiTrigger")]},
+    "AutomationInput": _obj({
+        "name": {"type": "string", "maxLength": 255}, "team_id": {"type": "integer", "minimum": 0},
+        "environment": _ref("Environment"), "task_prompt": _STR, "enabled": _BOOL,
+        "triggers": {"type": "array", "minItems": 1, "items": _ref("Trigger")},
+        "template_id": {"type": "string", "description": "Prefills name and task_prompt (overridable)"}}),
+    "Automation": _obj({
+        "id": _STR, "name": _STR, "team_id": _INT, "owner_id": _STR, "environment": _ref("Environment"),
+        "task_prompt": _STR, "enabled": _BOOL, "can_edit": _BOOL,
+        "triggers": {"type": "array", "items": _ref("Trigger")},
+        "next_runs": {"type": "array", "items": _TIME, "description": "Next five UTC due times"},
+        "template_id": {"type": ["string", "null"]}, "created_at": _TIME, "updated_at": _TIME}),
+    "ApiTriggerSecret": _obj({"url": _STR, "token": {"type": "string", "description": "Shown once"}, "curl": _STR},
+                             ["url", "token", "curl"]),
+    "Template": _obj({"id": _STR, "name": _STR, "category": _STR, "task_prompt": _STR}),
+    "Run": _obj({
+        "id": _STR, "automation_id": _STR, "trigger": {"enum": ["schedule", "api", "event", "manual"]},
+        "status": {"enum": ["queued", "running", "retrying", "succeeded", "partial", "failed", "skipped", "abandoned"]},
+        "reason": {"type": ["string", "null"]}, "scheduled_for": _NTIME, "created_at": _TIME,
+        "started_at": _NTIME, "finished_at": _NTIME, "duration_ms": {"type": ["integer", "null"]},
+        "session_id": {"type": ["string", "null"]}, "attempt": _INT,
+        "context": _obj({"text": _STR}), "status_url": _STR}),
+}
+
+_AUTOMATION = _obj({"automation": _ref("Automation")})
+_AUTOMATION_ID = _path("automation_id", "Automation id")
+
+_PATHS = {
+    "/health": {"get": _op("Liveness", 200, _obj({"status": _STR}), errors=(), auth=False)},
+    "/openapi.json": {"get": _op("This document", 200, {"type": "object"}, errors=(), auth=False)},
+    "/me": {"get": _op("The caller and their teams", 200,
+                       _obj({"user": _ref("User"), "teams": {"type": "array", "items": _ref("Team")}}), errors=(401,))},
+    "/users": {"post": _op("Add a user to the account (owner, admin); the API key is shown once", 201,
+                           _obj({"user": _ref("User"), "api_key": _STR}), errors=(400, 401, 403, 409, 413),
+                           body=_obj({"email": _STR, "role": {"enum": ["admin", "member"]}}, ["email"]))},
+    "/teams": {"post": _op("Create a team (owner, admin)", 201, _obj({"team": _ref("Team")}),
+                           errors=(400, 401, 403, 413), body=_obj({"name": _STR}, ["name"]))},
+    "/teams/{team_id}/members/{user_id}": {
+        "put": _op("Add a member (owner, admin)", 200, None,
+                   params=[_path("team_id", "Team id", _INT), _path("user_id", "User id")]),
+        "delete": _op("Remove a member (owner, admin)", 200, None,
+                      params=[_path("team_id", "Team id", _INT), _path("user_id", "User id")])},
+    "/runners": {
+        "post": _op("Register a runner (owner, admin); team_id 0 = account-global", 201, _obj({"runner": _ref("Runner")}),
+                    body=_obj({"name": _STR, "team_id": _INT}, ["name"]), errors=(400, 401, 403, 404, 413)),
+        "get": _op("Runners the caller can pick", 200,
+                   _obj({"runners": {"type": "array", "items": _ref("Runner")}}), errors=(401,))},
+    "/automations": {
+        "post": _op("Create an automation", 201, _obj({"automation": _ref("Automation"),
+                                                       "api_trigger": _ref("ApiTriggerSecret")}),
+                    body=_ref("AutomationInput"), errors=(400, 401, 413)),
+        "get": _op("Automations visible to the caller", 200,
+                   _obj({"automations": {"type": "array", "items": _ref("Automation")}}), errors=(400, 401),
+                   params=[_q("scope", "all | personal | team", {"enum": ["all", "personal", "team"]}),
+                           {**_q("team_id", "Repeatable; narrows to these teams", {"type": "array", "items": _INT}),
+                            "explode": True},
+                           _q("status", "all | enabled | disabled", {"enum": ["all", "enabled", "disabled"]})])},
+    "/automations/{automation_id}": {
+        "get": _op("One automation", 200, _AUTOMATION, errors=(401, 404), params=[_AUTOMATION_ID]),
+        "patch": _op("Edit any of the create fields", 200,
+                     _obj({"automation": _ref("Automation"), "api_trigger": _ref("ApiTriggerSecret")}),
+                     body=_ref("AutomationInput"), params=[_AUTOMATION_ID], errors=(400, 401, 403, 404, 413)),
+        "delete": _op("Delete; run history stays until its retention ends", 204, None,
+                      params=[_AUTOMATION_ID], errors=(401, 403, 404))},
+    "/automations/{automation_id}/enable": {"post": _op("Enable", 200, _AUTOMATION, params=[_AUTOMATION_ID],
+                                                        errors=(401, 403, 404))},
+    "/automations/{automation_id}/disable": {"post": _op("Disable (history is kept)", 200, _AUTOMATION,
+                                                         params=[_AUTOMATION_ID], errors=(401, 403, 404))},
+    "/automations/{automation_id}/api-trigger/rotate": {
+        "post": _op("New trigger token; the old one stops working at once", 200, _ref("ApiTriggerSecret"),
+                    params=[_AUTOMATION_ID], errors=(401, 403, 404, 409))},
+    "/automations/{automation_id}/runs": {
+        "get": _op("Run history, newest first (only where can_edit)", 200,
+                   _obj({"runs": {"type": "array", "items": _ref("Run")}, "next_cursor": {"type": ["string", "null"]}}),
+                   params=[_AUTOMATION_ID, _q("since", "Default: 30 days before until", _TIME),
+                           _q("until", "Default: now", _TIME), _q("status", "A run status or all"),
+                           _q("limit", "1-200, default 50", _INT), _q("cursor", "next_cursor of the previous page")])},
+    "/automation-templates": {
+        "get": _op("Preset templates; locale from ?locale=, else Accept-Language, else en-US", 200,
+                   _obj({"locale": _STR, "templates": {"type": "array", "items": _ref("Template")}}),
+                   params=[_q("locale", "en-US | zh-CN", {"enum": ["en-US", "zh-CN"]})], errors=(400, 401))},
+    "/trigger/{trigger_id}": {
+        "post": {**_op("Start a run with the trigger token (Authorization: Bearer <trigger token>)", 202,
+                       _obj({"run_id": _STR, "status": {"const": "queued"}, "status_url": _STR}),
+                       body=_obj({"text": {"type": "string", "description": "Context for this run"}}),
+                       params=[_path("trigger_id", "From the automation's api trigger url"),
+                               {"name": "Idempotency-Key", "in": "header", "required": False, "schema": _STR,
+                                "description": "A repeated call with the same key returns the same run"}],
+                       errors=(400, 401, 403, 409, 413, 503)),
+                 "security": [{"triggerToken": []}]}},
+    "/runs/{run_id}": {"get": _op("One run (same visibility as its automation's history)", 200,
+                                  _obj({"run": _ref("Run")}), params=[_path("run_id", "Run id")], errors=(401, 403, 404))},
+}
+
+
+def document(server_url: str) -> dict:
+    """The OpenAPI 3.1 document, with this deployment's URL as its server."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "AI SRE automations", "version": "0.1.0",
+                 "description": "Rules that run an AI SRE agent session on a schedule or from a trigger URL, "
+                                "and keep every run in a searchable history."},
+        "servers": [{"url": server_url}],
+        "security": [{"apiKey": []}],
+        "paths": deepcopy(_PATHS),
+        "components": {
+            "schemas": deepcopy(_SCHEMAS),
+            "securitySchemes": {
+                "apiKey": {"type": "http", "scheme": "bearer", "description": "An API key (sreak_…)"},
+                "triggerToken": {"type": "http", "scheme": "bearer", "description": "A trigger token (srett_…)"}},
+        },
+    }

@@ -1,0 +1,46 @@
+"""Reading requests safely: bounded JSON bodies and the public base URL."""
+import json
+
+from chalicelib import settings
+from chalicelib.errors import BadRequest, PayloadTooLarge
+
+
+def json_object(raw: bytes | None, allow_empty: bool = False) -> dict:
+    """The body as a JSON object: 413 over MAX_BODY_BYTES, 400 when not an object."""
+    raw = raw or b""
+    limit = settings.get_int("MAX_BODY_BYTES")
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"The request body is {len(raw)} bytes; the limit is {limit} bytes.")
+    if allow_empty and not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"The body is not valid JSON ({exc}); send a JSON object.")
+    if not isinstance(body, dict):
+        raise BadRequest(f"The body must be a JSON object, not {type(body).__name__}.")
+    return body
+
+
+def base_url(request) -> str:
+    """Where this API is reachable from outside: PUBLIC_BASE_URL, else the request's host."""
+    configured = settings.public_base_url()
+    if configured:
+        return configured
+    headers = request.headers or {}
+    host = headers.get("host", "localhost")
+    proto = headers.get("x-forwarded-proto", "https" if ".amazonaws.com" in host else "http")
+    stage = (request.context or {}).get("stage")
+    suffix = f"/{stage}" if stage and ".execute-api." in host else ""
+    return f"{proto}://{host}{suffix}"
+
+
+def query(request) -> dict:
+    """Single-valued query parameters as a plain dict."""
+    return dict(request.query_params or {})
+
+
+def query_list(request, name: str) -> list[str]:
+    """Every value of a repeated query parameter."""
+    params = request.query_params
+    return params.getlist(name) if params and name in params else []

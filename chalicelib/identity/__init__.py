@@ -1,0 +1,1 @@
+"""Users, teams, memberships, API keys, runners and who may do what."""

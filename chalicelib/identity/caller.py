@@ -1,0 +1,54 @@
+"""Who is calling: resolved from the API key on every authenticated route."""
+from dataclasses import dataclass, field
+
+from chalicelib.errors import Unauthorized
+from chalicelib.identity import tokens
+from chalicelib.store.models import ApiKey, Membership, User
+
+_BAD_KEY = "Missing or invalid API key: send 'Authorization: Bearer <api key>'."
+
+
+@dataclass
+class Caller:
+    """The authenticated user of a request."""
+    user_id: str
+    account_id: str
+    role: str
+    email: str
+    _team_ids: frozenset | None = field(default=None, repr=False)
+
+    @property
+    def is_admin(self) -> bool:
+        """Owner and admins manage everything in the account."""
+        return self.role in ("owner", "admin")
+
+    @property
+    def team_ids(self) -> frozenset:
+        """The teams this user belongs to (read once per request)."""
+        if self._team_ids is None:
+            self._team_ids = team_ids_of(self.user_id)
+        return self._team_ids
+
+
+def team_ids_of(user_id: str) -> frozenset:
+    """The ids of the teams a user belongs to."""
+    return frozenset(int(m.team_id) for m in Membership.query(user_id))
+
+
+def authenticate(headers) -> Caller:
+    """Resolve the caller from `Authorization: Bearer <api key>`, or 401."""
+    token = tokens.bearer(headers)
+    key_id = tokens.api_key_id(token) if token else None
+    if not key_id:
+        raise Unauthorized(_BAD_KEY)
+    try:
+        key = ApiKey.get(key_id)
+    except ApiKey.DoesNotExist:
+        raise Unauthorized(_BAD_KEY)
+    if not tokens.matches(token, key.key_hash):
+        raise Unauthorized(_BAD_KEY)
+    try:
+        user = User.get(key.user_id)
+    except User.DoesNotExist:
+        raise Unauthorized(_BAD_KEY)
+    return Caller(user_id=user.id, account_id=user.account_id, role=user.role, email=user.email)

@@ -1,0 +1,65 @@
+"""Secret tokens: API keys and trigger tokens.
+
+Each token carries a recognisable prefix (so secret scanners can spot a leaked
+one) and 256 random bits. Only the SHA-256 hash is stored; comparison is in
+constant time. API keys embed a public key id so the lookup is by id and the
+secret is checked with `hmac.compare_digest`, never by a database equality on
+attacker-chosen input.
+"""
+import hashlib
+import hmac
+import secrets
+
+API_KEY_PREFIX = "sreak_"
+TRIGGER_TOKEN_PREFIX = "srett_"
+_KEY_ID_LEN = 16  # hex characters
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 hex digest of a token: the only form stored at rest."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def matches(token: str, stored_hash: str) -> bool:
+    """True when `token` hashes to `stored_hash`, compared in constant time."""
+    return hmac.compare_digest(hash_token(token), stored_hash or "")
+
+
+def new_id(nbytes: int = 8) -> str:
+    """A random hex identifier (not secret)."""
+    return secrets.token_hex(nbytes)
+
+
+def new_api_key() -> tuple[str, str]:
+    """A fresh API key: returns (key_id, full token shown once)."""
+    key_id = secrets.token_hex(_KEY_ID_LEN // 2)
+    return key_id, f"{API_KEY_PREFIX}{key_id}{secrets.token_urlsafe(32)}"
+
+
+def api_key_id(token: str) -> str | None:
+    """The key id embedded in an API key, or None when it is not one of ours."""
+    if not token.startswith(API_KEY_PREFIX):
+        return None
+    key_id = token[len(API_KEY_PREFIX):len(API_KEY_PREFIX) + _KEY_ID_LEN]
+    if len(key_id) != _KEY_ID_LEN or len(token) < len(API_KEY_PREFIX) + _KEY_ID_LEN + 43:
+        return None
+    return key_id
+
+
+def new_trigger_token() -> str:
+    """A fresh trigger token (256 random bits), shown once."""
+    return TRIGGER_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hint(token: str) -> str:
+    """What may be shown of a token after creation: its last 4 characters."""
+    return "…" + token[-4:]
+
+
+def bearer(headers) -> str | None:
+    """The token of an `Authorization: Bearer …` header, or None."""
+    value = (headers or {}).get("authorization") or ""
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()

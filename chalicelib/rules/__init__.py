@@ -1,0 +1,2 @@
+"""Everything about automation rules: validation, cron, time zones, tokens,
+templates, storage."""

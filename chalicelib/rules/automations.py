@@ -1,0 +1,231 @@
+"""Automation rules: create, read, list, edit, enable/disable, delete, rotate.
+
+A rule's side items (its trigger token and its schedule index entry) are
+written in the same DynamoDB transaction as the rule, so they never disagree.
+"""
+from datetime import timedelta
+
+from chalicelib import settings
+from chalicelib.clock import iso
+from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
+from chalicelib.identity import permissions, tokens
+from chalicelib.identity.directory import get_team
+from chalicelib.identity.runners import find_runner, runner_fits
+from chalicelib.rules import api_trigger, cron, schedule_index, templates, validation
+from chalicelib.store.models import Automation, Membership, TriggerToken
+from chalicelib.store.transactions import transaction
+
+
+def automation_json(rule: Automation, caller, base_url: str, now) -> dict:
+    """The automation as the API returns it to this caller."""
+    shown = []
+    for trig in rule.triggers:
+        if trig["type"] == "api":
+            shown.append({"type": "api", "id": trig["trigger_id"],
+                          "url": api_trigger.url(base_url, trig["trigger_id"]),
+                          "token_hint": trig["token_hint"]})
+        else:
+            shown.append(dict(trig))
+    sched = next((t for t in rule.triggers if t["type"] == "schedule"), None)
+    return {
+        "id": rule.id, "name": rule.name, "team_id": int(rule.team_id), "owner_id": rule.owner_id,
+        "environment": rule.environment, "task_prompt": rule.task_prompt, "enabled": rule.enabled,
+        "can_edit": permissions.can_edit(caller, rule), "triggers": shown,
+        "next_runs": [iso(t) for t in cron.next_runs(sched["cron"], now)] if sched else [],
+        "template_id": rule.template_id, "created_at": rule.created_at, "updated_at": rule.updated_at,
+    }
+
+
+def get_visible(caller, automation_id: str, include_deleted: bool = False) -> Automation:
+    """The rule if the caller may see it; otherwise the same 404 as a missing one.
+
+    A deleted rule is gone for everything but reading its run history.
+    """
+    try:
+        rule = Automation.get(automation_id)
+    except Automation.DoesNotExist:
+        rule = None
+    if (rule is None or (rule.deleted_at and not include_deleted)
+            or not permissions.can_view(caller, rule)):
+        raise NotFound(f"No automation {automation_id!r} visible to you.")
+    return rule
+
+
+def get_history_readable(caller, automation_id: str) -> Automation:
+    """The rule (even deleted) when the caller may read its run history."""
+    rule = get_visible(caller, automation_id, include_deleted=True)
+    permissions.require_history(caller, rule)
+    return rule
+
+
+def get_editable(caller, automation_id: str) -> Automation:
+    """The rule if the caller may edit it: 404 when invisible, 403 when read-only."""
+    rule = get_visible(caller, automation_id)
+    permissions.require_edit(caller, rule)
+    return rule
+
+
+def _check_scope(rule: Automation, explicit_environment: bool) -> None:
+    """Team membership of the owner, and the runner-scope rule."""
+    team_id = int(rule.team_id)
+    if team_id:
+        get_team(rule.account_id, team_id)
+        try:
+            Membership.get(rule.owner_id, team_id)
+        except Membership.DoesNotExist:
+            raise BadRequest(f"team_id: the automation's owner is not a member of team {team_id}; "
+                             "add them to the team first or choose another scope")
+    env = rule.environment
+    if env["type"] != "runner":
+        return
+    runner = find_runner(rule.account_id, env["runner_id"])
+    if runner_fits(runner, team_id):
+        return
+    if explicit_environment:
+        where = "no such runner" if runner is None else f"runner belongs to team {int(runner.team_id)}"
+        raise BadRequest(f"environment.runner_id: {env['runner_id']!r} is outside this automation's scope "
+                         f"({where}); pick an account-global runner or one of team {team_id}")
+    rule.environment = {"type": "auto"}  # moved to a scope the runner does not serve
+
+
+def create(caller, body: dict, now, base_url: str, locale: str) -> tuple[dict, dict | None]:
+    """POST /automations. Returns (automation json, api_trigger or None)."""
+    fields = {"team_id": 0, "environment": {"type": "auto"}, "enabled": True}
+    template_id = body.get("template_id")
+    if template_id is not None:
+        preset = templates.get(template_id, locale)
+        fields.update(name=preset["name"], task_prompt=preset["task_prompt"])
+    for key, check in validation.FIELDS.items():
+        if key in body:
+            fields[key] = check(body[key])
+    for key in ("name", "task_prompt"):
+        if key not in fields:
+            validation.FIELDS[key](None)  # raises the "is required" message
+    wanted = validation.triggers(body.get("triggers"), now)
+    rule = Automation(f"aut_{tokens.new_id()}", account_id=caller.account_id, owner_id=caller.user_id,
+                      template_id=template_id, created_at=iso(now), updated_at=iso(now),
+                      triggers=[], **fields)
+    _check_scope(rule, explicit_environment=True)
+    return _save(rule, caller, wanted, now, base_url, old=None)
+
+
+def update(caller, automation_id: str, body: dict, now, base_url: str) -> tuple[dict, dict | None]:
+    """PATCH /automations/{id}: any of the create fields."""
+    rule = get_editable(caller, automation_id)
+    old = Automation.from_raw_data(rule.serialize())
+    for key, check in validation.FIELDS.items():
+        if key in body:
+            setattr(rule, key, check(body[key]))
+    if "template_id" in body and body["template_id"] is not None:
+        templates.get(body["template_id"], "en-US")
+        rule.template_id = body["template_id"]
+    wanted = validation.triggers(body["triggers"], now) if "triggers" in body else rule.triggers
+    _check_scope(rule, explicit_environment="environment" in body)
+    if not permissions.can_edit(caller, rule):
+        raise Forbidden("You can only move an automation into a scope where you can still edit it.")
+    rule.updated_at = iso(now)
+    return _save(rule, caller, wanted, now, base_url, old=old)
+
+
+def _save(rule, caller, wanted: list[dict], now, base_url: str, old) -> tuple[dict, dict | None]:
+    """Write the rule with its trigger token and schedule entry in one transaction."""
+    old_api = next((t for t in (old.triggers if old else []) if t["type"] == "api"), None)
+    shown_token, token_item, triggers = None, None, []
+    for trig in wanted:
+        if trig["type"] != "api":
+            triggers.append(trig)
+        elif old_api:
+            triggers.append(old_api)
+        else:
+            token_item, token = api_trigger.issue(rule, caller, now)
+            shown_token = api_trigger.shown_once(base_url, token_item.trigger_id, token)
+            triggers.append({"type": "api", "trigger_id": token_item.trigger_id,
+                             "token_hint": tokens.hint(token)})
+    rule.triggers = triggers
+    new_api = next((t for t in triggers if t["type"] == "api"), None)
+    old_entry = schedule_index.entry_for(old) if old else None
+    new_entry = schedule_index.entry_for(rule)
+    with transaction() as tx:
+        tx.save(rule)
+        if token_item:
+            tx.save(token_item)
+        elif new_api:  # keep the denormalised copy the trigger URL decides on
+            tx.update(TriggerToken(new_api["trigger_id"]), actions=[
+                TriggerToken.enabled.set(rule.enabled), TriggerToken.owner_id.set(rule.owner_id)])
+        if old_api and not new_api:
+            tx.delete(TriggerToken(old_api["trigger_id"]))
+        if old_entry and (not new_entry or old_entry.slot != new_entry.slot):
+            tx.delete(old_entry)
+        if new_entry:
+            tx.save(new_entry)
+    return automation_json(rule, caller, base_url, now), shown_token
+
+
+def set_enabled(caller, automation_id: str, enabled: bool, now, base_url: str) -> dict:
+    """POST /automations/{id}/enable and …/disable."""
+    rule = get_editable(caller, automation_id)
+    old = Automation.from_raw_data(rule.serialize())
+    rule.enabled = enabled
+    rule.updated_at = iso(now)
+    return _save(rule, caller, rule.triggers, now, base_url, old=old)[0]
+
+
+def delete(caller, automation_id: str, now) -> None:
+    """DELETE /automations/{id}: the rule stops firing at once; it stays hidden
+    until its run history's retention ends, then DynamoDB TTL removes it."""
+    rule = get_editable(caller, automation_id)
+    api = next((t for t in rule.triggers if t["type"] == "api"), None)
+    entry = schedule_index.entry_for(rule)
+    with transaction() as tx:
+        tx.update(rule, actions=[
+            Automation.deleted_at.set(iso(now)), Automation.enabled.set(False),
+            Automation.expires_at.set(now + timedelta(days=settings.run_retention_days()))])
+        if api:
+            tx.delete(TriggerToken(api["trigger_id"]))
+        if entry:
+            tx.delete(entry)
+
+
+def rotate(caller, automation_id: str, now, base_url: str) -> dict:
+    """POST /automations/{id}/api-trigger/rotate: a new token, the old one dead at once."""
+    rule = get_editable(caller, automation_id)
+    api = next((t for t in rule.triggers if t["type"] == "api"), None)
+    if api is None:
+        raise Conflict("This automation has no api trigger to rotate; add one with PATCH first.")
+    item, token = api_trigger.issue(rule, caller, now, trigger_id=api["trigger_id"])
+    api["token_hint"] = tokens.hint(token)
+    rule.updated_at = iso(now)
+    with transaction() as tx:
+        tx.save(item)
+        tx.save(rule)
+    return api_trigger.shown_once(base_url, item.trigger_id, token)
+
+
+SCOPES = ("all", "personal", "team")
+STATUSES = ("all", "enabled", "disabled")
+
+
+def list_visible(caller, query: dict, team_ids: list[str], now, base_url: str) -> list[dict]:
+    """GET /automations with its scope, team and status filters."""
+    scope = query.get("scope", "all")
+    status = query.get("status", "all")
+    if scope not in SCOPES:
+        raise BadRequest(f"scope must be one of {', '.join(SCOPES)}; got {scope!r}")
+    if status not in STATUSES:
+        raise BadRequest(f"status must be one of {', '.join(STATUSES)}; got {status!r}")
+    wanted_teams = {int(validation.team_id(t)) for t in team_ids}
+    if wanted_teams and scope == "all":
+        scope = "team"  # naming teams narrows the list to them
+    out = []
+    for rule in Automation.by_account.query(caller.account_id, scan_index_forward=False):
+        team_id = int(rule.team_id)
+        if rule.deleted_at or not permissions.can_view(caller, rule):
+            continue
+        if scope == "personal" and team_id != 0:
+            continue
+        if scope == "team" and (team_id == 0 or (wanted_teams and team_id not in wanted_teams)):
+            continue
+        if status != "all" and rule.enabled != (status == "enabled"):
+            continue
+        out.append(automation_json(rule, caller, base_url, now))
+    return out

@@ -1,0 +1,71 @@
+"""Validating the fields of an automation as a user sends them."""
+from chalicelib import settings
+from chalicelib.errors import BadRequest
+from chalicelib.identity.directory import parse_team_id
+from chalicelib.rules import schedule
+
+ENVIRONMENTS = ("auto", "cloud_sandbox", "runner")
+TRIGGER_TYPES = ("schedule", "api")
+
+
+def name(value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest("name is required: a non-empty string of at most 255 characters")
+    if len(value.strip()) > 255:
+        raise BadRequest(f"name is {len(value.strip())} characters long; the limit is 255")
+    return value.strip()
+
+
+def task_prompt(value) -> str:
+    limit = settings.get_int("MAX_TASK_PROMPT_CHARS")
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest("task_prompt is required: describe the task for the AI SRE agent to perform")
+    if len(value) > limit:
+        raise BadRequest(f"task_prompt is {len(value)} characters long; the limit is {limit}")
+    return value
+
+
+def enabled(value) -> bool:
+    if not isinstance(value, bool):
+        raise BadRequest(f"enabled must be true or false; got {value!r}")
+    return value
+
+
+def team_id(value) -> int:
+    return parse_team_id(value)
+
+
+def environment(value) -> dict:
+    """Shape check only; whether the runner fits the scope is checked by the caller."""
+    if not isinstance(value, dict) or value.get("type") not in ENVIRONMENTS:
+        raise BadRequest(f"environment.type must be one of {', '.join(ENVIRONMENTS)}")
+    if value["type"] != "runner":
+        return {"type": value["type"]}
+    runner_id = value.get("runner_id")
+    if not isinstance(runner_id, str) or not runner_id:
+        raise BadRequest("environment.runner_id is required when environment.type is 'runner'")
+    return {"type": "runner", "runner_id": runner_id}
+
+
+def triggers(value, now) -> list[dict]:
+    """The trigger list: at least one, at most one of each type. Api triggers
+    come back as `{"type": "api"}`; the caller keeps or issues their token."""
+    if not isinstance(value, list) or not value:
+        raise BadRequest("triggers must be a non-empty list: add a schedule trigger, an api trigger, or both")
+    out, seen = [], set()
+    for i, item in enumerate(value):
+        where = f"triggers[{i}]"
+        if not isinstance(item, dict):
+            raise BadRequest(f"{where} must be an object with a 'type'")
+        kind = item.get("type")
+        if kind not in TRIGGER_TYPES:
+            raise BadRequest(f"{where}.type must be one of {', '.join(TRIGGER_TYPES)}; got {kind!r}")
+        if kind in seen:
+            raise BadRequest(f"{where}: an automation has at most one {kind} trigger")
+        seen.add(kind)
+        out.append(schedule.parse(item, where, now) if kind == "schedule" else {"type": "api"})
+    return out
+
+
+FIELDS = {"name": name, "task_prompt": task_prompt, "enabled": enabled,
+          "team_id": team_id, "environment": environment}

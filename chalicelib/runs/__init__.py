@@ -1,0 +1,1 @@
+"""Runs: their records, the runs queue, the trigger URL, run history."""

@@ -1,0 +1,25 @@
+"""The SQS runs queue: one message per run to be worked."""
+import json
+
+import boto3
+
+from chalicelib import settings
+
+_client = None
+
+
+def sqs():
+    """The SQS client, made once per container (cold-start cost, not per call)."""
+    global _client
+    if _client is None:
+        _client = boto3.client("sqs", region_name=settings.get("AWS_DEFAULT_REGION"))
+    return _client
+
+
+def send_run(run, delay_seconds: int = 0) -> None:
+    """Queue a run for the worker. The message names the run; the run holds the rest."""
+    sqs().send_message(
+        QueueUrl=settings.runs_queue_url(),
+        MessageBody=json.dumps({"run_id": run.id, "automation_id": run.automation_id,
+                                "account_id": run.account_id, "trigger": run.trigger}),
+        DelaySeconds=delay_seconds)

@@ -1,0 +1,49 @@
+"""Run records in DynamoDB and how the API shows them."""
+import hashlib
+from datetime import datetime, timedelta
+
+from chalicelib import settings
+from chalicelib.clock import iso, iso_ms, parse_iso
+from chalicelib.identity import tokens
+from chalicelib.store.models import Run
+
+STATUSES = ("queued", "running", "retrying", "succeeded", "partial", "failed", "skipped", "abandoned")
+
+
+def new_run_id(automation_id: str, idempotency_key: str | None = None) -> str:
+    """A run id: random, or derived from the key so a repeated call maps to one run."""
+    if idempotency_key is None:
+        return f"run_{tokens.new_id(10)}"
+    digest = hashlib.sha256(f"{automation_id}\n{idempotency_key}".encode()).hexdigest()[:20]
+    return f"run_{digest}"
+
+
+def new_queued(automation_id: str, account_id: str, trigger: str, now: datetime,
+               text: str | None = None, idempotency_key: str | None = None,
+               scheduled_for: datetime | None = None) -> Run:
+    """A `queued` run, not yet saved."""
+    return Run(
+        new_run_id(automation_id, idempotency_key), automation_id=automation_id,
+        account_id=account_id, trigger=trigger, status="queued", context_text=text,
+        idempotency_key=idempotency_key, scheduled_for=iso(scheduled_for),
+        created_at=iso_ms(now), attempt=0,
+        expires_at=now + timedelta(days=settings.run_retention_days()))
+
+
+def is_expired(run: Run, now: datetime) -> bool:
+    """TTL deletion can lag by days: an expired run is treated as gone."""
+    return run.expires_at is not None and run.expires_at <= now
+
+
+def run_json(run: Run, base_url: str = "") -> dict:
+    """A run as the API shows it."""
+    return {
+        "id": run.id, "automation_id": run.automation_id, "trigger": run.trigger,
+        "status": run.status, "reason": run.reason, "scheduled_for": run.scheduled_for,
+        "created_at": iso(parse_iso(run.created_at)), "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "duration_ms": int(run.duration_ms) if run.duration_ms is not None else None,
+        "session_id": run.session_id, "attempt": int(run.attempt or 0),
+        "context": {"text": run.context_text} if run.context_text is not None else {},
+        "status_url": f"{base_url}/runs/{run.id}",
+    }

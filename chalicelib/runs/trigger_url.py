@@ -1,0 +1,86 @@
+"""The trigger URL: `POST /trigger/{trigger_id}` with the trigger token.
+
+The hot path costs three AWS calls: the trigger item by id (it carries what the
+decision needs), the run write, the queue send.
+"""
+import json
+
+from pynamodb.exceptions import PutError
+
+from chalicelib import settings
+from chalicelib.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    Unauthorized,
+)
+from chalicelib.identity import permissions, tokens
+from chalicelib.runs import queue, records
+from chalicelib.store.models import Run, TriggerToken
+
+_BAD_TOKEN = "Missing, wrong or rotated trigger token, or unknown trigger URL."
+MAX_IDEMPOTENCY_KEY = 255
+
+
+def parse_body(raw: bytes | None) -> str | None:
+    """The optional `text` of a trigger body; 413 over the limit, 400 when malformed."""
+    raw = raw or b""
+    limit = settings.get_int("TRIGGER_MAX_BODY_BYTES")
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"The request body is {len(raw)} bytes; the limit is {limit} bytes (64 KiB).")
+    if not raw.strip():
+        return None
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest('The body must be a JSON object such as {"text": "what happened"}.')
+    if not isinstance(body, dict):
+        raise BadRequest('The body must be a JSON object such as {"text": "what happened"}.')
+    text = body.get("text")
+    if text is not None and not isinstance(text, str):
+        raise BadRequest(f"text must be a string; got {type(text).__name__}")
+    return text
+
+
+def authorize(trigger_id: str, headers) -> TriggerToken:
+    """The trigger item when the token is right and its issuer may still run it."""
+    token = tokens.bearer(headers)
+    if not token or not token.startswith(tokens.TRIGGER_TOKEN_PREFIX):
+        raise Unauthorized(_BAD_TOKEN)
+    try:
+        item = TriggerToken.get(trigger_id)
+    except TriggerToken.DoesNotExist:
+        raise Unauthorized(_BAD_TOKEN)
+    if not tokens.matches(token, item.token_hash):
+        raise Unauthorized(_BAD_TOKEN)
+    if not permissions.issuer_may_trigger(item.issuer_id, item.issuer_role, item.owner_id):
+        raise Forbidden("This trigger token was issued by someone who is no longer the automation's "
+                        "owner nor an admin; ask the owner or an admin to rotate it.")
+    if not item.enabled:
+        raise Conflict("The automation is disabled; enable it before triggering it.")
+    return item
+
+
+def trigger(trigger_id: str, headers, raw_body: bytes | None, now) -> Run:
+    """Accept a trigger: a `queued` run, saved and sent to the runs queue."""
+    text = parse_body(raw_body)
+    key = (headers or {}).get("idempotency-key")
+    if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise BadRequest(f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
+    item = authorize(trigger_id, headers)
+    run = records.new_queued(item.automation_id, item.account_id, "api", now, text=text,
+                             idempotency_key=key)
+    try:
+        run.save(condition=Run.id.does_not_exist())
+    except PutError as exc:
+        if key is None or exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return Run.get(run.id)  # the same call again: the run it already made
+    try:
+        queue.send_run(run)
+    except Exception:
+        run.delete()  # nothing half-done: the caller's retry (same key or not) starts clean
+        raise ServiceUnavailable("The run could not be queued; nothing was started. Retry the call.")
+    return run

@@ -1,0 +1,177 @@
+"""The pynamodb models: one DynamoDB table each.
+
+Table names are `<TABLE_PREFIX>-<name>`; `infra/resources.json` declares the
+same tables for CloudFormation and tests/test_infra.py keeps the two in step.
+"""
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib import settings
+
+
+def _meta(name: str):
+    class Meta:
+        table_name = f"{settings.table_prefix()}-{name}"
+        region = settings.get("AWS_DEFAULT_REGION")
+        billing_mode = "PAY_PER_REQUEST"
+    return Meta
+
+
+class Account(Model):
+    """An account: the only security boundary. Holds the team id counter."""
+    Meta = _meta("accounts")
+    id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    next_team_id = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+
+
+class UsersByEmail(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_email"
+        projection = AllProjection()
+    email = UnicodeAttribute(hash_key=True)
+
+
+class User(Model):
+    """A person in one account, with role owner, admin or member."""
+    Meta = _meta("users")
+    id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    role = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    by_email = UsersByEmail()
+
+
+class ApiKey(Model):
+    """An API key: looked up by its public id, its secret kept only as a hash."""
+    Meta = _meta("api-keys")
+    key_id = UnicodeAttribute(hash_key=True)
+    key_hash = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class Team(Model):
+    """A team: integer id > 0 within its account."""
+    Meta = _meta("teams")
+    account_id = UnicodeAttribute(hash_key=True)
+    team_id = NumberAttribute(range_key=True)
+    name = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class Membership(Model):
+    """A user belonging to a team."""
+    Meta = _meta("memberships")
+    user_id = UnicodeAttribute(hash_key=True)
+    team_id = NumberAttribute(range_key=True)
+    account_id = UnicodeAttribute()
+
+
+class Runner(Model):
+    """A self-hosted runner: account-global (team_id 0) or of one team."""
+    Meta = _meta("runners")
+    account_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    team_id = NumberAttribute()
+    created_at = UnicodeAttribute()
+
+
+class AutomationsByAccount(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_account"
+        projection = AllProjection()
+    account_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class Automation(Model):
+    """An automation rule."""
+    Meta = _meta("automations")
+    id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    team_id = NumberAttribute()
+    owner_id = UnicodeAttribute()
+    environment = JSONAttribute()
+    task_prompt = UnicodeAttribute()
+    enabled = BooleanAttribute()
+    triggers = JSONAttribute()
+    template_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    # Deleting keeps the rule (hidden) until its run history's retention ends,
+    # so history stays readable with the same permissions.
+    deleted_at = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    by_account = AutomationsByAccount()
+
+
+class TriggerToken(Model):
+    """An api trigger: the token hash plus what the trigger URL needs to decide
+    without reading the automation (kept in step with it on every change)."""
+    Meta = _meta("trigger-tokens")
+    trigger_id = UnicodeAttribute(hash_key=True)
+    token_hash = UnicodeAttribute()
+    automation_id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    issuer_id = UnicodeAttribute()
+    issuer_role = UnicodeAttribute()
+    enabled = BooleanAttribute()
+    created_at = UnicodeAttribute()
+
+
+class RunsByAutomation(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_automation"
+        projection = AllProjection()
+    automation_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class Run(Model):
+    """One firing of an automation. Expires by TTL after the retention."""
+    Meta = _meta("runs")
+    id = UnicodeAttribute(hash_key=True)
+    automation_id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    trigger = UnicodeAttribute()
+    status = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    context_text = UnicodeAttribute(null=True)
+    idempotency_key = UnicodeAttribute(null=True)
+    scheduled_for = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    started_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    duration_ms = NumberAttribute(null=True)
+    session_id = UnicodeAttribute(null=True)
+    attempt = NumberAttribute(default=0)
+    expires_at = TTLAttribute()
+    by_automation = RunsByAutomation()
+
+
+class ScheduleEntry(Model):
+    """The schedule index: one item per enabled scheduled rule, keyed by its
+    cron's four segments plus a shard, so a tick asks only for due keys."""
+    Meta = _meta("schedule-index")
+    slot = UnicodeAttribute(hash_key=True)  # "<hour> <dom> <month> <dow>#<shard>"
+    automation_id = UnicodeAttribute(range_key=True)
+    account_id = UnicodeAttribute()
+    cron = UnicodeAttribute()
+
+
+ALL_MODELS = (Account, User, ApiKey, Team, Membership, Runner, Automation,
+              TriggerToken, Run, ScheduleEntry)

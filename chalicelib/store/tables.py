@@ -1,0 +1,42 @@
+"""Creating the tables where CloudFormation does not: the local stack and tests."""
+import boto3
+
+from chalicelib.store.models import ALL_MODELS
+
+
+def ensure_tables() -> None:
+    """Create every table that does not exist yet, with TTL where declared."""
+    for model in ALL_MODELS:
+        if model.exists():
+            continue
+        model.create_table(wait=True)
+        ttl = _ttl_attribute(model)
+        if ttl:
+            boto3.client("dynamodb", region_name=model.Meta.region).update_time_to_live(
+                TableName=model.Meta.table_name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl})
+
+
+def _ttl_attribute(model) -> str | None:
+    from pynamodb.attributes import TTLAttribute
+    for name, attr in model.get_attributes().items():
+        if isinstance(attr, TTLAttribute):
+            return attr.attr_name
+    return None
+
+
+def ensure_queues(sqs=None) -> dict:
+    """Create the runs queue and its dead-letter queue; return their URLs."""
+    import json
+
+    from chalicelib import settings
+    sqs = sqs or boto3.client("sqs", region_name=settings.get("AWS_DEFAULT_REGION"))
+    prefix = settings.table_prefix()
+    dlq_url = sqs.create_queue(QueueName=f"{prefix}-runs-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    runs_url = sqs.create_queue(
+        QueueName=f"{prefix}-runs",
+        Attributes={"VisibilityTimeout": "960",
+                    "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})},
+    )["QueueUrl"]
+    return {"runs": runs_url, "runs_dlq": dlq_url}

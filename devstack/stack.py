@@ -1,0 +1,128 @@
+"""`make run`: moto in server mode, the tables and queues, the first owner, and
+the API under `chalice local`, all in the foreground until Ctrl-C."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT_SECONDS = 5
+
+
+def _configure_env(moto_port: int) -> str:
+    endpoint = f"http://127.0.0.1:{moto_port}"
+    # Fixed fake credentials: nothing here can reach a real AWS account.
+    os.environ.update({
+        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "AWS_ENDPOINT_URL": endpoint,
+    })
+    os.environ.pop("AWS_PROFILE", None)
+    return endpoint
+
+
+def _wait_http(url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not answer within {seconds:.0f}s")
+            time.sleep(0.2)
+
+
+def _owner_key(state: dict) -> str:
+    """The owner's API key: reuse the saved one while it still works, else
+    bootstrap the account (first start) or issue the owner a new key."""
+    from chalicelib.clock import utcnow
+    from chalicelib.identity import directory, tokens
+    from chalicelib.store.models import ApiKey, User
+
+    saved = state.get("api_key")
+    key_id = tokens.api_key_id(saved) if saved else None
+    if key_id:
+        try:
+            if tokens.matches(saved, ApiKey.get(key_id).key_hash):
+                return saved
+        except ApiKey.DoesNotExist:
+            pass
+    owner = next((u for u in User.scan(User.role == "owner", limit=None)), None)
+    if owner is None:
+        email = os.environ.get("OWNER_EMAIL", "owner@localhost.localdomain")
+        _, key = directory.create_account("Local account", email, utcnow())
+        print(f"bootstrapped the account owner {email}")
+        return key
+    return directory.issue_api_key(owner, utcnow())
+
+
+def main() -> None:
+    """Start everything, print the API URL and key, and run until interrupted."""
+    moto_port = int(os.environ.get("MOTO_PORT", "5001"))
+    port = int(os.environ.get("PORT", "8000"))
+    state_dir = Path(os.environ.get("STACK_DIR", ROOT / ".local"))
+    state_dir.mkdir(parents=True, exist_ok=True)
+    endpoint = _configure_env(moto_port)
+
+    from moto.server import ThreadedMotoServer
+
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto.start()
+    _wait_http(f"{endpoint}/moto-api/", 30)
+
+    from chalicelib.store import tables
+    from devstack import persist
+
+    tables.ensure_tables()
+    queues = tables.ensure_queues()
+    snapshot_path = str(state_dir / "dynamodb.json")
+    restored = persist.restore(snapshot_path)
+    stack_file = state_dir / "stack.json"
+    state = json.loads(stack_file.read_text()) if stack_file.exists() else {}
+    api_key = _owner_key(state)
+
+    api_url = f"http://127.0.0.1:{port}"
+    child_env = dict(os.environ, RUNS_QUEUE_URL=queues["runs"], PUBLIC_BASE_URL=api_url)
+    chalice_bin = str(Path(sys.executable).parent / "chalice")
+    api = subprocess.Popen([chalice_bin, "local", "--stage", "local", "--host", "127.0.0.1",
+                            "--port", str(port), "--no-autoreload"], cwd=ROOT, env=child_env)
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        _wait_http(f"{api_url}/health", 60)
+        stack_file.write_text(json.dumps({"api_url": api_url, "api_key": api_key, "aws_endpoint": endpoint},
+                                         indent=2))
+        stack_file.chmod(0o600)
+        print(f"\nAPI:      {api_url}\nAPI key:  {api_key}\nAWS:      {endpoint} (moto)\n"
+              f"restored: {restored} items from {snapshot_path}\n"
+              f"written:  {stack_file}\nCtrl-C stops everything.\n", flush=True)
+        last = time.monotonic()
+        while not stopping:
+            if api.poll() is not None:
+                raise RuntimeError(f"chalice local exited with {api.returncode}")
+            time.sleep(0.2)
+            if time.monotonic() - last >= SNAPSHOT_SECONDS:
+                persist.snapshot(snapshot_path)
+                last = time.monotonic()
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if api.poll() is None:
+            api.terminate()
+            try:
+                api.wait(10)
+            except subprocess.TimeoutExpired:
+                api.kill()
+        count = persist.snapshot(snapshot_path)
+        moto.stop()
+        print(f"stopped; {count} items saved to {snapshot_path}", flush=True)

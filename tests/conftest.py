@@ -1,0 +1,100 @@
+"""Test harness: real boto3/pynamodb calls against moto's in-memory AWS, and
+the real Chalice app through chalice.test.Client."""
+import json
+import os
+
+# Before anything imports boto3/pynamodb: fake credentials, no real endpoint.
+os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                   "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+                   "TABLE_PREFIX": "sre-automations-test", "PUBLIC_BASE_URL": "http://testserver"})
+for _name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+    os.environ.pop(_name, None)
+
+from datetime import UTC, datetime  # noqa: E402
+
+import pytest  # noqa: E402
+from chalice.test import Client  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from chalicelib.identity import directory  # noqa: E402
+from chalicelib.store import tables  # noqa: E402
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def _moto():
+    with mock_aws() as mock:
+        yield mock
+
+
+@pytest.fixture
+def aws(_moto):
+    """A fresh, empty AWS (tables and queues created) for each test."""
+    _moto.reset()
+    tables.ensure_tables()
+    queues = tables.ensure_queues()
+    os.environ["RUNS_QUEUE_URL"] = queues["runs"]
+    yield queues
+
+
+class Api:
+    """The app over chalice's test client, speaking JSON with an API key."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def call(self, method, path, key=None, body=None, headers=None, raw=None):
+        hdrs = {"Content-Type": "application/json", **(headers or {})}
+        if key:
+            hdrs["Authorization"] = f"Bearer {key}"
+        payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        resp = self.client.http.request(method, path, headers=hdrs, body=payload or b"")
+        text = resp.body.decode() if resp.body else ""
+        return resp.status_code, (json.loads(text) if text else None)
+
+    def ok(self, method, path, key, body=None, status=200, **kw):
+        """Call and assert the status; return the JSON answer."""
+        code, data = self.call(method, path, key, body, **kw)
+        assert code == status, (code, data)
+        return data
+
+
+@pytest.fixture
+def api(aws):
+    from app import app
+    with Client(app, stage_name="local") as client:
+        yield Api(client)
+
+
+@pytest.fixture
+def owner(aws):
+    """The account owner's API key, as bootstrapped on first start."""
+    _, key = directory.create_account("Test account", "owner@example.com", NOW)
+    return key
+
+
+@pytest.fixture
+def people(api, owner):
+    """An account with an admin, two teams and members of each."""
+    def user(email, role="member"):
+        data = api.ok("POST", "/users", owner, {"email": email, "role": role}, status=201)
+        return {"id": data["user"]["id"], "key": data["api_key"]}
+    admin, alice, bob, carol = user("admin@example.com", "admin"), user("alice@example.com"), \
+        user("bob@example.com"), user("carol@example.com")
+    red = api.ok("POST", "/teams", owner, {"name": "red"}, status=201)["team"]["id"]
+    blue = api.ok("POST", "/teams", owner, {"name": "blue"}, status=201)["team"]["id"]
+    api.ok("PUT", f"/teams/{red}/members/{alice['id']}", owner)
+    api.ok("PUT", f"/teams/{red}/members/{bob['id']}", owner)
+    api.ok("PUT", f"/teams/{blue}/members/{carol['id']}", owner)
+    return {"owner": {"key": owner}, "admin": admin, "alice": alice, "bob": bob, "carol": carol,
+            "red": red, "blue": blue}
+
+
+def rule_body(**over):
+    """A valid automation body with a schedule and an api trigger."""
+    body = {"name": "Daily health check", "team_id": 0, "task_prompt": "Check https://example.com and report.",
+            "triggers": [{"type": "schedule", "mode": "daily", "hour": 9, "timezone": "Europe/Berlin"},
+                         {"type": "api"}]}
+    body.update(over)
+    return body
