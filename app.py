@@ -11,7 +11,9 @@ from chalicelib.rules import automations, templates
 from chalicelib.runs import history, records, trigger_url
 
 app = Chalice(app_name="sre-automations")
-TRIGGER_CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
+# Bodies are read as JSON whatever the declared type: `curl -d` without a
+# Content-Type header says form-urlencoded, and a 415 would only confuse.
+JSON_BODY = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
 
 
 def _req():
@@ -45,7 +47,7 @@ def me():
             "teams": directory.teams_of(caller)}
 
 
-@app.route("/users", methods=["POST"])
+@app.route("/users", methods=["POST"], content_types=JSON_BODY)
 def create_user():
     caller = _caller()
     permissions.require_admin(caller)
@@ -53,7 +55,7 @@ def create_user():
     return Response({"user": directory.user_json(user), "api_key": api_key}, status_code=201)
 
 
-@app.route("/teams", methods=["POST"])
+@app.route("/teams", methods=["POST"], content_types=JSON_BODY)
 def create_team():
     caller = _caller()
     permissions.require_admin(caller)
@@ -61,7 +63,7 @@ def create_team():
     return Response({"team": directory.team_json(team)}, status_code=201)
 
 
-@app.route("/teams/{team_id}/members/{user_id}", methods=["PUT", "DELETE"])
+@app.route("/teams/{team_id}/members/{user_id}", methods=["PUT", "DELETE"], content_types=JSON_BODY)
 def team_member(team_id, user_id):
     caller = _caller()
     permissions.require_admin(caller)
@@ -72,7 +74,7 @@ def team_member(team_id, user_id):
     return {"team_id": int(team_id), "user_id": user_id, "member": _req().method == "PUT"}
 
 
-@app.route("/runners", methods=["POST", "GET"])
+@app.route("/runners", methods=["POST", "GET"], content_types=JSON_BODY)
 def runners_route():
     caller = _caller()
     if _req().method == "GET":
@@ -84,7 +86,7 @@ def runners_route():
 
 # --- Automations ------------------------------------------------------------
 
-@app.route("/automations", methods=["POST", "GET"])
+@app.route("/automations", methods=["POST", "GET"], content_types=JSON_BODY)
 def automations_route():
     caller, req = _caller(), _req()
     if req.method == "GET":
@@ -99,7 +101,7 @@ def automations_route():
     return Response(answer, status_code=201)
 
 
-@app.route("/automations/{automation_id}", methods=["GET", "PATCH", "DELETE"])
+@app.route("/automations/{automation_id}", methods=["GET", "PATCH", "DELETE"], content_types=JSON_BODY)
 def automation_route(automation_id):
     caller, req = _caller(), _req()
     if req.method == "GET":
@@ -112,19 +114,19 @@ def automation_route(automation_id):
     return {"automation": automation, **({"api_trigger": api_trigger} if api_trigger else {})}
 
 
-@app.route("/automations/{automation_id}/enable", methods=["POST"])
+@app.route("/automations/{automation_id}/enable", methods=["POST"], content_types=JSON_BODY)
 def enable(automation_id):
     rule = automations.set_enabled(_caller(), automation_id, True, utcnow(), base_url(_req()))
     return {"automation": rule}
 
 
-@app.route("/automations/{automation_id}/disable", methods=["POST"])
+@app.route("/automations/{automation_id}/disable", methods=["POST"], content_types=JSON_BODY)
 def disable(automation_id):
     rule = automations.set_enabled(_caller(), automation_id, False, utcnow(), base_url(_req()))
     return {"automation": rule}
 
 
-@app.route("/automations/{automation_id}/api-trigger/rotate", methods=["POST"])
+@app.route("/automations/{automation_id}/api-trigger/rotate", methods=["POST"], content_types=JSON_BODY)
 def rotate(automation_id):
     return automations.rotate(_caller(), automation_id, utcnow(), base_url(_req()))
 
@@ -147,7 +149,7 @@ def automation_templates():
 
 # --- Trigger URL and runs -----------------------------------------------------
 
-@app.route("/trigger/{trigger_id}", methods=["POST"], content_types=TRIGGER_CONTENT_TYPES)
+@app.route("/trigger/{trigger_id}", methods=["POST"], content_types=JSON_BODY)
 def trigger(trigger_id):
     req = _req()
     run = trigger_url.trigger(trigger_id, req.headers, req.raw_body, utcnow())

@@ -1,6 +1,7 @@
 """`make run`: moto in server mode, the tables and queues, the first owner, and
 the API under `chalice local`, all in the foreground until Ctrl-C."""
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -70,6 +71,8 @@ def main() -> None:
     endpoint = _configure_env(moto_port)
 
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log: one line per AWS call
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto.start()

@@ -32,8 +32,8 @@ def _errors(*codes):
 
 
 def _op(summary, ok_code, ok_schema, errors=(400, 401, 403, 404), body=None, params=(), auth=True):
-    op = {"summary": summary, "responses": {str(ok_code): {"description": "OK", **(_json(ok_schema) if ok_schema else {})},
-                                             **_errors(*errors)}}
+    ok = {"description": "OK", **(_json(ok_schema) if ok_schema else {})}
+    op = {"summary": summary, "responses": {str(ok_code): ok, **_errors(*errors)}}
     if body:
         op["requestBody"] = {"required": True, **_json(body)}
     if params:
@@ -52,7 +52,8 @@ def _q(name, desc, schema=None):
 
 
 _SCHEMAS = {
-    "Error": _obj({"Code": _STR, "Message": {"type": "string", "description": "What was wrong, in words a user can act on"}},
+    "Error": _obj({"Code": _STR,
+                   "Message": {"type": "string", "description": "What was wrong, in words a user can act on"}},
                   ["Code", "Message"]),
     "User": _obj({"id": _STR, "email": _STR, "role": {"enum": ["owner", "admin", "member"]}}),
     "Team": _obj({"id": {"type": "integer", "minimum": 1}, "name": _STR}),
@@ -111,7 +112,8 @@ _PATHS = {
         "delete": _op("Remove a member (owner, admin)", 200, None,
                       params=[_path("team_id", "Team id", _INT), _path("user_id", "User id")])},
     "/runners": {
-        "post": _op("Register a runner (owner, admin); team_id 0 = account-global", 201, _obj({"runner": _ref("Runner")}),
+        "post": _op("Register a runner (owner, admin); team_id 0 = account-global", 201,
+                    _obj({"runner": _ref("Runner")}),
                     body=_obj({"name": _STR, "team_id": _INT}, ["name"]), errors=(400, 401, 403, 404, 413)),
         "get": _op("Runners the caller can pick", 200,
                    _obj({"runners": {"type": "array", "items": _ref("Runner")}}), errors=(401,))},
@@ -159,7 +161,8 @@ _PATHS = {
                        errors=(400, 401, 403, 409, 413, 503)),
                  "security": [{"triggerToken": []}]}},
     "/runs/{run_id}": {"get": _op("One run (same visibility as its automation's history)", 200,
-                                  _obj({"run": _ref("Run")}), params=[_path("run_id", "Run id")], errors=(401, 403, 404))},
+                                  _obj({"run": _ref("Run")}), params=[_path("run_id", "Run id")],
+                                  errors=(401, 403, 404))},
 }
 
 

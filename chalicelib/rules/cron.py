@@ -34,7 +34,7 @@ def parse(expr, field: str = "cron") -> tuple[str, str, str, str]:
             f"{field} must have exactly 4 segments 'hour day-of-month month day-of-week' "
             f"(no minute segment); got {len(parts)} in {expr!r}")
     out = []
-    for raw, (name, lo, hi) in zip(parts, SEGMENTS):
+    for raw, (name, lo, hi) in zip(parts, SEGMENTS, strict=True):
         if raw == "*":
             out.append("*")
             continue

@@ -24,12 +24,16 @@ _BAD_TOKEN = "Missing, wrong or rotated trigger token, or unknown trigger URL."
 MAX_IDEMPOTENCY_KEY = 255
 
 
-def parse_body(raw: bytes | None) -> str | None:
-    """The optional `text` of a trigger body; 413 over the limit, 400 when malformed."""
-    raw = raw or b""
+def check_size(raw: bytes | None) -> None:
+    """413 over the trigger body limit (checked before anything else is done)."""
     limit = settings.get_int("TRIGGER_MAX_BODY_BYTES")
-    if len(raw) > limit:
+    if len(raw or b"") > limit:
         raise PayloadTooLarge(f"The request body is {len(raw)} bytes; the limit is {limit} bytes (64 KiB).")
+
+
+def parse_body(raw: bytes | None) -> str | None:
+    """The optional `text` of a trigger body; 400 when malformed."""
+    raw = raw or b""
     if not raw.strip():
         return None
     try:
@@ -65,11 +69,12 @@ def authorize(trigger_id: str, headers) -> TriggerToken:
 
 def trigger(trigger_id: str, headers, raw_body: bytes | None, now) -> Run:
     """Accept a trigger: a `queued` run, saved and sent to the runs queue."""
+    check_size(raw_body)
+    item = authorize(trigger_id, headers)
     text = parse_body(raw_body)
     key = (headers or {}).get("idempotency-key")
     if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
         raise BadRequest(f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
-    item = authorize(trigger_id, headers)
     run = records.new_queued(item.automation_id, item.account_id, "api", now, text=text,
                              idempotency_key=key)
     try:

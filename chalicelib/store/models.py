@@ -175,3 +175,8 @@ class ScheduleEntry(Model):
 
 ALL_MODELS = (Account, User, ApiKey, Team, Membership, Runner, Automation,
               TriggerToken, Run, ScheduleEntry)
+
+
+def ttl_attribute(model) -> str | None:
+    """The name of the model's TTL attribute, if it has one."""
+    return next((a.attr_name for a in model.get_attributes().values() if isinstance(a, TTLAttribute)), None)

@@ -1,7 +1,10 @@
 """Creating the tables where CloudFormation does not: the local stack and tests."""
+import json
+
 import boto3
 
-from chalicelib.store.models import ALL_MODELS
+from chalicelib import settings
+from chalicelib.store.models import ALL_MODELS, ttl_attribute
 
 
 def ensure_tables() -> None:
@@ -10,26 +13,16 @@ def ensure_tables() -> None:
         if model.exists():
             continue
         model.create_table(wait=True)
-        ttl = _ttl_attribute(model)
+        ttl = ttl_attribute(model)
         if ttl:
             boto3.client("dynamodb", region_name=model.Meta.region).update_time_to_live(
                 TableName=model.Meta.table_name,
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl})
 
 
-def _ttl_attribute(model) -> str | None:
-    from pynamodb.attributes import TTLAttribute
-    for name, attr in model.get_attributes().items():
-        if isinstance(attr, TTLAttribute):
-            return attr.attr_name
-    return None
-
-
 def ensure_queues(sqs=None) -> dict:
     """Create the runs queue and its dead-letter queue; return their URLs."""
-    import json
 
-    from chalicelib import settings
     sqs = sqs or boto3.client("sqs", region_name=settings.get("AWS_DEFAULT_REGION"))
     prefix = settings.table_prefix()
     dlq_url = sqs.create_queue(QueueName=f"{prefix}-runs-dlq")["QueueUrl"]
