@@ -91,8 +91,7 @@ def main() -> None:
 
     api_url = f"http://127.0.0.1:{port}"
     child_env = dict(os.environ, RUNS_QUEUE_URL=queues["runs"], PUBLIC_BASE_URL=api_url)
-    chalice_bin = str(Path(sys.executable).parent / "chalice")
-    api = subprocess.Popen([chalice_bin, "local", "--stage", "local", "--host", "127.0.0.1",
+    api = subprocess.Popen([sys.executable, "-m", "devstack.api", "--stage", "local", "--host", "127.0.0.1",
                             "--port", str(port), "--no-autoreload"], cwd=ROOT, env=child_env)
     stopping = False
 

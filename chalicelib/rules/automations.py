@@ -69,7 +69,10 @@ def _check_scope(rule: Automation, explicit_environment: bool) -> None:
     """Team membership of the owner, and the runner-scope rule."""
     team_id = int(rule.team_id)
     if team_id:
-        get_team(rule.account_id, team_id)
+        try:
+            get_team(rule.account_id, team_id)
+        except NotFound:
+            raise BadRequest(f"team_id: there is no team {team_id} in this account")
         try:
             Membership.get(rule.owner_id, team_id)
         except Membership.DoesNotExist:
@@ -143,8 +146,9 @@ def _save(rule, caller, wanted: list[dict], now, base_url: str, old) -> tuple[di
                              "token_hint": tokens.hint(token)})
     rule.triggers = triggers
     new_api = next((t for t in triggers if t["type"] == "api"), None)
-    old_entry = schedule_index.entry_for(old) if old else None
-    new_entry = schedule_index.entry_for(rule)
+    new_entries = schedule_index.entries_for(rule)
+    new_slots = {e.slot for e in new_entries}
+    stale = [e for e in (schedule_index.entries_for(old) if old else []) if e.slot not in new_slots]
     with transaction() as tx:
         tx.save(rule)
         if token_item:
@@ -154,10 +158,10 @@ def _save(rule, caller, wanted: list[dict], now, base_url: str, old) -> tuple[di
                 TriggerToken.enabled.set(rule.enabled), TriggerToken.owner_id.set(rule.owner_id)])
         if old_api and not new_api:
             tx.delete(TriggerToken(old_api["trigger_id"]))
-        if old_entry and (not new_entry or old_entry.slot != new_entry.slot):
-            tx.delete(old_entry)
-        if new_entry:
-            tx.save(new_entry)
+        for entry in stale:
+            tx.delete(entry)
+        for entry in new_entries:
+            tx.save(entry)
     return automation_json(rule, caller, base_url, now), shown_token
 
 
@@ -175,14 +179,14 @@ def delete(caller, automation_id: str, now) -> None:
     until its run history's retention ends, then DynamoDB TTL removes it."""
     rule = get_editable(caller, automation_id)
     api = next((t for t in rule.triggers if t["type"] == "api"), None)
-    entry = schedule_index.entry_for(rule)
+    entries = schedule_index.entries_for(rule)
     with transaction() as tx:
         tx.update(rule, actions=[
             Automation.deleted_at.set(iso(now)), Automation.enabled.set(False),
             Automation.expires_at.set(now + timedelta(days=settings.run_retention_days()))])
         if api:
             tx.delete(TriggerToken(api["trigger_id"]))
-        if entry:
+        for entry in entries:
             tx.delete(entry)
 
 

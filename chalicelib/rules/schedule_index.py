@@ -19,18 +19,25 @@ def shard_of(automation_id: str, shards: int | None = None) -> int:
     return int.from_bytes(hashlib.sha256(automation_id.encode()).digest()[:4], "big") % n
 
 
-def slot_of(cron: str, automation_id: str) -> str:
-    """The index partition key of a rule with this cron."""
-    return f"{cron}#{shard_of(automation_id)}"
+def index_keys(cron: str) -> list[str]:
+    """The index keys a cron is filed under. With both day-of-month and
+    day-of-week set, standard cron runs on either day, so the rule is filed
+    under both `h dom m *` and `h * m dow`; the tick reads each due key once
+    and a run's id comes from (rule, hour), so a day matching both runs once."""
+    hour, dom, month, dow = cron.split()
+    if dom != "*" and dow != "*":
+        return [f"{hour} {dom} {month} *", f"{hour} * {month} {dow}"]
+    return [cron]
 
 
-def entry_for(rule) -> ScheduleEntry | None:
-    """The index entry a rule should have: none when disabled or unscheduled."""
+def entries_for(rule) -> list[ScheduleEntry]:
+    """The index entries a rule should have: none when disabled, deleted or unscheduled."""
     schedule = next((t for t in rule.triggers if t["type"] == "schedule"), None)
-    if not rule.enabled or schedule is None:
-        return None
-    return ScheduleEntry(slot_of(schedule["cron"], rule.id), rule.id,
-                         account_id=rule.account_id, cron=schedule["cron"])
+    if not rule.enabled or rule.deleted_at or schedule is None:
+        return []
+    shard = shard_of(rule.id)
+    return [ScheduleEntry(f"{key}#{shard}", rule.id, account_id=rule.account_id, cron=schedule["cron"])
+            for key in index_keys(schedule["cron"])]
 
 
 def due_keys(at: datetime) -> list[str]:

@@ -29,10 +29,13 @@ def to_utc(hour: int, weekday: int | None, tz_name: str, now: datetime) -> tuple
     Asia/Shanghai is Sunday 18:00 UTC.
     """
     tz = zone(tz_name)
-    local_day = now.astimezone(tz).date()
+    local_now = now.astimezone(tz)
+    local_day = local_now.date()
     if weekday is not None:
         local_day += timedelta(days=(weekday - local_day.isoweekday() % 7) % 7)
     local = datetime.combine(local_day, time(hour), tzinfo=tz)
+    if local <= local_now:  # today's occurrence has passed: the next one sets the offset
+        local = datetime.combine(local_day + timedelta(days=7 if weekday is not None else 1), time(hour), tzinfo=tz)
     utc = local.astimezone(UTC)
     if utc.minute or utc.second:
         utc = utc.replace(minute=0, second=0) + timedelta(hours=1)

@@ -82,7 +82,10 @@ def trigger(trigger_id: str, headers, raw_body: bytes | None, now) -> Run:
     except PutError as exc:
         if key is None or exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-        return Run.get(run.id)  # the same call again: the run it already made
+        try:
+            return Run.get(run.id)  # the same call again: the run it already made
+        except Run.DoesNotExist:  # the first call is failing right now and removed it
+            raise ServiceUnavailable("A call with this Idempotency-Key is failing right now; retry it.")
     try:
         queue.send_run(run)
     except Exception:

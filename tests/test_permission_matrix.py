@@ -1,0 +1,113 @@
+"""The permission model of DESIGN.md, walked through the API.
+
+Alice owns a personal rule and a rule of team red. Bob is in red with her,
+Carol only in blue; the owner and an admin are in no team.
+"""
+import pytest
+
+from tests.conftest import rule_body
+
+ACTORS = ("owner", "admin", "alice", "bob", "carol")
+# actor -> (sees personal, edits personal, sees team-red rule, edits team-red rule)
+EXPECTED = {
+    "owner": (True, True, True, True),
+    "admin": (True, True, True, True),
+    "alice": (True, True, True, True),
+    "bob": (True, False, True, True),
+    "carol": (True, False, False, False),
+}
+
+
+@pytest.fixture
+def rules(api, people):
+    alice = people["alice"]["key"]
+    personal = api.ok("POST", "/automations", alice, rule_body(name="personal"), status=201)
+    team = api.ok("POST", "/automations", alice, rule_body(name="team", team_id=people["red"]), status=201)
+    return {"personal": personal, "team": team}
+
+
+def _expect(actor, which):
+    sees_p, edits_p, sees_t, edits_t = EXPECTED[actor]
+    return (sees_p, edits_p) if which == "personal" else (sees_t, edits_t)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("which", ["personal", "team"])
+def test_list_and_read(api, people, rules, actor, which):
+    key, rule = people[actor]["key"], rules[which]["automation"]
+    sees, edits = _expect(actor, which)
+    listed = {r["id"]: r for r in api.ok("GET", "/automations", key)["automations"]}
+    assert (rule["id"] in listed) is sees
+    code, data = api.call("GET", f"/automations/{rule['id']}", key)
+    assert code == (200 if sees else 404)
+    if sees:
+        assert data["automation"]["can_edit"] is edits and listed[rule["id"]]["can_edit"] is edits
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("which", ["personal", "team"])
+def test_edit_enable_disable_rotate_history(api, people, rules, actor, which):
+    key, rule_id = people[actor]["key"], rules[which]["automation"]["id"]
+    sees, edits = _expect(actor, which)
+    denied = 200 if edits else (403 if sees else 404)
+    calls = [("PATCH", f"/automations/{rule_id}", {"name": f"renamed by {actor}"}),
+             ("POST", f"/automations/{rule_id}/disable", None), ("POST", f"/automations/{rule_id}/enable", None),
+             ("POST", f"/automations/{rule_id}/api-trigger/rotate", None),
+             ("GET", f"/automations/{rule_id}/runs", None)]
+    for method, path, body in calls:
+        code, data = api.call(method, path, key, body)
+        assert code == denied, (method, path, data)
+        if code == 403 and path.endswith("/runs"):
+            assert data["Message"] == "Run history is not available for read-only automations."
+        elif code == 403:
+            assert "Read-only" in data["Message"]
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("which", ["personal", "team"])
+def test_delete(api, people, rules, actor, which):
+    key, rule_id = people[actor]["key"], rules[which]["automation"]["id"]
+    sees, edits = _expect(actor, which)
+    code, _ = api.call("DELETE", f"/automations/{rule_id}", key)
+    assert code == (204 if edits else 403 if sees else 404)
+
+
+@pytest.mark.parametrize("which", ["personal", "team"])
+def test_trigger_follows_the_token_issuer(api, people, rules, which):
+    """Alice's own token works; after Bob (a member, not the owner) rotates the
+    team rule's token, a real run needs the owner or an admin to re-issue it."""
+    data = rules[which]
+    path = data["api_trigger"]["url"].replace("http://testserver", "")
+    assert api.call("POST", path, data["api_trigger"]["token"], {"text": "x"})[0] == 202
+    rule_id = data["automation"]["id"]
+    if which == "team":
+        bobs = api.ok("POST", f"/automations/{rule_id}/api-trigger/rotate", people["bob"]["key"])
+        code, answer = api.call("POST", path, bobs["token"], {"text": "x"})
+        assert code == 403 and "rotate" in answer["Message"]
+    for actor in ("admin", "owner", "alice"):
+        token = api.ok("POST", f"/automations/{rule_id}/api-trigger/rotate", people[actor]["key"])["token"]
+        assert api.call("POST", path, token, {"text": "x"})[0] == 202
+
+
+def test_creating_or_moving_into_a_team_needs_the_owner_in_it(api, people, rules):
+    rule_id = rules["personal"]["automation"]["id"]
+    code, data = api.call("PATCH", f"/automations/{rule_id}", people["admin"]["key"], {"team_id": people["blue"]})
+    assert code == 400 and "not a member of team" in data["Message"]
+    moved = api.ok("PATCH", f"/automations/{rule_id}", people["admin"]["key"], {"team_id": people["red"]})
+    assert moved["automation"]["team_id"] == people["red"]
+
+
+def test_a_member_cannot_move_a_rule_out_of_their_reach(api, people, rules):
+    """Bob can edit the team rule but moving it to personal scope would hand it
+    to Alice alone: refused, and the rule stays where it was."""
+    rule_id = rules["team"]["automation"]["id"]
+    code, data = api.call("PATCH", f"/automations/{rule_id}", people["bob"]["key"], {"team_id": 0})
+    assert code == 403
+    assert api.ok("GET", f"/automations/{rule_id}", people["bob"]["key"])["automation"]["team_id"] == people["red"]
+
+
+def test_leaving_the_team_removes_edit_rights(api, people, rules):
+    rule_id = rules["team"]["automation"]["id"]
+    api.ok("DELETE", f"/teams/{people['red']}/members/{people['bob']['id']}", people["owner"]["key"])
+    assert api.call("GET", f"/automations/{rule_id}", people["bob"]["key"])[0] == 404
+    assert api.call("POST", f"/automations/{rule_id}/disable", people["bob"]["key"])[0] == 404
