@@ -1,0 +1,113 @@
+"""End to end: the local stack started as `make run` starts it, driven over real
+HTTP like a new user would, then restarted to show the rules survive."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, state_dir: Path):
+        self.state_dir, self.log = state_dir, state_dir / "stack.log"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in (
+            "TABLE_PREFIX", "RUNS_QUEUE_URL", "PUBLIC_BASE_URL")}
+        self.env.update(STACK_DIR=str(state_dir), PORT=str(_free_port()), MOTO_PORT=str(_free_port()))
+        self.proc = None
+
+    def start(self) -> dict:
+        stack_file = self.state_dir / "stack.json"
+        before = stack_file.stat().st_mtime_ns if stack_file.exists() else 0
+        out = open(self.log, "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "devstack"], cwd=ROOT, env=self.env,
+                                     stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 90
+        while not stack_file.exists() or stack_file.stat().st_mtime_ns == before:
+            assert self.proc.poll() is None, self.log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "stack did not start in 90s"
+            time.sleep(0.2)
+        return json.loads(stack_file.read_text())
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            return self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
+
+
+@pytest.fixture
+def stack(tmp_path):
+    s = Stack(tmp_path)
+    yield s
+    if s.proc and s.proc.poll() is None:
+        s.proc.kill()
+
+
+def test_new_user_flow_over_http_and_restart(stack):
+    info = stack.start()
+    url, owner = info["api_url"], {"Authorization": f"Bearer {info['api_key']}"}
+    assert url.startswith("http://127.0.0.1:") and info["aws_endpoint"].startswith("http://127.0.0.1:")
+    assert requests.get(f"{url}/health", timeout=5).json() == {"status": "ok"}
+
+    user = requests.post(f"{url}/users", json={"email": "sre@example.com", "role": "member"}, headers=owner,
+                         timeout=5)
+    assert user.status_code == 201
+    member = {"Authorization": f"Bearer {user.json()['api_key']}"}
+    team = requests.post(f"{url}/teams", json={"name": "platform"}, headers=owner, timeout=5).json()["team"]
+    assert requests.put(f"{url}/teams/{team['id']}/members/{user.json()['user']['id']}", headers=owner,
+                        timeout=5).status_code == 200
+
+    created = requests.post(f"{url}/automations", headers=member, timeout=5, json={
+        "name": "Nightly checks", "team_id": team["id"], "task_prompt": "Check the API and report.",
+        "triggers": [{"type": "schedule", "mode": "weekly", "hour": 2, "weekday": 1, "timezone": "Asia/Shanghai"},
+                     {"type": "api"}]})
+    assert created.status_code == 201, created.text
+    rule, trigger = created.json()["automation"], created.json()["api_trigger"]
+    assert rule["triggers"][0]["cron"] == "18 * * 0"
+    assert trigger["url"].startswith(url + "/trigger/")
+
+    # the trigger URL, as the curl example sends it
+    fired = requests.post(trigger["url"], headers={"Authorization": f"Bearer {trigger['token']}"},
+                          data=json.dumps({"text": "deploy 42 finished"}), timeout=5)
+    assert fired.status_code == 202 and fired.json()["status"] == "queued"
+    run = requests.get(fired.json()["status_url"], headers=member, timeout=5).json()["run"]
+    assert run["status"] == "queued" and run["context"] == {"text": "deploy 42 finished"}
+    history = requests.get(f"{url}/automations/{rule['id']}/runs", headers=member, timeout=5).json()
+    assert [r["id"] for r in history["runs"]] == [run["id"]]
+
+    rotated = requests.post(f"{url}/automations/{rule['id']}/api-trigger/rotate", headers=member, timeout=5).json()
+    old = requests.post(trigger["url"], headers={"Authorization": f"Bearer {trigger['token']}"}, json={}, timeout=5)
+    assert old.status_code == 401
+    # the member who rotated is the rule's owner, so the new token works
+    assert requests.post(rotated["url"], headers={"Authorization": f"Bearer {rotated['token']}"}, json={},
+                         timeout=5).status_code == 202
+
+    assert stack.stop() == 0
+    log = stack.log.read_text()
+    assert trigger["token"][-40:] not in log and rotated["token"][-40:] not in log
+
+    # restart: same data, the saved owner key still works
+    again = stack.start()
+    assert again["api_key"] == info["api_key"]
+    url = again["api_url"]
+    names = [a["name"] for a in requests.get(f"{url}/automations", headers=owner, timeout=5).json()["automations"]]
+    assert names == ["Nightly checks"]
+    assert requests.post(f"{url}/trigger/{rotated['url'].rsplit('/', 1)[1]}",
+                         headers={"Authorization": f"Bearer {rotated['token']}"}, json={}, timeout=5).status_code == 202
+    assert stack.stop() == 0

@@ -1,0 +1,68 @@
+"""infra/resources.json against the pynamodb models, and the packaged
+CloudFormation template against cfn-lint."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chalicelib.store.models import ALL_MODELS, ttl_attribute
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = json.loads((ROOT / "infra" / "resources.json").read_text())
+TABLES = {r["Properties"]["TableName"].removeprefix("sre-automations-prod-"): r["Properties"]
+          for r in TEMPLATE["Resources"].values() if r.get("Type") == "AWS::DynamoDB::Table"}
+
+
+def _suffix(model):
+    return model.Meta.table_name.removeprefix(os.environ["TABLE_PREFIX"] + "-")
+
+
+def _keys(schema):
+    return sorted((k["AttributeName"], k["KeyType"]) for k in schema)
+
+
+def test_template_declares_exactly_the_models_tables():
+    assert set(TABLES) == {_suffix(m) for m in ALL_MODELS}
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m.__name__)
+def test_table_keys_indexes_and_ttl_agree(model):
+    declared, schema = TABLES[_suffix(model)], model._get_schema()
+    assert _keys(declared["KeySchema"]) == _keys(schema["key_schema"])
+    assert declared["KeySchema"][0]["KeyType"] == "HASH"
+    assert sorted(map(tuple, (d.values() for d in declared["AttributeDefinitions"]))) == \
+        sorted(map(tuple, (d.values() for d in schema["attribute_definitions"])))
+    indexes = {g["IndexName"]: g for g in declared.get("GlobalSecondaryIndexes", [])}
+    assert set(indexes) == {g["index_name"] for g in schema["global_secondary_indexes"]}
+    for gsi in schema["global_secondary_indexes"]:
+        assert _keys(indexes[gsi["index_name"]]["KeySchema"]) == _keys(gsi["key_schema"])
+        assert indexes[gsi["index_name"]]["Projection"] == gsi["projection"]
+    ttl = ttl_attribute(model)
+    assert declared.get("TimeToLiveSpecification") == ({"AttributeName": ttl, "Enabled": True} if ttl else None)
+    assert declared["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_prod_policy_reaches_the_tables_and_queue_it_declares():
+    policy = json.loads((ROOT / ".chalice" / "policy-api.json").read_text())
+    resources = [r for s in policy["Statement"] for r in s["Resource"]]
+    assert "arn:aws:dynamodb:*:*:table/sre-automations-prod-*" in resources
+    queue = TEMPLATE["Resources"]["RunsQueue"]["Properties"]["QueueName"]
+    assert any(r.endswith(f":{queue}") for s in policy["Statement"] for r in s["Resource"])
+    assert not any(a == "*" or a.endswith(":*") for s in policy["Statement"] for a in s["Action"])
+
+
+def test_packaged_template_passes_cfn_lint(tmp_path):
+    out = tmp_path / "package"
+    env = dict(os.environ, AWS_DEFAULT_REGION="us-east-1")
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([str(bin_dir / "chalice"), "package", "--stage", "prod", "--merge-template",
+                    "infra/resources.json", str(out)], cwd=ROOT, env=env, check=True, capture_output=True)
+    template = json.loads((out / "sam.json").read_text())
+    assert template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]["RUNS_QUEUE_URL"] == \
+        {"Ref": "RunsQueue"}
+    assert "RunsTable" in template["Resources"]
+    lint = subprocess.run([str(bin_dir / "cfn-lint"), str(out / "sam.json")], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
