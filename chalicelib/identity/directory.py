@@ -94,7 +94,7 @@ def parse_team_id(value, field: str = "team_id") -> int:
         raise BadRequest(f"{field} must be an integer (0 for personal)")
     if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
-    if not isinstance(value, int) or value < 0:
+    if not isinstance(value, int) or not 0 <= value < 2**31:
         raise BadRequest(f"{field} must be an integer >= 0 (0 for personal); got {value!r}")
     return value
 

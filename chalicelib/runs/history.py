@@ -29,7 +29,11 @@ def _cursor_in(value: str | None, automation_id: str) -> dict | None:
         return None
     try:
         key = json.loads(base64.urlsafe_b64decode(value.encode() + b"==="))
-        if not isinstance(key, dict) or key.get("automation_id", {}).get("S") != automation_id:
+        wanted = {"id", "automation_id", "created_at"}
+        if (not isinstance(key, dict) or set(key) != wanted
+                or not all(isinstance(v, dict) and isinstance(v.get("S"), str) and len(v) == 1
+                           for v in key.values())
+                or key["automation_id"]["S"] != automation_id):
             raise ValueError
         return key
     except ValueError:
