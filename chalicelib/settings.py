@@ -16,6 +16,24 @@ DEFAULTS = {
     "MAX_BODY_BYTES": "262144",
     "TRIGGER_MAX_BODY_BYTES": "65536",
     "MAX_TASK_PROMPT_CHARS": "32000",
+    "FANOUT_QUEUE_URL": "",
+    "RUNS_DLQ_URL": "",
+    "JITTER_SECONDS": "300",
+    "MAX_ATTEMPTS": "3",
+    "RETRY_BASE_SECONDS": "30",
+    "MAX_RUN_SECONDS": "900",
+    "ABANDON_GRACE_SECONDS": "120",
+    "HEARTBEAT_SECONDS": "20",
+    "AGENT_BACKEND": "builtin",
+    "AGENT_MAX_STEPS": "8",
+    "AGENT_TOKEN_BUDGET": "50000",
+    "AGENT_HTTP_TIMEOUT": "10",
+    "OPENAI_BASE_URL": "https://api.openai.com/v1",
+    "OPENAI_MODEL": "gpt-4o-mini",
+    "OPENAI_API_KEY_SECRET": "",
+    "BEDROCK_MODEL_ID": "anthropic.claude-3-5-sonnet-20240620-v1:0",
+    "ALLOW_LOOPBACK": "false",
+    "ALLOW_PRIVATE_NETWORKS": "false",
 }
 
 
@@ -47,3 +65,8 @@ def schedule_shards() -> int:
 
 def run_retention_days() -> int:
     return get_int("RUN_RETENTION_DAYS")
+
+
+def get_bool(name: str) -> bool:
+    """A setting read as a boolean (1/true/yes/on)."""
+    return get(name).strip().lower() in ("1", "true", "yes", "on")

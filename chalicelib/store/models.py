@@ -109,6 +109,7 @@ class Automation(Model):
     enabled = BooleanAttribute()
     triggers = JSONAttribute()
     template_id = UnicodeAttribute(null=True)
+    overlap = UnicodeAttribute(default="skip")  # skip | allow: a run while the previous one still runs
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     # Deleting keeps the rule (hidden) until its run history's retention ends,
@@ -141,6 +142,16 @@ class RunsByAutomation(GlobalSecondaryIndex):
     created_at = UnicodeAttribute(range_key=True)
 
 
+class ActiveRuns(GlobalSecondaryIndex):
+    """A sparse index of the runs now running (`active` is set only while a run
+    runs): the reaper asks for those started before a cutoff, never scanning."""
+    class Meta:
+        index_name = "active"
+        projection = AllProjection()
+    active = UnicodeAttribute(hash_key=True)
+    started_at = UnicodeAttribute(range_key=True)
+
+
 class Run(Model):
     """One firing of an automation. Expires by TTL after the retention."""
     Meta = _meta("runs")
@@ -159,8 +170,11 @@ class Run(Model):
     duration_ms = NumberAttribute(null=True)
     session_id = UnicodeAttribute(null=True)
     attempt = NumberAttribute(default=0)
+    heartbeat_at = UnicodeAttribute(null=True)
+    active = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
     by_automation = RunsByAutomation()
+    active_runs = ActiveRuns()
 
 
 class ScheduleEntry(Model):
@@ -173,8 +187,21 @@ class ScheduleEntry(Model):
     cron = UnicodeAttribute()
 
 
+class SessionEntry(Model):
+    """One message, tool call or artifact of a hidden session (or one part of
+    a large one). Expires with its run."""
+    Meta = _meta("sessions")
+    session_id = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    data = UnicodeAttribute()
+    part = NumberAttribute(default=0)
+    parts = NumberAttribute(default=1)
+    expires_at = TTLAttribute()
+
+
 ALL_MODELS = (Account, User, ApiKey, Team, Membership, Runner, Automation,
-              TriggerToken, Run, ScheduleEntry)
+              TriggerToken, Run, ScheduleEntry, SessionEntry)
 
 
 def ttl_attribute(model) -> str | None:

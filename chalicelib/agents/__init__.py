@@ -1,0 +1,1 @@
+"""Agent backends that work a run's session, behind one small interface."""

@@ -1,0 +1,38 @@
+"""The agent interface: a backend gets the task and a toolbox, writes the
+session, and returns what happened. Two exceptions tell the run lifecycle what
+to do with a failure."""
+from dataclasses import dataclass, field
+
+
+class TransientAgentError(Exception):
+    """Failed for now (timeout, 5xx, throttle): the run is tried again."""
+
+
+class PermanentAgentError(Exception):
+    """Failed for good (bad configuration, refused request): no retry."""
+
+
+@dataclass
+class Task:
+    """What the agent is asked to do in this run."""
+    prompt: str
+    automation_id: str
+    run_id: str
+    context: dict = field(default_factory=dict)
+
+
+@dataclass
+class AgentOutcome:
+    """How the session ended: a summary, and how many tool calls failed."""
+    summary: str
+    failed_tool_calls: int = 0
+    tool_calls: int = 0
+    incomplete: str | None = None  # why the session stopped before its answer (step limit, budget)
+
+
+class Agent:
+    """A backend. Subclasses set `type` and implement `run`."""
+    type = ""
+
+    def run(self, task: Task, session, toolbox) -> AgentOutcome:  # pragma: no cover - interface
+        raise NotImplementedError

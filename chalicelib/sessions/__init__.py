@@ -1,0 +1,1 @@
+"""Hidden agent sessions: messages, tool calls and artifacts of a run."""
