@@ -25,6 +25,9 @@ package: install
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage prod --merge-template infra/resources.json build/package
 	@ls -l build/package/deployment.zip
 
+tick: install
+	$(BIN)/python -m devstack.tick $(AT)
+
 bench: install
 	$(BIN)/python bench/trigger.py
 

@@ -1,14 +1,14 @@
 """HTTP routes of the AI SRE automations service. Each handler parses, calls
 into chalicelib, and shapes the answer; the logic lives in chalicelib."""
-from chalice import Chalice, Response
+from chalice import Chalice, Cron, Rate, Response
 
-from chalicelib.clock import utcnow
+from chalicelib.clock import parse_iso, utcnow
 from chalicelib.http import openapi
 from chalicelib.http.request import base_url, json_object, query, query_list
 from chalicelib.identity import directory, permissions, runners
 from chalicelib.identity.caller import authenticate
 from chalicelib.rules import automations, templates
-from chalicelib.runs import history, records, trigger_url
+from chalicelib.runs import control, history, reaper, records, tick, trigger_url, worker
 
 app = Chalice(app_name="sre-automations")
 # Bodies are read as JSON whatever the declared type: `curl -d` without a
@@ -158,9 +158,57 @@ def trigger(trigger_id):
                     status_code=202, headers={"Location": status_url})
 
 
+@app.route("/automations/{automation_id}/runs", methods=["POST"], content_types=JSON_BODY)
+def start_run(automation_id):
+    run = control.start_manual(_caller(), automation_id, _body(allow_empty=True), utcnow())
+    return Response({"run": records.run_json(run, base_url(_req()))}, status_code=202)
+
+
 @app.route("/runs/{run_id}", methods=["GET"])
 def get_run(run_id):
-    caller, req = _caller(), _req()
-    run = history.get_run(run_id, utcnow())
-    automations.get_history_readable(caller, run.automation_id)
-    return {"run": records.run_json(run, base_url(req))}
+    run = control.readable_run(_caller(), run_id, utcnow())
+    return {"run": records.run_json(run, base_url(_req()))}
+
+
+@app.route("/runs/{run_id}/cancel", methods=["POST"], content_types=JSON_BODY)
+def cancel_run(run_id):
+    run = control.cancel(_caller(), run_id, utcnow())
+    return {"run": records.run_json(run, base_url(_req()))}
+
+
+@app.route("/sessions/{session_id}", methods=["GET"])
+def get_session(session_id):
+    return {"session": control.readable_session(_caller(), session_id)}
+
+
+# --- Ticks and queues: the same functions the local stack calls -----------------
+
+@app.schedule(Cron(0, "*", "*", "*", "?", "*"), name="hourly_tick")
+def hourly_tick(event):
+    return tick.hourly(_event_time(event))
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="minute_tick")
+def minute_tick(event):
+    return reaper.reap(utcnow())
+
+
+@app.on_sqs_message(queue="sre-automations-prod-fanout", batch_size=10, name="fan_out")
+def fan_out(event):
+    return tick.handle_jobs([r.to_dict() for r in event])
+
+
+@app.on_sqs_message(queue="sre-automations-prod-runs", batch_size=5, name="worker")
+def run_worker(event):
+    return worker.handle_batch([r.to_dict() for r in event])
+
+
+@app.on_sqs_message(queue="sre-automations-prod-runs-dlq", batch_size=10, name="dead_letters")
+def dead_letters(event):
+    worker.handle_dead_letters([r.to_dict() for r in event])
+
+
+def _event_time(event):
+    """The hour EventBridge meant to tick (not when the Lambda happened to start)."""
+    stamp = event.to_dict().get("time")
+    return parse_iso(stamp) if stamp else utcnow()

@@ -1,5 +1,6 @@
-"""`make run`: moto in server mode, the tables and queues, the first owner, and
-the API under `chalice local`, all in the foreground until Ctrl-C."""
+"""`make run`: moto in server mode, the tables and queues, the first owner, the
+API under `chalice local`, and the engine (queue pollers and ticks), all in the
+foreground until Ctrl-C."""
 import json
 import logging
 import os
@@ -90,7 +91,12 @@ def main() -> None:
     api_key = _owner_key(state)
 
     api_url = f"http://127.0.0.1:{port}"
-    child_env = dict(os.environ, RUNS_QUEUE_URL=queues["runs"], PUBLIC_BASE_URL=api_url)
+    # The local stack checks local URLs and starts runs at once unless told otherwise.
+    os.environ.setdefault("ALLOW_LOOPBACK", "true")
+    os.environ.setdefault("JITTER_SECONDS", "0")
+    os.environ.update(RUNS_QUEUE_URL=queues["runs"], FANOUT_QUEUE_URL=queues["fanout"],
+                      RUNS_DLQ_URL=queues["runs_dlq"], PUBLIC_BASE_URL=api_url)
+    child_env = dict(os.environ)
     api = subprocess.Popen([sys.executable, "-m", "devstack.api", "--stage", "local", "--host", "127.0.0.1",
                             "--port", str(port), "--no-autoreload"], cwd=ROOT, env=child_env)
     stopping = False
@@ -101,6 +107,10 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    from devstack.engine import Engine
+
+    engine = Engine(queues)
+    engine.start()
     try:
         _wait_http(f"{api_url}/health", 60)
         stack_file.write_text(json.dumps({"api_url": api_url, "api_key": api_key, "aws_endpoint": endpoint},
@@ -119,6 +129,7 @@ def main() -> None:
                 last = time.monotonic()
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        engine.stop()
         if api.poll() is None:
             api.terminate()
             try:

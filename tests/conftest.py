@@ -34,7 +34,8 @@ def aws(_moto):
     _moto.reset()
     tables.ensure_tables()
     queues = tables.ensure_queues()
-    os.environ["RUNS_QUEUE_URL"] = queues["runs"]
+    os.environ.update(RUNS_QUEUE_URL=queues["runs"], FANOUT_QUEUE_URL=queues["fanout"],
+                      RUNS_DLQ_URL=queues["runs_dlq"])
     yield queues
 
 

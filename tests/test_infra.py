@@ -45,13 +45,20 @@ def test_table_keys_indexes_and_ttl_agree(model):
     assert declared["BillingMode"] == "PAY_PER_REQUEST"
 
 
-def test_prod_policy_reaches_the_tables_and_queue_it_declares():
-    policy = json.loads((ROOT / ".chalice" / "policy-api.json").read_text())
-    resources = [r for s in policy["Statement"] for r in s["Resource"]]
+def test_every_function_has_a_least_privilege_policy():
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    functions = config["stages"]["prod"]["lambda_functions"]
+    assert set(functions) == {"api_handler", "hourly_tick", "minute_tick", "fan_out", "worker", "dead_letters"}
+    for name, settings in functions.items():
+        policy = json.loads((ROOT / ".chalice" / settings["iam_policy_file"]).read_text())
+        for statement in policy["Statement"]:
+            assert not any(a == "*" or a.endswith(":*") for a in statement["Action"]), name
+            assert all(r != "*" for r in statement["Resource"]), name
+    api = json.loads((ROOT / ".chalice" / "policy-api.json").read_text())
+    resources = [r for s in api["Statement"] for r in s["Resource"]]
     assert "arn:aws:dynamodb:*:*:table/sre-automations-prod-*" in resources
     queue = TEMPLATE["Resources"]["RunsQueue"]["Properties"]["QueueName"]
-    assert any(r.endswith(f":{queue}") for s in policy["Statement"] for r in s["Resource"])
-    assert not any(a == "*" or a.endswith(":*") for s in policy["Statement"] for a in s["Action"])
+    assert any(r.endswith(f":{queue}") for r in resources)
 
 
 def test_packaged_template_passes_cfn_lint(tmp_path):
@@ -64,5 +71,9 @@ def test_packaged_template_passes_cfn_lint(tmp_path):
     assert template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]["RUNS_QUEUE_URL"] == \
         {"Ref": "RunsQueue"}
     assert "RunsTable" in template["Resources"]
+    for function, source in (("Worker", "WorkerSqsEventSource"), ("FanOut", "FanOutSqsEventSource")):
+        events = template["Resources"][function]["Properties"]["Events"]
+        assert events[source]["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert events[source]["Type"] == "SQS"
     lint = subprocess.run([str(bin_dir / "cfn-lint"), str(out / "sam.json")], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr

@@ -1,9 +1,11 @@
 """The one place agent backends are registered and chosen (AGENT_BACKEND)."""
 from chalicelib import settings
 from chalicelib.agents.base import Agent, PermanentAgentError
+from chalicelib.agents.bedrock import BedrockAgent
 from chalicelib.agents.builtin import BuiltinAgent
+from chalicelib.agents.openai import OpenAIAgent
 
-BACKENDS: dict[str, type[Agent]] = {BuiltinAgent.type: BuiltinAgent}
+BACKENDS: dict[str, type[Agent]] = {cls.type: cls for cls in (BuiltinAgent, OpenAIAgent, BedrockAgent)}
 
 
 def register(cls: type[Agent]) -> type[Agent]:

@@ -93,6 +93,13 @@ _SCHEMAS = {
         "context": _obj({"text": _STR}), "status_url": _STR}),
 }
 
+_SCHEMAS["Session"] = _obj({
+    "id": _STR, "hidden": {"const": True}, "automation_id": _STR, "run_id": _STR,
+    "messages": {"type": "array", "items": _obj({"role": _STR, "content": _STR, "at": _TIME})},
+    "tool_calls": {"type": "array", "items": _obj({"tool": _STR, "input": {"type": "object"}, "output": {},
+                                                   "at": _TIME})},
+    "artifacts": {"type": "array", "items": _obj({"name": _STR, "media_type": _STR, "content": _STR})}})
+
 _AUTOMATION = _obj({"automation": _ref("Automation")})
 _AUTOMATION_ID = _path("automation_id", "Automation id")
 
@@ -142,6 +149,8 @@ _PATHS = {
         "post": _op("New trigger token; the old one stops working at once", 200, _ref("ApiTriggerSecret"),
                     params=[_AUTOMATION_ID], errors=(401, 403, 404, 409))},
     "/automations/{automation_id}/runs": {
+        "post": _op("Start a manual run (whoever can_edit); optional context text", 202, _obj({"run": _ref("Run")}),
+                    body=_obj({"text": _STR}), params=[_AUTOMATION_ID], errors=(400, 401, 403, 404, 409, 413, 503)),
         "get": _op("Run history, newest first (only where can_edit)", 200,
                    _obj({"runs": {"type": "array", "items": _ref("Run")}, "next_cursor": {"type": ["string", "null"]}}),
                    params=[_AUTOMATION_ID, _q("since", "Default: 30 days before until", _TIME),
@@ -160,6 +169,13 @@ _PATHS = {
                                 "description": "A repeated call with the same key returns the same run"}],
                        errors=(400, 401, 403, 409, 413, 503)),
                  "security": [{"triggerToken": []}]}},
+    "/runs/{run_id}/cancel": {"post": _op("Cancel a queued or running run: it ends failed, reason 'cancelled'",
+                                          200, _obj({"run": _ref("Run")}), params=[_path("run_id", "Run id")],
+                                          errors=(401, 403, 404, 409))},
+    "/sessions/{session_id}": {"get": _op("A run's hidden session: messages, tool calls, artifacts", 200,
+                                          _obj({"session": _ref("Session")}),
+                                          params=[_path("session_id", "From the run's session_id")],
+                                          errors=(401, 403, 404))},
     "/runs/{run_id}": {"get": _op("One run (same visibility as its automation's history)", 200,
                                   _obj({"run": _ref("Run")}), params=[_path("run_id", "Run id")],
                                   errors=(401, 403, 404))},

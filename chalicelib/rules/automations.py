@@ -6,7 +6,7 @@ written in the same DynamoDB transaction as the rule, so they never disagree.
 from datetime import timedelta
 
 from chalicelib import settings
-from chalicelib.clock import iso
+from chalicelib.clock import iso, iso_ms
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.identity import permissions, tokens
 from chalicelib.identity.directory import get_team
@@ -106,7 +106,7 @@ def create(caller, body: dict, now, base_url: str, locale: str) -> tuple[dict, d
             validation.FIELDS[key](None)  # raises the "is required" message
     wanted = validation.triggers(body.get("triggers"), now)
     rule = Automation(f"aut_{tokens.new_id()}", account_id=caller.account_id, owner_id=caller.user_id,
-                      template_id=template_id, created_at=iso(now), updated_at=iso(now),
+                      template_id=template_id, created_at=iso_ms(now), updated_at=iso(now),
                       triggers=[], **fields)
     _check_scope(rule, explicit_environment=True)
     return _save(rule, caller, wanted, now, base_url, old=None)

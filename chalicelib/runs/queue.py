@@ -23,3 +23,18 @@ def send_run(run, delay_seconds: int = 0) -> None:
         MessageBody=json.dumps({"run_id": run.id, "automation_id": run.automation_id,
                                 "account_id": run.account_id, "trigger": run.trigger}),
         DelaySeconds=delay_seconds)
+
+
+def enqueue(run) -> None:
+    """Save a new queued run and send its message; if the send fails the run
+    is removed again, so nothing is left half-started. A run id that already
+    exists raises pynamodb's PutError (the caller decides what that means)."""
+    from chalicelib.errors import ServiceUnavailable
+    from chalicelib.store.models import Run
+
+    run.save(condition=Run.id.does_not_exist())
+    try:
+        send_run(run)
+    except Exception:
+        run.delete()
+        raise ServiceUnavailable("The run could not be queued; nothing was started. Retry the call.")

@@ -78,7 +78,7 @@ def trigger(trigger_id: str, headers, raw_body: bytes | None, now) -> Run:
     run = records.new_queued(item.automation_id, item.account_id, "api", now, text=text,
                              idempotency_key=key)
     try:
-        run.save(condition=Run.id.does_not_exist())
+        queue.enqueue(run)
     except PutError as exc:
         if key is None or exc.cause_response_code != "ConditionalCheckFailedException":
             raise
@@ -86,9 +86,4 @@ def trigger(trigger_id: str, headers, raw_body: bytes | None, now) -> Run:
             return Run.get(run.id)  # the same call again: the run it already made
         except Run.DoesNotExist:  # the first call is failing right now and removed it
             raise ServiceUnavailable("A call with this Idempotency-Key is failing right now; retry it.")
-    try:
-        queue.send_run(run)
-    except Exception:
-        run.delete()  # nothing half-done: the caller's retry (same key or not) starts clean
-        raise ServiceUnavailable("The run could not be queued; nothing was started. Retry the call.")
     return run

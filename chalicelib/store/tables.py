@@ -32,4 +32,5 @@ def ensure_queues(sqs=None) -> dict:
         Attributes={"VisibilityTimeout": "960",
                     "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})},
     )["QueueUrl"]
-    return {"runs": runs_url, "runs_dlq": dlq_url}
+    fanout_url = sqs.create_queue(QueueName=f"{prefix}-fanout", Attributes={"VisibilityTimeout": "120"})["QueueUrl"]
+    return {"runs": runs_url, "runs_dlq": dlq_url, "fanout": fanout_url}

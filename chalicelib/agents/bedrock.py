@@ -1,0 +1,81 @@
+"""The Bedrock backend: the Converse API with tool use, in the same loop as the
+OpenAI backend (model call, tool calls through the toolbox, until end_turn or a
+step or token limit)."""
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from chalicelib import settings
+from chalicelib.agents import tools
+from chalicelib.agents.base import Agent, AgentOutcome, PermanentAgentError, TransientAgentError
+from chalicelib.agents.openai import SYSTEM_PROMPT, finish, stop, user_text
+
+TRANSIENT_CODES = {"ThrottlingException", "ServiceUnavailableException", "InternalServerException",
+                   "ModelNotReadyException", "ModelTimeoutException"}
+MAX_ANSWER_TOKENS = 4096
+MODEL_READ_TIMEOUT = 120  # seconds; botocore's default of 60 is short for a long completion
+
+
+def _converse(client, **params) -> dict:
+    try:
+        return client.converse(**params)
+    except botocore.exceptions.ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        cls = TransientAgentError if code in TRANSIENT_CODES else PermanentAgentError
+        raise cls(f"Bedrock {code}: {error.get('Message', '')}".rstrip(": "))
+    except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
+        raise TransientAgentError(f"cannot reach Bedrock: {exc}")
+    except botocore.exceptions.BotoCoreError as exc:  # no credentials or region, invalid parameters
+        raise PermanentAgentError(f"Bedrock request failed: {exc}")
+
+
+class BedrockAgent(Agent):
+    """A model on Amazon Bedrock, through the Converse API."""
+    type = "bedrock"
+
+    def __init__(self, client=None):
+        self.client = client  # tests pass a stubbed client; otherwise one is made per run
+
+    def _client(self):
+        if self.client is not None:
+            return self.client
+        config = botocore.config.Config(connect_timeout=float(settings.get("AGENT_HTTP_TIMEOUT")),
+                                        read_timeout=MODEL_READ_TIMEOUT)
+        return boto3.client("bedrock-runtime", region_name=settings.get("AWS_DEFAULT_REGION"), config=config)
+
+    def run(self, task, session, toolbox) -> AgentOutcome:
+        """Run the tool-use loop until the model ends its turn or a limit is reached."""
+        client, model = self._client(), settings.get("BEDROCK_MODEL_ID")
+        max_steps, budget = settings.get_int("AGENT_MAX_STEPS"), settings.get_int("AGENT_TOKEN_BUDGET")
+        prompt = user_text(task)
+        session.message("user", prompt)
+        messages = [{"role": "user", "content": [{"text": prompt}]}]
+        tool_config = {"tools": [{"toolSpec": {"name": s["name"], "description": s["description"],
+                                               "inputSchema": {"json": s["parameters"]}}} for s in tools.SPECS]}
+        used = 0
+        for step in range(1, max_steps + 1):
+            reply = _converse(client, modelId=model, system=[{"text": SYSTEM_PROMPT}], messages=messages,
+                              toolConfig=tool_config,
+                              inferenceConfig={"maxTokens": max(1, min(MAX_ANSWER_TOKENS, budget - used))})
+            try:
+                message, reason = reply["output"]["message"], reply["stopReason"]
+                used += int(reply.get("usage", {}).get("totalTokens") or 0)
+                blocks = message["content"]
+                text = "\n".join(b["text"] for b in blocks if "text" in b)
+                uses = [b["toolUse"] for b in blocks if "toolUse" in b]
+            except (KeyError, TypeError) as exc:
+                raise PermanentAgentError(f"malformed Converse response: {exc!r}")
+            if reason != "tool_use" or not uses:
+                cut = None if reason in ("end_turn", "stop_sequence") else f"the model stopped early ({reason})"
+                return finish(session, toolbox, text, cut)
+            if step == max_steps:
+                return stop(session, toolbox, f"step limit reached: {max_steps} model calls without a final answer")
+            if used >= budget:
+                return stop(session, toolbox, f"token budget exhausted: {used} of {budget} tokens used")
+            messages.append(message)
+            results = [{"toolResult": {"toolUseId": use["toolUseId"],
+                                       "content": [{"json": toolbox.call(use["name"], use.get("input") or {})}]}}
+                       for use in uses]
+            messages.append({"role": "user", "content": results})
+        return stop(session, toolbox, "AGENT_MAX_STEPS is 0: the model was never called")

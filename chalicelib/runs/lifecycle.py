@@ -1,0 +1,192 @@
+"""The run lifecycle: one run message in, one run through its statuses.
+
+queued ─► running ─► succeeded | partial | failed
+   │         └─► retrying ─► running …  (transient failure, backoff, up to MAX_ATTEMPTS)
+   └─► skipped (rule disabled/deleted, or the previous run still running)
+running past its time ─► abandoned (the reaper)   queued/running ─► failed "cancelled"
+
+Every transition is a conditional write, so a message delivered twice makes
+one run and one session. `now` is passed in; `clock` (a callable) stamps the
+session while it runs.
+"""
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from chalicelib import settings
+from chalicelib.agents.base import PermanentAgentError, Task, TransientAgentError
+from chalicelib.agents.registry import agent_for_settings
+from chalicelib.agents.tools import Toolbox
+from chalicelib.clock import iso, parse_iso
+from chalicelib.runs import records
+from chalicelib.sessions.store import SessionWriter
+from chalicelib.store.models import Automation, Run
+
+log = logging.getLogger(__name__)
+TERMINAL = ("succeeded", "partial", "failed", "skipped", "abandoned")
+STARTABLE = ("queued", "retrying")
+
+
+class Cancelled(Exception):
+    """The run was cancelled (or reaped) while its session worked."""
+
+
+@dataclass
+class Outcome:
+    """What the worker does with the message: delete it, or retry after a delay."""
+    status: str
+    retry_after: int | None = None
+
+
+def _conflict(exc) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def ensure_run(message: dict, now: datetime) -> Run:
+    """The run a message is about; a scheduled run is created here, once."""
+    if message.get("trigger") == "schedule":
+        run = records.new_queued(message["automation_id"], message["account_id"], "schedule", now,
+                                 scheduled_for=parse_iso(message["scheduled_for"]))
+        run.id = message["run_id"]
+        try:
+            run.save(condition=Run.id.does_not_exist())
+            return run
+        except PutError as exc:
+            if not _conflict(exc):
+                raise
+    return Run.get(message["run_id"])
+
+
+def finish(run: Run, status: str, reason: str | None, now: datetime, only_from=("running",)) -> bool:
+    """End a run (conditionally: a run another actor already ended stays as it is)."""
+    actions = [Run.status.set(status), Run.reason.set(reason) if reason else Run.reason.remove(),
+               Run.finished_at.set(iso(now)), Run.active.remove()]
+    if run.started_at:
+        ms = max(0, int((now - parse_iso(run.started_at)).total_seconds() * 1000))
+        actions.append(Run.duration_ms.set(ms))
+    try:
+        run.update(actions=actions, condition=Run.status.is_in(*only_from))
+        return True
+    except UpdateError as exc:
+        if _conflict(exc):
+            return False
+        raise
+
+
+def _skip_reason(run: Run, rule: Automation | None) -> str | None:
+    if rule is None or rule.deleted_at:
+        return "The automation was deleted before this run started."
+    if not rule.enabled:
+        return "The automation was disabled before this run started."
+    if rule.overlap == "skip":
+        for other in Run.by_automation.query(rule.id, scan_index_forward=False, limit=20,
+                                             filter_condition=Run.status == "running"):
+            if other.id != run.id:
+                return f"The previous run {other.id} is still running (overlap policy: skip)."
+    return None
+
+
+def _start(run: Run, now: datetime) -> bool:
+    attempt = int(run.attempt or 0) + 1
+    try:
+        run.update(actions=[
+            Run.status.set("running"), Run.attempt.set(attempt), Run.active.set("running"),
+            Run.started_at.set(run.started_at or iso(now)), Run.heartbeat_at.set(iso(now)),
+            Run.session_id.set(f"ses_{run.id.removeprefix('run_')}_{attempt}"), Run.reason.remove(),
+        ], condition=Run.status.is_in(*STARTABLE))
+        return True
+    except UpdateError as exc:
+        if _conflict(exc):
+            return False
+        raise
+
+
+def render_prompt(rule: Automation, run: Run, now: datetime) -> str:
+    """The session's first message: the task prompt and the context of this firing."""
+    lines = [rule.task_prompt.strip(), "", "---", "Context of this run:",
+             f"- automation: {rule.name} ({rule.id})", f"- trigger: {run.trigger}", f"- time: {iso(now)}"]
+    if run.scheduled_for:
+        lines.append(f"- scheduled for: {run.scheduled_for}")
+    if run.context_text:
+        lines += ["- text from the caller:", "", run.context_text]
+    return "\n".join(lines)
+
+
+class _Heartbeat:
+    """Touches the run while its session writes, and notices a cancellation."""
+
+    def __init__(self, run: Run, clock):
+        self.run, self.clock, self.last = run, clock, clock()
+
+    def __call__(self) -> None:
+        now = self.clock()
+        if (now - self.last).total_seconds() < settings.get_int("HEARTBEAT_SECONDS"):
+            return
+        self.last = now
+        try:
+            self.run.update(actions=[Run.heartbeat_at.set(iso(now))], condition=Run.status == "running")
+        except UpdateError as exc:
+            if _conflict(exc):
+                raise Cancelled()
+            raise
+
+
+def process(message: dict, now: datetime, clock=None, agent=None) -> Outcome:
+    """Work one run message through the lifecycle."""
+    clock = clock or (lambda: now)
+    run = ensure_run(message, now)
+    if run.status not in STARTABLE:
+        return Outcome(run.status)  # a duplicate delivery, or already ended (cancelled)
+    try:
+        rule = Automation.get(run.automation_id)
+    except Automation.DoesNotExist:
+        rule = None
+    reason = _skip_reason(run, rule)
+    if reason:
+        finish(run, "skipped", reason, now, only_from=STARTABLE)
+        return Outcome("skipped")
+    if not _start(run, now):
+        return Outcome("duplicate")
+    session = SessionWriter(run.session_id, run, clock, on_write=_Heartbeat(run, clock))
+    try:
+        prompt = render_prompt(rule, run, now)
+        session.message("user", prompt)
+        task = Task(prompt=prompt, automation_id=rule.id, run_id=run.id,
+                    context={"text": run.context_text or ""})
+        result = (agent or agent_for_settings()).run(task, session, Toolbox(task, session, clock))
+    except Cancelled:
+        return Outcome("cancelled")
+    except TransientAgentError as exc:
+        return _transient(run, str(exc), clock())
+    except PermanentAgentError as exc:
+        finish(run, "failed", str(exc), clock())
+        return Outcome("failed")
+    except Exception as exc:  # a bug must end the run, not leave it running
+        log.exception("run %s crashed", run.id)
+        finish(run, "failed", f"internal error ({type(exc).__name__}); see the service logs", clock())
+        return Outcome("failed")
+    if result.failed_tool_calls or result.incomplete:
+        reason = result.incomplete or f"{result.failed_tool_calls} of {result.tool_calls} tool call(s) failed"
+        status = "partial"
+    else:
+        status, reason = "succeeded", None
+    finish(run, status, reason, clock())
+    return Outcome(status)
+
+
+def _transient(run: Run, reason: str, now: datetime) -> Outcome:
+    attempt, limit = int(run.attempt), settings.get_int("MAX_ATTEMPTS")
+    if attempt >= limit:
+        finish(run, "failed", f"Gave up after {attempt} attempts: {reason}", now)
+        return Outcome("failed")
+    delay = min(settings.get_int("RETRY_BASE_SECONDS") * 2 ** (attempt - 1), 900)
+    try:
+        run.update(actions=[Run.status.set("retrying"), Run.reason.set(f"Attempt {attempt} failed: {reason}"),
+                            Run.active.remove()], condition=Run.status == "running")
+    except UpdateError as exc:
+        if _conflict(exc):
+            return Outcome("cancelled")
+        raise
+    return Outcome("retrying", retry_after=delay)

@@ -1,0 +1,21 @@
+"""The abandoned-run reaper (minute tick): runs still `running` past the
+maximum run time plus a grace period are ended `abandoned`, so a crashed
+worker never leaves a run running forever. Reads the sparse `active` index."""
+from datetime import datetime, timedelta
+
+from chalicelib import settings
+from chalicelib.clock import iso
+from chalicelib.runs.lifecycle import finish
+from chalicelib.store.models import Run
+
+
+def reap(now: datetime) -> list[str]:
+    """End every overdue running run; returns their ids."""
+    limit = settings.get_int("MAX_RUN_SECONDS")
+    cutoff = now - timedelta(seconds=limit + settings.get_int("ABANDON_GRACE_SECONDS"))
+    reason = (f"Ran past the {limit // 60}-minute limit without finishing; terminated by the system.")
+    reaped = []
+    for run in Run.active_runs.query("running", Run.started_at < iso(cutoff)):
+        if finish(run, "abandoned", reason, now):
+            reaped.append(run.id)
+    return reaped

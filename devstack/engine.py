@@ -1,0 +1,78 @@
+"""The local stack's stand-in for Lambda's event sources: it long-polls the SQS
+queues and hands each batch, in Lambda's event shape, to the same handler
+functions Lambda calls; it fires the hourly tick at the top of each hour and
+the minute tick every minute. Messages a handler reports as failed stay in the
+queue (their visibility timeout brings them back), as with Lambda."""
+import logging
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import boto3
+
+log = logging.getLogger("devstack.engine")
+
+
+def _lambda_event(messages: list[dict], queue_arn: str) -> dict:
+    return {"Records": [{
+        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+        "attributes": m.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": m.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs", "eventSourceARN": queue_arn, "awsRegion": "us-east-1"} for m in messages]}
+
+
+class Engine:
+    """Pollers and tickers on threads; `stop()` ends them."""
+
+    def __init__(self, queues: dict, runs_pollers: int = 2):
+        import app  # the Chalice app: the handlers Lambda would call
+
+        self.app, self.stopping = app, threading.Event()
+        self.sqs = boto3.client("sqs")
+        self.threads = [threading.Thread(target=self._poll, args=(queues["fanout"], app.fan_out, 10), daemon=True),
+                        threading.Thread(target=self._poll, args=(queues["runs_dlq"], app.dead_letters, 10),
+                                         daemon=True),
+                        threading.Thread(target=self._tick, daemon=True)]
+        self.threads += [threading.Thread(target=self._poll, args=(queues["runs"], app.run_worker, 5), daemon=True)
+                         for _ in range(runs_pollers)]
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=5)
+
+    def _poll(self, queue_url: str, handler, batch_size: int) -> None:
+        arn = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        while not self.stopping.is_set():
+            try:
+                got = self.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=batch_size,
+                                               WaitTimeSeconds=1, AttributeNames=["All"])
+                messages = got.get("Messages", [])
+                if not messages:
+                    continue
+                answer = handler(_lambda_event(messages, arn), None) or {}
+                failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
+                done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(messages) if m["MessageId"] not in failed]
+                if done:
+                    self.sqs.delete_message_batch(QueueUrl=queue_url, Entries=done)
+            except Exception:  # a poller must survive anything a handler or moto throws
+                if not self.stopping.is_set():
+                    log.exception("polling %s failed", queue_url)
+                    time.sleep(1)
+
+    def _tick(self) -> None:
+        now = datetime.now(UTC)
+        next_minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        while not self.stopping.wait(max(0.0, (next_minute - datetime.now(UTC)).total_seconds())):
+            event = {"time": next_minute.strftime("%Y-%m-%dT%H:%M:%SZ"), "detail-type": "Scheduled Event"}
+            try:
+                self.app.minute_tick(event, None)
+                if next_minute.minute == 0:
+                    self.app.hourly_tick(event, None)
+            except Exception:
+                log.exception("tick at %s failed", event["time"])
+            next_minute += timedelta(minutes=1)

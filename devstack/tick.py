@@ -1,0 +1,43 @@
+"""`make tick AT=2026-11-24T09:00:00Z`: fire the hourly tick for a given hour
+against the running local stack (its engine then fans out and runs)."""
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str]) -> int:
+    """Queue the fan-out jobs for the hour given as an ISO time."""
+    if len(argv) != 1:
+        print("usage: make tick AT=2026-11-24T09:00:00Z", file=sys.stderr)
+        return 2
+    stack_file = Path(os.environ.get("STACK_DIR", ROOT / ".local")) / "stack.json"
+    if not stack_file.exists():
+        print(f"no running stack ({stack_file} is missing): start it with make run", file=sys.stderr)
+        return 1
+    stack = json.loads(stack_file.read_text())
+    os.environ.update(AWS_ENDPOINT_URL=stack["aws_endpoint"], AWS_ACCESS_KEY_ID="local",
+                      AWS_SECRET_ACCESS_KEY="local", AWS_SESSION_TOKEN="local",
+                      AWS_DEFAULT_REGION=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+    import boto3
+
+    from chalicelib import settings
+    from chalicelib.clock import parse_iso
+    from chalicelib.runs import tick
+
+    prefix = settings.table_prefix()
+    os.environ["FANOUT_QUEUE_URL"] = boto3.client("sqs").get_queue_url(QueueName=f"{prefix}-fanout")["QueueUrl"]
+    try:
+        at = parse_iso(argv[0])
+    except ValueError:
+        print(f"AT must be an ISO time such as 2026-11-24T09:00:00Z; got {argv[0]!r}", file=sys.stderr)
+        return 2
+    jobs = tick.hourly(at)
+    print(f"hourly tick for {at:%Y-%m-%dT%H:00:00Z}: {jobs} fan-out jobs queued")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

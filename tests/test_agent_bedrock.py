@@ -1,0 +1,122 @@
+"""The Bedrock backend with a real bedrock-runtime client under
+botocore.stub.Stubber, and the session in the real store (moto)."""
+import socket
+
+import boto3
+import botocore.config
+import pytest
+from botocore.stub import ANY, Stubber
+
+from chalicelib import settings
+from chalicelib.agents import registry, tools
+from chalicelib.agents.base import PermanentAgentError, Task, TransientAgentError
+from chalicelib.agents.bedrock import BedrockAgent
+from chalicelib.agents.openai import SYSTEM_PROMPT
+from chalicelib.agents.tools import Toolbox
+from chalicelib.runs import records
+from chalicelib.sessions import store
+from chalicelib.sessions.store import SessionWriter
+from tests.conftest import NOW
+
+USAGE = {"inputTokens": 100, "outputTokens": 20, "totalTokens": 120}
+TOOL_CONFIG = {"tools": [{"toolSpec": {"name": s["name"], "description": s["description"],
+                                       "inputSchema": {"json": s["parameters"]}}} for s in tools.SPECS]}
+
+
+def reply(stop_reason, *content, usage=USAGE):
+    """A Converse response with the assistant's content blocks."""
+    return {"output": {"message": {"role": "assistant", "content": list(content)}}, "stopReason": stop_reason,
+            "usage": usage, "metrics": {"latencyMs": 250}}
+
+
+@pytest.fixture
+def run_parts(aws):
+    """A saved run, its session writer, a task and a toolbox."""
+    run = records.new_queued("auto_1", "acct_1", "manual", NOW)
+    run.save()
+    session = SessionWriter(f"ses_{run.id}", run, clock=lambda: NOW)
+    task = Task(prompt="Summarise recent failures.", automation_id="auto_1", run_id=run.id)
+    return run, session, task, Toolbox(task, session, lambda: NOW)
+
+
+@pytest.fixture
+def stubbed():
+    """A real bedrock-runtime client and its Stubber."""
+    client = boto3.client("bedrock-runtime", region_name="us-east-1")
+    with Stubber(client) as stub:
+        yield client, stub
+        stub.assert_no_pending_responses()
+
+
+def test_tool_use_then_end_turn(run_parts, stubbed):
+    run, session, task, toolbox = run_parts
+    client, stub = stubbed
+    user = {"role": "user", "content": [{"text": "Summarise recent failures."}]}
+    tool_use = reply("tool_use", {"text": "Reading the run history."},
+                     {"toolUse": {"toolUseId": "tu_1", "name": "query_runs", "input": {"limit": 5}}})
+    runs = {"runs": [{"id": run.id, "status": "queued", "reason": None, "trigger": "manual",
+                      "created_at": "2026-11-23T10:00:00Z", "duration_ms": None}]}
+    result = {"role": "user", "content": [{"toolResult": {"toolUseId": "tu_1", "content": [{"json": runs}]}}]}
+    stub.add_response("converse", tool_use, {
+        "modelId": settings.DEFAULTS["BEDROCK_MODEL_ID"], "system": [{"text": SYSTEM_PROMPT}], "messages": [user],
+        "toolConfig": TOOL_CONFIG, "inferenceConfig": {"maxTokens": 4096}})
+    stub.add_response("converse", reply("end_turn", {"text": "No failures yet.\n\nOnly this run exists."}), {
+        "modelId": ANY, "system": ANY, "toolConfig": ANY, "inferenceConfig": ANY,
+        "messages": [user, tool_use["output"]["message"], result]})
+
+    outcome = BedrockAgent(client=client).run(task, session, toolbox)
+
+    assert (outcome.summary, outcome.tool_calls, outcome.failed_tool_calls, outcome.incomplete) == \
+        ("No failures yet.", 1, 0, None)
+    saved = store.load(f"ses_{run.id}")
+    assert [(m["role"], m["content"]) for m in saved["messages"]] == \
+        [("user", "Summarise recent failures."), ("assistant", "No failures yet.\n\nOnly this run exists.")]
+    assert [(c["tool"], c["input"], c["output"]) for c in saved["tool_calls"]] == [("query_runs", {"limit": 5}, runs)]
+    assert saved["artifacts"] == [{"name": "report.md", "media_type": "text/markdown",
+                                   "content": "No failures yet.\n\nOnly this run exists.\n"}]
+
+
+@pytest.mark.parametrize("code, error", [
+    ("ThrottlingException", TransientAgentError), ("ModelTimeoutException", TransientAgentError),
+    ("ValidationException", PermanentAgentError), ("AccessDeniedException", PermanentAgentError),
+])
+def test_client_error_mapping(run_parts, stubbed, code, error):
+    _, session, task, toolbox = run_parts
+    client, stub = stubbed
+    stub.add_client_error("converse", service_error_code=code, service_message="nope", http_status_code=400)
+    with pytest.raises(error, match=code):
+        BedrockAgent(client=client).run(task, session, toolbox)
+
+
+def test_unreachable_endpoint_is_transient(run_parts):
+    _, session, task, toolbox = run_parts
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = boto3.client("bedrock-runtime", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
+                          config=botocore.config.Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(TransientAgentError, match="cannot reach Bedrock"):
+        BedrockAgent(client=client).run(task, session, toolbox)
+
+
+def test_step_limit_and_token_budget(run_parts, stubbed, monkeypatch):
+    run, session, task, toolbox = run_parts
+    client, stub = stubbed
+    monkeypatch.setenv("AGENT_MAX_STEPS", "2")
+    again = reply("tool_use", {"toolUse": {"toolUseId": "tu_x", "name": "query_runs", "input": {}}})
+    stub.add_response("converse", again)
+    stub.add_response("converse", again)
+    outcome = BedrockAgent(client=client).run(task, session, toolbox)
+    assert "step limit" in outcome.incomplete and outcome.tool_calls == 1
+
+    monkeypatch.setenv("AGENT_MAX_STEPS", "8")
+    monkeypatch.setenv("AGENT_TOKEN_BUDGET", "1000")
+    stub.add_response("converse", reply("tool_use", *again["output"]["message"]["content"],
+                                        usage={"inputTokens": 900, "outputTokens": 100, "totalTokens": 1000}))
+    outcome = BedrockAgent(client=client).run(task, session, toolbox)
+    assert "token budget" in outcome.incomplete and "1000 of 1000" in outcome.incomplete
+
+
+def test_registered(monkeypatch):
+    monkeypatch.setenv("AGENT_BACKEND", "bedrock")
+    assert isinstance(registry.agent_for_settings(), BedrockAgent)

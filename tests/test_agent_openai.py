@@ -1,0 +1,212 @@
+"""The OpenAI-compatible backend against a scripted Chat Completions server on
+127.0.0.1, with the API key in a Secrets Manager secret (moto) and the session
+in the real store."""
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import boto3
+import pytest
+
+from chalicelib.agents import registry
+from chalicelib.agents.base import PermanentAgentError, Task, TransientAgentError
+from chalicelib.agents.openai import OpenAIAgent
+from chalicelib.agents.tools import Toolbox
+from chalicelib.runs import records
+from chalicelib.sessions import store
+from chalicelib.sessions.store import SessionWriter
+from tests.conftest import NOW
+
+KEY = "sk-test-0123456789"
+
+
+def tool_reply(*calls, tokens=100):
+    """A completion asking for tool calls: (id, name, arguments as a JSON string)."""
+    return 200, {"choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+        "role": "assistant", "content": None,
+        "tool_calls": [{"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
+                       for cid, name, args in calls]}}], "usage": {"total_tokens": tokens}}
+
+
+def answer(text, tokens=100):
+    """A completion with a final answer."""
+    return 200, {"choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+                 "usage": {"total_tokens": tokens}}
+
+
+class ModelServer:
+    """Chat Completions on 127.0.0.1: answers POSTs from a script (the last
+    entry repeats), records each request, and serves GET /health for http_check."""
+
+    def __init__(self, *script):
+        self.script, self.requests = list(script), []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                status, payload = outer.script.pop(0) if len(outer.script) > 1 else outer.script[0]
+                self._send(status, payload)
+
+            def do_GET(self):
+                self._send(200, {"ok": True})
+
+            def _send(self, status, payload):
+                data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def serve(monkeypatch):
+    """Start a ModelServer with a script and point OPENAI_BASE_URL at it."""
+    servers = []
+
+    def start(*script):
+        server = ModelServer(*script)
+        servers.append(server)
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")
+        monkeypatch.setenv("OPENAI_MODEL", "test-model")
+        return server
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture
+def run_parts(aws):
+    """A saved run, its session writer, a task and a toolbox."""
+    run = records.new_queued("auto_1", "acct_1", "manual", NOW)
+    run.save()
+    session = SessionWriter(f"ses_{run.id}", run, clock=lambda: NOW)
+    task = Task(prompt="Check the API health.", automation_id="auto_1", run_id=run.id,
+                context={"text": "alert: latency high"})
+    return run, session, task, Toolbox(task, session, lambda: NOW)
+
+
+def test_tool_round_then_answer(serve, run_parts, monkeypatch):
+    run, session, task, toolbox = run_parts
+    boto3.client("secretsmanager").create_secret(Name="openai-key", SecretString=KEY)
+    monkeypatch.setenv("OPENAI_API_KEY_SECRET", "openai-key")
+    monkeypatch.setenv("ALLOW_LOOPBACK", "true")
+    server = serve(None, answer("# All healthy\n\nThe API answered 200 and the last run is queued."))
+    server.script[0] = tool_reply(("call_1", "http_check", json.dumps({"url": f"{server.url}/health"})),
+                                  ("call_2", "query_runs", '{"limit": 5}'))
+
+    outcome = OpenAIAgent().run(task, session, toolbox)
+
+    assert (outcome.summary, outcome.tool_calls, outcome.failed_tool_calls, outcome.incomplete) == \
+        ("All healthy", 2, 0, None)
+    first, second = server.requests
+    assert first["path"] == "/v1/chat/completions"
+    assert first["headers"]["Authorization"] == f"Bearer {KEY}"
+    assert first["body"]["model"] == "test-model"
+    assert {t["function"]["name"] for t in first["body"]["tools"]} == {"http_check", "query_runs"}
+    assert all(t["type"] == "function" for t in first["body"]["tools"])
+    system, user = first["body"]["messages"]
+    assert system["role"] == "system" and "AI SRE agent" in system["content"]
+    assert user == {"role": "user", "content": "Check the API health.\n\nContext of this run:\nalert: latency high"}
+    assistant, check, runs = second["body"]["messages"][2:]
+    assert [c["id"] for c in assistant["tool_calls"]] == ["call_1", "call_2"]
+    assert check["role"] == "tool" and check["tool_call_id"] == "call_1"
+    assert json.loads(check["content"])["status"] == 200
+    assert runs["tool_call_id"] == "call_2" and json.loads(runs["content"])["runs"][0]["id"] == run.id
+
+    saved = store.load(f"ses_{run.id}")
+    assert [(m["role"], m["content"][:12]) for m in saved["messages"]] == \
+        [("user", "Check the AP"), ("assistant", "# All health")]
+    assert [(c["tool"], c["output"].get("ok")) for c in saved["tool_calls"]] == \
+        [("http_check", True), ("query_runs", None)]
+    assert saved["tool_calls"][1]["output"]["runs"][0]["id"] == run.id
+    assert saved["artifacts"][0]["name"] == "report.md" and "All healthy" in saved["artifacts"][0]["content"]
+    assert KEY not in json.dumps(saved)
+
+
+def test_no_secret_sends_no_authorization(serve, run_parts):
+    _, session, task, toolbox = run_parts
+    server = serve(answer("Nothing to do."))
+    assert OpenAIAgent().run(task, session, toolbox).summary == "Nothing to do."
+    assert "Authorization" not in server.requests[0]["headers"]
+
+
+def test_bad_tool_arguments_are_a_failed_call(serve, run_parts):
+    run, session, task, toolbox = run_parts
+    server = serve(tool_reply(("call_1", "query_runs", "{not json")), answer("Done."))
+    outcome = OpenAIAgent().run(task, session, toolbox)
+    assert (outcome.tool_calls, outcome.failed_tool_calls) == (1, 1)
+    assert "JSON object" in json.loads(server.requests[1]["body"]["messages"][-1]["content"])["error"]
+    assert store.load(f"ses_{run.id}")["tool_calls"][0]["input"] == {"arguments": "{not json"}
+
+
+@pytest.mark.parametrize("status, body, error", [
+    (503, {"error": "overloaded"}, TransientAgentError),
+    (429, {"error": "rate limited"}, TransientAgentError),
+    (400, {"error": "bad model"}, PermanentAgentError),
+    (200, "not json", PermanentAgentError),
+    (200, {"choices": []}, PermanentAgentError),
+])
+def test_error_mapping(serve, run_parts, status, body, error):
+    _, session, task, toolbox = run_parts
+    serve((status, body))
+    with pytest.raises(error) as caught:
+        OpenAIAgent().run(task, session, toolbox)
+    assert status == 200 or f"HTTP {status}" in str(caught.value)
+
+
+def test_unreachable_endpoint_is_transient(run_parts, monkeypatch):
+    _, session, task, toolbox = run_parts
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    with pytest.raises(TransientAgentError):
+        OpenAIAgent().run(task, session, toolbox)
+
+
+def test_missing_secret_is_permanent(serve, run_parts, monkeypatch):
+    _, session, task, toolbox = run_parts
+    server = serve(answer("never"))
+    monkeypatch.setenv("OPENAI_API_KEY_SECRET", "no-such-secret")
+    with pytest.raises(PermanentAgentError, match="no-such-secret"):
+        OpenAIAgent().run(task, session, toolbox)
+    assert server.requests == []
+
+
+def test_step_limit(serve, run_parts, monkeypatch):
+    run, session, task, toolbox = run_parts
+    monkeypatch.setenv("AGENT_MAX_STEPS", "3")
+    server = serve(tool_reply(("call_x", "query_runs", "{}")))
+    outcome = OpenAIAgent().run(task, session, toolbox)
+    assert "step limit" in outcome.incomplete and len(server.requests) == 3 and outcome.tool_calls == 2
+    assert "step limit" in store.load(f"ses_{run.id}")["messages"][-1]["content"]
+
+
+def test_token_budget(serve, run_parts, monkeypatch):
+    _, session, task, toolbox = run_parts
+    monkeypatch.setenv("AGENT_TOKEN_BUDGET", "1000")
+    server = serve(tool_reply(("call_x", "query_runs", "{}"), tokens=600))
+    outcome = OpenAIAgent().run(task, session, toolbox)
+    assert "token budget" in outcome.incomplete and "1200 of 1000" in outcome.incomplete
+    assert len(server.requests) == 2
+
+
+def test_registered(monkeypatch):
+    monkeypatch.setenv("AGENT_BACKEND", "openai")
+    assert isinstance(registry.agent_for_settings(), OpenAIAgent)
+    assert set(registry.BACKENDS) == {"builtin", "openai", "bedrock"}
