@@ -73,7 +73,7 @@ def _post(url: str, body: dict, key: str | None) -> dict:
     except requests.RequestException as exc:
         raise PermanentAgentError(f"bad model endpoint request: {exc}")
     if resp.status_code >= 400:
-        detail = resp.text[:300].replace(key, "***") if key else resp.text[:300]  # some servers echo the key
+        detail = (resp.text.replace(key, "***") if key else resp.text)[:300]  # some servers echo the key
         error = TransientAgentError if resp.status_code in (408, 429) or resp.status_code >= 500 \
             else PermanentAgentError
         raise error(f"model endpoint answered HTTP {resp.status_code}: {detail}")

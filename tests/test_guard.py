@@ -1,0 +1,72 @@
+"""The internal-address guard on outbound HTTP, and http_check through it
+against real local servers."""
+import http.server
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from chalicelib.agents import tools
+from chalicelib.net import guard
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/",
+                                 "http://10.0.0.5/", "http://192.168.1.1/", "http://172.16.0.1/",
+                                 "http://127.0.0.1:9/", "http://localhost/", "http://[::1]/", "http://0.0.0.0/",
+                                 "http://[::ffff:169.254.169.254]/", "file:///etc/passwd", "gopher://x/",
+                                 "http:///nohost"])
+def test_internal_and_odd_urls_are_refused_by_default(url, monkeypatch):
+    monkeypatch.delenv("ALLOW_LOOPBACK", raising=False)
+    with pytest.raises(guard.BlockedAddress):
+        guard.check_url(url)
+
+
+def test_loopback_only_when_allowed_and_metadata_never(monkeypatch):
+    monkeypatch.setenv("ALLOW_LOOPBACK", "true")
+    assert guard.check_url("http://127.0.0.1:8080/x")[2] == "127.0.0.1"
+    with pytest.raises(guard.BlockedAddress):
+        guard.check_url("http://169.254.169.254/")
+    monkeypatch.setenv("ALLOW_PRIVATE_NETWORKS", "true")
+    with pytest.raises(guard.BlockedAddress):
+        guard.check_url("http://169.254.169.254/")
+
+
+@pytest.fixture
+def servers():
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            code = 200 if self.path == "/healthy" else 503
+            self.send_response(code)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_http_check_against_healthy_and_failing_servers(servers, monkeypatch):
+    monkeypatch.setenv("ALLOW_LOOPBACK", "true")
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    healthy = tools.http_check(f"{servers}/healthy", now)
+    assert healthy["ok"] is True and healthy["status"] == 200 and healthy["latency_ms"] >= 0
+    failing = tools.http_check(f"{servers}/broken", now)
+    assert failing["ok"] is False and failing["status"] == 503
+    monkeypatch.setenv("ALLOW_LOOPBACK", "false")
+    refused = tools.http_check(f"{servers}/healthy", now)
+    assert refused["ok"] is False and "internal address" in refused["error"]
+
+
+def test_http_check_reports_a_closed_port(monkeypatch):
+    monkeypatch.setenv("ALLOW_LOOPBACK", "true")
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = tools.http_check(f"http://127.0.0.1:{port}/", datetime(2026, 11, 23, tzinfo=UTC))
+    assert result["ok"] is False and "connection failed" in result["error"]

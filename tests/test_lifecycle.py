@@ -1,0 +1,225 @@
+"""The run lifecycle, status by status, with the clock passed in."""
+import json
+from datetime import timedelta
+
+import boto3
+import pytest
+
+from chalicelib.agents.base import AgentOutcome, PermanentAgentError, TransientAgentError
+from chalicelib.runs import lifecycle, queue, reaper, records, worker
+from chalicelib.sessions import store as sessions
+from chalicelib.store.models import Automation, Run, SessionEntry
+from tests.conftest import NOW, rule_body
+
+
+class ScriptedAgent:
+    """A backend whose behaviour the test sets: the stand-in for a model."""
+
+    def __init__(self, *steps):
+        self.steps, self.calls = list(steps), 0
+
+    def run(self, task, session, toolbox):
+        self.calls += 1
+        step = self.steps.pop(0) if self.steps else "ok"
+        session.message("assistant", f"step {self.calls}")
+        if isinstance(step, BaseException):
+            raise step
+        if callable(step):
+            return step(task, session, toolbox)
+        return AgentOutcome(summary="done", failed_tool_calls=1 if step == "partial" else 0, tool_calls=1)
+
+
+@pytest.fixture
+def rule(api, owner):
+    return api.ok("POST", "/automations", owner, rule_body(), status=201)["automation"]
+
+
+def _queued(rule, text=None, at=NOW):
+    run = records.new_queued(rule["id"], Automation.get(rule["id"]).account_id, "api", at, text=text)
+    run.save()
+    return {"run_id": run.id, "automation_id": rule["id"], "account_id": run.account_id, "trigger": "api"}
+
+
+def test_queued_to_succeeded_with_its_session(rule):
+    message = _queued(rule, text="deploy 42")
+    clock = iter([NOW + timedelta(seconds=s) for s in range(100)])
+    outcome = lifecycle.process(message, NOW, clock=lambda: next(clock), agent=ScriptedAgent("ok"))
+    run = Run.get(message["run_id"])
+    assert outcome.status == run.status == "succeeded" and run.reason is None and run.attempt == 1
+    assert run.started_at == "2026-11-23T10:00:00Z" and run.finished_at and run.duration_ms > 0
+    assert run.active is None
+    session = sessions.load(run.session_id)
+    assert session["run_id"] == run.id and session["automation_id"] == rule["id"]
+    first = session["messages"][0]
+    assert first["role"] == "user" and first["content"].startswith(rule["task_prompt"])
+    assert "deploy 42" in first["content"] and "trigger: api" in first["content"]
+
+
+def test_three_deliveries_make_one_run_and_one_session(rule):
+    message = _queued(rule)
+    agent = ScriptedAgent("ok", "ok", "ok")
+    outcomes = [lifecycle.process(message, NOW, agent=agent).status for _ in range(3)]
+    assert outcomes == ["succeeded", "succeeded", "succeeded"] and agent.calls == 1
+    headers = [e for e in SessionEntry.scan() if e.kind == "header"]
+    assert len(headers) == 1
+
+
+def test_scheduled_message_creates_its_run_once(rule):
+    account = Automation.get(rule["id"]).account_id
+    message = {"run_id": "run_sched1", "automation_id": rule["id"], "account_id": account, "trigger": "schedule",
+               "scheduled_for": "2026-11-24T09:00:00Z"}
+    for _ in range(3):
+        lifecycle.process(message, NOW, agent=ScriptedAgent())
+    runs = list(Run.scan())
+    assert [(r.id, r.trigger, r.status, r.scheduled_for) for r in runs] == [
+        ("run_sched1", "schedule", "succeeded", "2026-11-24T09:00:00Z")]
+
+
+def test_disabled_after_the_message_was_sent_is_skipped(api, owner, rule):
+    message = _queued(rule)
+    api.ok("POST", f"/automations/{rule['id']}/disable", owner)
+    agent = ScriptedAgent()
+    assert lifecycle.process(message, NOW, agent=agent).status == "skipped" and agent.calls == 0
+    assert Run.get(message["run_id"]).reason == "The automation was disabled before this run started."
+
+
+def test_deleted_after_the_message_was_sent_is_skipped(api, owner, rule):
+    message = _queued(rule)
+    api.call("DELETE", f"/automations/{rule['id']}", owner)
+    lifecycle.process(message, NOW, agent=ScriptedAgent())
+    run = Run.get(message["run_id"])
+    assert run.status == "skipped" and "deleted" in run.reason
+
+
+@pytest.mark.parametrize("policy, expected", [("skip", "skipped"), ("allow", "succeeded")])
+def test_overlap_with_a_running_previous_run(rule, policy, expected):
+    rule_item = Automation.get(rule["id"])
+    rule_item.update(actions=[Automation.overlap.set(policy)])
+    first, second = _queued(rule), _queued(rule, at=NOW + timedelta(minutes=1))
+
+    def start_second_meanwhile(task, session, toolbox):
+        outcome = lifecycle.process(second, NOW + timedelta(minutes=1), agent=ScriptedAgent("ok"))
+        assert outcome.status == expected
+        return AgentOutcome(summary="done")
+
+    lifecycle.process(first, NOW, agent=ScriptedAgent(start_second_meanwhile))
+    run = Run.get(second["run_id"])
+    assert run.status == expected
+    if expected == "skipped":
+        assert first["run_id"] in run.reason and "still running" in run.reason
+
+
+def test_transient_failures_retry_with_backoff_then_fail(rule, monkeypatch):
+    monkeypatch.setenv("MAX_ATTEMPTS", "3")
+    message = _queued(rule)
+    agent = ScriptedAgent(*[TransientAgentError("model endpoint answered 503")] * 3)
+    first = lifecycle.process(message, NOW, agent=agent)
+    run = Run.get(message["run_id"])
+    assert (first.status, first.retry_after, run.status) == ("retrying", 30, "retrying")
+    assert run.reason == "Attempt 1 failed: model endpoint answered 503" and run.active is None
+    second = lifecycle.process(message, NOW + timedelta(seconds=30), agent=agent)
+    assert (second.status, second.retry_after) == ("retrying", 60)
+    third = lifecycle.process(message, NOW + timedelta(seconds=90), agent=agent)
+    run = Run.get(message["run_id"])
+    assert third.status == run.status == "failed" and third.retry_after is None
+    assert run.reason == "Gave up after 3 attempts: model endpoint answered 503" and run.attempt == 3
+    assert run.started_at == "2026-11-23T10:00:00Z"  # the first start is kept across attempts
+
+
+def test_a_retry_that_then_succeeds(rule):
+    message = _queued(rule)
+    agent = ScriptedAgent(TransientAgentError("timeout"), "ok")
+    lifecycle.process(message, NOW, agent=agent)
+    assert lifecycle.process(message, NOW + timedelta(seconds=30), agent=agent).status == "succeeded"
+    run = Run.get(message["run_id"])
+    assert run.attempt == 2 and run.reason is None and run.session_id.endswith("_2")
+
+
+def test_permanent_failure_fails_at_once(rule):
+    message = _queued(rule)
+    outcome = lifecycle.process(message, NOW, agent=ScriptedAgent(PermanentAgentError("model not found")))
+    run = Run.get(message["run_id"])
+    assert outcome.status == run.status == "failed" and run.reason == "model not found" and run.attempt == 1
+
+
+def test_an_unexpected_crash_inside_the_agent_ends_the_run_failed(rule):
+    message = _queued(rule)
+    lifecycle.process(message, NOW, agent=ScriptedAgent(ZeroDivisionError()))
+    run = Run.get(message["run_id"])
+    assert run.status == "failed" and "ZeroDivisionError" in run.reason
+
+
+def test_failed_tool_calls_make_the_run_partial(rule):
+    message = _queued(rule)
+    lifecycle.process(message, NOW, agent=ScriptedAgent("partial"))
+    run = Run.get(message["run_id"])
+    assert run.status == "partial" and run.reason == "1 of 1 tool call(s) failed"
+
+
+def test_incomplete_session_is_partial_with_its_reason(rule):
+    message = _queued(rule)
+    lifecycle.process(message, NOW, agent=ScriptedAgent(
+        lambda *_: AgentOutcome(summary="", incomplete="step limit of 8 reached before an answer")))
+    run = Run.get(message["run_id"])
+    assert run.status == "partial" and run.reason == "step limit of 8 reached before an answer"
+
+
+def test_crashed_worker_leaves_a_running_run_that_the_reaper_abandons(rule):
+    message = _queued(rule)
+    with pytest.raises(SystemExit):  # the Lambda dies mid-run: nothing ends the run
+        lifecycle.process(message, NOW, agent=ScriptedAgent(SystemExit()))
+    assert Run.get(message["run_id"]).status == "running"
+    assert reaper.reap(NOW + timedelta(minutes=16)) == []  # within 15 min + 2 min grace
+    assert reaper.reap(NOW + timedelta(minutes=18)) == [message["run_id"]]
+    run = Run.get(message["run_id"])
+    assert run.status == "abandoned" and "15-minute limit" in run.reason and run.active is None
+    assert run.duration_ms == 18 * 60 * 1000
+    assert reaper.reap(NOW + timedelta(minutes=30)) == []
+    # a late redelivery of the same message does not revive it
+    assert lifecycle.process(message, NOW + timedelta(minutes=31), agent=ScriptedAgent()).status == "abandoned"
+
+
+def test_heartbeats_while_the_session_works_and_cancel_stops_it(rule, monkeypatch):
+    monkeypatch.setenv("HEARTBEAT_SECONDS", "10")
+    message = _queued(rule)
+    times = iter([NOW + timedelta(seconds=s) for s in range(0, 1000, 15)])
+    clock = lambda: next(times)  # noqa: E731
+
+    def work_then_get_cancelled(task, session, toolbox):
+        session.message("assistant", "working")
+        assert Run.get(task.run_id).heartbeat_at > "2026-11-23T10:00:00Z"
+        lifecycle.finish(Run.get(task.run_id), "failed", "cancelled", NOW, only_from=("running",))
+        session.message("assistant", "still working")
+        raise AssertionError("the heartbeat should have stopped the session")
+
+    assert lifecycle.process(message, NOW, clock=clock, agent=ScriptedAgent(work_then_get_cancelled)).status == \
+        "cancelled"
+    run = Run.get(message["run_id"])
+    assert run.status == "failed" and run.reason == "cancelled"
+
+
+def _receive(url):
+    got = boto3.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
+    return got.get("Messages", [])
+
+
+def test_worker_reports_retries_and_poison_messages_per_message(rule, aws, monkeypatch):
+    monkeypatch.setenv("AGENT_BACKEND", "no-such-backend")  # every run fails permanently, fast
+    good = _queued(rule)
+    queue.sqs().send_message(QueueUrl=aws["runs"], MessageBody=json.dumps(good))
+    queue.sqs().send_message(QueueUrl=aws["runs"], MessageBody="{not json")
+    records_ = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
+                for m in _receive(aws["runs"])]
+    answer = worker.handle_batch(records_, clock=lambda: NOW)
+    poison = next(r["messageId"] for r in records_ if r["body"] == "{not json")
+    assert answer == {"batchItemFailures": [{"itemIdentifier": poison}]}
+    run = Run.get(good["run_id"])
+    assert run.status == "failed" and "unknown agent backend" in run.reason
+
+
+def test_dead_lettered_message_leaves_its_run_failed(rule, aws):
+    message = _queued(rule)
+    assert worker.handle_dead_letters([{"messageId": "m1", "body": json.dumps(message)},
+                                       {"messageId": "m2", "body": "garbage"}], clock=lambda: NOW) == 1
+    run = Run.get(message["run_id"])
+    assert run.status == "failed" and "dead-lettered" in run.reason
