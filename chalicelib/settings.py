@@ -28,6 +28,7 @@ DEFAULTS = {
     "AGENT_MAX_STEPS": "8",
     "AGENT_TOKEN_BUDGET": "50000",
     "AGENT_HTTP_TIMEOUT": "10",
+    "AGENT_MODEL_TIMEOUT": "120",
     "OPENAI_BASE_URL": "https://api.openai.com/v1",
     "OPENAI_MODEL": "gpt-4o-mini",
     "OPENAI_API_KEY_SECRET": "",

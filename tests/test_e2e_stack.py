@@ -51,6 +51,22 @@ class Stack:
             raise
 
 
+def _wait_for(probe, seconds=15):
+    deadline = time.monotonic() + seconds
+    while True:
+        found = probe()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def _wait_for_end(status_url, headers):
+    ended = ("succeeded", "partial", "failed", "skipped", "abandoned")
+    return _wait_for(lambda: (lambda r: r if r["status"] in ended else None)(
+        requests.get(status_url, headers=headers, timeout=5).json()["run"])) or \
+        requests.get(status_url, headers=headers, timeout=5).json()["run"]
+
+
 @pytest.fixture
 def stack(tmp_path):
     s = Stack(tmp_path)
@@ -87,9 +103,25 @@ def test_new_user_flow_over_http_and_restart(stack):
                           data=json.dumps({"text": "deploy 42 finished"}), timeout=5)
     assert fired.status_code == 202 and fired.json()["status"] == "queued"
     run = requests.get(fired.json()["status_url"], headers=member, timeout=5).json()["run"]
-    assert run["status"] == "queued" and run["context"] == {"text": "deploy 42 finished"}
+    assert run["status"] in ("queued", "running", "succeeded") and run["context"] == {"text": "deploy 42 finished"}
+    # the stack's worker picks it up: succeeded within seconds, with its session
+    run = _wait_for_end(fired.json()["status_url"], member)
+    assert run["status"] == "succeeded", run
+    session = requests.get(f"{url}/sessions/{run['session_id']}", headers=member, timeout=5).json()["session"]
+    assert "deploy 42 finished" in session["messages"][0]["content"]
+    assert session["artifacts"][0]["name"] == "report.md"
     history = requests.get(f"{url}/automations/{rule['id']}/runs", headers=member, timeout=5).json()
     assert [r["id"] for r in history["runs"]] == [run["id"]]
+
+    # make tick for the rule's hour (Sunday 18:00 UTC): one scheduled run, even when ticked twice
+    for _ in range(2):
+        ticked = subprocess.run([sys.executable, "-m", "devstack.tick", "2026-11-29T18:00:00Z"], cwd=ROOT,
+                                env=stack.env, capture_output=True, text=True, timeout=60)
+        assert ticked.returncode == 0 and "fan-out jobs queued" in ticked.stdout, ticked.stderr
+    scheduled = _wait_for(lambda: [r for r in requests.get(f"{url}/automations/{rule['id']}/runs?status=succeeded",
+                                                           headers=member, timeout=5).json()["runs"]
+                                   if r["trigger"] == "schedule"])
+    assert [r["scheduled_for"] for r in scheduled] == ["2026-11-29T18:00:00Z"]
 
     rotated = requests.post(f"{url}/automations/{rule['id']}/api-trigger/rotate", headers=member, timeout=5).json()
     old = requests.post(trigger["url"], headers={"Authorization": f"Bearer {trigger['token']}"}, json={}, timeout=5)

@@ -8,12 +8,11 @@ import botocore.exceptions
 from chalicelib import settings
 from chalicelib.agents import tools
 from chalicelib.agents.base import Agent, AgentOutcome, PermanentAgentError, TransientAgentError
-from chalicelib.agents.openai import SYSTEM_PROMPT, finish, stop, user_text
+from chalicelib.agents.conversation import SYSTEM_PROMPT, finish, model_timeout, stop
 
 TRANSIENT_CODES = {"ThrottlingException", "ServiceUnavailableException", "InternalServerException",
                    "ModelNotReadyException", "ModelTimeoutException"}
 MAX_ANSWER_TOKENS = 4096
-MODEL_READ_TIMEOUT = 120  # seconds; botocore's default of 60 is short for a long completion
 
 
 def _converse(client, **params) -> dict:
@@ -41,16 +40,15 @@ class BedrockAgent(Agent):
         if self.client is not None:
             return self.client
         config = botocore.config.Config(connect_timeout=float(settings.get("AGENT_HTTP_TIMEOUT")),
-                                        read_timeout=MODEL_READ_TIMEOUT)
+                                        read_timeout=model_timeout())
         return boto3.client("bedrock-runtime", region_name=settings.get("AWS_DEFAULT_REGION"), config=config)
 
     def run(self, task, session, toolbox) -> AgentOutcome:
         """Run the tool-use loop until the model ends its turn or a limit is reached."""
         client, model = self._client(), settings.get("BEDROCK_MODEL_ID")
         max_steps, budget = settings.get_int("AGENT_MAX_STEPS"), settings.get_int("AGENT_TOKEN_BUDGET")
-        prompt = user_text(task)
-        session.message("user", prompt)
-        messages = [{"role": "user", "content": [{"text": prompt}]}]
+        # task.prompt is the session's first message already, context included
+        messages = [{"role": "user", "content": [{"text": task.prompt}]}]
         tool_config = {"tools": [{"toolSpec": {"name": s["name"], "description": s["description"],
                                                "inputSchema": {"json": s["parameters"]}}} for s in tools.SPECS]}
         used = 0

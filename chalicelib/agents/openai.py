@@ -1,7 +1,7 @@
 """The OpenAI-compatible backend: any Chat Completions endpoint with tool
 calling (OpenAI, vLLM, Ollama). The model is called in a loop, its tool calls
 run through the toolbox, until it answers, or a step or token limit stops it.
-The prompt and finishing helpers here are shared with the Bedrock backend."""
+"""
 import json
 
 import boto3
@@ -11,36 +11,7 @@ import requests
 from chalicelib import settings
 from chalicelib.agents import tools
 from chalicelib.agents.base import Agent, AgentOutcome, PermanentAgentError, TransientAgentError
-
-SYSTEM_PROMPT = (
-    "You are an AI SRE agent running an automation: a task an SRE team set up to run on a schedule, from an API "
-    "call or an event. Nobody is watching live and you cannot ask questions. Use the tools to gather facts instead "
-    "of guessing. When done, answer with a concise Markdown report whose first line is a one-sentence summary of "
-    "the outcome, followed by the findings and anything that needs attention.")
-MODEL_READ_TIMEOUT = 120  # seconds; a completion takes far longer than a health check (AGENT_HTTP_TIMEOUT)
-
-
-def user_text(task) -> str:
-    """The task prompt, with the context of this firing when there is one."""
-    text = (task.context or {}).get("text")
-    return f"{task.prompt}\n\nContext of this run:\n{text}" if text else task.prompt
-
-
-def finish(session, toolbox, answer: str, incomplete: str | None = None) -> AgentOutcome:
-    """Record the model's final answer as a message and as the report."""
-    answer = (answer or "").strip() or "(the model gave no answer)"
-    session.message("assistant", answer)
-    session.artifact("report.md", "text/markdown", answer + "\n")
-    first = next((line for line in answer.splitlines() if line.strip()), "")
-    return AgentOutcome(summary=first.lstrip("# ").strip()[:200], failed_tool_calls=toolbox.failures,
-                        tool_calls=toolbox.calls, incomplete=incomplete)
-
-
-def stop(session, toolbox, reason: str) -> AgentOutcome:
-    """End the session without an answer (a limit was reached)."""
-    session.message("system", f"Stopped before a final answer: {reason}")
-    return AgentOutcome(summary=reason[:200], failed_tool_calls=toolbox.failures, tool_calls=toolbox.calls,
-                        incomplete=reason)
+from chalicelib.agents.conversation import SYSTEM_PROMPT, finish, model_timeout, stop
 
 
 def _api_key() -> str | None:
@@ -65,7 +36,7 @@ def _post(url: str, body: dict, key: str | None) -> dict:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     try:
         resp = requests.post(url, json=body, headers=headers,
-                             timeout=(float(settings.get("AGENT_HTTP_TIMEOUT")), MODEL_READ_TIMEOUT))
+                             timeout=(float(settings.get("AGENT_HTTP_TIMEOUT")), model_timeout()))
     except requests.Timeout as exc:
         raise TransientAgentError(f"model endpoint timed out: {exc}")
     except requests.ConnectionError as exc:
@@ -103,15 +74,8 @@ def _run_tool(toolbox, call: dict) -> dict:
     try:
         args = json.loads(raw) if isinstance(raw, str) else raw
     except ValueError:
-        args = None
-    if isinstance(args, dict):
-        return toolbox.call(name, args)
-    # Not a JSON object: tell the model, and count it as a failed call like the toolbox would.
-    output = {"ok": False, "error": f"arguments for {name} must be a JSON object"}
-    toolbox.calls += 1
-    toolbox.failures += 1
-    toolbox.session.tool_call(name, {"arguments": raw}, output)
-    return output
+        args = raw  # the toolbox records it as a failed call and tells the model why
+    return toolbox.call(name, args)
 
 
 class OpenAIAgent(Agent):
@@ -123,9 +87,8 @@ class OpenAIAgent(Agent):
         url = settings.get("OPENAI_BASE_URL").rstrip("/") + "/chat/completions"
         model, key = settings.get("OPENAI_MODEL"), _api_key()
         max_steps, budget = settings.get_int("AGENT_MAX_STEPS"), settings.get_int("AGENT_TOKEN_BUDGET")
-        prompt = user_text(task)
-        session.message("user", prompt)
-        messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}]
+        # task.prompt is the session's first message already, context included
+        messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": task.prompt}]
         functions = [{"type": "function", "function": spec} for spec in tools.SPECS]
         used = 0
         for step in range(1, max_steps + 1):

@@ -69,6 +69,11 @@ class Toolbox:
     def call(self, name: str, args: dict) -> dict:
         """Run a tool by name; unknown tools and bad arguments are failed calls, not crashes."""
         self.calls += 1
+        if not isinstance(args, dict):  # a model can send anything; it learns why from the answer
+            output = {"ok": False, "error": f"arguments for {name} must be a JSON object"}
+            self.failures += 1
+            self.session.tool_call(name, {"arguments": args}, output)
+            return output
         try:
             if name == "http_check":
                 output = http_check(str(args["url"]), self.clock())
