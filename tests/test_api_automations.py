@@ -59,7 +59,7 @@ def test_api_only_rule_has_no_next_runs(api, owner):
     ({"enabled": "yes"}, "enabled"), ({"environment": {"type": "moon"}}, "environment.type"),
     ({"environment": {"type": "runner"}}, "environment.runner_id"),
     ({"environment": {"type": "runner", "runner_id": "rnr_missing"}}, "environment.runner_id"),
-    ({"template_id": "no-such-template"}, "template_id"),
+    ({"template_id": "no-such-template"}, "template_id"), ({"overlap": "queue"}, "overlap"),
 ])
 def test_invalid_fields_are_400_naming_the_field(api, owner, change, field):
     code, data = api.call("POST", "/automations", owner, rule_body(**change))
@@ -234,3 +234,10 @@ def test_template_prefills_and_the_request_overrides(api, owner):
     assert zh["automation"]["name"] == "故障复盘草稿"
     own = api.ok("POST", "/automations", owner, {**body, "name": "Mine", "task_prompt": "Do X"}, status=201)
     assert own["automation"]["name"] == "Mine" and own["automation"]["task_prompt"] == "Do X"
+
+
+def test_overlap_policy_defaults_to_skip_and_can_be_set(api, owner):
+    rule = api.ok("POST", "/automations", owner, rule_body(), status=201)["automation"]
+    assert rule["overlap"] == "skip"
+    assert api.ok("PATCH", f"/automations/{rule['id']}", owner, {"overlap": "allow"})["automation"]["overlap"] == \
+        "allow"

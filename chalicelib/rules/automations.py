@@ -30,7 +30,7 @@ def automation_json(rule: Automation, caller, base_url: str, now) -> dict:
     return {
         "id": rule.id, "name": rule.name, "team_id": int(rule.team_id), "owner_id": rule.owner_id,
         "environment": rule.environment, "task_prompt": rule.task_prompt, "enabled": rule.enabled,
-        "can_edit": permissions.can_edit(caller, rule), "triggers": shown,
+        "can_edit": permissions.can_edit(caller, rule), "triggers": shown, "overlap": rule.overlap,
         "next_runs": [iso(t) for t in cron.next_runs(sched["cron"], now)] if sched else [],
         "template_id": rule.template_id, "created_at": rule.created_at, "updated_at": rule.updated_at,
     }

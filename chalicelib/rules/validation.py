@@ -67,5 +67,15 @@ def triggers(value, now) -> list[dict]:
     return out
 
 
+OVERLAP = ("skip", "allow")
+
+
+def overlap(value) -> str:
+    """What happens when a run is due while the previous one still runs."""
+    if value not in OVERLAP:
+        raise BadRequest(f"overlap must be one of {', '.join(OVERLAP)}; got {value!r}")
+    return value
+
+
 FIELDS = {"name": name, "task_prompt": task_prompt, "enabled": enabled,
-          "team_id": team_id, "environment": environment}
+          "team_id": team_id, "environment": environment, "overlap": overlap}

@@ -27,6 +27,7 @@ from chalicelib.store.models import Automation, Run
 log = logging.getLogger(__name__)
 TERMINAL = ("succeeded", "partial", "failed", "skipped", "abandoned")
 STARTABLE = ("queued", "retrying")
+THROTTLES = ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded")
 
 
 class Cancelled(Exception):
@@ -164,6 +165,8 @@ def process(message: dict, now: datetime, clock=None, agent=None) -> Outcome:
         finish(run, "failed", str(exc), clock())
         return Outcome("failed")
     except Exception as exc:  # a bug must end the run, not leave it running
+        if getattr(exc, "cause_response_code", None) in THROTTLES:
+            return _transient(run, f"AWS throttled the run ({exc.cause_response_code})", clock())
         log.exception("run %s crashed", run.id)
         finish(run, "failed", f"internal error ({type(exc).__name__}); see the service logs", clock())
         return Outcome("failed")

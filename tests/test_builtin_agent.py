@@ -1,0 +1,73 @@
+"""The builtin agent through the run lifecycle, against local HTTP servers:
+one healthy, one failing."""
+import http.server
+import threading
+
+import pytest
+
+from chalicelib.agents.builtin import urls_in
+from chalicelib.runs import lifecycle, records
+from chalicelib.sessions import store as sessions
+from chalicelib.store.models import Automation, Run
+from tests.conftest import NOW, rule_body
+
+
+@pytest.fixture
+def endpoints():
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200 if self.path.startswith("/ok") else 500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_urls_are_found_once_in_prompt_and_context():
+    assert urls_in("Check https://a.example/x, and (http://b.example:8080/y).", "again https://a.example/x.") == \
+        ["https://a.example/x", "http://b.example:8080/y"]
+    assert urls_in("no links here", "") == []
+
+
+def _run_once(api, owner, prompt, text=None):
+    rule = api.ok("POST", "/automations", owner, rule_body(task_prompt=prompt), status=201)["automation"]
+    run = records.new_queued(rule["id"], Automation.get(rule["id"]).account_id, "api", NOW, text=text)
+    run.save()
+    lifecycle.process({"run_id": run.id, "automation_id": rule["id"], "trigger": "api"}, NOW)
+    run = Run.get(run.id)
+    return run, sessions.load(run.session_id)
+
+
+def test_healthy_and_failing_endpoints_make_a_partial_run_with_a_report(api, owner, endpoints, monkeypatch):
+    monkeypatch.setenv("ALLOW_LOOPBACK", "true")
+    run, session = _run_once(api, owner, f"Daily check of {endpoints}/ok/health and report.",
+                             text=f"also look at {endpoints}/broken")
+    assert run.status == "partial" and run.reason == "1 of 3 tool call(s) failed"
+    checks = {c["input"]["url"]: c["output"] for c in session["tool_calls"] if c["tool"] == "http_check"}
+    assert checks[f"{endpoints}/ok/health"]["ok"] is True and checks[f"{endpoints}/ok/health"]["status"] == 200
+    assert checks[f"{endpoints}/broken"]["ok"] is False and checks[f"{endpoints}/broken"]["status"] == 500
+    report = session["artifacts"][0]["content"]
+    assert "1 of 2 endpoint(s) healthy." in report
+    assert f"- {endpoints}/broken: HTTP 500" in report
+    assert session["messages"][-1]["content"] == "1 of 2 check(s) failed"
+
+
+def test_all_healthy_is_succeeded_and_history_is_reported(api, owner, endpoints, monkeypatch):
+    monkeypatch.setenv("ALLOW_LOOPBACK", "true")
+    run, session = _run_once(api, owner, f"Check {endpoints}/ok")
+    assert run.status == "succeeded" and run.reason is None
+    assert "This is the first run." in session["artifacts"][0]["content"]
+
+
+def test_internal_urls_are_refused_by_default(api, owner, endpoints, monkeypatch):
+    monkeypatch.setenv("ALLOW_LOOPBACK", "false")
+    run, session = _run_once(api, owner, f"Check {endpoints}/ok and http://169.254.169.254/latest/meta-data/")
+    assert run.status == "partial"
+    errors = [c["output"].get("error", "") for c in session["tool_calls"] if c["tool"] == "http_check"]
+    assert len(errors) == 2 and all("internal address" in e for e in errors)
