@@ -1,8 +1,5 @@
 """The builtin agent through the run lifecycle, against local HTTP servers:
 one healthy, one failing."""
-import http.server
-import threading
-
 import pytest
 
 from chalicelib.agents.builtin import urls_in
@@ -10,23 +7,13 @@ from chalicelib.runs import lifecycle, records
 from chalicelib.sessions import store as sessions
 from chalicelib.store.models import Automation, Run
 from tests.conftest import NOW, rule_body
+from tests.servers import serve
 
 
 @pytest.fixture
 def endpoints():
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200 if self.path.startswith("/ok") else 500)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(lambda method, path, body: 200 if path.startswith("/ok") else 500) as url:
+        yield url
 
 
 def test_urls_are_found_once_in_prompt_and_context():

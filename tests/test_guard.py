@@ -1,13 +1,12 @@
 """The internal-address guard on outbound HTTP, and http_check through it
 against real local servers."""
-import http.server
-import threading
 from datetime import UTC, datetime
 
 import pytest
 
 from chalicelib.agents import tools
 from chalicelib.net import guard
+from tests.servers import serve
 
 
 @pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/",
@@ -33,21 +32,8 @@ def test_loopback_only_when_allowed_and_metadata_never(monkeypatch):
 
 @pytest.fixture
 def servers():
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            code = 200 if self.path == "/healthy" else 503
-            self.send_response(code)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(lambda method, path, body: 200 if path == "/healthy" else 503) as url:
+        yield url
 
 
 def test_http_check_against_healthy_and_failing_servers(servers, monkeypatch):

@@ -10,6 +10,7 @@ from chalicelib.runs import lifecycle, queue, reaper, records, worker
 from chalicelib.sessions import store as sessions
 from chalicelib.store.models import Automation, Run, SessionEntry
 from tests.conftest import NOW, rule_body
+from tests.servers import serve
 
 
 class ScriptedAgent:
@@ -226,32 +227,15 @@ def test_dead_lettered_message_leaves_its_run_failed(rule, aws):
 
 
 def test_worker_retries_a_transient_model_failure_after_the_backoff(rule, aws, monkeypatch):
-    import http.server
-    import threading
-
-    class Unavailable(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            self.send_response(503)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("AGENT_BACKEND", "openai")
-    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
-    try:
+    with serve(lambda method, path, body: 503) as model_url:
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{model_url}/v1")
         message = _queued(rule)
         queue.sqs().send_message(QueueUrl=aws["runs"], MessageBody=json.dumps(message))
         got = _receive(aws["runs"])
         records_ = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
                     for m in got]
         answer = worker.handle_batch(records_, clock=lambda: NOW)
-    finally:
-        server.shutdown()
     assert answer == {"batchItemFailures": [{"itemIdentifier": got[0]["MessageId"]}]}
     run = Run.get(message["run_id"])
     assert run.status == "retrying" and "HTTP 503" in run.reason
