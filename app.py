@@ -3,8 +3,10 @@ into chalicelib, and shapes the answer; the logic lives in chalicelib."""
 from chalice import Chalice, Cron, Rate, Response
 
 from chalicelib.clock import parse_iso, utcnow
+from chalicelib.events import ingest
+from chalicelib.events import query as events_query
 from chalicelib.http import openapi
-from chalicelib.http.request import base_url, json_object, query, query_list
+from chalicelib.http.request import base_url, json_object, json_value, query, query_list
 from chalicelib.identity import directory, permissions, runners
 from chalicelib.identity.caller import authenticate
 from chalicelib.rules import automations, templates
@@ -181,6 +183,18 @@ def get_session(session_id):
     return {"session": control.readable_session(_caller(), session_id)}
 
 
+# --- Events -------------------------------------------------------------------
+
+@app.route("/events", methods=["POST", "GET"], content_types=JSON_BODY)
+def events_route():
+    caller, req = _caller(), _req()
+    if req.method == "GET":
+        found, cursor = events_query.list_events(caller.account_id, query(req), utcnow())
+        return {"events": found, "next_cursor": cursor}
+    result = ingest.ingest(caller.account_id, json_value(req.raw_body), utcnow())
+    return Response(result, status_code=202 if result["accepted"] or result["duplicates"] else 400)
+
+
 # --- Ticks and queues: the same functions the local stack calls -----------------
 
 @app.schedule(Cron(0, "*", "*", "*", "?", "*"), name="hourly_tick")
@@ -190,7 +204,8 @@ def hourly_tick(event):
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="minute_tick")
 def minute_tick(event):
-    return reaper.reap(utcnow())
+    now = utcnow()
+    return {"abandoned": reaper.reap(now), "proactive_runs": [r.id for r in ingest.check_proactive(now)]}
 
 
 @app.on_sqs_message(queue="sre-automations-prod-fanout", batch_size=10, name="fan_out")

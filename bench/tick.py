@@ -1,6 +1,6 @@
 """Benchmark of the hourly tick: DynamoDB items read and time, indexed vs scan.
 
-    .venv/bin/python bench/tick.py [--sizes 10000,100000] [--due 1000] [--max-seconds 1800]
+    .venv/bin/python bench/tick.py [--sizes 10000,100000] [--due 1000] [--max-seconds 3600]
 
 Everything runs in this process against moto (`mock_aws`): no network. For each
 size it fills the schedule index with that many rules, written straight into
@@ -22,6 +22,12 @@ Items read are summed from DynamoDB's own answers (`ScannedCount` of every
 Query/Scan, via a botocore `after-call` hook on the ScheduleEntry client). The
 indexed tick must read the same number of items at every size, and the run
 messages it sends must name exactly the due rules.
+
+On timing: moto answers a Query by sorting every item of the table and then
+picking the partition, so in moto the indexed tick's seconds grow with the
+table size even though its items read do not. On DynamoDB a Query costs what
+it reads. The items-read figures are the ones that carry over to AWS; the
+"in DynamoDB" seconds are printed apart so the moto cost is visible.
 """
 import argparse
 import os
@@ -301,7 +307,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000", help="rule counts, comma-separated (default 10000,100000)")
     parser.add_argument("--due", type=int, default=1000, help="rules due at the ticked hour (default 1000)")
-    parser.add_argument("--max-seconds", type=float, default=1800.0, help="give up after this long (default 1800)")
+    parser.add_argument("--max-seconds", type=float, default=3600.0, help="give up after this long (default 3600)")
     args = parser.parse_args(argv)
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -332,6 +338,8 @@ def main(argv=None) -> int:
         say(f"indexed tick reads the same {reads.pop():,} items at every size")
     else:
         say(f"PROBLEM: the indexed tick read different item counts across sizes: {sorted(reads)}")
+    say("(moto's Query sorts the whole table on every call, so the indexed tick's seconds here grow with the "
+        "table; on DynamoDB a Query costs the items it reads)")
     say("all checks passed" if ok else "some checks FAILED (see PROBLEM lines)")
     return 0 if ok else 1
 

@@ -5,18 +5,23 @@ from chalicelib import settings
 from chalicelib.errors import BadRequest, PayloadTooLarge
 
 
-def json_object(raw: bytes | None, allow_empty: bool = False) -> dict:
-    """The body as a JSON object: 413 over MAX_BODY_BYTES, 400 when not an object."""
+def json_value(raw: bytes | None):
+    """The body as any JSON value: 413 over MAX_BODY_BYTES, 400 when not JSON."""
     raw = raw or b""
     limit = settings.get_int("MAX_BODY_BYTES")
     if len(raw) > limit:
         raise PayloadTooLarge(f"The request body is {len(raw)} bytes; the limit is {limit} bytes.")
-    if allow_empty and not raw.strip():
-        return {}
     try:
-        body = json.loads(raw)
+        return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"The body is not valid JSON ({exc}); send a JSON object.")
+
+
+def json_object(raw: bytes | None, allow_empty: bool = False) -> dict:
+    """The body as a JSON object: 413 over MAX_BODY_BYTES, 400 when not an object."""
+    if allow_empty and not (raw or b"").strip():
+        return {}
+    body = json_value(raw)
     if not isinstance(body, dict):
         raise BadRequest(f"The body must be a JSON object, not {type(body).__name__}.")
     return body

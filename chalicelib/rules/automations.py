@@ -8,6 +8,7 @@ from datetime import timedelta
 from chalicelib import settings
 from chalicelib.clock import iso, iso_ms
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
+from chalicelib.events import triggers as event_triggers
 from chalicelib.identity import permissions, tokens
 from chalicelib.identity.directory import get_team
 from chalicelib.identity.runners import find_runner, runner_fits
@@ -104,8 +105,9 @@ def create(caller, body: dict, now, base_url: str, locale: str) -> tuple[dict, d
     for key in ("name", "task_prompt"):
         if key not in fields:
             validation.FIELDS[key](None)  # raises the "is required" message
-    wanted = validation.triggers(body.get("triggers"), now)
-    rule = Automation(f"aut_{tokens.new_id()}", account_id=caller.account_id, owner_id=caller.user_id,
+    automation_id = f"aut_{tokens.new_id()}"
+    wanted = validation.triggers(body.get("triggers"), now, automation_id)
+    rule = Automation(automation_id, account_id=caller.account_id, owner_id=caller.user_id,
                       template_id=template_id, created_at=iso_ms(now), updated_at=iso(now),
                       triggers=[], **fields)
     _check_scope(rule, explicit_environment=True)
@@ -122,12 +124,21 @@ def update(caller, automation_id: str, body: dict, now, base_url: str) -> tuple[
     if "template_id" in body and body["template_id"] is not None:
         templates.get(body["template_id"], "en-US")
         rule.template_id = body["template_id"]
-    wanted = validation.triggers(body["triggers"], now) if "triggers" in body else rule.triggers
+    wanted = validation.triggers(body["triggers"], now, rule.id) if "triggers" in body else rule.triggers
     _check_scope(rule, explicit_environment="environment" in body)
     if not permissions.can_edit(caller, rule):
         raise Forbidden("You can only move an automation into a scope where you can still edit it.")
     rule.updated_at = iso(now)
     return _save(rule, caller, wanted, now, base_url, old=old)
+
+
+def index_entries(rule) -> list:
+    """The index items a rule should have: its schedule slots and event-trigger buckets."""
+    return schedule_index.entries_for(rule) + event_triggers.entries_for(rule)
+
+
+def _entry_key(entry) -> tuple:
+    return type(entry).__name__, getattr(entry, type(entry)._hash_keyname), entry.automation_id
 
 
 def _save(rule, caller, wanted: list[dict], now, base_url: str, old) -> tuple[dict, dict | None]:
@@ -146,9 +157,9 @@ def _save(rule, caller, wanted: list[dict], now, base_url: str, old) -> tuple[di
                              "token_hint": tokens.hint(token)})
     rule.triggers = triggers
     new_api = next((t for t in triggers if t["type"] == "api"), None)
-    new_entries = schedule_index.entries_for(rule)
-    new_slots = {e.slot for e in new_entries}
-    stale = [e for e in (schedule_index.entries_for(old) if old else []) if e.slot not in new_slots]
+    new_entries = index_entries(rule)
+    new_keys = {_entry_key(e) for e in new_entries}
+    stale = [e for e in (index_entries(old) if old else []) if _entry_key(e) not in new_keys]
     with transaction() as tx:
         tx.save(rule)
         if token_item:
@@ -179,7 +190,7 @@ def delete(caller, automation_id: str, now) -> None:
     until its run history's retention ends, then DynamoDB TTL removes it."""
     rule = get_editable(caller, automation_id)
     api = next((t for t in rule.triggers if t["type"] == "api"), None)
-    entries = schedule_index.entries_for(rule)
+    entries = index_entries(rule)
     with transaction() as tx:
         tx.update(rule, actions=[
             Automation.deleted_at.set(iso(now)), Automation.enabled.set(False),

@@ -1,11 +1,12 @@
 """Validating the fields of an automation as a user sends them."""
 from chalicelib import settings
 from chalicelib.errors import BadRequest
+from chalicelib.events import triggers as event_triggers
 from chalicelib.identity.directory import parse_team_id
 from chalicelib.rules import schedule
 
 ENVIRONMENTS = ("auto", "cloud_sandbox", "runner")
-TRIGGER_TYPES = ("schedule", "api")
+TRIGGER_TYPES = ("schedule", "api", "event")
 
 
 def name(value) -> str:
@@ -47,11 +48,11 @@ def environment(value) -> dict:
     return {"type": "runner", "runner_id": runner_id}
 
 
-def triggers(value, now) -> list[dict]:
+def triggers(value, now, automation_id: str) -> list[dict]:
     """The trigger list: at least one, at most one of each type. Api triggers
     come back as `{"type": "api"}`; the caller keeps or issues their token."""
     if not isinstance(value, list) or not value:
-        raise BadRequest("triggers must be a non-empty list: add a schedule trigger, an api trigger, or both")
+        raise BadRequest("triggers must be a non-empty list: add a schedule, an api or an event trigger")
     out, seen = [], set()
     for i, item in enumerate(value):
         where = f"triggers[{i}]"
@@ -63,7 +64,12 @@ def triggers(value, now) -> list[dict]:
         if kind in seen:
             raise BadRequest(f"{where}: an automation has at most one {kind} trigger")
         seen.add(kind)
-        out.append(schedule.parse(item, where, now) if kind == "schedule" else {"type": "api"})
+        if kind == "schedule":
+            out.append(schedule.parse(item, where, now))
+        elif kind == "event":
+            out.append(event_triggers.parse(item, where, automation_id))
+        else:
+            out.append({"type": "api"})
     return out
 
 

@@ -15,7 +15,8 @@ MAX_WINDOW = timedelta(days=180)
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 
 
-def _time(value, field: str, default):
+def parse_time(value, field: str, default):
+    """An ISO time from a query parameter, or the default; 400 when malformed."""
     if value in (None, ""):
         return default
     try:
@@ -48,8 +49,8 @@ def _cursor_out(run: Run) -> str:
 
 def parse_window(query: dict, now):
     """(since, until) from the query: default the last 30 days, at most 180."""
-    until = _time(query.get("until"), "until", now)
-    since = _time(query.get("since"), "since", until - DEFAULT_WINDOW)
+    until = parse_time(query.get("until"), "until", now)
+    since = parse_time(query.get("since"), "since", until - DEFAULT_WINDOW)
     if since > until:
         raise BadRequest("since must be before until")
     if until - since > MAX_WINDOW:

@@ -20,6 +20,7 @@ from chalicelib.agents.base import PermanentAgentError, Task, TransientAgentErro
 from chalicelib.agents.registry import agent_for_settings
 from chalicelib.agents.tools import Toolbox
 from chalicelib.clock import iso, parse_iso
+from chalicelib.events import run_events
 from chalicelib.runs import records
 from chalicelib.sessions.store import SessionWriter
 from chalicelib.store.models import Automation, Run
@@ -69,11 +70,12 @@ def finish(run: Run, status: str, reason: str | None, now: datetime, only_from=(
         actions.append(Run.duration_ms.set(ms))
     try:
         run.update(actions=actions, condition=Run.status.is_in(*only_from))
-        return True
     except UpdateError as exc:
         if _conflict(exc):
             return False
         raise
+    run_events.emit(run, status, reason, now)
+    return True
 
 
 def _skip_reason(run: Run, rule: Automation | None) -> str | None:
@@ -97,11 +99,12 @@ def _start(run: Run, now: datetime) -> bool:
             Run.started_at.set(run.started_at or iso(now)), Run.heartbeat_at.set(iso(now)),
             Run.session_id.set(f"ses_{run.id.removeprefix('run_')}_{attempt}"), Run.reason.remove(),
         ], condition=Run.status.is_in(*STARTABLE))
-        return True
     except UpdateError as exc:
         if _conflict(exc):
             return False
         raise
+    run_events.emit(run, "running", None, now)
+    return True
 
 
 def render_prompt(rule: Automation, run: Run, now: datetime) -> str:
@@ -192,4 +195,5 @@ def _transient(run: Run, reason: str, now: datetime) -> Outcome:
         if _conflict(exc):
             return Outcome("cancelled")
         raise
+    run_events.emit(run, "retrying", run.reason, now)
     return Outcome("retrying", retry_after=delay)

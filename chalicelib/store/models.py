@@ -9,6 +9,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -172,6 +173,7 @@ class Run(Model):
     attempt = NumberAttribute(default=0)
     heartbeat_at = UnicodeAttribute(null=True)
     active = UnicodeAttribute(null=True)
+    trigger_event = JSONAttribute(null=True)  # the event that started an `event` run
     expires_at = TTLAttribute()
     by_automation = RunsByAutomation()
     active_runs = ActiveRuns()
@@ -200,8 +202,63 @@ class SessionEntry(Model):
     expires_at = TTLAttribute()
 
 
+class EventsByAccount(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_account"
+        projection = AllProjection()
+    account_id = UnicodeAttribute(hash_key=True)
+    occurred_key = UnicodeAttribute(range_key=True)  # "<occurred, ms>#<id>": time order, unique
+
+
+class Event(Model):
+    """An event, kept for the event retention (TTL). Keyed by account and the
+    event's own id, so a repeated id is accepted once."""
+    Meta = _meta("events")
+    key = UnicodeAttribute(hash_key=True)  # "<account_id>:<event id>"
+    account_id = UnicodeAttribute()
+    occurred_key = UnicodeAttribute()
+    body = JSONAttribute()
+    expires_at = TTLAttribute()
+    by_account = EventsByAccount()
+
+
+class EventTriggerEntry(Model):
+    """The event-trigger index: one item per (account, first segment of an
+    expected or `after` event name) and automation, so matching an event reads
+    only the triggers that could match its name (plus the wildcard bucket)."""
+    Meta = _meta("event-triggers")
+    bucket = UnicodeAttribute(hash_key=True)  # "<account_id>|<first name segment or *>"
+    automation_id = UnicodeAttribute(range_key=True)
+    trigger = JSONAttribute()
+
+
+class WindowsDue(GlobalSecondaryIndex):
+    """Open proactive windows by deadline: the minute tick reads the expired ones."""
+    class Meta:
+        index_name = "due"
+        projection = AllProjection()
+    open = UnicodeAttribute(hash_key=True)
+    deadline = UnicodeAttribute(range_key=True)
+
+
+class EventWindow(Model):
+    """Counting state of an event trigger for one `for_each` key: the recent
+    matches of a reactive trigger, or an open proactive window."""
+    Meta = _meta("event-windows")
+    key = UnicodeAttribute(hash_key=True)  # "<automation_id>|<posture>|<for_each values>"
+    times = JSONAttribute(default=list)
+    count = NumberAttribute(default=0)
+    open = UnicodeAttribute(null=True)  # set while a proactive window is open (sparse index)
+    deadline = UnicodeAttribute(null=True)
+    automation_id = UnicodeAttribute()
+    context = JSONAttribute(null=True)
+    version = VersionAttribute()
+    expires_at = TTLAttribute(null=True)
+    by_deadline = WindowsDue()
+
+
 ALL_MODELS = (Account, User, ApiKey, Team, Membership, Runner, Automation,
-              TriggerToken, Run, ScheduleEntry, SessionEntry)
+              TriggerToken, Run, ScheduleEntry, SessionEntry, Event, EventTriggerEntry, EventWindow)
 
 
 def ttl_attribute(model) -> str | None:

@@ -1,0 +1,159 @@
+"""Benchmark of the worker: runs per second through `worker.handle_batch` with
+the builtin agent and no URLs to check.
+
+    .venv/bin/python bench/worker.py [--runs 500] [--batch 10] [--max-seconds 600]
+
+Everything runs in this process against moto (`mock_aws`): no network. It
+creates an account and one automation with an api trigger (overlap "allow", so
+runs do not skip each other while one is still running), queues `--runs` runs
+as the trigger URL does (`records.new_queued` + `queue.enqueue`), then works the
+runs queue like the worker Lambda: receive up to `--batch` messages, hand them
+to `worker.handle_batch` as Lambda-shaped records, delete the handled ones.
+It prints runs/second (whole loop, and time inside handle_batch alone) and the
+runs counted by final status (all should be `succeeded`).
+"""
+import argparse
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Before boto3/pynamodb/chalicelib are imported: fake credentials, no real
+# endpoint, the bench's own table names (pynamodb fixes them at import).
+os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_SESSION_TOKEN": "bench",
+                   "AWS_DEFAULT_REGION": "us-east-1", "TABLE_PREFIX": "bench-worker", "AGENT_BACKEND": "builtin",
+                   "PUBLIC_BASE_URL": "http://bench.invalid"})
+for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_PROFILE"):
+    os.environ.pop(_name, None)
+
+from moto import mock_aws  # noqa: E402
+
+from chalicelib.clock import utcnow  # noqa: E402
+from chalicelib.identity import directory  # noqa: E402
+from chalicelib.identity.caller import Caller  # noqa: E402
+from chalicelib.rules import automations  # noqa: E402
+from chalicelib.runs import queue, records, worker  # noqa: E402
+from chalicelib.store import tables  # noqa: E402
+from chalicelib.store.models import Automation, Run  # noqa: E402
+
+PROMPT = "Summarise how this automation's recent runs went."  # no URL: nothing to fetch
+EMPTY_RECEIVES = 3  # consecutive empty receives before the queue counts as drained
+
+
+class BenchError(RuntimeError):
+    """A failure that ends the benchmark with a clear message."""
+
+
+def say(*lines: str) -> None:
+    for line in lines:
+        print(line, flush=True)
+
+
+def setup() -> tuple[Automation, dict]:
+    """Tables, queues, an account and one rule with overlap 'allow'."""
+    tables.ensure_tables()
+    queues = tables.ensure_queues()
+    os.environ.update(RUNS_QUEUE_URL=queues["runs"], FANOUT_QUEUE_URL=queues["fanout"],
+                      RUNS_DLQ_URL=queues["runs_dlq"])
+    now = utcnow()
+    owner, _ = directory.create_account("Bench account", "bench@example.com", now)
+    caller = Caller(user_id=owner.id, account_id=owner.account_id, role="owner", email=owner.email)
+    created, _ = automations.create(caller, {"name": "worker bench", "task_prompt": PROMPT,
+                                             "triggers": [{"type": "api"}]},
+                                    now, os.environ["PUBLIC_BASE_URL"], "en-US")
+    rule = Automation.get(created["id"])
+    rule.overlap = "allow"
+    rule.save()
+    return rule, queues
+
+
+def enqueue(rule: Automation, count: int) -> float:
+    started = time.perf_counter()
+    for i in range(count):
+        run = records.new_queued(rule.id, rule.account_id, "api", utcnow(), text=f"bench run {i}")
+        queue.enqueue(run)
+    return time.perf_counter() - started
+
+
+def work(runs_url: str, expected: int, batch: int, deadline: float) -> dict:
+    """The worker loop; returns counts and timings."""
+    sqs = queue.sqs()
+    handled = failed_items = batches = empty = 0
+    in_handler = 0.0
+    started = time.perf_counter()
+    while handled < expected:
+        if time.monotonic() > deadline:
+            raise BenchError(f"the worker loop ran past --max-seconds after {handled} of {expected} runs")
+        got = sqs.receive_message(QueueUrl=runs_url, MaxNumberOfMessages=batch, WaitTimeSeconds=0,
+                                  VisibilityTimeout=960).get("Messages", [])
+        if not got:
+            empty += 1
+            if empty >= EMPTY_RECEIVES:
+                break
+            continue
+        empty = 0
+        lambda_records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
+                          for m in got]
+        t0 = time.perf_counter()
+        result = worker.handle_batch(lambda_records)
+        in_handler += time.perf_counter() - t0
+        failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+        done = [m for m in got if m["MessageId"] not in failed]
+        if done:
+            sqs.delete_message_batch(QueueUrl=runs_url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+        handled += len(done)
+        failed_items += len(failed)
+        batches += 1
+    return {"handled": handled, "failed_items": failed_items, "batches": batches,
+            "seconds": time.perf_counter() - started, "handler_seconds": in_handler}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=500, help="runs to queue and work (default 500)")
+    parser.add_argument("--batch", type=int, default=10, choices=range(1, 11), metavar="1-10",
+                        help="messages per receive / handle_batch call (default 10)")
+    parser.add_argument("--max-seconds", type=float, default=600.0, help="give up after this long (default 600)")
+    args = parser.parse_args(argv)
+    if args.runs <= 0:
+        parser.error("--runs must be at least 1")
+    deadline = time.monotonic() + args.max_seconds
+    try:
+        with mock_aws():
+            rule, queues = setup()
+            say(f"automation {rule.id} (overlap={rule.overlap}, agent=builtin, no URLs); queuing {args.runs} runs")
+            enqueue_seconds = enqueue(rule, args.runs)
+            say(f"queued {args.runs} runs in {enqueue_seconds:.2f} s "
+                f"({args.runs / enqueue_seconds:.1f} runs/s through records.new_queued + queue.enqueue)")
+            stats = work(queues["runs"], args.runs, args.batch, deadline)
+            statuses = Counter(r.status for r in Run.by_automation.query(rule.id))
+            reasons = Counter(r.reason for r in Run.by_automation.query(rule.id) if r.status != "succeeded")
+    except BenchError as exc:
+        say(f"bench failed: {exc}")
+        return 1
+
+    rps = stats["handled"] / stats["seconds"] if stats["seconds"] else float("nan")
+    handler_rps = stats["handled"] / stats["handler_seconds"] if stats["handler_seconds"] else float("nan")
+    say("", "== Worker (builtin agent, no URLs, in-process moto)",
+        f"runs worked:            {stats['handled']} of {args.runs} in {stats['batches']} batches of up to "
+        f"{args.batch}",
+        f"worker loop:            {stats['seconds']:.2f} s  ->  {rps:.1f} runs/s "
+        "(receive + handle_batch + delete)",
+        f"inside handle_batch:    {stats['handler_seconds']:.2f} s  ->  {handler_rps:.1f} runs/s",
+        f"per run:                {1000 * stats['seconds'] / max(stats['handled'], 1):.1f} ms",
+        f"batch item failures:    {stats['failed_items']}",
+        "final status:           " + ", ".join(f"{k}={v}" for k, v in sorted(statuses.items())))
+    for reason, n in reasons.most_common(5):
+        say(f"  not succeeded x{n}: {reason}")
+    ok = statuses == Counter({"succeeded": args.runs}) and stats["failed_items"] == 0
+    say("all runs succeeded" if ok else "PROBLEM: not every run succeeded")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Events: ingestion, our own run events, event triggers (reactive and proactive)."""

@@ -1,0 +1,126 @@
+"""Events in: validation one by one, idempotent storage (an id seen before is
+accepted once), then matching against the event triggers that could match the
+event's name (the index), never all automations."""
+import json
+import re
+from datetime import timedelta
+
+from pynamodb.exceptions import PutError
+
+from chalicelib import settings
+from chalicelib.clock import iso, iso_ms, parse_iso
+from chalicelib.errors import BadRequest
+from chalicelib.events import fire, matching, triggers, windows
+from chalicelib.identity import tokens
+from chalicelib.store.models import Event, EventTriggerEntry
+
+MAX_BATCH = 100
+_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+MAX_PAYLOAD = 32 * 1024
+
+
+def parse(raw, now) -> dict:
+    """One event as sent, checked and normalised; BadRequest says what is wrong."""
+    if not isinstance(raw, dict):
+        raise BadRequest("an event must be a JSON object")
+    name = raw.get("event")
+    if not isinstance(name, str) or not 0 < len(name) <= 255 or not _NAME.match(name):
+        raise BadRequest("event must be a dotted name like 'incident.triggered'")
+    event_id = raw.get("id") or tokens.new_id(12)
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 128 or ":" in event_id:
+        raise BadRequest("id must be a string of 1-128 characters without ':'")
+    occurred = now
+    if raw.get("occurred") is not None:
+        try:
+            occurred = parse_iso(raw["occurred"])
+        except (TypeError, ValueError, AttributeError):
+            raise BadRequest("occurred must be an ISO 8601 time such as 2026-11-23T10:00:00Z")
+        if occurred > now + timedelta(hours=1):
+            raise BadRequest("occurred is more than an hour in the future")
+    resource = raw.get("resource")
+    if not isinstance(resource, dict) or not isinstance(resource.get("id"), str) or not resource["id"]:
+        raise BadRequest('resource must be an object with a string "id"')
+    related = raw.get("related") or []
+    if not isinstance(related, list) or len(related) > 20 or not all(
+            isinstance(r, dict) and isinstance(r.get("id"), str) for r in related):
+        raise BadRequest('related must be a list of at most 20 objects with a string "id"')
+    payload = raw.get("payload") or {}
+    if not isinstance(payload, dict) or len(json.dumps(payload, default=str)) > MAX_PAYLOAD:
+        raise BadRequest("payload must be an object of at most 32 KiB")
+    return {"id": event_id, "event": name, "occurred": iso_ms(occurred), "received": iso_ms(now),
+            "resource": resource, "related": related, "payload": payload}
+
+
+def ingest(account_id: str, body, now) -> dict:
+    """POST /events: one event or a list of up to 100; each refused on its own."""
+    batch = body if isinstance(body, list) else [body]
+    if not 0 < len(batch) <= MAX_BATCH:
+        raise BadRequest(f"send one event or a list of 1-{MAX_BATCH} events")
+    out = {"accepted": [], "duplicates": [], "rejected": [], "runs": []}
+    for index, raw in enumerate(batch):
+        try:
+            event = parse(raw, now)
+        except BadRequest as exc:
+            out["rejected"].append({"index": index, "reason": str(exc)})
+            continue
+        stored, runs = record(account_id, event, now)
+        out["accepted" if stored else "duplicates"].append(event["id"])
+        out["runs"] += [run.id for run in runs]
+    return out
+
+
+def record(account_id: str, event: dict, now) -> tuple[bool, list]:
+    """Store an event once and match it; (False, []) for an id seen before."""
+    item = Event(f"{account_id}:{event['id']}", account_id=account_id,
+                 occurred_key=f"{event['occurred']}#{event['id']}", body=event,
+                 expires_at=now + timedelta(days=settings.get_int("EVENT_RETENTION_DAYS")))
+    try:
+        item.save(condition=Event.key.does_not_exist())
+    except PutError as exc:
+        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            return False, []
+        raise
+    return True, match(account_id, event, now)
+
+
+def match(account_id: str, event: dict, now) -> list:
+    """Run the event through every trigger that could match its name."""
+    runs, seen = [], set()
+    for bucket in triggers.candidate_buckets(account_id, event["event"]):
+        for entry in EventTriggerEntry.query(bucket):
+            if entry.automation_id in seen:
+                continue
+            seen.add(entry.automation_id)
+            trigger = entry.trigger
+            role = matching.role_of(trigger, event)
+            if role is None:
+                continue
+            key = matching.bucket_of(trigger, event)
+            if trigger["posture"] == "proactive":
+                if role == "after":
+                    windows.proactive_after(trigger, entry.automation_id, key, event, now)
+                else:
+                    windows.proactive_expected(trigger, entry.automation_id, key)
+            elif windows.reactive_hit(trigger, entry.automation_id, key, now):
+                why = f"Event trigger fired: {trigger['threshold']} matching event(s)" + (
+                    f" within {trigger['within']} s" if trigger["within"] else "")
+                run = fire.fire(entry.automation_id, why, event, now, firing_key=f"{account_id}:{event['id']}")
+                if run:
+                    runs.append(run)
+    return runs
+
+
+def check_proactive(now) -> list:
+    """Minute tick: fire proactive triggers whose window ended short of events."""
+    runs = []
+    for window in windows.expired_windows(now):
+        trigger, after = window.context["trigger"], window.context["after_event"]
+        missing = int(window.count) < trigger["threshold"]
+        if not windows.close(window) or not missing:
+            continue
+        why = (f"Proactive trigger fired: {window.count} of {trigger['threshold']} expected event(s) "
+               f"{trigger['expect']} arrived within {trigger['within']} s after {after['event']}")
+        run = fire.fire(window.automation_id, why, after, now, firing_key=f"{window.key}@{iso(now)}")
+        if run:
+            runs.append(run)
+    return runs

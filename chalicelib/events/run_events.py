@@ -1,0 +1,38 @@
+"""Our own events: every status a run enters emits `automation.run.<status>`,
+shaped like any other event, so an automation can react to another's runs.
+(`queued` is not emitted: the trigger URL's hot path stays at three AWS calls.)"""
+import logging
+
+from chalicelib import settings
+from chalicelib.clock import iso_ms
+from chalicelib.events import ingest
+from chalicelib.store.models import Automation
+
+log = logging.getLogger(__name__)
+
+
+def run_event(run, status: str, reason: str | None, now, name: str | None) -> dict:
+    """The event of a run entering `status`."""
+    parent = run.trigger_event or {}
+    depth = (parent.get("payload") or {}).get("chain_depth", 0) + 1 if run.trigger == "event" else 0
+    return {
+        "id": f"{run.id}.{status}.{int(run.attempt or 0)}", "event": f"automation.run.{status}",
+        "occurred": iso_ms(now), "received": iso_ms(now),
+        "resource": {"id": run.automation_id, "name": name, "kind": "automation"},
+        "related": [{"id": run.id, "kind": "run"}],
+        "payload": {"status": status, "reason": reason, "trigger": run.trigger, "attempt": int(run.attempt or 0),
+                    "link": f"{settings.public_base_url()}/runs/{run.id}", "chain_depth": depth},
+    }
+
+
+def emit(run, status: str, reason: str | None, now, name: str | None = None) -> None:
+    """Record and match the event; a failure here never breaks the run itself."""
+    try:
+        if name is None:
+            try:
+                name = Automation.get(run.automation_id).name
+            except Automation.DoesNotExist:
+                name = None
+        ingest.record(run.account_id, run_event(run, status, reason, now, name), now)
+    except Exception:
+        log.exception("could not emit automation.run.%s for %s", status, run.id)

@@ -1,0 +1,109 @@
+"""Event triggers on a rule: validation at save time (including the refusal of
+a trigger that would fire on the rule's own run events in a loop) and the
+index entries that let an event find only the triggers that could match it."""
+import re
+
+from chalicelib.errors import BadRequest
+from chalicelib.events.matching import name_matches
+from chalicelib.store.models import EventTriggerEntry
+
+POSTURES = ("reactive", "proactive")
+RUN_STATUSES = ("running", "retrying", "succeeded", "partial", "failed", "skipped", "abandoned")
+_NAME_PATTERN = re.compile(r"^!?[A-Za-z0-9_.*-]{1,255}$")
+_PATH = re.compile(r"^(event|(resource|payload)(\.[A-Za-z0-9_-]{1,64}){1,4})$")
+MAX_WITHIN = 30 * 24 * 3600
+
+
+def _patterns(value, where: str, required: bool) -> list[str]:
+    if value is None and not required:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or len(value) > 20 or \
+            not all(isinstance(p, str) and _NAME_PATTERN.match(p) for p in value):
+        raise BadRequest(f"{where} must be a list of 1-20 event name patterns like 'incident.*'")
+    return value
+
+
+def _match(value, where: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > 20:
+        raise BadRequest(f"{where} must be an object of at most 20 field filters")
+    for path, spec in value.items():
+        if not _PATH.match(path):
+            raise BadRequest(f"{where}: {path!r} is not a field; use event, resource.<label> or payload.<key>")
+        specs = spec if isinstance(spec, list) else [spec]
+        if not specs or not all(isinstance(s, str) and 0 < len(s) <= 255 for s in specs):
+            raise BadRequest(f"{where}.{path} must be a pattern string or a list of them")
+    return value
+
+
+def _int(item, key, lo, hi, default, where) -> int:
+    value = item.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise BadRequest(f"{where}.{key} must be an integer {lo}-{hi}; got {value!r}")
+    return value
+
+
+def parse(item: dict, where: str, automation_id: str) -> dict:
+    """Validate an event trigger and return it as stored."""
+    posture = item.get("posture", "reactive")
+    if posture not in POSTURES:
+        raise BadRequest(f"{where}.posture must be reactive or proactive; got {posture!r}")
+    trigger = {"type": "event", "posture": posture,
+               "expect": _patterns(item.get("expect"), f"{where}.expect", True),
+               "after": _patterns(item.get("after"), f"{where}.after", posture == "proactive"),
+               "match": _match(item.get("match"), f"{where}.match"),
+               "threshold": _int(item, "threshold", 1, 10_000, 1, where),
+               "within": _int(item, "within", 60 if posture == "proactive" else 0, MAX_WITHIN,
+                              3600 if posture == "proactive" else 0, where)}
+    if posture == "reactive" and trigger["after"]:
+        raise BadRequest(f"{where}.after is for proactive triggers (an expected event missing after it)")
+    for_each = item.get("for_each") or []
+    if not isinstance(for_each, list) or len(for_each) > 5 or not all(
+            isinstance(p, str) and _PATH.match(p) for p in for_each):
+        raise BadRequest(f"{where}.for_each must be a list of at most 5 fields like 'resource.id'")
+    trigger["for_each"] = for_each
+    _refuse_self_loop(trigger, where, automation_id)
+    return trigger
+
+
+def _refuse_self_loop(trigger: dict, where: str, automation_id: str) -> None:
+    """A trigger that can match this rule's own run events would make each run
+    start the next. It must name the automation(s) it watches, not this one."""
+    names = trigger["expect"] + trigger["after"]
+    if not any(name_matches(names, f"automation.run.{s}") for s in RUN_STATUSES):
+        return
+    watched = trigger["match"].get("resource.id")
+    watched = watched if isinstance(watched, list) else [watched] if watched else []
+    if watched and all(not w.startswith("!") and "*" not in w and w != automation_id for w in watched):
+        return
+    raise BadRequest(f"{where}: this trigger would fire on this automation's own run events and loop; "
+                     "add match {\"resource.id\": \"<id of the automation to watch>\"} naming other automations")
+
+
+def buckets(trigger: dict) -> set[str]:
+    """The first name segment of every positive pattern, or `*` when that
+    segment has a wildcard or only negations are given."""
+    out = set()
+    for pattern in trigger["expect"] + trigger["after"]:
+        if pattern.startswith("!"):
+            out.add("*")
+            continue
+        first = pattern.split(".", 1)[0]
+        out.add("*" if "*" in first else first)
+    return out
+
+
+def entries_for(rule) -> list[EventTriggerEntry]:
+    """The index entries a rule should have: none when disabled or deleted."""
+    trigger = next((t for t in rule.triggers if t["type"] == "event"), None)
+    if not rule.enabled or rule.deleted_at or trigger is None:
+        return []
+    return [EventTriggerEntry(f"{rule.account_id}|{b}", rule.id, trigger=trigger) for b in sorted(buckets(trigger))]
+
+
+def candidate_buckets(account_id: str, event_name: str) -> list[str]:
+    """The index partitions an event must read."""
+    return [f"{account_id}|{event_name.split('.', 1)[0]}", f"{account_id}|*"]
