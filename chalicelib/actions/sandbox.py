@@ -86,9 +86,10 @@ ENV.filters = {name: FILTERS[name] for name in SAFE_FILTERS} | {"_bounded": _bou
 ENV.globals = {"range": _range}
 
 
-def check_names(ast: nodes.Template) -> None:
+def check(ast: nodes.Template) -> None:
     """Refuse names, attributes and constant keys that start with `_` (dunders
-    above all) and the constructs that could recurse or load other templates."""
+    above all), the constructs that could recurse or load other templates, and
+    a constant range() over the limit."""
     for node in ast.find_all(REFUSED_NODES):
         raise SecurityError(f"{type(node).__name__.lower()} blocks are not allowed in templates")
     for node in ast.find_all((nodes.Name, nodes.Getattr, nodes.Getitem)):
@@ -97,13 +98,20 @@ def check_names(ast: nodes.Template) -> None:
             name = node.arg.value
         if isinstance(name, str) and name.startswith("_"):
             raise SecurityError(f"the name {name!r} is not allowed: names starting with _ are refused")
+    for call in ast.find_all(nodes.Call):  # a constant range over the limit is refused on save already
+        if isinstance(call.node, nodes.Name) and call.node.name == "range" and \
+                all(isinstance(arg, nodes.Const) and isinstance(arg.value, int) for arg in call.args):
+            try:
+                _range(*(arg.value for arg in call.args))
+            except (TypeError, ValueError):
+                pass  # a wrong call is reported when rendered, with the same words as other runtime errors
 
 
 @lru_cache(maxsize=256)
 def compile_template(text: str):
     """Parse, check and compile a template; every loop draws on the budget."""
     ast = ENV.parse(text)
-    check_names(ast)
+    check(ast)
     for loop in ast.find_all(nodes.For):
         if loop.recursive:
             raise SecurityError("recursive loops are not allowed in templates")

@@ -1,0 +1,111 @@
+"""User templates of action messages, titles, payloads and headers.
+
+Two forms. Text containing `{{` or `{%` is a Jinja2 template, rendered in the
+strict sandbox of `sandbox.py`. Any other text uses `{dotted.name}`
+placeholders, replaced by looking up dict keys (never attributes); a missing
+key renders empty. Braces around anything that is not a bare word (JSON such as
+`{"a": 1}`, text with spaces) are left as they are. Both forms are checked when
+an automation is saved and again, by the same code, at render time.
+"""
+import json
+import re
+from collections.abc import Callable
+
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.exceptions import TemplateError as JinjaError
+
+from chalicelib.actions import sandbox
+from chalicelib.errors import BadRequest
+
+MAX_OUTPUT = 20_000
+# A placeholder candidate: braces around one "word" (no spaces, quotes or braces).
+_CANDIDATE = re.compile(r"\{([^{}\s\"']+)\}")
+_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+class TemplateError(Exception):
+    """A template that cannot be used or rendered; the message says why."""
+
+
+def is_jinja(text: str) -> bool:
+    """Whether the text is a Jinja2 template rather than `{name}` placeholders."""
+    return "{{" in text or "{%" in text
+
+
+def placeholders(text: str) -> list[str]:
+    """The `{name}` placeholders of a plain template, checked: each must be a
+    dotted name of keys such as `run.status` or `event.resource.id`."""
+    names = []
+    for match in _CANDIDATE.finditer(text):
+        name = match.group(1)
+        if "__" in name or not all(_SEGMENT.match(part) for part in name.split(".")):
+            raise TemplateError(f"placeholder {{{name}}} is not allowed; use a dotted name such as {{run.status}} "
+                                "(no attribute access, no names starting with _)")
+        names.append(name)
+    return names
+
+
+def _compile(text: str) -> None:
+    if is_jinja(text):
+        try:
+            sandbox.compile_template(text)
+        except SecurityError as exc:
+            raise TemplateError(f"refused: {exc}")
+        except JinjaError as exc:
+            line = getattr(exc, "lineno", None)
+            raise TemplateError(f"line {line}: {exc.message}" if line else str(exc.message))
+    else:
+        placeholders(text)
+
+
+def validate_template(text, field: str) -> None:
+    """Check a template when an automation is saved; BadRequest names the field."""
+    if not isinstance(text, str):
+        raise BadRequest(f"{field} must be a string template")
+    try:
+        _compile(text)
+    except TemplateError as exc:
+        raise BadRequest(f"{field}: bad template: {exc}")
+
+
+def lookup(context: dict, name: str):
+    """The value at a dotted path of dict keys, or None (never getattr)."""
+    value = context
+    for part in name.split("."):
+        if not isinstance(value, dict) or part.startswith("_"):
+            return None
+        value = value.get(part)
+    return value
+
+
+def as_text(value) -> str:
+    """How a looked-up value appears in text: strings as they are, None as
+    nothing, anything else as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def render(text: str, context: dict, escape: Callable[[str], str] | None = None) -> str:
+    """Render a template with the context (a dict of dicts); output is cut at
+    MAX_OUTPUT characters. `escape` is applied to each value substituted in the
+    `{name}` form (the webhook uses it to JSON-escape values). Raises
+    TemplateError with a readable message."""
+    _compile(text)
+    if not is_jinja(text):
+        def substitute(match):
+            value = as_text(lookup(context, match.group(1)))
+            return escape(value) if escape else value
+        return _CANDIDATE.sub(substitute, text)[:MAX_OUTPUT]
+    try:
+        return sandbox.generate(text, context, MAX_OUTPUT)
+    except SecurityError as exc:
+        raise TemplateError(f"refused: {exc}")
+    except UndefinedError as exc:
+        raise TemplateError(f"undefined value: {exc.message}")
+    except JinjaError as exc:
+        raise TemplateError(str(exc.message))
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+        raise TemplateError(f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,99 @@
+"""Named secrets of an account (webhook URLs, API tokens), kept in AWS Secrets
+Manager as `sre-automations/<account_id>/<name>`. Values are written through the
+API and read only by actions at send time; no route ever returns one."""
+import re
+
+import boto3
+import botocore.exceptions
+
+from chalicelib import settings
+from chalicelib.errors import BadRequest, NotFound, ServiceUnavailable
+
+PREFIX = "sre-automations"
+MAX_VALUE_BYTES = 10 * 1024
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+_TRANSIENT = ("ThrottlingException", "InternalServiceError", "ServiceUnavailable", "RequestTimeout")
+
+
+class SecretNotFound(NotFound):
+    """No secret of that name in the account."""
+
+
+class SecretUnavailable(ServiceUnavailable):
+    """Secrets Manager could not answer now; worth trying again."""
+
+
+def check_name(name, field: str = "name") -> str:
+    """A secret name: 1-128 characters of letters, digits, `_`, `.` and `-`."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise BadRequest(f"{field} must be a secret name of 1-128 letters, digits, '_', '.' or '-'; got {name!r}")
+    return name
+
+
+def secret_id(account_id: str, name: str) -> str:
+    """The Secrets Manager name of an account's secret."""
+    if not account_id or "/" in account_id:
+        raise ValueError(f"bad account id {account_id!r}")
+    return f"{PREFIX}/{account_id}/{check_name(name)}"
+
+
+def _client():
+    return boto3.client("secretsmanager", region_name=settings.get("AWS_DEFAULT_REGION"))
+
+
+def _unavailable(name: str, exc: Exception) -> SecretUnavailable:
+    return SecretUnavailable(f"cannot reach the secret store for secret {name!r} now; try again ({exc})")
+
+
+def put_secret(account_id: str, name: str, value) -> bool:
+    """Create or replace a secret's value; True when it was created."""
+    check_name(name)
+    if not isinstance(value, str) or not value or len(value.encode()) > MAX_VALUE_BYTES:
+        raise BadRequest(f"value must be a non-empty string of at most {MAX_VALUE_BYTES} bytes")
+    client, sid = _client(), secret_id(account_id, name)
+    try:
+        try:
+            client.create_secret(Name=sid, SecretString=value, Tags=[{"Key": "account_id", "Value": account_id}])
+            return True
+        except client.exceptions.ResourceExistsException:
+            pass
+        except client.exceptions.InvalidRequestException:
+            client.restore_secret(SecretId=sid)  # it was scheduled for deletion: writing it again revives it
+        client.put_secret_value(SecretId=sid, SecretString=value)
+        return False
+    except botocore.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in _TRANSIENT:
+            raise _unavailable(name, exc)
+        raise
+    except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
+        raise _unavailable(name, exc)
+
+
+def get_secret(account_id: str, name: str) -> str:
+    """A secret's value. SecretNotFound when there is none (or it is being
+    deleted); SecretUnavailable when the store cannot answer now."""
+    try:
+        answer = _client().get_secret_value(SecretId=secret_id(account_id, name))
+    except botocore.exceptions.ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in _TRANSIENT:
+            raise _unavailable(name, exc)
+        if code in ("ResourceNotFoundException", "InvalidRequestException"):
+            raise SecretNotFound(f"there is no secret named {name!r}; create it with PUT /secrets/{name}")
+        raise
+    except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
+        raise _unavailable(name, exc)
+    if not answer.get("SecretString"):
+        raise SecretNotFound(f"the secret {name!r} has no text value; write it again with PUT /secrets/{name}")
+    return answer["SecretString"]
+
+
+def secret_exists(account_id: str, name: str) -> bool:
+    """Whether the account has a secret of that name (without reading its value)."""
+    try:
+        answer = _client().describe_secret(SecretId=secret_id(account_id, name))
+    except botocore.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return False
+        raise
+    return "DeletedDate" not in answer  # one scheduled for deletion cannot be read
