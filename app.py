@@ -3,7 +3,7 @@ into chalicelib, and shapes the answer; the logic lives in chalicelib."""
 from chalice import Chalice, Cron, Rate, Response
 
 from chalicelib.clock import parse_iso, utcnow
-from chalicelib.events import ingest
+from chalicelib.events import ingest, runner_health
 from chalicelib.events import query as events_query
 from chalicelib.http import openapi
 from chalicelib.http.request import base_url, json_object, json_value, query, query_list
@@ -82,8 +82,14 @@ def runners_route():
     if _req().method == "GET":
         return {"runners": [runners.runner_json(r) for r in runners.visible_runners(caller)]}
     permissions.require_admin(caller)
-    runner = runners.create_runner(caller, _body(), utcnow())
-    return Response({"runner": runners.runner_json(runner)}, status_code=201)
+    runner, token = runners.create_runner(caller, _body(), utcnow())
+    return Response({"runner": runners.runner_json(runner), "token": token}, status_code=201)
+
+
+@app.route("/runners/{runner_id}/heartbeat", methods=["POST"], content_types=JSON_BODY)
+def runner_heartbeat(runner_id):
+    runner = runners.heartbeat(runner_id, _req().headers, utcnow())
+    return {"runner": runners.runner_json(runner)}
 
 
 # --- Automations ------------------------------------------------------------
@@ -205,7 +211,8 @@ def hourly_tick(event):
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="minute_tick")
 def minute_tick(event):
     now = utcnow()
-    return {"abandoned": reaper.reap(now), "proactive_runs": [r.id for r in ingest.check_proactive(now)]}
+    return {"abandoned": reaper.reap(now), "proactive_runs": [r.id for r in ingest.check_proactive(now)],
+            "unhealthy_pools": [e["resource"]["pool"] for e in runner_health.check(now)]}
 
 
 @app.on_sqs_message(queue="sre-automations-prod-fanout", batch_size=10, name="fan_out")

@@ -34,6 +34,7 @@ DEFAULTS = {
     "OPENAI_API_KEY_SECRET": "",
     "BEDROCK_MODEL_ID": "anthropic.claude-3-5-sonnet-20240620-v1:0",
     "EVENT_RETENTION_DAYS": "30",
+    "RUNNER_HEALTH_SECONDS": "120",
     "ALLOW_LOOPBACK": "false",
     "ALLOW_PRIVATE_NETWORKS": "false",
 }

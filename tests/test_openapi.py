@@ -26,5 +26,7 @@ def test_public_routes_are_marked_and_others_need_a_key(api):
                 assert op["security"] == []
             elif path.startswith("/trigger/"):
                 assert op["security"] == [{"triggerToken": []}]
+            elif path.endswith("/heartbeat"):
+                assert op["security"] == [{"runnerToken": []}]
             else:
                 assert "security" not in op and "401" in op["responses"], (path, method)

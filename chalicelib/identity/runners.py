@@ -1,26 +1,45 @@
 """Self-hosted runners and the runner-scope rule for environments."""
 from chalicelib.clock import iso
-from chalicelib.errors import BadRequest
+from chalicelib.errors import BadRequest, Unauthorized
 from chalicelib.identity import tokens
 from chalicelib.identity.directory import get_team, parse_team_id
 from chalicelib.store.models import Runner
 
 
 def runner_json(runner: Runner) -> dict:
-    return {"id": runner.id, "name": runner.name, "team_id": int(runner.team_id)}
+    return {"id": runner.id, "name": runner.name, "team_id": int(runner.team_id), "pool": runner.pool,
+            "min_healthy": int(runner.min_healthy), "last_heartbeat": runner.last_heartbeat}
 
 
-def create_runner(caller, body: dict, now) -> Runner:
-    """POST /runners: an account-global (team_id 0) or team runner."""
+def create_runner(caller, body: dict, now) -> tuple[Runner, str]:
+    """POST /runners: an account-global (team_id 0) or team runner, and its
+    heartbeat token (shown once)."""
     name = body.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 255:
         raise BadRequest("name must be a non-empty string of at most 255 characters")
     team_id = parse_team_id(body.get("team_id", 0))
     if team_id:
         get_team(caller.account_id, team_id)
-    runner = Runner(caller.account_id, f"rnr_{tokens.new_id()}", name=name.strip(),
-                    team_id=team_id, created_at=iso(now))
+    pool = body.get("pool", "default")
+    if not isinstance(pool, str) or not 0 < len(pool) <= 64:
+        raise BadRequest("pool must be a string of 1-64 characters naming the runner's set")
+    min_healthy = body.get("min_healthy", 1)
+    if isinstance(min_healthy, bool) or not isinstance(min_healthy, int) or not 0 <= min_healthy <= 1000:
+        raise BadRequest("min_healthy must be an integer 0-1000")
+    token = tokens.new_trigger_token(tokens.RUNNER_TOKEN_PREFIX)
+    runner = Runner(caller.account_id, f"rnr_{tokens.new_id()}", name=name.strip(), team_id=team_id, pool=pool,
+                    min_healthy=min_healthy, token_hash=tokens.hash_token(token), created_at=iso(now))
     runner.save()
+    return runner, token
+
+
+def heartbeat(runner_id: str, headers, now) -> Runner:
+    """POST /runners/{id}/heartbeat with the runner's own token."""
+    token = tokens.bearer(headers)
+    runner = next(iter(Runner.by_id.query(runner_id, limit=1)), None) if token else None
+    if runner is None or not tokens.matches(token, runner.token_hash):
+        raise Unauthorized("Missing or wrong runner token, or unknown runner.")
+    runner.update(actions=[Runner.last_heartbeat.set(iso(now))])
     return runner
 
 

@@ -12,6 +12,7 @@ import secrets
 
 API_KEY_PREFIX = "sreak_"
 TRIGGER_TOKEN_PREFIX = "srett_"
+RUNNER_TOKEN_PREFIX = "srert_"
 _KEY_ID_LEN = 16  # hex characters
 
 
@@ -46,9 +47,9 @@ def api_key_id(token: str) -> str | None:
     return key_id
 
 
-def new_trigger_token() -> str:
-    """A fresh trigger token (256 random bits), shown once."""
-    return TRIGGER_TOKEN_PREFIX + secrets.token_urlsafe(32)
+def new_trigger_token(prefix: str = TRIGGER_TOKEN_PREFIX) -> str:
+    """A fresh trigger (or runner) token of 256 random bits, shown once."""
+    return prefix + secrets.token_urlsafe(32)
 
 
 def hint(token: str) -> str:

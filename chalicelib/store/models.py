@@ -79,14 +79,28 @@ class Membership(Model):
     account_id = UnicodeAttribute()
 
 
+class RunnersById(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_id"
+        projection = AllProjection()
+    id = UnicodeAttribute(hash_key=True)
+
+
 class Runner(Model):
-    """A self-hosted runner: account-global (team_id 0) or of one team."""
+    """A self-hosted runner: account-global (team_id 0) or of one team. It
+    belongs to a pool (a set of runners doing the same job) and reports its
+    health with heartbeats under its own token."""
     Meta = _meta("runners")
     account_id = UnicodeAttribute(hash_key=True)
     id = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
     team_id = NumberAttribute()
+    pool = UnicodeAttribute(default="default")
+    min_healthy = NumberAttribute(default=1)
+    token_hash = UnicodeAttribute(null=True)
+    last_heartbeat = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+    by_id = RunnersById()
 
 
 class AutomationsByAccount(GlobalSecondaryIndex):
