@@ -2,6 +2,8 @@
 into chalicelib, and shapes the answer; the logic lives in chalicelib."""
 from chalice import Chalice, Cron, Rate, Response
 
+from chalicelib import secrets
+from chalicelib.actions import test_fire
 from chalicelib.clock import parse_iso, utcnow
 from chalicelib.events import ingest, runner_health
 from chalicelib.events import query as events_query
@@ -145,6 +147,19 @@ def automation_runs(automation_id):
     automations.get_history_readable(caller, automation_id)
     found, cursor = history.list_runs(automation_id, query(req), utcnow())
     return {"runs": [records.run_json(r, base_url(req)) for r in found], "next_cursor": cursor}
+
+
+@app.route("/automations/{automation_id}/test", methods=["POST"], content_types=JSON_BODY)
+def test_automation(automation_id):
+    return test_fire.test_fire(_caller(), automation_id, _body(allow_empty=True), utcnow())
+
+
+@app.route("/secrets/{name}", methods=["PUT"], content_types=JSON_BODY)
+def put_secret(name):
+    caller = _caller()
+    permissions.require_admin(caller)
+    created = secrets.put_secret(caller.account_id, name, _body().get("value"))
+    return Response({"name": name, "created": created}, status_code=201 if created else 200)
 
 
 @app.route("/automation-templates", methods=["GET"])

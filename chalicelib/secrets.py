@@ -55,10 +55,10 @@ def put_secret(account_id: str, name: str, value) -> bool:
         try:
             client.create_secret(Name=sid, SecretString=value, Tags=[{"Key": "account_id", "Value": account_id}])
             return True
-        except client.exceptions.ResourceExistsException:
-            pass
-        except client.exceptions.InvalidRequestException:
-            client.restore_secret(SecretId=sid)  # it was scheduled for deletion: writing it again revives it
+        except (client.exceptions.ResourceExistsException, client.exceptions.InvalidRequestException):
+            pass  # it exists, perhaps scheduled for deletion (AWS answers InvalidRequest then)
+        if "DeletedDate" in client.describe_secret(SecretId=sid):
+            client.restore_secret(SecretId=sid)  # writing a deleted secret again revives it
         client.put_secret_value(SecretId=sid, SecretString=value)
         return False
     except botocore.exceptions.ClientError as exc:

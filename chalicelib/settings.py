@@ -37,6 +37,13 @@ DEFAULTS = {
     "RUNNER_HEALTH_SECONDS": "120",
     "ALLOW_LOOPBACK": "false",
     "ALLOW_PRIVATE_NETWORKS": "false",
+    # Actions (chalicelib/actions): outbound timeout, retries, and the services' base URLs (tests point them locally).
+    "ACTION_HTTP_TIMEOUT": "10",
+    "ACTION_MAX_RETRIES": "3",
+    "ACTION_RETRY_BASE_SECONDS": "30",
+    "EMAIL_FROM": "automations@example.com",
+    "TWILIO_API_BASE": "https://api.twilio.com",
+    "PAGERDUTY_EVENTS_URL": "https://events.pagerduty.com/v2/enqueue",
 }
 
 

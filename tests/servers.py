@@ -1,22 +1,40 @@
 """A small local HTTP server standing in for the outside world (an endpoint to
-health-check, a model endpoint) on 127.0.0.1."""
+health-check, a model endpoint, a webhook or notification service) on 127.0.0.1."""
 import http.server
+import json
 import threading
 from contextlib import contextmanager
 
 
+def _reply_parts(reply) -> tuple[int, bytes, dict]:
+    """`answer` returns a status, or (status, body) or (status, body, headers);
+    a body may be bytes, text or a JSON-able object."""
+    status, body, headers = (reply, b"", {}) if isinstance(reply, int) else (tuple(reply) + ({},))[:3]
+    if not isinstance(body, bytes | str):
+        body, headers = json.dumps(body), {"Content-Type": "application/json", **headers}
+    return status, body.encode() if isinstance(body, str) else body, headers
+
+
 @contextmanager
-def serve(answer):
-    """Serve `answer(method, path, body) -> status` on a free loopback port;
-    yields the base URL."""
+def serve(answer, record: list | None = None):
+    """Serve `answer(method, path, body) -> status | (status, body[, headers])`
+    on a free loopback port; yields the base URL. With `record`, each request
+    is appended to it as {"method", "path", "headers", "body"}."""
     class Handler(http.server.BaseHTTPRequestHandler):
         def _reply(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self.send_response(answer(self.command, self.path, body))
-            self.send_header("Content-Length", "0")
+            if record is not None:
+                record.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
+                               "body": body})
+            status, data, headers = _reply_parts(answer(self.command, self.path, body))
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
             self.end_headers()
+            self.wfile.write(data)
 
-        do_GET = do_POST = _reply
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _reply
 
         def log_message(self, *args):
             pass

@@ -4,6 +4,7 @@ import json
 
 from pynamodb.exceptions import PutError
 
+from chalicelib.actions import dispatch
 from chalicelib.runs import queue, records
 from chalicelib.store.models import Automation, Run
 
@@ -27,4 +28,5 @@ def fire(automation_id: str, why: str, event: dict, now, firing_key: str) -> Run
         if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
             return None
         raise
+    dispatch.fire(run, rule, "triggered", event, now)
     return run

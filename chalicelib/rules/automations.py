@@ -6,6 +6,7 @@ written in the same DynamoDB transaction as the rule, so they never disagree.
 from datetime import timedelta
 
 from chalicelib import settings
+from chalicelib.actions import registry as action_registry
 from chalicelib.clock import iso, iso_ms
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.events import triggers as event_triggers
@@ -32,6 +33,7 @@ def automation_json(rule: Automation, caller, base_url: str, now) -> dict:
         "id": rule.id, "name": rule.name, "team_id": int(rule.team_id), "owner_id": rule.owner_id,
         "environment": rule.environment, "task_prompt": rule.task_prompt, "enabled": rule.enabled,
         "can_edit": permissions.can_edit(caller, rule), "triggers": shown, "overlap": rule.overlap,
+        "actions": rule.actions or [],
         "next_runs": [iso(t) for t in cron.next_runs(sched["cron"], now)] if sched else [],
         "template_id": rule.template_id, "created_at": rule.created_at, "updated_at": rule.updated_at,
     }
@@ -110,6 +112,7 @@ def create(caller, body: dict, now, base_url: str, locale: str) -> tuple[dict, d
     rule = Automation(automation_id, account_id=caller.account_id, owner_id=caller.user_id,
                       template_id=template_id, created_at=iso_ms(now), updated_at=iso(now),
                       triggers=[], **fields)
+    rule.actions = _actions(body.get("actions"), wanted)
     _check_scope(rule, explicit_environment=True)
     return _save(rule, caller, wanted, now, base_url, old=None)
 
@@ -125,11 +128,18 @@ def update(caller, automation_id: str, body: dict, now, base_url: str) -> tuple[
         templates.get(body["template_id"], "en-US")
         rule.template_id = body["template_id"]
     wanted = validation.triggers(body["triggers"], now, rule.id) if "triggers" in body else rule.triggers
+    if "actions" in body or "triggers" in body:
+        rule.actions = _actions(body.get("actions", rule.actions), wanted)
     _check_scope(rule, explicit_environment="environment" in body)
     if not permissions.can_edit(caller, rule):
         raise Forbidden("You can only move an automation into a scope where you can still edit it.")
     rule.updated_at = iso(now)
     return _save(rule, caller, wanted, now, base_url, old=old)
+
+
+def _actions(value, triggers: list[dict]) -> list[dict]:
+    """The rule's actions, checked; `triggered` only where an event trigger exists."""
+    return action_registry.validate_actions(value or [], allow_triggered=any(t["type"] == "event" for t in triggers))
 
 
 def index_entries(rule) -> list:

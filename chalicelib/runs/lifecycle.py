@@ -16,6 +16,7 @@ from datetime import datetime
 from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import settings
+from chalicelib.actions import dispatch
 from chalicelib.agents.base import PermanentAgentError, Task, TransientAgentError
 from chalicelib.agents.registry import agent_for_settings
 from chalicelib.agents.tools import Toolbox
@@ -74,8 +75,28 @@ def finish(run: Run, status: str, reason: str | None, now: datetime, only_from=(
         if _conflict(exc):
             return False
         raise
-    run_events.emit(run, status, reason, now)
+    _conclude(run, status, reason, now)
     return True
+
+
+def _conclude(run: Run, status: str, reason: str | None, now: datetime) -> None:
+    """After a run ends: its actions for this outcome, then its status event
+    (`partial` instead of `succeeded` when an action failed)."""
+    try:
+        rule = Automation.get(run.automation_id)
+    except Automation.DoesNotExist:
+        rule = None
+    if rule is not None and rule.actions:
+        try:
+            event = run_events.run_event(run, status, reason, now, rule.name)
+            failed = dispatch.failed_summary(dispatch.fire(run, rule, status, event, now))
+            if failed and status == "succeeded":
+                run.update(actions=[Run.status.set("partial"), Run.reason.set(failed)],
+                           condition=Run.status == "succeeded")
+                status, reason = "partial", failed
+        except Exception:  # notifications must not undo the run's own outcome
+            log.exception("actions of run %s", run.id)
+    run_events.emit(run, status, reason, now, name=rule.name if rule else None)
 
 
 def _skip_reason(run: Run, rule: Automation | None) -> str | None:

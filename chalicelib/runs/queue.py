@@ -16,13 +16,16 @@ def sqs():
     return _client
 
 
+def send_message(body: dict, delay_seconds: int = 0) -> None:
+    """Put a message on the runs queue (a run to work, or an action to retry)."""
+    sqs().send_message(QueueUrl=settings.runs_queue_url(), MessageBody=json.dumps(body, default=str),
+                       DelaySeconds=delay_seconds)
+
+
 def send_run(run, delay_seconds: int = 0) -> None:
     """Queue a run for the worker. The message names the run; the run holds the rest."""
-    sqs().send_message(
-        QueueUrl=settings.runs_queue_url(),
-        MessageBody=json.dumps({"run_id": run.id, "automation_id": run.automation_id,
-                                "account_id": run.account_id, "trigger": run.trigger}),
-        DelaySeconds=delay_seconds)
+    send_message({"run_id": run.id, "automation_id": run.automation_id, "account_id": run.account_id,
+                  "trigger": run.trigger}, delay_seconds)
 
 
 def enqueue(run) -> None:

@@ -35,6 +35,10 @@ def is_expired(run: Run, now: datetime) -> bool:
     return run.expires_at is not None and run.expires_at <= now
 
 
+def _as_dict(value) -> dict:
+    return value.as_dict() if hasattr(value, "as_dict") else dict(value or {})
+
+
 def run_json(run: Run, base_url: str = "") -> dict:
     """A run as the API shows it."""
     return {
@@ -45,5 +49,7 @@ def run_json(run: Run, base_url: str = "") -> dict:
         "duration_ms": int(run.duration_ms) if run.duration_ms is not None else None,
         "session_id": run.session_id, "attempt": int(run.attempt or 0),
         "context": {"text": run.context_text} if run.context_text is not None else {},
+        "actions": sorted(_as_dict(run.action_results).values(),
+                          key=lambda r: (r.get("outcome", ""), r.get("index", 0))),
         "status_url": f"{base_url}/runs/{run.id}",
     }

@@ -5,6 +5,7 @@ import json
 import logging
 
 from chalicelib import settings
+from chalicelib.actions import dispatch
 from chalicelib.clock import utcnow
 from chalicelib.runs import lifecycle, queue
 from chalicelib.store.models import Run
@@ -22,7 +23,11 @@ def handle_batch(records: list[dict], clock=utcnow) -> dict:
     failures = []
     for record in records:
         try:
-            outcome = lifecycle.process(json.loads(record["body"]), clock(), clock=clock)
+            message = json.loads(record["body"])
+            if message.get("kind") == "action":
+                dispatch.retry(message, clock())
+                continue
+            outcome = lifecycle.process(message, clock(), clock=clock)
         except Exception:
             log.exception("run message %s failed", record.get("messageId"))
             failures.append({"itemIdentifier": record["messageId"]})

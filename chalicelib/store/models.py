@@ -6,6 +6,7 @@ same tables for CloudFormation and tests/test_infra.py keeps the two in step.
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
+    MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -125,6 +126,7 @@ class Automation(Model):
     triggers = JSONAttribute()
     template_id = UnicodeAttribute(null=True)
     overlap = UnicodeAttribute(default="skip")  # skip | allow: a run while the previous one still runs
+    actions = JSONAttribute(default=list)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     # Deleting keeps the rule (hidden) until its run history's retention ends,
@@ -188,6 +190,7 @@ class Run(Model):
     heartbeat_at = UnicodeAttribute(null=True)
     active = UnicodeAttribute(null=True)
     trigger_event = JSONAttribute(null=True)  # the event that started an `event` run
+    action_results = MapAttribute(default=dict)  # "<outcome>:<index>" -> how that action went
     expires_at = TTLAttribute()
     by_automation = RunsByAutomation()
     active_runs = ActiveRuns()

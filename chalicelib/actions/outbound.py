@@ -1,0 +1,120 @@
+"""Actions that send HTTP requests: one place that builds the request, shows
+it for a preview, sends it through the internal-address guard and maps the
+answer to sent / ActionFailed / ActionRetry."""
+import base64
+import http.client
+import json
+import ssl
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from chalicelib import settings
+from chalicelib.actions.base import Action, ActionFailed, ActionResult, ActionRetry, read_secret, secret_placeholder
+from chalicelib.net import guard
+from chalicelib.net import http as guarded_http
+
+
+@dataclass
+class Outbound:
+    """One request an action makes: a JSON body, a form, or none."""
+    method: str
+    url: str
+    headers: dict = field(default_factory=dict)
+    json: object = None
+    form: dict | None = None
+    auth: tuple[str, str] | None = None  # basic auth (user, password)
+
+    def body(self) -> bytes | None:
+        if self.form is not None:
+            return urlencode(self.form, doseq=True).encode()
+        return None if self.json is None else json.dumps(self.json, ensure_ascii=False, default=str).encode()
+
+    def all_headers(self) -> dict:
+        headers = dict(self.headers)
+        kind = "application/x-www-form-urlencoded" if self.form is not None else \
+            "application/json" if self.json is not None else None
+        if kind and not any(name.lower() == "content-type" for name in headers):
+            headers["Content-Type"] = kind
+        if self.auth:
+            headers["Authorization"] = "Basic " + base64.b64encode(":".join(self.auth).encode()).decode()
+        return headers
+
+    def preview(self) -> dict:
+        shown = {"method": self.method, "url": self.url, "headers": self.headers,
+                 "body": dict(parse_qsl(self.body().decode())) if self.form is not None else self.json}
+        if self.auth:
+            shown["auth"] = {"username": self.auth[0], "password": self.auth[1]}
+        return shown
+
+
+def retry_after(headers: dict) -> float | None:
+    """Seconds from a Retry-After header (a number or an HTTP date), or None."""
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def deliver(req: Outbound) -> ActionResult:
+    """Send one request through the guard: 2xx is sent; 408, 429 and 5xx,
+    timeouts and connection errors are ActionRetry; anything else ActionFailed.
+    Messages name the host only: a webhook URL can itself be a secret."""
+    try:
+        host = urlsplit(req.url).hostname or "the service"
+    except ValueError:
+        host = "the service"
+    try:
+        answer = guarded_http.request(req.url, req.method, req.all_headers(), req.body(),
+                                      timeout=float(settings.get("ACTION_HTTP_TIMEOUT")))
+    except guard.BlockedAddress as exc:
+        raise ActionFailed(f"refused to send: {str(exc).replace(req.url, '<url>')}")
+    except ssl.SSLCertVerificationError as exc:
+        raise ActionFailed(f"{host} has no valid TLS certificate: {exc.verify_message}")
+    except (http.client.InvalidURL, ValueError) as exc:  # a malformed URL or header: sending again cannot help
+        raise ActionFailed(f"cannot send to {host}: {str(exc).replace(req.url, '<url>')}")
+    except (OSError, http.client.HTTPException) as exc:  # timeouts, refused connections, broken answers
+        raise ActionRetry(f"cannot reach {host}: {exc or type(exc).__name__}")
+    code = answer.status
+    if 200 <= code < 300:
+        return ActionResult("sent", code, f"{host} answered HTTP {code}")
+    text = answer.body[:200].decode(errors="replace").replace(req.url, "<url>").strip()
+    detail = f"{host} answered HTTP {code}" + (f": {text}" if text else "")
+    if code in (408, 429) or code >= 500:
+        raise ActionRetry(detail, retry_after(answer.headers))
+    raise ActionFailed(detail)
+
+
+class HttpAction(Action):
+    """An action made of HTTP requests. Subclasses implement `requests`;
+    `secret(name)` is the secret's value when sending and a placeholder
+    naming it in a preview, so previews never read secrets."""
+
+    def requests(self, config: dict, context: dict, idempotency_key: str, secret) -> list[Outbound]:
+        raise NotImplementedError  # pragma: no cover - interface
+
+    def _keyed(self, config: dict, context: dict, idempotency_key: str, secret) -> list[Outbound]:
+        reqs = self.requests(config, context, idempotency_key, secret)
+        for index, req in enumerate(reqs):  # one key per request, so a retry cannot send any of them twice
+            req.headers["Idempotency-Key"] = idempotency_key if len(reqs) == 1 else f"{idempotency_key}:{index}"
+        return reqs
+
+    def preview(self, config: dict, context: dict) -> dict:
+        """The requests that would be sent, rendered, with secrets shown by name."""
+        reqs = self._keyed(config, context, "<idempotency key>", secret_placeholder)
+        return {"type": self.type, "requests": [req.preview() for req in reqs]}
+
+    def send(self, config: dict, context: dict, idempotency_key: str) -> ActionResult:
+        """Send every request, each with an Idempotency-Key; the first failure stops."""
+        reqs = self._keyed(config, context, idempotency_key, lambda name: read_secret(context, name))
+        results = [deliver(req) for req in reqs]
+        detail = results[-1].detail if len(results) == 1 else f"{len(results)} requests sent"
+        return ActionResult("sent", results[-1].code, detail)

@@ -1,0 +1,64 @@
+"""The one place action types are registered, and the check of an automation's
+`actions` list: each action's type, the run outcomes that fire it (`on`), its
+retry limit and its own settings."""
+from chalicelib import settings
+from chalicelib.actions.base import Action
+from chalicelib.actions.email import EmailAction
+from chalicelib.actions.pagerduty import PagerDutyAction
+from chalicelib.actions.slack import SlackAction
+from chalicelib.actions.teams import TeamsAction
+from chalicelib.actions.twilio import TwilioAction
+from chalicelib.actions.webhook import WebhookAction
+from chalicelib.errors import BadRequest
+
+ACTIONS: dict[str, type[Action]] = {cls.type: cls for cls in (
+    WebhookAction, SlackAction, TeamsAction, EmailAction, TwilioAction, PagerDutyAction)}
+OUTCOMES = ("succeeded", "partial", "failed", "skipped", "abandoned", "triggered")
+MAX_ACTIONS = 20
+MAX_RETRIES = 10
+
+
+def action_for(type_name: str) -> Action:
+    """The action of a type name; KeyError names the known types."""
+    if type_name not in ACTIONS:
+        raise KeyError(f"unknown action type {type_name!r}; use one of {', '.join(ACTIONS)}")
+    return ACTIONS[type_name]()
+
+
+def _on(item: dict, where: str, allow_triggered: bool) -> list[str]:
+    allowed = OUTCOMES if allow_triggered else OUTCOMES[:-1]
+    value = item.get("on", ["failed"])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(v in allowed for v in value):
+        hint = "" if allow_triggered else " (triggered is only for automations with an event trigger)"
+        raise BadRequest(f"{where}.on must be a non-empty list of {', '.join(allowed)}; got {value!r}{hint}")
+    return list(dict.fromkeys(value))
+
+
+def _retries(item: dict, where: str) -> int:
+    value = item.get("retries", settings.get_int("ACTION_MAX_RETRIES"))
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETRIES:
+        raise BadRequest(f"{where}.retries must be an integer 0-{MAX_RETRIES}; got {value!r}")
+    return value
+
+
+def validate_actions(value, allow_triggered: bool = True) -> list[dict]:
+    """An automation's actions, checked and normalised, each with `type`, `on`
+    (default ["failed"]) and `retries` (how many times a transient failure is
+    tried again). `allow_triggered=False` for automations without an event
+    trigger. BadRequest names the field, e.g. `actions[1].on`."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_ACTIONS:
+        raise BadRequest(f"actions must be a list of at most {MAX_ACTIONS} actions")
+    out = []
+    for index, item in enumerate(value):
+        where = f"actions[{index}]"
+        if not isinstance(item, dict):
+            raise BadRequest(f"{where} must be an object with a type")
+        if item.get("type") not in ACTIONS:
+            raise BadRequest(f"{where}.type must be one of {', '.join(ACTIONS)}; got {item.get('type')!r}")
+        common = {"type": item["type"], "on": _on(item, where, allow_triggered), "retries": _retries(item, where)}
+        out.append({**common, **action_for(item["type"]).validate(item, where)})
+    return out
