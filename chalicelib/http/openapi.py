@@ -78,17 +78,39 @@ _SCHEMAS = {
                  "at or after the chosen local time."}}, ["type"]),
     "ApiTrigger": _obj({"type": {"const": "api"}, "id": _STR, "url": _STR,
                         "token_hint": {"type": "string", "description": "Last 4 characters of the token"}}, ["type"]),
-    "Trigger": {"oneOf": [_ref("ScheduleTrigger"), _ref("ApiTrigger")]},
+    "EventTrigger": _obj({
+        "type": {"const": "event"}, "posture": {"enum": ["reactive", "proactive"]},
+        "expect": {"type": "array", "items": _STR, "description": "Event name patterns; * wildcard, ! negation"},
+        "match": {"type": "object", "description": "Field filters: resource.<label>, payload.<key> or event -> "
+                  "a pattern or a list of patterns"},
+        "after": {"type": "array", "items": _STR, "description": "Proactive: the events that open a window"},
+        "for_each": {"type": "array", "items": _STR, "description": "Count separately per these fields"},
+        "threshold": {"type": "integer", "minimum": 1}, "within": {"type": "integer", "minimum": 0,
+                                                                   "description": "Window in seconds"}},
+        ["type", "expect"]),
+    "Trigger": {"oneOf": [_ref("ScheduleTrigger"), _ref("ApiTrigger"), _ref("EventTrigger")]},
+    "Action": {"type": "object", "required": ["type"], "additionalProperties": True, "properties": {
+        "type": {"enum": ["webhook", "slack", "teams", "email", "twilio", "pagerduty"]},
+        "on": {"type": "array", "items": {"enum": ["succeeded", "partial", "failed", "skipped", "abandoned",
+                                                   "triggered"]}, "description": "Default [\"failed\"]"},
+        "retries": {"type": "integer", "minimum": 0, "maximum": 10,
+                    "description": "Tries again on a transient failure"}},
+        "description": "Settings per type: webhook url, method, payload, headers; slack webhook_url_secret, message; "
+                       "teams webhook_url_secret, title, message; email to_emails, subject, body; twilio account_sid, "
+                       "auth_token_secret, messaging_service_sid, to_numbers, message; pagerduty routing_key_secret, "
+                       "severity, summary. Templates: {dotted.name} or Jinja2, sandboxed."},
     "AutomationInput": _obj({
         "name": {"type": "string", "maxLength": 255}, "team_id": {"type": "integer", "minimum": 0},
         "environment": _ref("Environment"), "task_prompt": _STR, "enabled": _BOOL,
         "triggers": {"type": "array", "minItems": 1, "items": _ref("Trigger")},
         "template_id": {"type": "string", "description": "Prefills name and task_prompt (overridable)"},
         "overlap": {"enum": ["skip", "allow"],
-                    "description": "A run due while the previous one still runs: skip it (default) or allow it"}}),
+                    "description": "A run due while the previous one still runs: skip it (default) or allow it"},
+        "actions": {"type": "array", "maxItems": 20, "items": _ref("Action")}}),
     "Automation": _obj({
         "id": _STR, "name": _STR, "team_id": _INT, "owner_id": _STR, "environment": _ref("Environment"),
         "task_prompt": _STR, "enabled": _BOOL, "can_edit": _BOOL, "overlap": {"enum": ["skip", "allow"]},
+        "actions": {"type": "array", "items": _ref("Action")},
         "triggers": {"type": "array", "items": _ref("Trigger")},
         "next_runs": {"type": "array", "items": _TIME, "description": "Next five UTC due times"},
         "template_id": {"type": ["string", "null"]}, "created_at": _TIME, "updated_at": _TIME}),
@@ -101,7 +123,10 @@ _SCHEMAS = {
         "reason": {"type": ["string", "null"]}, "scheduled_for": _NTIME, "created_at": _TIME,
         "started_at": _NTIME, "finished_at": _NTIME, "duration_ms": {"type": ["integer", "null"]},
         "session_id": {"type": ["string", "null"]}, "attempt": _INT,
-        "context": _obj({"text": _STR}), "status_url": _STR}),
+        "context": _obj({"text": _STR}), "status_url": _STR,
+        "actions": {"type": "array", "items": _obj({
+            "index": _INT, "type": _STR, "outcome": _STR, "status": {"enum": ["sent", "retrying", "failed"]},
+            "attempts": _INT, "code": {"type": ["integer", "null"]}, "detail": _STR, "error": _STR, "at": _TIME})}}),
 }
 
 _SCHEMAS["Session"] = _obj({
@@ -186,6 +211,17 @@ _PATHS = {
                    params=[_AUTOMATION_ID, _q("since", "Default: 30 days before until", _TIME),
                            _q("until", "Default: now", _TIME), _q("status", "A run status or all"),
                            _q("limit", "1-200, default 50", _INT), _q("cursor", "next_cursor of the previous page")])},
+    "/automations/{automation_id}/test": {
+        "post": _op("Render every action for a sample event (or a run outcome) and explain the trigger match; "
+                    "nothing is sent", 200,
+                    _obj({"outcome": _STR, "event": _ref("Event"), "trigger": {"type": ["object", "null"]},
+                          "actions": {"type": "array", "items": {"type": "object"}}, "sent": {"const": False}}),
+                    body=_obj({"event": _ref("Event"), "outcome": _STR}), params=[_AUTOMATION_ID],
+                    errors=(400, 401, 403, 404))},
+    "/secrets/{name}": {
+        "put": _op("Store a named secret (owner, admin); its value is never returned", 200,
+                   _obj({"name": _STR, "created": _BOOL}), body=_obj({"value": _STR}, ["value"]),
+                   params=[_path("name", "1-128 of A-Z a-z 0-9 _ . -")], errors=(400, 401, 403, 413))},
     "/automation-templates": {
         "get": _op("Preset templates; locale from ?locale=, else Accept-Language, else en-US", 200,
                    _obj({"locale": _STR, "templates": {"type": "array", "items": _ref("Template")}}),
