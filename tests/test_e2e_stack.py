@@ -22,11 +22,11 @@ def _free_port() -> int:
 
 
 class Stack:
-    def __init__(self, state_dir: Path):
+    def __init__(self, state_dir: Path, **env):
         self.state_dir, self.log = state_dir, state_dir / "stack.log"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in (
             "TABLE_PREFIX", "RUNS_QUEUE_URL", "PUBLIC_BASE_URL")}
-        self.env.update(STACK_DIR=str(state_dir), PORT=str(_free_port()), MOTO_PORT=str(_free_port()))
+        self.env.update(STACK_DIR=str(state_dir), PORT=str(_free_port()), MOTO_PORT=str(_free_port()), **env)
         self.proc = None
 
     def start(self) -> dict:
@@ -143,3 +143,39 @@ def test_new_user_flow_over_http_and_restart(stack):
     assert requests.post(f"{url}/trigger/{rotated['url'].rsplit('/', 1)[1]}",
                          headers={"Authorization": f"Bearer {rotated['token']}"}, json={}, timeout=5).status_code == 202
     assert stack.stop() == 0
+
+
+def test_an_automation_reacts_to_another_automations_failed_run(tmp_path):
+    """The watched automation's agent backend refuses the request (HTTP 400),
+    so its run fails; the watcher's event trigger starts a run and its
+    `triggered` webhook reaches a local server."""
+    from tests.servers import serve
+    hooks = []
+    with serve(lambda *_: (400, "model not found"), record=[]) as model, \
+            serve(lambda *_: 200, record=hooks) as hook:
+        stack = Stack(tmp_path, AGENT_BACKEND="openai", OPENAI_BASE_URL=f"{model}/v1")
+        try:
+            info = stack.start()
+            url, owner = info["api_url"], {"Authorization": f"Bearer {info['api_key']}"}
+            watched = requests.post(f"{url}/automations", headers=owner, timeout=5, json={
+                "name": "daily check", "team_id": 0, "task_prompt": "Check things.", "triggers": [{"type": "api"}]})
+            watched_id = watched.json()["automation"]["id"]
+            watcher = requests.post(f"{url}/automations", headers=owner, timeout=5, json={
+                "name": "tell us", "team_id": 0, "task_prompt": "Explain the failure.",
+                "triggers": [{"type": "event", "expect": ["automation.run.failed"],
+                              "match": {"resource.id": watched_id}}],
+                "actions": [{"type": "webhook", "url": f"{hook}/notify", "on": ["triggered"]}]})
+            assert watcher.status_code == 201, watcher.text
+            token = watched.json()["api_trigger"]["token"]
+            fired = requests.post(watched.json()["api_trigger"]["url"], headers={"Authorization": f"Bearer {token}"},
+                                  json={"text": "go"}, timeout=5).json()
+            run = _wait_for_end(fired["status_url"], owner)
+            assert run["status"] == "failed" and "HTTP 400" in run["reason"]
+            assert _wait_for(lambda: hooks, seconds=15), "the watcher's webhook was never called"
+            event = json.loads(hooks[0]["body"])
+            assert event["event"] == "automation.run.failed" and event["related"][0]["id"] == run["id"]
+            reactions = requests.get(f"{url}/automations/{watcher.json()['automation']['id']}/runs", headers=owner,
+                                     timeout=5).json()["runs"]
+            assert [r["trigger"] for r in reactions] == ["event"]
+        finally:
+            assert stack.stop() == 0
