@@ -1,7 +1,7 @@
 """Benchmark of the worker: runs per second through `worker.handle_batch` with
 the builtin agent and no URLs to check.
 
-    .venv/bin/python bench/worker.py [--runs 500] [--batch 10] [--max-seconds 600]
+    .venv/bin/python bench/worker.py [--runs 500] [--batch 10] [--max-seconds 1200]
 
 Everything runs in this process against moto (`mock_aws`): no network. It
 creates an account and one automation with an api trigger (overlap "allow", so
@@ -9,8 +9,11 @@ runs do not skip each other while one is still running), queues `--runs` runs
 as the trigger URL does (`records.new_queued` + `queue.enqueue`), then works the
 runs queue like the worker Lambda: receive up to `--batch` messages, hand them
 to `worker.handle_batch` as Lambda-shaped records, delete the handled ones.
-It prints runs/second (whole loop, and time inside handle_batch alone) and the
-runs counted by final status (all should be `succeeded`).
+It prints runs/second (whole loop, and time inside handle_batch alone), the
+rate per window of runs as the history grows, the DynamoDB items the runs table
+answered per run (`ScannedCount` of its Query calls, from a botocore
+`after-call` hook), and the runs counted by final status (all should be
+`succeeded`).
 """
 import argparse
 import os
@@ -42,6 +45,27 @@ from chalicelib.store.models import Automation, Run  # noqa: E402
 
 PROMPT = "Summarise how this automation's recent runs went."  # no URL: nothing to fetch
 EMPTY_RECEIVES = 3  # consecutive empty receives before the queue counts as drained
+WINDOW = 100  # runs per progress line
+
+
+class RunTableMeter:
+    """Query calls on the runs table and the items they read (ScannedCount)."""
+
+    def __init__(self):
+        self.events = Run._get_connection().connection.client.meta.events
+        self.queries = self.items = 0
+
+    def _after(self, parsed, model, **_):
+        if model.name == "Query":
+            self.queries += 1
+            self.items += int(parsed.get("ScannedCount", 0))
+
+    def __enter__(self):
+        self.events.register("after-call", self._after, unique_id="bench.worker.runs")
+        return self
+
+    def __exit__(self, *exc):
+        self.events.unregister("after-call", unique_id="bench.worker.runs")
 
 
 class BenchError(RuntimeError):
@@ -79,38 +103,57 @@ def enqueue(rule: Automation, count: int) -> float:
     return time.perf_counter() - started
 
 
+class Loop:
+    """The worker loop's counters."""
+
+    def __init__(self):
+        self.handled = self.failed_items = self.batches = self.empty = 0
+        self.handler_seconds = 0.0
+
+
+def one_batch(sqs, runs_url: str, batch: int, loop: Loop) -> None:
+    """Receive one batch, hand it to the worker as Lambda records, delete what it handled."""
+    got = sqs.receive_message(QueueUrl=runs_url, MaxNumberOfMessages=batch, WaitTimeSeconds=0,
+                              VisibilityTimeout=960).get("Messages", [])
+    if not got:
+        loop.empty += 1
+        return
+    loop.empty = 0
+    lambda_records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
+                      for m in got]
+    t0 = time.perf_counter()
+    result = worker.handle_batch(lambda_records)
+    loop.handler_seconds += time.perf_counter() - t0
+    failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+    done = [m for m in got if m["MessageId"] not in failed]
+    if done:
+        sqs.delete_message_batch(QueueUrl=runs_url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+    loop.handled += len(done)
+    loop.failed_items += len(failed)
+    loop.batches += 1
+
+
 def work(runs_url: str, expected: int, batch: int, deadline: float) -> dict:
-    """The worker loop; returns counts and timings."""
-    sqs = queue.sqs()
-    handled = failed_items = batches = empty = 0
-    in_handler = 0.0
+    """The worker loop, with a progress line per WINDOW runs; returns counts and timings."""
+    sqs, loop, meter = queue.sqs(), Loop(), RunTableMeter()
     started = time.perf_counter()
-    while handled < expected:
-        if time.monotonic() > deadline:
-            raise BenchError(f"the worker loop ran past --max-seconds after {handled} of {expected} runs")
-        got = sqs.receive_message(QueueUrl=runs_url, MaxNumberOfMessages=batch, WaitTimeSeconds=0,
-                                  VisibilityTimeout=960).get("Messages", [])
-        if not got:
-            empty += 1
-            if empty >= EMPTY_RECEIVES:
-                break
-            continue
-        empty = 0
-        lambda_records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
-                          for m in got]
-        t0 = time.perf_counter()
-        result = worker.handle_batch(lambda_records)
-        in_handler += time.perf_counter() - t0
-        failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
-        done = [m for m in got if m["MessageId"] not in failed]
-        if done:
-            sqs.delete_message_batch(QueueUrl=runs_url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
-        handled += len(done)
-        failed_items += len(failed)
-        batches += 1
-    return {"handled": handled, "failed_items": failed_items, "batches": batches,
-            "seconds": time.perf_counter() - started, "handler_seconds": in_handler}
+    window = {"start": started, "runs": 0, "queries": 0, "items": 0}
+    with meter:
+        while loop.handled < expected and loop.empty < EMPTY_RECEIVES:
+            if time.monotonic() > deadline:
+                raise BenchError(f"the worker loop ran past --max-seconds after {loop.handled} of {expected} runs")
+            one_batch(sqs, runs_url, batch, loop)
+            n = loop.handled - window["runs"]
+            if n and (n >= WINDOW or loop.handled >= expected):
+                now = time.perf_counter()
+                say(f"  runs {window['runs'] + 1:>5}-{loop.handled:<5} {n / (now - window['start']):6.1f} runs/s; "
+                    f"runs-table Query per run: {(meter.queries - window['queries']) / n:.1f} calls, "
+                    f"{(meter.items - window['items']) / n:,.0f} items read")
+                window = {"start": now, "runs": loop.handled, "queries": meter.queries, "items": meter.items}
+    return {"handled": loop.handled, "failed_items": loop.failed_items, "batches": loop.batches,
+            "seconds": time.perf_counter() - started, "handler_seconds": loop.handler_seconds,
+            "queries": meter.queries, "items": meter.items}
 
 
 def main(argv=None) -> int:
@@ -118,7 +161,7 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=500, help="runs to queue and work (default 500)")
     parser.add_argument("--batch", type=int, default=10, choices=range(1, 11), metavar="1-10",
                         help="messages per receive / handle_batch call (default 10)")
-    parser.add_argument("--max-seconds", type=float, default=600.0, help="give up after this long (default 600)")
+    parser.add_argument("--max-seconds", type=float, default=1200.0, help="give up after this long (default 1200)")
     args = parser.parse_args(argv)
     if args.runs <= 0:
         parser.error("--runs must be at least 1")
@@ -146,6 +189,8 @@ def main(argv=None) -> int:
         "(receive + handle_batch + delete)",
         f"inside handle_batch:    {stats['handler_seconds']:.2f} s  ->  {handler_rps:.1f} runs/s",
         f"per run:                {1000 * stats['seconds'] / max(stats['handled'], 1):.1f} ms",
+        f"runs-table Query:       {stats['queries'] / max(stats['handled'], 1):.1f} calls and "
+        f"{stats['items'] / max(stats['handled'], 1):,.0f} items read per run (ScannedCount)",
         f"batch item failures:    {stats['failed_items']}",
         "final status:           " + ", ".join(f"{k}={v}" for k, v in sorted(statuses.items())))
     for reason, n in reasons.most_common(5):

@@ -55,6 +55,7 @@ class Action:
         return self.check(config, where)
 
     def check(self, config: dict, where: str) -> dict:  # pragma: no cover - interface
+        """The action's own settings checked; unknown fields are refused already."""
         raise NotImplementedError
 
     def preview(self, config: dict, context: dict) -> dict:  # pragma: no cover - interface

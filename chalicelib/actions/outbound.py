@@ -27,11 +27,13 @@ class Outbound:
     auth: tuple[str, str] | None = None  # basic auth (user, password)
 
     def body(self) -> bytes | None:
+        """The encoded body, or None."""
         if self.form is not None:
             return urlencode(self.form, doseq=True).encode()
         return None if self.json is None else json.dumps(self.json, ensure_ascii=False, default=str).encode()
 
     def all_headers(self) -> dict:
+        """The headers as sent: with Content-Type and basic auth added."""
         headers = dict(self.headers)
         kind = "application/x-www-form-urlencoded" if self.form is not None else \
             "application/json" if self.json is not None else None
@@ -42,6 +44,7 @@ class Outbound:
         return headers
 
     def preview(self) -> dict:
+        """The request as a preview shows it: body decoded, auth unencoded."""
         shown = {"method": self.method, "url": self.url, "headers": self.headers,
                  "body": dict(parse_qsl(self.body().decode())) if self.form is not None else self.json}
         if self.auth:
@@ -99,6 +102,7 @@ class HttpAction(Action):
     naming it in a preview, so previews never read secrets."""
 
     def requests(self, config: dict, context: dict, idempotency_key: str, secret) -> list[Outbound]:
+        """The requests to make, rendered; `secret(name)` gives a secret's value."""
         raise NotImplementedError  # pragma: no cover - interface
 
     def _keyed(self, config: dict, context: dict, idempotency_key: str, secret) -> list[Outbound]:

@@ -1,0 +1,97 @@
+"""Events per second through ingestion and matching, with 10 and with 10,000
+automations whose triggers expect other event names: the work per event must
+not change, because an event reads only the index buckets of its own name.
+
+    .venv/bin/python bench/events.py [--events 500] [--sizes 10,10000]
+
+In-process moto. Prints events/s and, per event, the DynamoDB requests and the
+items they read. One more automation expects the benchmark's event name (with
+a filter that never holds), so each event has one real candidate to evaluate.
+Note: moto answers a Query by passing over the whole table, so on moto the
+wall-clock rate falls with the table's size even when the items read do not;
+on DynamoDB a Query costs what it returns.
+"""
+import argparse
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_SESSION_TOKEN="bench",
+                  AWS_DEFAULT_REGION="us-east-1", TABLE_PREFIX="bench-events")
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+from moto import mock_aws  # noqa: E402
+
+
+def _fill(account_id: str, count: int) -> None:
+    from chalicelib.store.models import EventTriggerEntry
+    with EventTriggerEntry.batch_write() as batch:
+        for i in range(count):
+            name = f"deploy{i % 50}.finished"  # other event names, spread over 50 first segments
+            trigger = {"type": "event", "posture": "reactive", "expect": [name], "after": [], "match": {},
+                       "threshold": 1, "within": 0, "for_each": []}
+            batch.save(EventTriggerEntry(f"{account_id}|{name.split('.')[0]}", f"aut_{i:06d}", trigger=trigger))
+
+
+def _measure(count: int, events: int) -> dict:
+    with mock_aws():
+        from chalicelib.events import ingest
+        from chalicelib.store import tables
+        from chalicelib.store.models import ALL_MODELS, EventTriggerEntry
+        tables.ensure_tables()
+        os.environ["RUNS_QUEUE_URL"] = tables.ensure_queues()["runs"]
+        account = "acct-bench"
+        _fill(account, count)
+        candidate = {"type": "event", "posture": "reactive", "expect": ["incident.*"], "after": [],
+                     "match": {"resource.id": "never-this"}, "threshold": 1, "within": 0, "for_each": []}
+        EventTriggerEntry(f"{account}|incident", "aut_candidate", trigger=candidate).save()
+        assert sum(1 for _ in EventTriggerEntry.scan()) == count + 1
+        read = {"items": 0, "requests": 0}
+
+        def after_call(parsed, model, **_):
+            read["requests"] += 1
+            if model.name in ("Query", "GetItem", "Scan"):
+                read["items"] += parsed.get("ScannedCount", parsed.get("Count", 1 if parsed.get("Item") else 0))
+
+        clients = {id(c): c for c in (m._get_connection().connection.client for m in ALL_MODELS)}
+        for client in clients.values():
+            client.meta.events.register("after-call.dynamodb", after_call)
+        now = datetime(2026, 11, 23, 10, tzinfo=UTC)
+        batch = [{"event": "incident.triggered", "resource": {"id": f"svc-{i % 7}"}} for i in range(100)]
+        ingest.ingest(account, batch[:10], now)  # warm-up
+        read.update(items=0, requests=0)
+        start, sent = time.perf_counter(), 0
+        while sent < events:
+            result = ingest.ingest(account, batch[: min(100, events - sent)], now)
+            assert not result["rejected"] and not result["runs"]
+            sent += len(result["accepted"])
+        elapsed = time.perf_counter() - start
+        return {"automations": count, "events": sent, "seconds": round(elapsed, 2),
+                "events_per_second": round(sent / elapsed, 1), "items_read_per_event": read["items"] / sent,
+                "requests_per_event": read["requests"] / sent}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=500)
+    parser.add_argument("--sizes", default="10,10000")
+    args = parser.parse_args()
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        print(f"filling {size} automations expecting other event names…", flush=True)
+        rows.append(_measure(size, args.events))
+        row = rows[-1]
+        print(f"  {row['automations']:>6} automations: {row['events']} events in {row['seconds']} s = "
+              f"{row['events_per_second']} events/s; per event {row['requests_per_event']:.2f} DynamoDB requests "
+              f"reading {row['items_read_per_event']:.2f} items")
+    if len(rows) > 1:
+        print(f"items read per event, largest/smallest: {rows[-1]['items_read_per_event']:.2f} / "
+              f"{rows[0]['items_read_per_event']:.2f}; wall-clock rate ratio on moto: "
+              f"{rows[-1]['events_per_second'] / rows[0]['events_per_second']:.2f} (moto's Query is a full pass)")
+
+
+if __name__ == "__main__":
+    main()
