@@ -219,3 +219,22 @@ def test_cascades_of_event_runs_stop_after_a_few_hops(api, owner, monkeypatch):
 @pytest.mark.parametrize("query", ["since=yesterday", "limit=0", "cursor=zzz"])
 def test_bad_event_queries_are_400(api, owner, query):
     assert api.call("GET", f"/events?{query}", owner)[0] == 400
+
+
+def test_a_run_late_to_finish_fires_a_proactive_sla_trigger(api, owner):
+    watched = api.ok("POST", "/automations", owner, rule_body(name="nightly backup"), status=201)["automation"]
+    sla = api.ok("POST", "/automations", owner, rule_body(name="backup SLA", triggers=[{
+        "type": "event", "posture": "proactive", "after": ["automation.run.running"],
+        "expect": ["automation.run.succeeded", "automation.run.partial"], "within": 900,
+        "match": {"resource.id": watched["id"]}, "for_each": ["payload.run_id"]}]), status=201)["automation"]
+    from chalicelib.events import run_events
+    from chalicelib.runs import records
+    slow = records.new_queued(watched["id"], _account(watched), "schedule", NOW)
+    quick = records.new_queued(watched["id"], _account(watched), "schedule", NOW)
+    for run in (slow, quick):
+        run.attempt = 1
+        run_events.emit(run, "running", None, NOW)
+    run_events.emit(quick, "succeeded", None, NOW + timedelta(minutes=5))
+    assert ingest.check_proactive(NOW + timedelta(minutes=14)) == []
+    [late] = ingest.check_proactive(NOW + timedelta(minutes=16))
+    assert late.automation_id == sla["id"] and slow.id in late.context_text and quick.id not in late.context_text

@@ -36,7 +36,8 @@ def test_pool_below_min_healthy_emits_runner_unhealthy_once_an_hour(api, owner):
     still_beating.update(actions=[Runner.last_heartbeat.set("2026-11-23T10:02:30Z")])
     [event] = runner_health.check(later)
     assert event["event"] == "runner.unhealthy" and event["resource"]["pool"] == "prod"
-    assert event["payload"] == {"healthy": 1, "min_healthy": 2, "runners": 2}
+    assert event["payload"] == {"healthy": 1, "min_healthy": 2, "runners": 2,
+                                "reason": "1 of 2 runner(s) of pool prod healthy; at least 2 needed"}
     assert [r["id"] for r in event["related"]] == [b["id"]]
     assert runner_health.check(later + timedelta(minutes=1)) == []  # already said this hour
     assert len(runner_health.check(later + timedelta(hours=1))) == 1

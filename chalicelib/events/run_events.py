@@ -20,7 +20,8 @@ def run_event(run, status: str, reason: str | None, now, name: str | None) -> di
         "occurred": iso_ms(now), "received": iso_ms(now),
         "resource": {"id": run.automation_id, "name": name, "kind": "automation"},
         "related": [{"id": run.id, "kind": "run"}],
-        "payload": {"status": status, "reason": reason, "trigger": run.trigger, "attempt": int(run.attempt or 0),
+        "payload": {"run_id": run.id, "status": status, "reason": reason, "trigger": run.trigger,
+                    "attempt": int(run.attempt or 0),
                     "link": f"{settings.public_base_url()}/runs/{run.id}", "chain_depth": depth},
     }
 

@@ -28,7 +28,9 @@ def check(now) -> list[dict]:
                  "occurred": iso_ms(now), "received": iso_ms(now),
                  "resource": {"id": f"runner-pool:{pool}", "kind": "runner-pool", "pool": pool},
                  "related": [{"id": r.id, "kind": "runner", "name": r.name} for r in runners if r not in healthy],
-                 "payload": {"healthy": len(healthy), "min_healthy": needed, "runners": len(runners)}}
+                 "payload": {"healthy": len(healthy), "min_healthy": needed, "runners": len(runners),
+                             "reason": f"{len(healthy)} of {len(runners)} runner(s) of pool {pool} healthy; "
+                                       f"at least {needed} needed"}}
         if ingest.record(account_id, event, now)[0]:
             emitted.append(event)
     return emitted
