@@ -3,10 +3,9 @@ Manager as `sre-automations/<account_id>/<name>`. Values are written through the
 API and read only by actions at send time; no route ever returns one."""
 import re
 
-import boto3
 import botocore.exceptions
 
-from chalicelib import settings
+from chalicelib import aws
 from chalicelib.errors import BadRequest, NotFound, ServiceUnavailable
 
 PREFIX = "sre-automations"
@@ -38,7 +37,7 @@ def secret_id(account_id: str, name: str) -> str:
 
 
 def _client():
-    return boto3.client("secretsmanager", region_name=settings.get("AWS_DEFAULT_REGION"))
+    return aws.client("secretsmanager")
 
 
 def _unavailable(name: str, exc: Exception) -> SecretUnavailable:

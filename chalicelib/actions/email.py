@@ -2,10 +2,9 @@
 verified), with a templated subject and body."""
 import re
 
-import boto3
 import botocore.exceptions
 
-from chalicelib import settings
+from chalicelib import aws, settings
 from chalicelib.actions import fields
 from chalicelib.actions.base import Action, ActionFailed, ActionResult, ActionRetry, message, render
 
@@ -37,7 +36,7 @@ class EmailAction(Action):
     def send(self, config: dict, context: dict, idempotency_key: str) -> ActionResult:
         """Send one email to all recipients through SES."""
         mail = self._email(config, context)
-        ses = boto3.client("ses", region_name=settings.get("AWS_DEFAULT_REGION"))
+        ses = aws.client("ses")
         try:
             answer = ses.send_email(Source=mail["from"], Destination={"ToAddresses": mail["to"]},
                                     Message={"Subject": {"Data": mail["subject"], "Charset": "UTF-8"},

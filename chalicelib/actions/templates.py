@@ -11,10 +11,6 @@ import json
 import re
 from collections.abc import Callable
 
-from jinja2.exceptions import SecurityError, UndefinedError
-from jinja2.exceptions import TemplateError as JinjaError
-
-from chalicelib.actions import sandbox
 from chalicelib.errors import BadRequest
 
 MAX_OUTPUT = 20_000
@@ -47,6 +43,11 @@ def placeholders(text: str) -> list[str]:
 
 def _compile(text: str) -> None:
     if is_jinja(text):
+        # jinja2 loads only for Jinja templates: most requests never need it
+        from jinja2.exceptions import SecurityError
+        from jinja2.exceptions import TemplateError as JinjaError
+
+        from chalicelib.actions import sandbox
         try:
             sandbox.compile_template(text)
         except SecurityError as exc:
@@ -99,6 +100,10 @@ def render(text: str, context: dict, escape: Callable[[str], str] | None = None)
             value = as_text(lookup(context, match.group(1)))
             return escape(value) if escape else value
         return _CANDIDATE.sub(substitute, text)[:MAX_OUTPUT]
+    from jinja2.exceptions import SecurityError, UndefinedError
+    from jinja2.exceptions import TemplateError as JinjaError
+
+    from chalicelib.actions import sandbox
     try:
         return sandbox.generate(text, context, MAX_OUTPUT)
     except SecurityError as exc:

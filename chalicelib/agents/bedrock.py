@@ -1,11 +1,10 @@
 """The Bedrock backend: the Converse API with tool use, in the same loop as the
 OpenAI backend (model call, tool calls through the toolbox, until end_turn or a
 step or token limit)."""
-import boto3
 import botocore.config
 import botocore.exceptions
 
-from chalicelib import settings
+from chalicelib import aws, settings
 from chalicelib.agents import tools
 from chalicelib.agents.base import Agent, AgentOutcome, PermanentAgentError, TransientAgentError
 from chalicelib.agents.conversation import SYSTEM_PROMPT, finish, model_timeout, stop
@@ -41,7 +40,7 @@ class BedrockAgent(Agent):
             return self.client
         config = botocore.config.Config(connect_timeout=float(settings.get("AGENT_HTTP_TIMEOUT")),
                                         read_timeout=model_timeout())
-        return boto3.client("bedrock-runtime", region_name=settings.get("AWS_DEFAULT_REGION"), config=config)
+        return aws.client("bedrock-runtime", config=config)
 
     def run(self, task, session, toolbox) -> AgentOutcome:
         """Run the tool-use loop until the model ends its turn or a limit is reached."""

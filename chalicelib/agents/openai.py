@@ -4,11 +4,10 @@ run through the toolbox, until it answers, or a step or token limit stops it.
 """
 import json
 
-import boto3
 import botocore.exceptions
 import requests
 
-from chalicelib import settings
+from chalicelib import aws, settings
 from chalicelib.agents import tools
 from chalicelib.agents.base import Agent, AgentOutcome, PermanentAgentError, TransientAgentError
 from chalicelib.agents.conversation import SYSTEM_PROMPT, finish, model_timeout, stop
@@ -19,7 +18,7 @@ def _api_key() -> str | None:
     if not name:
         return None  # a local vLLM/Ollama needs no key
     try:
-        secret = boto3.client("secretsmanager", region_name=settings.get("AWS_DEFAULT_REGION")) \
+        secret = aws.client("secretsmanager") \
             .get_secret_value(SecretId=name)
     except botocore.exceptions.ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")

@@ -1,17 +1,15 @@
-"""The one place agent backends are registered and chosen (AGENT_BACKEND)."""
+"""The one place agent backends are registered and chosen (AGENT_BACKEND).
+Backends are imported when chosen: the API never pays for a model client."""
+from importlib import import_module
+
 from chalicelib import settings
 from chalicelib.agents.base import Agent, PermanentAgentError
-from chalicelib.agents.bedrock import BedrockAgent
-from chalicelib.agents.builtin import BuiltinAgent
-from chalicelib.agents.openai import OpenAIAgent
 
-BACKENDS: dict[str, type[Agent]] = {cls.type: cls for cls in (BuiltinAgent, OpenAIAgent, BedrockAgent)}
-
-
-def register(cls: type[Agent]) -> type[Agent]:
-    """Add a backend under its `type` name."""
-    BACKENDS[cls.type] = cls
-    return cls
+BACKENDS: dict[str, str] = {
+    "builtin": "chalicelib.agents.builtin:BuiltinAgent",
+    "openai": "chalicelib.agents.openai:OpenAIAgent",
+    "bedrock": "chalicelib.agents.bedrock:BedrockAgent",
+}
 
 
 def agent_for_settings() -> Agent:
@@ -19,4 +17,5 @@ def agent_for_settings() -> Agent:
     name = settings.get("AGENT_BACKEND")
     if name not in BACKENDS:
         raise PermanentAgentError(f"unknown agent backend {name!r}; use one of {', '.join(sorted(BACKENDS))}")
-    return BACKENDS[name]()
+    module, cls = BACKENDS[name].split(":")
+    return getattr(import_module(module), cls)()

@@ -1,19 +1,12 @@
 """The SQS runs queue: one message per run to be worked."""
 import json
 
-import boto3
-
-from chalicelib import settings
-
-_client = None
+from chalicelib import aws, settings
 
 
 def sqs():
     """The SQS client, made once per container (cold-start cost, not per call)."""
-    global _client
-    if _client is None:
-        _client = boto3.client("sqs", region_name=settings.get("AWS_DEFAULT_REGION"))
-    return _client
+    return aws.client("sqs")
 
 
 def send_message(body: dict, delay_seconds: int = 0) -> None:
