@@ -240,3 +240,26 @@ def test_worker_retries_a_transient_model_failure_after_the_backoff(rule, aws, m
     run = Run.get(message["run_id"])
     assert run.status == "retrying" and "HTTP 503" in run.reason
     assert _receive(aws["runs"]) == []  # hidden for the 30 s backoff, not redelivered at once
+
+
+def test_the_overlap_check_reads_a_bounded_page_whatever_the_history(rule):
+    acct = Automation.get(rule["id"]).account_id
+    for minute in range(40):  # a long history of finished runs
+        old = records.new_queued(rule["id"], acct, "schedule", NOW - timedelta(hours=1, minutes=minute))
+        old.status = "succeeded"
+        old.save()
+    message = _queued(rule)
+    scanned = []
+
+    def count(parsed, model, **_):
+        if model.name == "Query":
+            scanned.append(parsed.get("ScannedCount", 0))
+
+    client = Run._get_connection().connection.client
+    client.meta.events.register("after-call.dynamodb", count)
+    try:
+        lifecycle.process(message, NOW, agent=ScriptedAgent("ok"))
+    finally:
+        client.meta.events.unregister("after-call.dynamodb", count)
+    assert Run.get(message["run_id"]).status == "succeeded"
+    assert len(scanned) == 1 and scanned[0] <= lifecycle.OVERLAP_WINDOW

@@ -9,6 +9,7 @@ from chalicelib.net import guard
 from chalicelib.net.http import request
 from chalicelib.store.models import Run
 
+MAX_EXAMINED = 200
 SPECS = [
     {"name": "http_check",
      "description": "Check an http(s) URL: status code, latency, and for https the days until its TLS "
@@ -47,10 +48,14 @@ def http_check(url: str, now: datetime) -> dict:
 def query_runs(automation_id: str, now: datetime, status: str | None = None, limit: int = 10) -> dict:
     """The automation's recent runs (not expired), newest first."""
     limit = max(1, min(int(limit or 10), 50))
-    condition = Run.status == status if status else None
-    runs = []
-    for run in Run.by_automation.query(automation_id, scan_index_forward=False, filter_condition=condition):
-        if run.expires_at and run.expires_at <= now:
+    runs, examined = [], 0
+    # Bounded reads: small pages, filtered here, at most MAX_EXAMINED runs looked at.
+    for run in Run.by_automation.query(automation_id, scan_index_forward=False,
+                                       page_size=limit if not status else 50):
+        examined += 1
+        if examined > MAX_EXAMINED:
+            break
+        if (run.expires_at and run.expires_at <= now) or (status and run.status != status):
             continue
         runs.append({"id": run.id, "status": run.status, "reason": run.reason, "trigger": run.trigger,
                      "created_at": iso(parse_iso(run.created_at)), "duration_ms": run.duration_ms})

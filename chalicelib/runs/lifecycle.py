@@ -29,6 +29,7 @@ from chalicelib.store.models import Automation, Run
 log = logging.getLogger(__name__)
 TERMINAL = ("succeeded", "partial", "failed", "skipped", "abandoned")
 STARTABLE = ("queued", "retrying")
+OVERLAP_WINDOW = 5
 THROTTLES = ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded")
 
 
@@ -105,9 +106,11 @@ def _skip_reason(run: Run, rule: Automation | None) -> str | None:
     if not rule.enabled:
         return "The automation was disabled before this run started."
     if rule.overlap == "skip":
-        for other in Run.by_automation.query(rule.id, scan_index_forward=False, limit=20,
-                                             filter_condition=Run.status == "running"):
-            if other.id != run.id:
+        # Only the newest few runs can be "the previous one": one small page,
+        # no filter (a filter would page through the whole history).
+        for other in Run.by_automation.query(rule.id, scan_index_forward=False, limit=OVERLAP_WINDOW,
+                                             page_size=OVERLAP_WINDOW):
+            if other.id != run.id and other.status == "running":
                 return f"The previous run {other.id} is still running (overlap policy: skip)."
     return None
 
