@@ -76,8 +76,8 @@ def _tail(path: Path, lines: int = TAIL_LINES) -> str:
 class Stack:
     """`python -m devstack` as a subprocess, as a user would run it."""
 
-    def __init__(self, stack_dir: Path):
-        self.dir = stack_dir
+    def __init__(self, stack_dir: Path, engine: bool = False):
+        self.dir, self.engine = stack_dir, "1" if engine else "0"
         self.log_path = stack_dir / "stack.log"
         self.api_port = free_port()
         self.moto_port = free_port()
@@ -87,8 +87,10 @@ class Stack:
         self._log = None
 
     def start(self) -> dict:
+        # The engine (queue pollers working every run) shares the stack's process
+        # with moto; without it the figures are the trigger URL's alone.
         env = dict(os.environ, STACK_DIR=str(self.dir), PORT=str(self.api_port),
-                   MOTO_PORT=str(self.moto_port), PYTHONUNBUFFERED="1")
+                   MOTO_PORT=str(self.moto_port), PYTHONUNBUFFERED="1", STACK_ENGINE=self.engine)
         env.pop("AWS_PROFILE", None)
         self._log = open(self.log_path, "wb")  # closed in stop()
         # Own session: a Ctrl-C on the benchmark does not reach the stack
@@ -444,6 +446,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--warmup", type=int, default=20, help="warm-up requests before measuring (default 20)")
     p.add_argument("--calls", type=int, default=50, help="in-process trigger() calls counted (default 50)")
     p.add_argument("--max-seconds", type=float, default=120.0, help="time limit of each phase (default 120)")
+    p.add_argument("--with-engine", action="store_true",
+                   help="also work every queued run in the stack meanwhile (default: the trigger URL alone)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON on stdout (report on stderr)")
     args = p.parse_args(argv)
     for name in ("requests", "concurrency", "calls"):
@@ -459,7 +463,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def run(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-trigger-") as tmp:
-        stack = Stack(Path(tmp))
+        stack = Stack(Path(tmp), engine=args.with_engine)
         say(f"starting the local stack (API port {stack.api_port}, moto port {stack.moto_port}, STACK_DIR {tmp}) …")
         try:
             started = time.perf_counter()

@@ -42,7 +42,8 @@ class Engine:
     def stop(self) -> None:
         self.stopping.set()
         for thread in self.threads:
-            thread.join(timeout=5)
+            if thread.ident is not None:  # started
+                thread.join(timeout=5)
 
     def _poll(self, queue_url: str, handler, batch_size: int) -> None:
         arn = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

@@ -110,7 +110,8 @@ def main() -> None:
     from devstack.engine import Engine
 
     engine = Engine(queues)
-    engine.start()
+    if os.environ.get("STACK_ENGINE", "1") != "0":  # 0: API only (benchmarks of the API alone)
+        engine.start()
     try:
         _wait_http(f"{api_url}/health", 60)
         stack_file.write_text(json.dumps({"api_url": api_url, "api_key": api_key, "aws_endpoint": endpoint},
