@@ -1,18 +1,16 @@
 """Run history of a rule: newest first, filtered by status and time window,
 paginated with an opaque cursor. Expired runs are hidden even before TTL
 deletion catches up."""
-import base64
-import json
 from datetime import timedelta
 
 from chalicelib.clock import iso_ms, parse_iso
 from chalicelib.errors import BadRequest, NotFound
+from chalicelib.http import cursors
 from chalicelib.runs.records import STATUSES, is_expired
 from chalicelib.store.models import Run
 
 DEFAULT_WINDOW = timedelta(days=30)
 MAX_WINDOW = timedelta(days=180)
-DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 
 
 def parse_time(value, field: str, default):
@@ -23,28 +21,6 @@ def parse_time(value, field: str, default):
         return parse_iso(value)
     except ValueError:
         raise BadRequest(f"{field} must be an ISO 8601 time such as 2026-11-01T00:00:00Z; got {value!r}")
-
-
-def _cursor_in(value: str | None, automation_id: str) -> dict | None:
-    if not value:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(value.encode() + b"==="))
-        wanted = {"id", "automation_id", "created_at"}
-        if (not isinstance(key, dict) or set(key) != wanted
-                or not all(isinstance(v, dict) and isinstance(v.get("S"), str) and len(v) == 1
-                           for v in key.values())
-                or key["automation_id"]["S"] != automation_id):
-            raise ValueError
-        return key
-    except ValueError:
-        raise BadRequest("cursor is not valid for this history; pass next_cursor from the previous page")
-
-
-def _cursor_out(run: Run) -> str:
-    key = {"id": {"S": run.id}, "automation_id": {"S": run.automation_id},
-           "created_at": {"S": run.created_at}}
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
 def parse_window(query: dict, now):
@@ -64,22 +40,21 @@ def list_runs(automation_id: str, query: dict, now) -> tuple[list[Run], str | No
     status = query.get("status") or "all"
     if status != "all" and status not in STATUSES:
         raise BadRequest(f"status must be all or one of {', '.join(STATUSES)}; got {status!r}")
-    raw_limit = query.get("limit") or str(DEFAULT_LIMIT)
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        raise BadRequest(f"limit must be an integer 1-{MAX_LIMIT}")
-    limit = int(raw_limit)
+    limit = cursors.page_size(query)
     condition = None if status == "all" else Run.status == status
     results = Run.by_automation.query(
         automation_id, Run.created_at.between(iso_ms(since), iso_ms(until)),
         filter_condition=condition, scan_index_forward=False, page_size=limit,
-        last_evaluated_key=_cursor_in(query.get("cursor"), automation_id))
+        last_evaluated_key=cursors.decode(query.get("cursor"), {"id", "automation_id", "created_at"},
+                                          {"automation_id": automation_id}))
     page = []
     for run in results:
         if is_expired(run, now):
             continue
         page.append(run)
         if len(page) == limit:
-            return page, _cursor_out(run)
+            return page, cursors.encode({"id": run.id, "automation_id": run.automation_id,
+                                           "created_at": run.created_at})
     return page, None
 
 

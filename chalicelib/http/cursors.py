@@ -1,0 +1,39 @@
+"""Pagination: page sizes, and opaque cursors (a DynamoDB key, base64url-encoded,
+checked on the way back in so a forged or foreign cursor is a 400, never a 500)."""
+import base64
+import json
+
+from chalicelib.errors import BadRequest
+
+
+def encode(key: dict[str, str]) -> str:
+    """A cursor for a last-read key given as {attribute: string value}."""
+    raw = {name: {"S": value} for name, value in key.items()}
+    return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
+
+
+def decode(value: str | None, names: set[str], pinned: dict[str, str]) -> dict | None:
+    """The DynamoDB key of a cursor, which must have exactly `names` (all
+    strings) and the `pinned` values (the same automation or account)."""
+    if not value:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(value.encode() + b"==="))
+        if (not isinstance(key, dict) or set(key) != names
+                or not all(isinstance(v, dict) and len(v) == 1 and isinstance(v.get("S"), str) for v in key.values())
+                or any(key[name]["S"] != wanted for name, wanted in pinned.items())):
+            raise ValueError
+        return key
+    except (ValueError, TypeError):
+        raise BadRequest("cursor is not valid here; pass next_cursor from the previous page")
+
+
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+
+
+def page_size(query: dict) -> int:
+    """`?limit=`: 1-200, default 50."""
+    raw = query.get("limit") or str(DEFAULT_LIMIT)
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise BadRequest(f"limit must be an integer 1-{MAX_LIMIT}")
+    return int(raw)
