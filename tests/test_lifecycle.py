@@ -263,3 +263,19 @@ def test_the_overlap_check_reads_a_bounded_page_whatever_the_history(rule):
         client.meta.events.unregister("after-call.dynamodb", count)
     assert Run.get(message["run_id"]).status == "succeeded"
     assert len(scanned) == 1 and scanned[0] <= lifecycle.OVERLAP_WINDOW
+
+
+def test_a_run_reads_its_automation_once(rule):
+    message = _queued(rule)
+    reads = []
+    client = Automation._get_connection().connection.client
+
+    def count(model, **_):
+        reads.append(model.name)
+
+    client.meta.events.register("before-call.dynamodb", count)
+    try:
+        assert lifecycle.process(message, NOW, agent=ScriptedAgent("ok")).status == "succeeded"
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", count)
+    assert reads == ["GetItem"]

@@ -63,8 +63,9 @@ def ensure_run(message: dict, now: datetime) -> Run:
     return Run.get(message["run_id"])
 
 
-def finish(run: Run, status: str, reason: str | None, now: datetime, only_from=("running",)) -> bool:
-    """End a run (conditionally: a run another actor already ended stays as it is)."""
+def finish(run: Run, status: str, reason: str | None, now: datetime, only_from=("running",), rule=None) -> bool:
+    """End a run (conditionally: a run another actor already ended stays as it is).
+    `rule` saves reading the automation again when the caller has it."""
     actions = [Run.status.set(status), Run.reason.set(reason) if reason else Run.reason.remove(),
                Run.finished_at.set(iso(now)), Run.active.remove()]
     if run.started_at:
@@ -76,17 +77,20 @@ def finish(run: Run, status: str, reason: str | None, now: datetime, only_from=(
         if _conflict(exc):
             return False
         raise
-    _conclude(run, status, reason, now)
+    _conclude(run, status, reason, now, rule if rule is not None else _rule_of(run))
     return True
 
 
-def _conclude(run: Run, status: str, reason: str | None, now: datetime) -> None:
+def _rule_of(run: Run) -> Automation | None:
+    try:
+        return Automation.get(run.automation_id)
+    except Automation.DoesNotExist:
+        return None
+
+
+def _conclude(run: Run, status: str, reason: str | None, now: datetime, rule: Automation | None) -> None:
     """After a run ends: its actions for this outcome, then its status event
     (`partial` instead of `succeeded` when an action failed)."""
-    try:
-        rule = Automation.get(run.automation_id)
-    except Automation.DoesNotExist:
-        rule = None
     if rule is not None and rule.actions:
         try:
             event = run_events.run_event(run, status, reason, now, rule.name)
@@ -115,7 +119,7 @@ def _skip_reason(run: Run, rule: Automation | None) -> str | None:
     return None
 
 
-def _start(run: Run, now: datetime) -> bool:
+def _start(run: Run, rule: Automation, now: datetime) -> bool:
     attempt = int(run.attempt or 0) + 1
     try:
         run.update(actions=[
@@ -127,7 +131,7 @@ def _start(run: Run, now: datetime) -> bool:
         if _conflict(exc):
             return False
         raise
-    run_events.emit(run, "running", None, now)
+    run_events.emit(run, "running", None, now, name=rule.name)
     return True
 
 
@@ -167,15 +171,12 @@ def process(message: dict, now: datetime, clock=None, agent=None) -> Outcome:
     run = ensure_run(message, now)
     if run.status not in STARTABLE:
         return Outcome(run.status)  # a duplicate delivery, or already ended (cancelled)
-    try:
-        rule = Automation.get(run.automation_id)
-    except Automation.DoesNotExist:
-        rule = None
+    rule = _rule_of(run)
     reason = _skip_reason(run, rule)
     if reason:
-        finish(run, "skipped", reason, now, only_from=STARTABLE)
+        finish(run, "skipped", reason, now, only_from=STARTABLE, rule=rule)
         return Outcome("skipped")
-    if not _start(run, now):
+    if not _start(run, rule, now):
         return Outcome("duplicate")
     session = SessionWriter(run.session_id, run, clock, on_write=_Heartbeat(run, clock))
     try:
@@ -187,29 +188,29 @@ def process(message: dict, now: datetime, clock=None, agent=None) -> Outcome:
     except Cancelled:
         return Outcome("cancelled")
     except TransientAgentError as exc:
-        return _transient(run, str(exc), clock())
+        return _transient(run, rule, str(exc), clock())
     except PermanentAgentError as exc:
-        finish(run, "failed", str(exc), clock())
+        finish(run, "failed", str(exc), clock(), rule=rule)
         return Outcome("failed")
     except Exception as exc:  # a bug must end the run, not leave it running
         if getattr(exc, "cause_response_code", None) in THROTTLES:
-            return _transient(run, f"AWS throttled the run ({exc.cause_response_code})", clock())
+            return _transient(run, rule, f"AWS throttled the run ({exc.cause_response_code})", clock())
         log.exception("run %s crashed", run.id)
-        finish(run, "failed", f"internal error ({type(exc).__name__}); see the service logs", clock())
+        finish(run, "failed", f"internal error ({type(exc).__name__}); see the service logs", clock(), rule=rule)
         return Outcome("failed")
     if result.failed_tool_calls or result.incomplete:
         reason = result.incomplete or f"{result.failed_tool_calls} of {result.tool_calls} tool call(s) failed"
         status = "partial"
     else:
         status, reason = "succeeded", None
-    finish(run, status, reason, clock())
+    finish(run, status, reason, clock(), rule=rule)
     return Outcome(status)
 
 
-def _transient(run: Run, reason: str, now: datetime) -> Outcome:
+def _transient(run: Run, rule: Automation, reason: str, now: datetime) -> Outcome:
     attempt, limit = int(run.attempt), settings.get_int("MAX_ATTEMPTS")
     if attempt >= limit:
-        finish(run, "failed", f"Gave up after {attempt} attempts: {reason}", now)
+        finish(run, "failed", f"Gave up after {attempt} attempts: {reason}", now, rule=rule)
         return Outcome("failed")
     delay = min(settings.get_int("RETRY_BASE_SECONDS") * 2 ** (attempt - 1), 900)
     try:
@@ -219,5 +220,5 @@ def _transient(run: Run, reason: str, now: datetime) -> Outcome:
         if _conflict(exc):
             return Outcome("cancelled")
         raise
-    run_events.emit(run, "retrying", run.reason, now)
+    run_events.emit(run, "retrying", run.reason, now, name=rule.name)
     return Outcome("retrying", retry_after=delay)
