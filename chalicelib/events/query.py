@@ -23,17 +23,13 @@ def list_events(account_id: str, query: dict, now) -> tuple[list[dict], str | No
         account_id, Event.occurred_key.between(iso_ms(since), iso_ms(until) + "#\uffff"),
         scan_index_forward=False, page_size=limit, last_evaluated_key=cursors.decode(
             query.get("cursor"), {"key", "account_id", "occurred_key"}, {"account_id": account_id}))
-    page = []
-    for item in results:
+
+    def keep(item) -> bool:
         body = item.body
-        if item.expires_at and item.expires_at <= now:
-            continue
-        if name and not pattern_matches(name, body["event"]):
-            continue
-        if resource_id and body["resource"].get("id") != resource_id:
-            continue
-        page.append(body)
-        if len(page) == limit:
-            return page, cursors.encode({"key": item.key, "account_id": item.account_id,
-                                           "occurred_key": item.occurred_key})
-    return page, None
+        return not (item.expires_at and item.expires_at <= now) and \
+            (not name or pattern_matches(name, body["event"])) and \
+            (not resource_id or body["resource"].get("id") == resource_id)
+
+    items, cursor = cursors.take(results, keep, limit, lambda item: {
+        "key": item.key, "account_id": item.account_id, "occurred_key": item.occurred_key})
+    return [item.body for item in items], cursor

@@ -37,3 +37,16 @@ def page_size(query: dict) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         raise BadRequest(f"limit must be an integer 1-{MAX_LIMIT}")
     return int(raw)
+
+
+def take(items, keep, limit: int, key_of) -> tuple[list, str | None]:
+    """Up to `limit` items for which `keep(item)` holds, and the cursor after the
+    last one (None when the results ran out first)."""
+    page = []
+    for item in items:
+        if not keep(item):
+            continue
+        page.append(item)
+        if len(page) == limit:
+            return page, encode(key_of(item))
+    return page, None

@@ -47,15 +47,8 @@ def list_runs(automation_id: str, query: dict, now) -> tuple[list[Run], str | No
         filter_condition=condition, scan_index_forward=False, page_size=limit,
         last_evaluated_key=cursors.decode(query.get("cursor"), {"id", "automation_id", "created_at"},
                                           {"automation_id": automation_id}))
-    page = []
-    for run in results:
-        if is_expired(run, now):
-            continue
-        page.append(run)
-        if len(page) == limit:
-            return page, cursors.encode({"id": run.id, "automation_id": run.automation_id,
-                                           "created_at": run.created_at})
-    return page, None
+    return cursors.take(results, lambda run: not is_expired(run, now), limit,
+                        lambda run: {"id": run.id, "automation_id": run.automation_id, "created_at": run.created_at})
 
 
 def get_run(run_id: str, now) -> Run:
