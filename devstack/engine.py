@@ -6,6 +6,7 @@ queue (their visibility timeout brings them back), as with Lambda."""
 import logging
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -18,6 +19,15 @@ def _lambda_event(messages: list[dict], queue_arn: str) -> dict:
         "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
         "attributes": m.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": m.get("MD5OfBody", ""),
         "eventSource": "aws:sqs", "eventSourceARN": queue_arn, "awsRegion": "us-east-1"} for m in messages]}
+
+
+def scheduled_event(at: datetime, rule: str) -> dict:
+    """An EventBridge "Scheduled Event" for the minute `at`, with every field
+    the real one has (Chalice's CloudWatchEvent reads them all)."""
+    region = boto3.session.Session().region_name or "us-east-1"
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "000000000000", "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": region,
+            "resources": [f"arn:aws:events:{region}:000000000000:rule/sre-automations-local-{rule}"], "detail": {}}
 
 
 class Engine:
@@ -69,11 +79,12 @@ class Engine:
         now = datetime.now(UTC)
         next_minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
         while not self.stopping.wait(max(0.0, (next_minute - datetime.now(UTC)).total_seconds())):
-            event = {"time": next_minute.strftime("%Y-%m-%dT%H:%M:%SZ"), "detail-type": "Scheduled Event"}
-            try:
-                self.app.minute_tick(event, None)
-                if next_minute.minute == 0:
-                    self.app.hourly_tick(event, None)
-            except Exception:
-                log.exception("tick at %s failed", event["time"])
+            ticks = [("minute_tick", self.app.minute_tick)]
+            if next_minute.minute == 0:
+                ticks.append(("hourly_tick", self.app.hourly_tick))
+            for name, handler in ticks:
+                try:  # one failing tick must not keep the other from running
+                    handler(scheduled_event(next_minute, name), None)
+                except Exception:
+                    log.exception("%s at %s failed", name, next_minute.isoformat())
             next_minute += timedelta(minutes=1)

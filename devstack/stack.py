@@ -39,14 +39,13 @@ def _wait_http(url: str, seconds: float) -> None:
             time.sleep(0.2)
 
 
-def _owner_key(state: dict) -> str:
+def _owner_key(saved: str | None) -> str:
     """The owner's API key: reuse the saved one while it still works, else
     bootstrap the account (first start) or issue the owner a new key."""
     from chalicelib.clock import utcnow
     from chalicelib.identity import directory, tokens
     from chalicelib.store.models import ApiKey, User
 
-    saved = state.get("api_key")
     key_id = tokens.api_key_id(saved) if saved else None
     if key_id:
         try:
@@ -61,6 +60,14 @@ def _owner_key(state: dict) -> str:
         print(f"bootstrapped the account owner {email}")
         return key
     return directory.issue_api_key(owner, utcnow())
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (it holds the owner's API key)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    path.chmod(0o600)
 
 
 def main() -> None:
@@ -86,9 +93,9 @@ def main() -> None:
     queues = tables.ensure_queues()
     snapshot_path = str(state_dir / "dynamodb.json")
     restored = persist.restore(snapshot_path)
-    stack_file = state_dir / "stack.json"
-    state = json.loads(stack_file.read_text()) if stack_file.exists() else {}
-    api_key = _owner_key(state)
+    stack_file, key_file = state_dir / "stack.json", state_dir / "owner-key"
+    api_key = _owner_key(key_file.read_text().strip() if key_file.exists() else None)
+    _write_private(key_file, api_key)  # kept across restarts; stack.json only while running
 
     api_url = f"http://127.0.0.1:{port}"
     # The local stack checks local URLs and starts runs at once unless told otherwise.
@@ -114,9 +121,8 @@ def main() -> None:
         engine.start()
     try:
         _wait_http(f"{api_url}/health", 60)
-        stack_file.write_text(json.dumps({"api_url": api_url, "api_key": api_key, "aws_endpoint": endpoint},
-                                         indent=2))
-        stack_file.chmod(0o600)
+        _write_private(stack_file, json.dumps({"api_url": api_url, "api_key": api_key, "aws_endpoint": endpoint,
+                                               "pid": os.getpid()}, indent=2))
         print(f"\nAPI:      {api_url}\nAPI key:  {api_key}\nAWS:      {endpoint} (moto)\n"
               f"restored: {restored} items from {snapshot_path}\n"
               f"written:  {stack_file}\nCtrl-C stops everything.\n", flush=True)
@@ -138,5 +144,6 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 api.kill()
         count = persist.snapshot(snapshot_path)
+        stack_file.unlink(missing_ok=True)  # nothing answers there any more
         moto.stop()
         print(f"stopped; {count} items saved to {snapshot_path}", flush=True)

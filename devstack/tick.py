@@ -8,6 +8,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _alive(pid) -> bool:
+    """Whether the process that wrote stack.json still runs."""
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def main(argv: list[str]) -> int:
     """Queue the fan-out jobs for the hour given as an ISO time."""
     if len(argv) != 1:
@@ -18,23 +31,33 @@ def main(argv: list[str]) -> int:
         print(f"no running stack ({stack_file} is missing): start it with make run", file=sys.stderr)
         return 1
     stack = json.loads(stack_file.read_text())
+    if not _alive(stack.get("pid")):
+        print(f"no running stack ({stack_file} is left from one that stopped): start it with make run",
+              file=sys.stderr)
+        return 1
     os.environ.update(AWS_ENDPOINT_URL=stack["aws_endpoint"], AWS_ACCESS_KEY_ID="local",
                       AWS_SECRET_ACCESS_KEY="local", AWS_SESSION_TOKEN="local",
                       AWS_DEFAULT_REGION=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
     import boto3
+    import botocore.exceptions
 
     from chalicelib import settings
     from chalicelib.clock import parse_iso
     from chalicelib.runs import tick
 
-    prefix = settings.table_prefix()
-    os.environ["FANOUT_QUEUE_URL"] = boto3.client("sqs").get_queue_url(QueueName=f"{prefix}-fanout")["QueueUrl"]
     try:
         at = parse_iso(argv[0])
     except ValueError:
         print(f"AT must be an ISO time such as 2026-11-24T09:00:00Z; got {argv[0]!r}", file=sys.stderr)
         return 2
-    jobs = tick.hourly(at)
+    prefix = settings.table_prefix()
+    try:
+        os.environ["FANOUT_QUEUE_URL"] = boto3.client("sqs").get_queue_url(
+            QueueName=f"{prefix}-fanout")["QueueUrl"]
+        jobs = tick.hourly(at)
+    except botocore.exceptions.EndpointConnectionError:
+        print(f"no running stack answers at {stack['aws_endpoint']}: start it with make run", file=sys.stderr)
+        return 1
     print(f"hourly tick for {at:%Y-%m-%dT%H:00:00Z}: {jobs} fan-out jobs queued")
     return 0
 

@@ -179,3 +179,54 @@ def test_an_automation_reacts_to_another_automations_failed_run(tmp_path):
             assert [r["trigger"] for r in reactions] == ["event"]
         finally:
             assert stack.stop() == 0
+
+
+def test_the_stacks_own_minute_tick_reaps_a_run_left_running_by_a_restart(tmp_path):
+    """No `make tick`: a run that a restart left `running` is ended `abandoned`
+    by the stack's own minute tick once it is past MAX_RUN_SECONDS; Ctrl-C
+    removes stack.json, and `make tick` then says there is no running stack."""
+    import threading
+
+    from tests.servers import serve
+    release = threading.Event()
+
+    def hang(*_):
+        release.wait(40)  # the check that keeps the run running until the stack stops
+        return 200
+
+    with serve(hang) as slow:
+        stack = Stack(tmp_path, MAX_RUN_SECONDS="5", ABANDON_GRACE_SECONDS="0", AGENT_HTTP_TIMEOUT="60")
+        try:
+            info = stack.start()
+            url, owner = info["api_url"], {"Authorization": f"Bearer {info['api_key']}"}
+            created = requests.post(f"{url}/automations", headers=owner, timeout=5, json={
+                "name": "slow check", "team_id": 0, "task_prompt": f"Check {slow}/hang and report.",
+                "triggers": [{"type": "api"}]}).json()
+            fired = requests.post(created["api_trigger"]["url"], timeout=5, json={},
+                                  headers={"Authorization": f"Bearer {created['api_trigger']['token']}"}).json()
+            running = _wait_for(lambda: requests.get(fired["status_url"], headers=owner, timeout=5)
+                                .json()["run"]["status"] == "running")
+            assert running, "the run never started"
+            time.sleep(6)  # past the 5-second snapshot: the saved state has the run running
+            assert stack.stop() == 0
+        finally:
+            release.set()
+    assert not (tmp_path / "stack.json").exists(), "Ctrl-C left stack.json behind"
+    ticked = subprocess.run([sys.executable, "-m", "devstack.tick", "2026-11-29T18:00:00Z"], cwd=ROOT,
+                            env=stack.env, capture_output=True, text=True, timeout=60)
+    assert ticked.returncode == 1 and "no running stack" in ticked.stderr, (ticked.stdout, ticked.stderr)
+    assert "Traceback" not in ticked.stderr
+
+    info = stack.start()
+    url, owner = info["api_url"], {"Authorization": f"Bearer {info['api_key']}"}
+    try:
+        status_url = f"{url}/runs/{fired['run_id']}"
+        assert requests.get(status_url, headers=owner, timeout=5).json()["run"]["status"] == "running"
+        run = _wait_for(lambda: (lambda r: r if r["status"] == "abandoned" else None)(
+            requests.get(status_url, headers=owner, timeout=5).json()["run"]), seconds=80)
+        assert run, "the stack's own minute tick never reaped the run"
+        assert "5-second limit" in run["reason"], run
+    finally:
+        assert stack.stop() == 0
+    log = stack.log.read_text()
+    assert "Traceback" not in log and "tick at" not in log, log[-3000:]

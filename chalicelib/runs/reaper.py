@@ -13,7 +13,8 @@ def reap(now: datetime) -> list[str]:
     """End every overdue running run; returns their ids."""
     limit = settings.get_int("MAX_RUN_SECONDS")
     cutoff = now - timedelta(seconds=limit + settings.get_int("ABANDON_GRACE_SECONDS"))
-    reason = (f"Ran past the {limit // 60}-minute limit without finishing; terminated by the system.")
+    span = f"{limit // 60}-minute" if limit % 60 == 0 else f"{limit}-second"
+    reason = f"Ran past the {span} limit without finishing; terminated by the system."
     reaped = []
     for run in Run.active_runs.query("running", Run.started_at < iso(cutoff)):
         if finish(run, "abandoned", reason, now):
