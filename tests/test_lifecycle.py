@@ -279,3 +279,35 @@ def test_a_run_reads_its_automation_once(rule):
     finally:
         client.meta.events.unregister("before-call.dynamodb", count)
     assert reads == ["GetItem"]
+
+
+def _waiting_ids(before):
+    return {run.id for run in records.waiting_runs(before)}
+
+
+def test_the_waiting_index_holds_runs_until_they_start_and_again_while_they_wait_to_retry(rule):
+    """Queued runs sit in the sparse `waiting` index from their creation; a
+    started run leaves it; a retrying run is back in it at the time it is due
+    again; an ended run is never in it."""
+    later = NOW + timedelta(minutes=5)
+    message = _queued(rule)
+    other = _queued(rule, at=NOW + timedelta(minutes=10))  # created after the cutoff below
+    assert _waiting_ids(later) == {message["run_id"]}
+    assert _waiting_ids(NOW + timedelta(minutes=11)) == {message["run_id"], other["run_id"]}
+
+    seen_while_running = []
+
+    def transient(task, session, toolbox):
+        seen_while_running.append(_waiting_ids(later))
+        raise TransientAgentError("model endpoint answered HTTP 503")
+
+    outcome = lifecycle.process(message, NOW, agent=ScriptedAgent(transient))
+    assert outcome.status == "retrying" and seen_while_running == [set()]
+    due = NOW + timedelta(seconds=outcome.retry_after)
+    assert message["run_id"] not in _waiting_ids(due)  # not yet due back
+    assert message["run_id"] in _waiting_ids(due + timedelta(seconds=1))
+
+    assert lifecycle.process(message, due, agent=ScriptedAgent("ok")).status == "succeeded"
+    assert message["run_id"] not in _waiting_ids(NOW + timedelta(days=1))
+    lifecycle.finish(Run.get(other["run_id"]), "failed", "cancelled", NOW, only_from=("queued",))
+    assert _waiting_ids(NOW + timedelta(days=1)) == set()

@@ -19,8 +19,8 @@ def fire(automation_id: str, why: str, event: dict, now, firing_key: str) -> Run
     if not rule.enabled or rule.deleted_at:
         return None
     text = f"{why}\n\nEvent:\n{json.dumps(event, indent=2, ensure_ascii=False, default=str)}"
-    run = records.new_queued(rule.id, rule.account_id, "event", now, text=text[:60_000])
-    run.id = "run_" + hashlib.sha256(f"{rule.id}@{firing_key}".encode()).hexdigest()[:20]
+    run = records.new_queued(rule.id, rule.account_id, "event", now, text=text[:60_000],
+                             run_id="run_" + hashlib.sha256(f"{rule.id}@{firing_key}".encode()).hexdigest()[:20])
     run.trigger_event = event
     try:
         queue.enqueue(run)

@@ -11,7 +11,7 @@ session while it runs.
 """
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import PutError, UpdateError
 
@@ -20,7 +20,7 @@ from chalicelib.actions import dispatch
 from chalicelib.agents.base import PermanentAgentError, Task, TransientAgentError
 from chalicelib.agents.registry import agent_for_settings
 from chalicelib.agents.tools import Toolbox
-from chalicelib.clock import iso, parse_iso
+from chalicelib.clock import iso, iso_ms, parse_iso
 from chalicelib.events import run_events
 from chalicelib.runs import records
 from chalicelib.sessions.store import SessionWriter
@@ -52,8 +52,7 @@ def ensure_run(message: dict, now: datetime) -> Run:
     """The run a message is about; a scheduled run is created here, once."""
     if message.get("trigger") == "schedule":
         run = records.new_queued(message["automation_id"], message["account_id"], "schedule", now,
-                                 scheduled_for=parse_iso(message["scheduled_for"]))
-        run.id = message["run_id"]
+                                 scheduled_for=parse_iso(message["scheduled_for"]), run_id=message["run_id"])
         try:
             run.save(condition=Run.id.does_not_exist())
             return run
@@ -67,7 +66,7 @@ def finish(run: Run, status: str, reason: str | None, now: datetime, only_from=(
     """End a run (conditionally: a run another actor already ended stays as it is).
     `rule` saves reading the automation again when the caller has it."""
     actions = [Run.status.set(status), Run.reason.set(reason) if reason else Run.reason.remove(),
-               Run.finished_at.set(iso(now)), Run.active.remove()]
+               Run.finished_at.set(iso(now)), Run.active.remove(), Run.waiting.remove(), Run.waiting_since.remove()]
     if run.started_at:
         ms = max(0, int((now - parse_iso(run.started_at)).total_seconds() * 1000))
         actions.append(Run.duration_ms.set(ms))
@@ -126,6 +125,7 @@ def _start(run: Run, rule: Automation, now: datetime) -> bool:
             Run.status.set("running"), Run.attempt.set(attempt), Run.active.set("running"),
             Run.started_at.set(run.started_at or iso(now)), Run.heartbeat_at.set(iso(now)),
             Run.session_id.set(f"ses_{run.id.removeprefix('run_')}_{attempt}"), Run.reason.remove(),
+            Run.waiting.remove(), Run.waiting_since.remove(),
         ], condition=Run.status.is_in(*STARTABLE))
     except UpdateError as exc:
         if _conflict(exc):
@@ -215,7 +215,9 @@ def _transient(run: Run, rule: Automation, reason: str, now: datetime) -> Outcom
     delay = min(settings.get_int("RETRY_BASE_SECONDS") * 2 ** (attempt - 1), 900)
     try:
         run.update(actions=[Run.status.set("retrying"), Run.reason.set(f"Attempt {attempt} failed: {reason}"),
-                            Run.active.remove()], condition=Run.status == "running")
+                            Run.active.remove(), Run.waiting.set(records.waiting_shard(run.id)),
+                            Run.waiting_since.set(iso_ms(now + timedelta(seconds=delay)))],
+                   condition=Run.status == "running")
     except UpdateError as exc:
         if _conflict(exc):
             return Outcome("cancelled")

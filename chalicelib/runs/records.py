@@ -8,6 +8,20 @@ from chalicelib.identity import tokens
 from chalicelib.store.models import Run
 
 STATUSES = ("queued", "running", "retrying", "succeeded", "partial", "failed", "skipped", "abandoned")
+WAITING_SHARDS = 8  # partitions of the sparse `waiting` index
+
+
+def waiting_shard(run_id: str) -> str:
+    """The `waiting` index partition of a run (stable per run)."""
+    return f"w{int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:2], 'big') % WAITING_SHARDS}"
+
+
+def waiting_runs(before: datetime):
+    """Runs waiting for a worker since before `before`: queued ones created
+    earlier, retrying ones due back earlier. Reads the sparse index only
+    (one Query per shard), oldest first within each shard."""
+    for shard in range(WAITING_SHARDS):
+        yield from Run.waiting_runs.query(f"w{shard}", Run.waiting_since < iso_ms(before))
 
 
 def new_run_id(automation_id: str, idempotency_key: str | None = None) -> str:
@@ -20,13 +34,14 @@ def new_run_id(automation_id: str, idempotency_key: str | None = None) -> str:
 
 def new_queued(automation_id: str, account_id: str, trigger: str, now: datetime,
                text: str | None = None, idempotency_key: str | None = None,
-               scheduled_for: datetime | None = None) -> Run:
-    """A `queued` run, not yet saved."""
+               scheduled_for: datetime | None = None, run_id: str | None = None) -> Run:
+    """A `queued` run, not yet saved (its id random, from the idempotency key, or given)."""
+    run_id = run_id or new_run_id(automation_id, idempotency_key)
     return Run(
-        new_run_id(automation_id, idempotency_key), automation_id=automation_id,
+        run_id, automation_id=automation_id,
         account_id=account_id, trigger=trigger, status="queued", context_text=text,
         idempotency_key=idempotency_key, scheduled_for=iso(scheduled_for),
-        created_at=iso_ms(now), attempt=0,
+        created_at=iso_ms(now), attempt=0, waiting=waiting_shard(run_id), waiting_since=iso_ms(now),
         expires_at=now + timedelta(days=settings.run_retention_days()))
 
 

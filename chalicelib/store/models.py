@@ -169,6 +169,18 @@ class ActiveRuns(GlobalSecondaryIndex):
     started_at = UnicodeAttribute(range_key=True)
 
 
+class WaitingRuns(GlobalSecondaryIndex):
+    """A sparse index of the runs waiting for a worker: `queued` (not started
+    yet) or `retrying` (due back at `waiting_since`). `waiting` is one of a few
+    shards ("w0".."w7", see runs/records.py) so that a burst of queued runs
+    does not make one hot partition; the minute tick reads the old ones."""
+    class Meta:
+        index_name = "waiting"
+        projection = AllProjection()
+    waiting = UnicodeAttribute(hash_key=True)
+    waiting_since = UnicodeAttribute(range_key=True)
+
+
 class Run(Model):
     """One firing of an automation. Expires by TTL after the retention."""
     Meta = _meta("runs")
@@ -189,11 +201,14 @@ class Run(Model):
     attempt = NumberAttribute(default=0)
     heartbeat_at = UnicodeAttribute(null=True)
     active = UnicodeAttribute(null=True)
+    waiting = UnicodeAttribute(null=True)  # set while queued or retrying (sparse index `waiting`)
+    waiting_since = UnicodeAttribute(null=True)  # queued: created; retrying: when it is due back
     trigger_event = JSONAttribute(null=True)  # the event that started an `event` run
     action_results = MapAttribute(default=dict)  # "<outcome>:<index>" -> how that action went
     expires_at = TTLAttribute()
     by_automation = RunsByAutomation()
     active_runs = ActiveRuns()
+    waiting_runs = WaitingRuns()
 
 
 class ScheduleEntry(Model):
