@@ -2,7 +2,7 @@
 into chalicelib, and shapes the answer; the logic lives in chalicelib."""
 from chalice import Chalice, Cron, Rate, Response
 
-from chalicelib import secrets
+from chalicelib import secrets, status
 from chalicelib.actions import test_fire
 from chalicelib.clock import parse_iso, utcnow
 from chalicelib.events import ingest, runner_health
@@ -12,7 +12,7 @@ from chalicelib.http.request import base_url, json_object, json_value, query, qu
 from chalicelib.identity import directory, permissions, runners
 from chalicelib.identity.caller import authenticate
 from chalicelib.rules import automations, templates
-from chalicelib.runs import control, history, reaper, records, tick, trigger_url, worker
+from chalicelib.runs import control, history, reaper, records, sweeper, tick, trigger_url, worker
 
 app = Chalice(app_name="sre-automations")
 # Bodies are read as JSON whatever the declared type: `curl -d` without a
@@ -35,6 +35,11 @@ def _body(allow_empty=False):
 @app.route("/health", methods=["GET"])
 def health():
     return {"status": "ok"}
+
+
+@app.route("/status", methods=["GET"])
+def service_status():
+    return status.status(_caller(), utcnow())
 
 
 @app.route("/openapi.json", methods=["GET"])
@@ -218,15 +223,16 @@ def events_route():
 
 # --- Ticks and queues: the same functions the local stack calls -----------------
 
-@app.schedule(Cron(0, "*", "*", "*", "?", "*"), name="hourly_tick")
-def hourly_tick(event):
-    return tick.hourly(_event_time(event))
+@app.schedule(Cron("0/15", "*", "*", "*", "?", "*"), name="scheduler_tick")
+def scheduler_tick(event):
+    return tick.scheduler_tick(_event_time(event))
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="minute_tick")
 def minute_tick(event):
     now = utcnow()
-    return {"abandoned": reaper.reap(now), "proactive_runs": [r.id for r in ingest.check_proactive(now)],
+    return {"abandoned": reaper.reap(now), "swept": sweeper.sweep(now),
+            "proactive_runs": [r.id for r in ingest.check_proactive(now)],
             "unhealthy_pools": [e["resource"]["pool"] for e in runner_health.check(now)]}
 
 
@@ -246,6 +252,6 @@ def dead_letters(event):
 
 
 def _event_time(event):
-    """The hour EventBridge meant to tick (not when the Lambda happened to start)."""
+    """The time EventBridge meant to tick (not when the Lambda happened to start)."""
     stamp = event.to_dict().get("time")
     return parse_iso(stamp) if stamp else utcnow()

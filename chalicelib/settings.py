@@ -23,6 +23,10 @@ DEFAULTS = {
     "RETRY_BASE_SECONDS": "30",
     "MAX_RUN_SECONDS": "900",
     "ABANDON_GRACE_SECONDS": "120",
+    # The scheduler: catch-up of missed ticks, and the sweeper of runs whose message was lost.
+    "SCHEDULER_LOOKBACK_HOURS": "6",
+    "SWEEP_AFTER_SECONDS": "600",
+    "SWEEP_MAX_RESENDS": "3",
     "HEARTBEAT_SECONDS": "20",
     "AGENT_BACKEND": "builtin",
     "AGENT_MAX_STEPS": "8",

@@ -1,7 +1,7 @@
 """The local stack's stand-in for Lambda's event sources: it long-polls the SQS
 queues and hands each batch, in Lambda's event shape, to the same handler
-functions Lambda calls; it fires the hourly tick at the top of each hour and
-the minute tick every minute. Messages a handler reports as failed stay in the
+functions Lambda calls; it fires the scheduler tick every 15 minutes and the
+minute tick every minute. Messages a handler reports as failed stay in the
 queue (their visibility timeout brings them back), as with Lambda."""
 import logging
 import threading
@@ -10,6 +10,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import boto3
+
+from chalicelib.rules.local_time import TICK_MINUTES
 
 log = logging.getLogger("devstack.engine")
 
@@ -80,8 +82,8 @@ class Engine:
         next_minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
         while not self.stopping.wait(max(0.0, (next_minute - datetime.now(UTC)).total_seconds())):
             ticks = [("minute_tick", self.app.minute_tick)]
-            if next_minute.minute == 0:
-                ticks.append(("hourly_tick", self.app.hourly_tick))
+            if next_minute.minute % TICK_MINUTES == 0:
+                ticks.append(("scheduler_tick", self.app.scheduler_tick))
             for name, handler in ticks:
                 try:  # one failing tick must not keep the other from running
                     handler(scheduled_event(next_minute, name), None)

@@ -62,6 +62,15 @@ def _owner_key(saved: str | None) -> str:
     return directory.issue_api_key(owner, utcnow())
 
 
+def _rebuild_schedule_index() -> None:
+    """File every rule where this version's tick looks for it (a snapshot may
+    come from a version that filed daily and weekly rules by UTC cron)."""
+    from chalicelib.rules import schedule_index
+    from chalicelib.store.models import Automation
+
+    schedule_index.rebuild(list(Automation.scan()))
+
+
 def _write_private(path: Path, text: str) -> None:
     """Write a file only its owner can read (it holds the owner's API key)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -91,8 +100,12 @@ def main() -> None:
 
     tables.ensure_tables()
     queues = tables.ensure_queues()
-    snapshot_path = str(state_dir / "dynamodb.json")
+    snapshot_path, secrets_path = str(state_dir / "dynamodb.json"), str(state_dir / "secrets.json")
+    queues_path = str(state_dir / "queues.json")
     restored = persist.restore(snapshot_path)
+    restored_secrets = persist.restore_secrets(secrets_path)
+    restored_messages = persist.restore_queues(queues_path, queues)
+    _rebuild_schedule_index()
     stack_file, key_file = state_dir / "stack.json", state_dir / "owner-key"
     api_key = _owner_key(key_file.read_text().strip() if key_file.exists() else None)
     _write_private(key_file, api_key)  # kept across restarts; stack.json only while running
@@ -124,7 +137,8 @@ def main() -> None:
         _write_private(stack_file, json.dumps({"api_url": api_url, "api_key": api_key, "aws_endpoint": endpoint,
                                                "pid": os.getpid()}, indent=2))
         print(f"\nAPI:      {api_url}\nAPI key:  {api_key}\nAWS:      {endpoint} (moto)\n"
-              f"restored: {restored} items from {snapshot_path}\n"
+              f"restored: {restored} items from {snapshot_path}, {restored_secrets} secrets, "
+              f"{restored_messages} queued messages\n"
               f"written:  {stack_file}\nCtrl-C stops everything.\n", flush=True)
         last = time.monotonic()
         while not stopping:
@@ -133,6 +147,7 @@ def main() -> None:
             time.sleep(0.2)
             if time.monotonic() - last >= SNAPSHOT_SECONDS:
                 persist.snapshot(snapshot_path)
+                persist.snapshot_secrets(secrets_path)
                 last = time.monotonic()
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -143,7 +158,10 @@ def main() -> None:
                 api.wait(10)
             except subprocess.TimeoutExpired:
                 api.kill()
+        messages = persist.save_queues(queues_path, queues)
         count = persist.snapshot(snapshot_path)
+        secrets = persist.snapshot_secrets(secrets_path)
         stack_file.unlink(missing_ok=True)  # nothing answers there any more
         moto.stop()
-        print(f"stopped; {count} items saved to {snapshot_path}", flush=True)
+        print(f"stopped; {count} items saved to {snapshot_path}, {secrets} secrets, "
+              f"{messages} queued messages", flush=True)

@@ -1,5 +1,8 @@
-"""`make tick AT=2026-11-24T09:00:00Z`: fire the hourly tick for a given hour
-against the running local stack (its engine then fans out and runs)."""
+"""`make tick AT=2026-11-24T08:00:00Z`: fire the scheduler tick for a given time
+(floored to its quarter hour; an offset such as +01:00 is converted to UTC)
+against the running local stack (its engine then fans out and runs). It fires
+that tick only: it neither catches up ticks before it nor counts as the
+scheduler's last completed tick."""
 import json
 import os
 import sys
@@ -24,7 +27,7 @@ def _alive(pid) -> bool:
 def main(argv: list[str]) -> int:
     """Queue the fan-out jobs for the hour given as an ISO time."""
     if len(argv) != 1:
-        print("usage: make tick AT=2026-11-24T09:00:00Z", file=sys.stderr)
+        print("usage: make tick AT=2026-11-24T08:00:00Z", file=sys.stderr)
         return 2
     stack_file = Path(os.environ.get("STACK_DIR", ROOT / ".local")) / "stack.json"
     if not stack_file.exists():
@@ -48,17 +51,20 @@ def main(argv: list[str]) -> int:
     try:
         at = parse_iso(argv[0])
     except ValueError:
-        print(f"AT must be an ISO time such as 2026-11-24T09:00:00Z; got {argv[0]!r}", file=sys.stderr)
+        print(f"AT must be an ISO time such as 2026-11-24T08:00:00Z or 2026-11-24T09:00:00+01:00; got {argv[0]!r}",
+              file=sys.stderr)
         return 2
     prefix = settings.table_prefix()
     try:
         os.environ["FANOUT_QUEUE_URL"] = boto3.client("sqs").get_queue_url(
             QueueName=f"{prefix}-fanout")["QueueUrl"]
-        jobs = tick.hourly(at)
+        summary = tick.scheduler_tick(at, catch_up_missed=False)
     except botocore.exceptions.EndpointConnectionError:
         print(f"no running stack answers at {stack['aws_endpoint']}: start it with make run", file=sys.stderr)
         return 1
-    print(f"hourly tick for {at:%Y-%m-%dT%H:00:00Z}: {jobs} fan-out jobs queued")
+    local = [key for key in summary["keys"] if len(key.split()) == 3]
+    print(f"scheduler tick for {summary['tick']}: {summary['jobs']} fan-out jobs queued"
+          + (f" (local hours due: {', '.join(local)})" if local else ""))
     return 0
 
 

@@ -48,7 +48,7 @@ def test_table_keys_indexes_and_ttl_agree(model):
 def test_every_function_has_a_least_privilege_policy():
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     functions = config["stages"]["prod"]["lambda_functions"]
-    assert set(functions) == {"api_handler", "hourly_tick", "minute_tick", "fan_out", "worker", "dead_letters"}
+    assert set(functions) == {"api_handler", "scheduler_tick", "minute_tick", "fan_out", "worker", "dead_letters"}
     for name, settings in functions.items():
         policy = json.loads((ROOT / ".chalice" / settings["iam_policy_file"]).read_text())
         for statement in policy["Statement"]:

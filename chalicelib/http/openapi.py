@@ -5,6 +5,8 @@ of app.py is described here and nothing else is.
 """
 from copy import deepcopy
 
+from chalicelib import __version__
+
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
 _BOOL = {"type": "boolean"}
@@ -72,10 +74,12 @@ _SCHEMAS = {
         "type": {"const": "schedule"}, "mode": {"enum": ["hourly", "daily", "weekly", "custom"]},
         "hour": {"type": "integer", "minimum": 0, "maximum": 23, "description": "Local hour (daily, weekly)"},
         "weekday": {"type": "integer", "minimum": 0, "maximum": 6, "description": "0 = Sunday (weekly)"},
-        "timezone": {"type": "string", "description": "IANA zone for daily/weekly; default UTC"},
+        "timezone": {"type": "string", "description": "IANA zone for daily/weekly (default UTC): the local hour "
+                     "is kept all year, across DST changes. Custom crons are UTC: any other zone is refused"},
         "cron": {"type": "string", "description": "UTC 'hour day-of-month month day-of-week'; each * or one number. "
-                 "Given for custom; always returned. Zones with fractional offsets run at the first UTC hour "
-                 "at or after the chosen local time."}}, ["type"]),
+                 "Given for custom; always returned. For daily/weekly: the UTC hour (and weekday) the next run "
+                 "starts in, which follows the zone's offset (a +05:30 zone starts at :30 of that hour)."}},
+        ["type"]),
     "ApiTrigger": _obj({"type": {"const": "api"}, "id": _STR, "url": _STR,
                         "token_hint": {"type": "string", "description": "Last 4 characters of the token"}}, ["type"]),
     "EventTrigger": _obj({
@@ -112,7 +116,12 @@ _SCHEMAS = {
         "task_prompt": _STR, "enabled": _BOOL, "can_edit": _BOOL, "overlap": {"enum": ["skip", "allow"]},
         "actions": {"type": "array", "items": _ref("Action")},
         "triggers": {"type": "array", "items": _ref("Trigger")},
-        "next_runs": {"type": "array", "items": _TIME, "description": "Next five UTC due times"},
+        "next_runs": {"type": "array", "items": _TIME, "description": "Next five UTC run times"},
+        "next_runs_local": {"type": "array", "description": "The same runs in UTC and in the schedule's own zone "
+                            "(UTC for hourly and custom), across DST changes",
+                            "items": _obj({"utc": _TIME, "local": {"type": "string", "format": "date-time",
+                                                                   "description": "With the zone's offset that day"},
+                                           "timezone": _STR}, ["utc", "local", "timezone"])},
         "template_id": {"type": ["string", "null"]}, "created_at": _TIME, "updated_at": _TIME}),
     "ApiTriggerSecret": _obj({"url": _STR, "token": {"type": "string", "description": "Shown once"}, "curl": _STR},
                              ["url", "token", "curl"]),
@@ -136,12 +145,41 @@ _SCHEMAS["Session"] = _obj({
                                                    "at": _TIME})},
     "artifacts": {"type": "array", "items": _obj({"name": _STR, "media_type": _STR, "content": _STR})}})
 
+_QUEUE = _obj({"depth": {"type": "integer", "description": "visible + in_flight + delayed"}, "visible": _INT,
+               "in_flight": _INT, "delayed": _INT})
+_SCHEMAS["Status"] = _obj({
+    "version": _STR, "stage": _STR, "checked_at": _TIME,
+    "scheduler": _obj({
+        "tick_minutes": _INT, "lookback_hours": {"type": "number"},
+        "last_tick": {"type": ["object", "null"], "description": "The last completed scheduler tick",
+                      "properties": {"tick": _TIME, "started_at": _TIME, "completed_at": _TIME, "took_ms": _INT,
+                                     "jobs": {"type": "integer", "description": "Fan-out jobs queued"},
+                                     "caught_up": {"type": "array", "items": _TIME,
+                                                   "description": "Missed ticks it fired"},
+                                     "dropped": {"type": "integer", "description": "Missed ticks beyond the "
+                                                 "look-back"}}},
+        "last_catch_up": {"type": ["object", "null"], "description": "The last tick that caught up missed ones "
+                          "(same shape as last_tick)"},
+        "ticks_behind": {"type": ["integer", "null"], "description": "Ticks due since the last completed one"},
+        "on_time": _BOOL}),
+    "queues": _obj({
+        "runs": {**_QUEUE, "properties": {**_QUEUE["properties"], "oldest_age_seconds": {
+            "type": "number", "description": "Age of the oldest run waiting for a worker (from the waiting index)"},
+            "oldest_waiting": {"type": ["object", "null"], "properties": {
+                "run_id": _STR, "status": _STR, "waiting_since": _TIME, "age_seconds": {"type": "number"}}}}},
+        "fanout": _QUEUE, "dead_letter": _QUEUE}),
+    "runs": _obj({"running": {"type": "integer", "description": "The account's runs running now"},
+                  "oldest_running_since": _NTIME, "oldest_running_seconds": {"type": ["number", "null"]}})})
+
 _AUTOMATION = _obj({"automation": _ref("Automation")})
 _AUTOMATION_ID = _path("automation_id", "Automation id")
 
 _PATHS = {
     "/health": {"get": _op("Liveness", 200, _obj({"status": _STR}), errors=(), auth=False)},
     "/openapi.json": {"get": _op("This document", 200, {"type": "object"}, errors=(), auth=False)},
+    "/status": {"get": _op("Whether the engine is healthy (owner, admins): the scheduler's last tick and "
+                           "catch-ups, queue depths and the oldest wait, runs running now, the version", 200,
+                           _ref("Status"), errors=(401, 403))},
     "/me": {"get": _op("The caller and their teams", 200,
                        _obj({"user": _ref("User"), "teams": {"type": "array", "items": _ref("Team")}}), errors=(401,))},
     "/users": {"post": _op("Add a user to the account (owner, admin); the API key is shown once", 201,
@@ -252,7 +290,7 @@ def document(server_url: str) -> dict:
     """The OpenAPI 3.1 document, with this deployment's URL as its server."""
     return {
         "openapi": "3.1.0",
-        "info": {"title": "AI SRE automations", "version": "0.1.0",
+        "info": {"title": "AI SRE automations", "version": __version__,
                  "description": "Rules that run an AI SRE agent session on a schedule or from a trigger URL, "
                                 "and keep every run in a searchable history."},
         "servers": [{"url": server_url}],

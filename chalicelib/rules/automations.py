@@ -13,7 +13,7 @@ from chalicelib.events import triggers as event_triggers
 from chalicelib.identity import permissions, tokens
 from chalicelib.identity.directory import get_team
 from chalicelib.identity.runners import find_runner, runner_fits
-from chalicelib.rules import api_trigger, cron, schedule_index, templates, validation
+from chalicelib.rules import api_trigger, schedule, schedule_index, templates, validation
 from chalicelib.store.models import Automation, Membership, TriggerToken
 from chalicelib.store.transactions import transaction
 
@@ -26,15 +26,19 @@ def automation_json(rule: Automation, caller, base_url: str, now) -> dict:
             shown.append({"type": "api", "id": trig["trigger_id"],
                           "url": api_trigger.url(base_url, trig["trigger_id"]),
                           "token_hint": trig["token_hint"]})
+        elif trig["type"] == "schedule":
+            shown.append(schedule.shown(trig, now))
         else:
             shown.append(dict(trig))
     sched = next((t for t in rule.triggers if t["type"] == "schedule"), None)
+    runs = schedule.next_runs(sched, now) if sched else []
     return {
         "id": rule.id, "name": rule.name, "team_id": int(rule.team_id), "owner_id": rule.owner_id,
         "environment": rule.environment, "task_prompt": rule.task_prompt, "enabled": rule.enabled,
         "can_edit": permissions.can_edit(caller, rule), "triggers": shown, "overlap": rule.overlap,
         "actions": rule.actions or [],
-        "next_runs": [iso(t) for t in cron.next_runs(sched["cron"], now)] if sched else [],
+        "next_runs": [iso(t) for t in runs],
+        "next_runs_local": schedule.next_runs_local(sched, runs) if sched else [],
         "template_id": rule.template_id, "created_at": rule.created_at, "updated_at": rule.updated_at,
     }
 
@@ -170,6 +174,9 @@ def _save(rule, caller, wanted: list[dict], now, base_url: str, old) -> tuple[di
     new_entries = index_entries(rule)
     new_keys = {_entry_key(e) for e in new_entries}
     stale = [e for e in (index_entries(old) if old else []) if _entry_key(e) not in new_keys]
+    # Before the transaction, and idempotent: a save that fails after it
+    # leaves at most a key listed in use with no rule (an empty Query).
+    schedule_index.register(rule.account_id, schedule_index.local_keys_of(rule) - schedule_index.local_keys_of(old))
     with transaction() as tx:
         tx.save(rule)
         if token_item:

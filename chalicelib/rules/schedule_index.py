@@ -1,16 +1,30 @@
-"""The schedule index: where an enabled scheduled rule sits so that the hourly
-tick reads only the rules due in that hour.
+"""The schedule index: where an enabled scheduled rule sits so that a tick
+reads only the rules due at that tick.
 
-Its key is the cron's four segments plus a shard number derived from the rule
-id, so popular keys (`* * * *`) spread over partitions and the tick's fan-out
-can itself be fanned out per (key, shard).
+Two kinds of key, each plus a shard derived from the rule id (so popular keys
+spread over partitions and the tick's fan-out can itself be fanned out):
+
+- a UTC cron (hourly and custom rules) by its four segments; at the top of
+  each hour the 16 keys that can be due (each segment its value or `*`);
+- a local-time rule (daily, weekly) by `<zone> <local hour> <local weekday|*>`;
+  at each tick, for every zone in use, the local hours the zone's wall clock
+  has just reached (rules/local_time.py), daily and weekly.
+
+Which local keys are in use is kept per account (SchedulerState part
+"accounts", added to when a rule is saved), so a tick never asks about zones
+nobody uses. A key stays listed after its last rule goes: it then costs a tick
+an empty Query, never a wrong run.
 """
 import hashlib
 from datetime import UTC, datetime
 from itertools import product
+from zoneinfo import ZoneInfo
 
 from chalicelib import settings
-from chalicelib.store.models import ScheduleEntry
+from chalicelib.rules import local_time
+from chalicelib.store.models import ScheduleEntry, SchedulerState
+
+LOCAL_MODES = ("daily", "weekly")
 
 
 def shard_of(automation_id: str, shards: int | None = None) -> int:
@@ -23,24 +37,76 @@ def index_keys(cron: str) -> list[str]:
     """The index keys a cron is filed under. With both day-of-month and
     day-of-week set, standard cron runs on either day, so the rule is filed
     under both `h dom m *` and `h * m dow`; the tick reads each due key once
-    and a run's id comes from (rule, hour), so a day matching both runs once."""
+    and a run's id comes from (rule, time), so a day matching both runs once."""
     hour, dom, month, dow = cron.split()
     if dom != "*" and dow != "*":
         return [f"{hour} {dom} {month} *", f"{hour} * {month} {dow}"]
     return [cron]
 
 
+def local_key(schedule: dict) -> str:
+    """The index key of a daily or weekly rule: its zone, local hour and local weekday."""
+    weekday = schedule["weekday"] if schedule["mode"] == "weekly" else "*"
+    return f"{schedule['timezone']} {schedule['hour']} {weekday}"
+
+
+def schedule_of(rule) -> dict | None:
+    """The rule's schedule trigger while it should fire (enabled, not deleted)."""
+    schedule = next((t for t in rule.triggers if t["type"] == "schedule"), None)
+    return None if not rule.enabled or rule.deleted_at else schedule
+
+
 def entries_for(rule) -> list[ScheduleEntry]:
     """The index entries a rule should have: none when disabled, deleted or unscheduled."""
-    schedule = next((t for t in rule.triggers if t["type"] == "schedule"), None)
-    if not rule.enabled or rule.deleted_at or schedule is None:
+    schedule = schedule_of(rule)
+    if schedule is None:
         return []
-    shard = shard_of(rule.id)
-    return [ScheduleEntry(f"{key}#{shard}", rule.id, account_id=rule.account_id, cron=schedule["cron"])
+    slot = f"#{shard_of(rule.id)}"
+    if schedule["mode"] in LOCAL_MODES:
+        return [ScheduleEntry(local_key(schedule) + slot, rule.id, account_id=rule.account_id)]
+    return [ScheduleEntry(key + slot, rule.id, account_id=rule.account_id, cron=schedule["cron"])
             for key in index_keys(schedule["cron"])]
 
 
-def due_keys(at: datetime) -> list[str]:
+def local_keys_of(rule) -> set[str]:
+    """The local-time keys a rule is filed under (empty for UTC crons)."""
+    schedule = schedule_of(rule) if rule is not None else None
+    return {local_key(schedule)} if schedule and schedule["mode"] in LOCAL_MODES else set()
+
+
+def register(account_id: str, keys: set[str]) -> None:
+    """Note local-time keys as in use by the account (idempotent: a set ADD)."""
+    if keys:
+        SchedulerState("accounts", account_id).update(actions=[SchedulerState.keys.add(set(keys))])
+
+
+def register_all(rules) -> int:
+    """Register the local keys of many rules (bulk loads, rebuilds); returns the updates made."""
+    by_account: dict[str, set[str]] = {}
+    for rule in rules:
+        by_account.setdefault(rule.account_id, set()).update(local_keys_of(rule))
+    for account_id, keys in by_account.items():
+        register(account_id, keys)
+    return sum(1 for keys in by_account.values() if keys)
+
+
+class InUse:
+    """The local-time keys in use, and the accounts that have scheduled rules."""
+
+    def __init__(self, items):
+        self.accounts, self.keys, self.zones = [], set(), set()
+        for item in items:
+            self.accounts.append(item.name)
+            self.keys |= set(item.keys or ())
+        self.zones = {key.rsplit(" ", 2)[0] for key in self.keys}
+
+
+def in_use() -> InUse:
+    """Read the registry: one Query (a page holds thousands of accounts)."""
+    return InUse(SchedulerState.query("accounts"))
+
+
+def cron_keys(at: datetime) -> list[str]:
     """The 16 cron keys that can be due in the hour of `at` (UTC): each segment
     either its value or `*`."""
     at = at.astimezone(UTC)
@@ -48,6 +114,34 @@ def due_keys(at: datetime) -> list[str]:
     return [" ".join(combo) for combo in product(*[(v, "*") for v in values])]
 
 
-def due_slots(at: datetime) -> list[str]:
-    """Every (key, shard) partition the tick must read for the hour of `at`."""
-    return [f"{key}#{shard}" for key in due_keys(at) for shard in range(settings.schedule_shards())]
+def due_keys(tick: datetime, used: InUse) -> list[str]:
+    """Every index key due at `tick` (a quarter hour, UTC): the cron keys at
+    the top of the hour, and the local keys in use whose hour has just come."""
+    keys = cron_keys(tick) if tick.minute == 0 else []
+    for zone in sorted(used.zones):
+        for hour, weekday in local_time.due_hours(ZoneInfo(zone), tick):
+            for key in (f"{zone} {hour} *", f"{zone} {hour} {weekday}"):
+                if key in used.keys and key not in keys:
+                    keys.append(key)
+    return keys
+
+
+def due_slots(tick: datetime, used: InUse) -> list[str]:
+    """Every (key, shard) partition a tick must read."""
+    return [f"{key}#{shard}" for key in due_keys(tick, used) for shard in range(settings.schedule_shards())]
+
+
+def rebuild(rules) -> dict:
+    """Re-file every rule (after an upgrade or a restore): writes the entries
+    the rules should have, deletes every other entry, registers the local keys.
+    Reads the whole index: for maintenance, never for a tick."""
+    wanted = {(e.slot, e.automation_id): e for rule in rules for e in entries_for(rule)}
+    stale = [e for e in ScheduleEntry.scan() if (e.slot, e.automation_id) not in wanted]
+    with ScheduleEntry.batch_write() as batch:
+        for entry in stale:
+            batch.delete(entry)
+        for entry in wanted.values():
+            batch.save(entry)
+    register_all(rules)
+    return {"entries": len(wanted), "removed": len(stale)}
+

@@ -49,8 +49,10 @@ def _conflict(exc) -> bool:
 
 
 def ensure_run(message: dict, now: datetime) -> Run:
-    """The run a message is about; a scheduled run is created here, once."""
-    if message.get("trigger") == "schedule":
+    """The run a message is about. (The tick's fan-out saves scheduled runs
+    `queued` before sending their message; a message that still carries
+    `scheduled_for`, from before that, has its run created here, once.)"""
+    if message.get("trigger") == "schedule" and message.get("scheduled_for"):
         run = records.new_queued(message["automation_id"], message["account_id"], "schedule", now,
                                  scheduled_for=parse_iso(message["scheduled_for"]), run_id=message["run_id"])
         try:
@@ -65,6 +67,7 @@ def ensure_run(message: dict, now: datetime) -> Run:
 def finish(run: Run, status: str, reason: str | None, now: datetime, only_from=("running",), rule=None) -> bool:
     """End a run (conditionally: a run another actor already ended stays as it is).
     `rule` saves reading the automation again when the caller has it."""
+    reason = records.with_note(run, reason)
     actions = [Run.status.set(status), Run.reason.set(reason) if reason else Run.reason.remove(),
                Run.finished_at.set(iso(now)), Run.active.remove(), Run.waiting.remove(), Run.waiting_since.remove()]
     if run.started_at:
@@ -95,7 +98,7 @@ def _conclude(run: Run, status: str, reason: str | None, now: datetime, rule: Au
             event = run_events.run_event(run, status, reason, now, rule.name)
             failed = dispatch.failed_summary(dispatch.fire(run, rule, status, event, now))
             if failed and status == "succeeded":
-                run.update(actions=[Run.status.set("partial"), Run.reason.set(failed)],
+                run.update(actions=[Run.status.set("partial"), Run.reason.set(records.with_note(run, failed))],
                            condition=Run.status == "succeeded")
                 status, reason = "partial", failed
         except Exception:  # notifications must not undo the run's own outcome
@@ -124,7 +127,8 @@ def _start(run: Run, rule: Automation, now: datetime) -> bool:
         run.update(actions=[
             Run.status.set("running"), Run.attempt.set(attempt), Run.active.set("running"),
             Run.started_at.set(run.started_at or iso(now)), Run.heartbeat_at.set(iso(now)),
-            Run.session_id.set(f"ses_{run.id.removeprefix('run_')}_{attempt}"), Run.reason.remove(),
+            Run.session_id.set(f"ses_{run.id.removeprefix('run_')}_{attempt}"),
+            Run.reason.set(run.note) if run.note else Run.reason.remove(),
             Run.waiting.remove(), Run.waiting_since.remove(),
         ], condition=Run.status.is_in(*STARTABLE))
     except UpdateError as exc:
@@ -214,7 +218,8 @@ def _transient(run: Run, rule: Automation, reason: str, now: datetime) -> Outcom
         return Outcome("failed")
     delay = min(settings.get_int("RETRY_BASE_SECONDS") * 2 ** (attempt - 1), 900)
     try:
-        run.update(actions=[Run.status.set("retrying"), Run.reason.set(f"Attempt {attempt} failed: {reason}"),
+        run.update(actions=[Run.status.set("retrying"),
+                            Run.reason.set(records.with_note(run, f"Attempt {attempt} failed: {reason}")),
                             Run.active.remove(), Run.waiting.set(records.waiting_shard(run.id)),
                             Run.waiting_since.set(iso_ms(now + timedelta(seconds=delay)))],
                    condition=Run.status == "running")

@@ -15,10 +15,15 @@ def send_message(body: dict, delay_seconds: int = 0) -> None:
                        DelaySeconds=delay_seconds)
 
 
+def run_message(run) -> dict:
+    """The message of a run for the worker: it names the run; the run holds the rest."""
+    return {"run_id": run.id, "automation_id": run.automation_id, "account_id": run.account_id,
+            "trigger": run.trigger}
+
+
 def send_run(run, delay_seconds: int = 0) -> None:
-    """Queue a run for the worker. The message names the run; the run holds the rest."""
-    send_message({"run_id": run.id, "automation_id": run.automation_id, "account_id": run.account_id,
-                  "trigger": run.trigger}, delay_seconds)
+    """Queue a run for the worker (again, for the sweeper: the worker starts a run once)."""
+    send_message(run_message(run), delay_seconds)
 
 
 def enqueue(run) -> None:

@@ -16,12 +16,14 @@ def waiting_shard(run_id: str) -> str:
     return f"w{int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:2], 'big') % WAITING_SHARDS}"
 
 
-def waiting_runs(before: datetime):
+def waiting_runs(before: datetime, per_shard: int | None = None):
     """Runs waiting for a worker since before `before`: queued ones created
     earlier, retrying ones due back earlier. Reads the sparse index only
-    (one Query per shard), oldest first within each shard."""
+    (one Query per shard), oldest first within each shard (at most
+    `per_shard` from each when given)."""
     for shard in range(WAITING_SHARDS):
-        yield from Run.waiting_runs.query(f"w{shard}", Run.waiting_since < iso_ms(before))
+        yield from Run.waiting_runs.query(f"w{shard}", Run.waiting_since < iso_ms(before), limit=per_shard,
+                                          page_size=per_shard)
 
 
 def new_run_id(automation_id: str, idempotency_key: str | None = None) -> str:
@@ -34,15 +36,21 @@ def new_run_id(automation_id: str, idempotency_key: str | None = None) -> str:
 
 def new_queued(automation_id: str, account_id: str, trigger: str, now: datetime,
                text: str | None = None, idempotency_key: str | None = None,
-               scheduled_for: datetime | None = None, run_id: str | None = None) -> Run:
-    """A `queued` run, not yet saved (its id random, from the idempotency key, or given)."""
+               scheduled_for: datetime | None = None, run_id: str | None = None, note: str | None = None) -> Run:
+    """A `queued` run, not yet saved (its id random, from the idempotency key, or given).
+    A `note` (e.g. that it starts late) stays in its reason whatever the outcome."""
     run_id = run_id or new_run_id(automation_id, idempotency_key)
     return Run(
-        run_id, automation_id=automation_id,
+        run_id, automation_id=automation_id, note=note, reason=note,
         account_id=account_id, trigger=trigger, status="queued", context_text=text,
         idempotency_key=idempotency_key, scheduled_for=iso(scheduled_for),
         created_at=iso_ms(now), attempt=0, waiting=waiting_shard(run_id), waiting_since=iso_ms(now),
         expires_at=now + timedelta(days=settings.run_retention_days()))
+
+
+def with_note(run: Run, reason: str | None) -> str | None:
+    """A run's reason with its note (if it has one) after it."""
+    return " ".join(part for part in (reason, run.note) if part) or None
 
 
 def is_expired(run: Run, now: datetime) -> bool:

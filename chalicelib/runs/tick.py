@@ -1,76 +1,117 @@
-"""The hourly tick and its two-level fan-out.
+"""The scheduler tick (every 15 minutes) and its two-level fan-out.
 
-Level 1 (`hourly`): one fan-out job per due (key, shard) of the schedule index,
-sent in batches of ten. Level 2 (`fan_out`): each job reads one page of its
-partition, sends one run message per due rule in batches of ten, and queues a
-follow-up job for the next page, so no single Lambda does all the work. A
-scheduled run's id comes from (rule, hour): a tick or job delivered twice
-makes no second run.
+Level 1 (`scheduler_tick`): reads the last completed tick and the local-time
+keys in use (one GetItem, one Query), then queues one fan-out job per due
+(key, shard) of the schedule index, for this tick and for any missed tick it
+catches up, in batches of ten; then records the tick as completed.
+Level 2 (`fan_out`): each job reads one page of its partition, saves each due
+rule's run `queued` (conditionally: a job delivered twice makes no second
+run, and a run whose message is lost is in the `waiting` index for the
+sweeper), sends their messages in batches of ten, and queues a follow-up job
+for the next page, so no single Lambda does all the work. A scheduled run's id
+comes from (rule, tick).
+
+Queries per tick: 1 (the keys in use) + SCHEDULE_SHARDS x (16 cron keys at the
+top of the hour + the local keys in use whose local hour has just come: for
+each zone in use, its daily key and its key for that weekday, where rules use
+them); plus one per follow-up page of a partition past PAGE rules.
 """
 import hashlib
 import json
 import logging
 from datetime import datetime
 
+from pynamodb.exceptions import PutError
+
 from chalicelib import settings
-from chalicelib.clock import iso, parse_iso
-from chalicelib.rules import cron, schedule_index
-from chalicelib.runs import queue
-from chalicelib.store.models import ScheduleEntry
+from chalicelib.clock import iso, parse_iso, utcnow
+from chalicelib.rules import cron, local_time, schedule_index
+from chalicelib.runs import catch_up, queue
+from chalicelib.runs.records import new_queued
+from chalicelib.store.models import Run, ScheduleEntry
 
 PAGE = 500
 log = logging.getLogger(__name__)
 
 
-def scheduled_run_id(automation_id: str, hour: datetime) -> str:
-    """The one run id of a rule for a scheduled hour."""
-    return "run_" + hashlib.sha256(f"{automation_id}@{iso(hour)}".encode()).hexdigest()[:20]
+def scheduled_run_id(automation_id: str, at: datetime) -> str:
+    """The one run id of a rule for a scheduled time."""
+    return "run_" + hashlib.sha256(f"{automation_id}@{iso(at)}".encode()).hexdigest()[:20]
 
 
 def jitter_of(automation_id: str) -> int:
     """A rule's stable start offset within the jitter window (SQS allows 900 s)."""
-    window = min(settings.get_int("JITTER_SECONDS"), 900)
+    window = jitter_window()
     if window <= 0:
         return 0
     return int.from_bytes(hashlib.sha256(automation_id.encode()).digest()[4:8], "big") % window
 
 
+def jitter_window() -> int:
+    """The jitter window in seconds (JITTER_SECONDS, at most SQS's 900)."""
+    return max(0, min(settings.get_int("JITTER_SECONDS"), 900))
+
+
 def _send_batches(queue_url: str, entries: list[dict]) -> int:
     for start in range(0, len(entries), 10):
-        batch = entries[start:start + 10]
+        batch = [{**e, "Id": str(i)} for i, e in enumerate(entries[start:start + 10])]
         result = queue.sqs().send_message_batch(QueueUrl=queue_url, Entries=batch)
         if result.get("Failed"):
             raise RuntimeError(f"{len(result['Failed'])} messages of a batch were not sent: {result['Failed'][:1]}")
     return len(entries)
 
 
-def hourly(at: datetime) -> int:
-    """Level 1: queue a fan-out job per due (key, shard) for the hour of `at`."""
-    hour = at.replace(minute=0, second=0, microsecond=0)
-    jobs = [{"Id": str(i), "MessageBody": json.dumps({"slot": slot, "hour": iso(hour)})}
-            for i, slot in enumerate(schedule_index.due_slots(hour))]
-    return _send_batches(settings.get("FANOUT_QUEUE_URL"), jobs)
+def _jobs(at: datetime, used, late: datetime | None = None) -> list[dict]:
+    body = {"at": iso(at), **({"late": iso(late)} if late else {})}
+    return [{"MessageBody": json.dumps({"slot": slot, **body})} for slot in schedule_index.due_slots(at, used)]
 
 
-def fan_out(job: dict) -> dict:
-    """Level 2: one page of one (key, shard): run messages for its due rules."""
-    hour = parse_iso(job["hour"])
+def scheduler_tick(at: datetime, clock=utcnow, catch_up_missed: bool = True) -> dict:
+    """Level 1 for the tick that `at` falls in (and the missed ticks before
+    it, unless `catch_up_missed` is off, as for `make tick`)."""
+    started = clock()
+    tick = local_time.floor_tick(at)
+    last = catch_up.last_completed() if catch_up_missed else None
+    used = schedule_index.in_use()
+    missed, dropped = catch_up.missed_ticks(last, tick)
+    jobs = [job for due in missed for job in _jobs(due, used, late=tick)] + _jobs(tick, used)
+    _send_batches(settings.get("FANOUT_QUEUE_URL"), jobs)
+    summary = {"tick": iso(tick), "jobs": len(jobs), "keys": schedule_index.due_keys(tick, used),
+               "caught_up": [iso(t) for t in missed], "dropped": dropped}
+    if catch_up_missed:
+        catch_up.record(tick, started, clock(), missed, dropped, len(jobs), used.accounts)
+    if missed or dropped:
+        log.warning("tick %s caught up %d missed tick(s) (%d beyond the look-back)", iso(tick), len(missed), dropped)
+    return summary
+
+
+def fan_out(job: dict, clock=utcnow) -> dict:
+    """Level 2: one page of one (key, shard): a queued run and its message per due rule."""
+    at = parse_iso(job.get("at") or job["hour"])  # "hour": jobs queued before 15-minute ticks
+    note = catch_up.late_note(at, parse_iso(job["late"])) if job.get("late") else None
     page = ScheduleEntry.query(job["slot"], limit=PAGE, last_evaluated_key=job.get("cursor"))
-    messages, read = [], 0
+    messages, read, created = [], 0, 0
     for entry in page:
         read += 1
-        if not cron.is_due(entry.cron, hour):
+        if entry.cron is not None and not cron.is_due(entry.cron, at):
             continue
-        run_id = scheduled_run_id(entry.automation_id, hour)
-        body = {"run_id": run_id, "automation_id": entry.automation_id, "account_id": entry.account_id,
-                "trigger": "schedule", "scheduled_for": iso(hour)}
-        messages.append({"Id": str(len(messages)), "MessageBody": json.dumps(body),
+        run = new_queued(entry.automation_id, entry.account_id, "schedule", clock(), scheduled_for=at,
+                                 run_id=scheduled_run_id(entry.automation_id, at), note=note)
+        try:
+            run.save(condition=Run.id.does_not_exist())
+            created += 1
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            # made by an earlier delivery of this job: its message is sent again
+            # (harmless, the worker starts a run once) in case that send was lost
+        messages.append({"MessageBody": json.dumps(queue.run_message(run)),
                          "DelaySeconds": jitter_of(entry.automation_id)})
     _send_batches(settings.runs_queue_url(), messages)
     if page.last_evaluated_key:
-        _send_batches(settings.get("FANOUT_QUEUE_URL"), [{"Id": "next", "MessageBody": json.dumps(
+        _send_batches(settings.get("FANOUT_QUEUE_URL"), [{"MessageBody": json.dumps(
             {**job, "cursor": page.last_evaluated_key})}])
-    return {"read": read, "sent": len(messages), "more": bool(page.last_evaluated_key)}
+    return {"read": read, "sent": len(messages), "created": created, "more": bool(page.last_evaluated_key)}
 
 
 def handle_jobs(records: list[dict]) -> dict:

@@ -10,6 +10,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     VersionAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -203,6 +204,9 @@ class Run(Model):
     active = UnicodeAttribute(null=True)
     waiting = UnicodeAttribute(null=True)  # set while queued or retrying (sparse index `waiting`)
     waiting_since = UnicodeAttribute(null=True)  # queued: created; retrying: when it is due back
+    note = UnicodeAttribute(null=True)  # stays in the reason whatever the outcome (e.g. it started late)
+    resends = NumberAttribute(null=True)  # times the sweeper sent its message again
+    resent_at = UnicodeAttribute(null=True)
     trigger_event = JSONAttribute(null=True)  # the event that started an `event` run
     action_results = MapAttribute(default=dict)  # "<outcome>:<index>" -> how that action went
     expires_at = TTLAttribute()
@@ -212,13 +216,28 @@ class Run(Model):
 
 
 class ScheduleEntry(Model):
-    """The schedule index: one item per enabled scheduled rule, keyed by its
-    cron's four segments plus a shard, so a tick asks only for due keys."""
+    """The schedule index: one item per enabled scheduled rule (two for a cron
+    with both day fields), keyed so that a tick asks only for due keys: a UTC
+    cron by its four segments, a local-time rule by its zone, local hour and
+    local weekday; each plus a shard."""
     Meta = _meta("schedule-index")
-    slot = UnicodeAttribute(hash_key=True)  # "<hour> <dom> <month> <dow>#<shard>"
+    slot = UnicodeAttribute(hash_key=True)  # "<hour> <dom> <month> <dow>#<shard>" | "<zone> <hour> <dow|*>#<shard>"
     automation_id = UnicodeAttribute(range_key=True)
     account_id = UnicodeAttribute()
-    cron = UnicodeAttribute()
+    cron = UnicodeAttribute(null=True)  # UTC cron entries only
+
+
+class SchedulerState(Model):
+    """The scheduler's own items. Part "accounts": per account with scheduled
+    rules, the local-time index keys in use ("<zone> <hour> <dow|*>"), so a
+    tick asks only for the zones in use. Part "ticks": the last completed tick
+    and the last catch-up."""
+    Meta = _meta("scheduler")
+    part = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(range_key=True)
+    keys = UnicodeSetAttribute(null=True)
+    slot = UnicodeAttribute(null=True)  # ticks: the tick's time (ISO, sortable)
+    data = JSONAttribute(null=True)
 
 
 class SessionEntry(Model):
@@ -290,7 +309,7 @@ class EventWindow(Model):
 
 
 ALL_MODELS = (Account, User, ApiKey, Team, Membership, Runner, Automation,
-              TriggerToken, Run, ScheduleEntry, SessionEntry, Event, EventTriggerEntry, EventWindow)
+              TriggerToken, Run, ScheduleEntry, SchedulerState, SessionEntry, Event, EventTriggerEntry, EventWindow)
 
 
 def ttl_attribute(model) -> str | None:

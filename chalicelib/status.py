@@ -1,0 +1,59 @@
+"""GET /status: whether the engine is healthy, at a glance (owner and admins).
+
+- the scheduler: the last completed tick (when, how long it took, what it
+  caught up), the last catch-up, and how many ticks it is behind;
+- the queues' depths (SQS GetQueueAttributes) and, for the runs queue, the
+  age of the oldest run waiting for a worker. SQS's ApproximateAgeOfOldestMessage
+  is a CloudWatch metric, not a queue attribute, and moto does not produce it;
+  the sparse `waiting` index holds every queued run (since it was queued) and
+  every retrying run (since it was due back), so its oldest item is that age,
+  on moto and on AWS alike (one Query of one item per shard);
+- the account's runs running now (the sparse `active` index);
+- the service's version.
+"""
+from datetime import datetime
+
+from chalicelib import __version__, settings
+from chalicelib.clock import iso, parse_iso
+from chalicelib.errors import Forbidden
+from chalicelib.runs import catch_up, queue, records
+from chalicelib.store.models import Run
+
+QUEUES = (("runs", "RUNS_QUEUE_URL"), ("fanout", "FANOUT_QUEUE_URL"), ("dead_letter", "RUNS_DLQ_URL"))
+_ATTRIBUTES = {"ApproximateNumberOfMessages": "visible", "ApproximateNumberOfMessagesNotVisible": "in_flight",
+               "ApproximateNumberOfMessagesDelayed": "delayed"}
+
+
+def _queue(url: str) -> dict:
+    attributes = queue.sqs().get_queue_attributes(QueueUrl=url, AttributeNames=list(_ATTRIBUTES))["Attributes"]
+    counts = {name: int(attributes.get(attr, 0)) for attr, name in _ATTRIBUTES.items()}
+    return {"depth": sum(counts.values()), **counts}
+
+
+def _age(since: str | None, now: datetime) -> float | None:
+    return round((now - parse_iso(since)).total_seconds(), 1) if since else None
+
+
+def oldest_waiting(now: datetime) -> dict | None:
+    """The run that has waited longest for a worker (due now, not retrying later)."""
+    oldest = min(records.waiting_runs(now, per_shard=1), key=lambda r: r.waiting_since, default=None)
+    if oldest is None:
+        return None
+    return {"run_id": oldest.id, "status": oldest.status, "waiting_since": iso(parse_iso(oldest.waiting_since)),
+            "age_seconds": _age(oldest.waiting_since, now)}
+
+
+def status(caller, now: datetime) -> dict:
+    """The status document; 403 for members."""
+    if not caller.is_admin:
+        raise Forbidden("Only the account owner and admins can see the service status (GET /status).")
+    queues = {name: _queue(settings.get(var)) for name, var in QUEUES}
+    oldest = oldest_waiting(now)
+    queues["runs"]["oldest_age_seconds"] = oldest["age_seconds"] if oldest else 0
+    queues["runs"]["oldest_waiting"] = oldest
+    running = list(Run.active_runs.query("running", filter_condition=Run.account_id == caller.account_id))
+    started = min((r.started_at for r in running if r.started_at), default=None)
+    return {"version": __version__, "stage": settings.get("APP_STAGE"), "checked_at": iso(now),
+            "scheduler": catch_up.view(now), "queues": queues,
+            "runs": {"running": len(running), "oldest_running_since": started,
+                     "oldest_running_seconds": _age(started, now)}}
