@@ -88,7 +88,7 @@ def test_boundary_values_are_accepted(expr):
     cron.parse(expr)
 
 
-@pytest.mark.parametrize("expr", ["* 30 2 *", "* 31 2 *", "0 31 4 *", "5 31 6 *", "* 31 9 *", "* 31 11 *"])
+@pytest.mark.parametrize("expr", ["* 30 2 *", "* 31 2 *", "* 31 4 *", "0 31 4 *", "5 31 6 *", "* 31 9 *", "* 31 11 *"])
 def test_day_that_never_occurs_in_its_month_is_refused(expr):
     message = _refused(expr)
     assert "never" in message
@@ -218,8 +218,8 @@ def test_is_due_agrees_with_next_runs(expr):
 
 # --- schedule index: due keys ----------------------------------------------
 
-def test_due_keys_are_the_16_combinations():
-    keys = schedule_index.due_keys(MONDAY)
+def test_cron_keys_are_the_16_combinations():
+    keys = schedule_index.cron_keys(MONDAY)
     assert len(keys) == 16
     assert len(set(keys)) == 16
     assert "* * * *" in keys
@@ -230,31 +230,31 @@ def test_due_keys_are_the_16_combinations():
     assert "9 * * *" not in keys
 
 
-def test_due_keys_are_all_valid_normalised_crons_that_are_due():
+def test_cron_keys_are_all_valid_normalised_crons_that_are_due():
     for at in (MONDAY, datetime(2026, 1, 4, 0, tzinfo=UTC), datetime(2028, 2, 29, 23, tzinfo=UTC)):
-        for key in schedule_index.due_keys(at):
+        for key in schedule_index.cron_keys(at):
             assert cron.normalise(key) == key
             assert cron.is_due(key, at)
 
 
-def test_due_keys_use_sunday_as_0_and_no_leading_zeros():
+def test_cron_keys_use_sunday_as_0_and_no_leading_zeros():
     sunday = datetime(2026, 1, 4, 5, tzinfo=UTC)
-    keys = schedule_index.due_keys(sunday)
+    keys = schedule_index.cron_keys(sunday)
     assert "5 4 1 0" in keys
     assert "* * * 0" in keys
     assert not any(k.endswith(" 7") or "05" in k or "01" in k or "04" in k for k in keys)
 
 
-def test_due_keys_convert_at_to_utc():
+def test_cron_keys_convert_at_to_utc():
     at = datetime(2026, 11, 22, 23, 30, tzinfo=timezone(timedelta(hours=-5)))  # Mon 04:30 UTC
-    assert "4 23 11 1" in schedule_index.due_keys(at)
+    assert "4 23 11 1" in schedule_index.cron_keys(at)
 
 
 @pytest.mark.parametrize("expr", ["9 * * 1", "* 23 * *", "10 23 11 *", "* * 11 1", "10 * * *", "* 30 * *"])
 def test_a_due_cron_with_at_most_one_day_field_is_among_the_due_keys(expr):
     start = datetime(2026, 11, 1, tzinfo=UTC)
     for at in cron.next_runs(expr, start, count=5):
-        assert cron.normalise(expr) in schedule_index.due_keys(at)
+        assert cron.normalise(expr) in schedule_index.cron_keys(at)
 
 
 def _indexed_keys(expr):
@@ -269,10 +269,10 @@ def test_index_finds_a_rule_due_only_through_its_day_of_week():
     # tick reading the due keys of that hour must find the rule in the index.
     friday_2nd = datetime(2026, 1, 2, 0, tzinfo=UTC)
     assert friday_2nd in cron.next_runs("0 13 * 5", datetime(2026, 1, 1, tzinfo=UTC))
-    assert _indexed_keys("0 13 * 5") & set(schedule_index.due_keys(friday_2nd))
+    assert _indexed_keys("0 13 * 5") & set(schedule_index.cron_keys(friday_2nd))
 
 
 def test_index_finds_a_rule_due_only_through_its_day_of_month():
     tuesday_13th = datetime(2026, 1, 13, 0, tzinfo=UTC)
     assert tuesday_13th in cron.next_runs("0 13 * 5", datetime(2026, 1, 1, tzinfo=UTC))
-    assert _indexed_keys("0 13 * 5") & set(schedule_index.due_keys(tuesday_13th))
+    assert _indexed_keys("0 13 * 5") & set(schedule_index.cron_keys(tuesday_13th))

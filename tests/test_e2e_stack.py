@@ -34,13 +34,18 @@ class Stack:
         before = stack_file.stat().st_mtime_ns if stack_file.exists() else 0
         out = open(self.log, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "devstack"], cwd=ROOT, env=self.env,
-                                     stdout=out, stderr=subprocess.STDOUT)
+                                     stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 90
         while not stack_file.exists() or stack_file.stat().st_mtime_ns == before:
             assert self.proc.poll() is None, self.log.read_text()[-3000:]
             assert time.monotonic() < deadline, "stack did not start in 90s"
             time.sleep(0.2)
         return json.loads(stack_file.read_text())
+
+    def crash(self) -> None:
+        """Kill the stack and its API server at once, as a power cut would: no shutdown snapshot."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(30)
 
     def stop(self) -> int:
         self.proc.send_signal(signal.SIGINT)
@@ -72,7 +77,7 @@ def stack(tmp_path):
     s = Stack(tmp_path)
     yield s
     if s.proc and s.proc.poll() is None:
-        s.proc.kill()
+        os.killpg(s.proc.pid, signal.SIGKILL)
 
 
 def test_new_user_flow_over_http_and_restart(stack):
@@ -230,3 +235,90 @@ def test_the_stacks_own_minute_tick_reaps_a_run_left_running_by_a_restart(tmp_pa
         assert stack.stop() == 0
     log = stack.log.read_text()
     assert "Traceback" not in log and "tick at" not in log, log[-3000:]
+
+
+def _run_status(url, headers, run_id):
+    return requests.get(f"{url}/runs/{run_id}", headers=headers, timeout=5).json()["run"]
+
+
+def _all_ended(url, headers, run_ids, seconds):
+    ended = ("succeeded", "partial", "failed", "skipped", "abandoned")
+    done = _wait_for(lambda: all(_run_status(url, headers, r)["status"] in ended for r in run_ids), seconds)
+    return done, {r: _run_status(url, headers, r) for r in run_ids}
+
+
+def _make_tick(stack, at):
+    ticked = subprocess.run([sys.executable, "-m", "devstack.tick", at], cwd=ROOT, env=stack.env,
+                            capture_output=True, text=True, timeout=60)
+    assert ticked.returncode == 0 and "fan-out jobs queued" in ticked.stdout, (ticked.stdout, ticked.stderr)
+    return ticked.stdout
+
+
+def test_a_restart_with_runs_in_the_queue_ends_every_run_and_keeps_secrets(tmp_path):
+    """Runs queued while no engine works them, and a tick's fan-out jobs not yet
+    worked, are still there after Ctrl-C and a restart: each run ends in a
+    final status. A secret written before the restart is still there after it."""
+    stack = Stack(tmp_path, STACK_ENGINE="0")
+    info = stack.start()
+    url, owner = info["api_url"], {"Authorization": f"Bearer {info['api_key']}"}
+    assert requests.put(f"{url}/secrets/hook", json={"value": "https://hooks.example.com/x"}, headers=owner,
+                        timeout=5).status_code == 201
+    created = requests.post(f"{url}/automations", headers=owner, timeout=5, json={
+        "name": "queued ones", "team_id": 0, "task_prompt": "Summarise the fleet.",
+        "triggers": [{"type": "schedule", "mode": "daily", "hour": 9, "timezone": "Europe/Berlin"},
+                     {"type": "api"}]}).json()
+    token = {"Authorization": f"Bearer {created['api_trigger']['token']}"}
+    run_ids = [requests.post(created["api_trigger"]["url"], headers=token, json={"text": f"n{i}"},
+                             timeout=5).json()["run_id"] for i in range(3)]
+    # 09:00 in Berlin is 08:00 UTC in November: the tick queues fan-out jobs nobody works yet
+    assert "Europe/Berlin 9 *" in _make_tick(stack, "2026-11-24T09:00:00+01:00")
+    assert all(_run_status(url, owner, r)["status"] == "queued" for r in run_ids)
+    assert stack.stop() == 0
+    saved = json.loads((tmp_path / "queues.json").read_text())
+    assert len(saved["runs"]) == 3 and saved["fanout"]  # the run messages and the tick's fan-out jobs
+
+    stack.env.pop("STACK_ENGINE")
+    info = stack.start()
+    url = info["api_url"]
+    try:
+        done, runs = _all_ended(url, owner, run_ids, 30)
+        assert done and {r["status"] for r in runs.values()} == {"succeeded"}, runs
+        history = f"{url}/automations/{created['automation']['id']}/runs?status=succeeded"
+        scheduled = _wait_for(lambda: [r for r in requests.get(history, headers=owner, timeout=5).json()["runs"]
+                                       if r["trigger"] == "schedule"], seconds=30)
+        assert [r["scheduled_for"] for r in scheduled] == ["2026-11-24T08:00:00Z"], scheduled
+        again = requests.put(f"{url}/secrets/hook", json={"value": "https://hooks.example.com/y"}, headers=owner,
+                             timeout=5)
+        assert again.status_code == 200 and again.json()["created"] is False  # it survived the restart
+    finally:
+        assert stack.stop() == 0
+    assert "Traceback" not in stack.log.read_text()
+    assert oct((tmp_path / "secrets.json").stat().st_mode & 0o777) == "0o600"
+
+
+def test_after_a_crash_the_sweeper_sends_lost_run_messages_again(tmp_path):
+    """The stack is killed with runs queued (their messages die with moto);
+    after the restart the stack's own minute tick finds them in the waiting
+    index and sends them again: each run ends in a final status."""
+    stack = Stack(tmp_path, STACK_ENGINE="0", SWEEP_AFTER_SECONDS="10")
+    info = stack.start()
+    url, owner = info["api_url"], {"Authorization": f"Bearer {info['api_key']}"}
+    created = requests.post(f"{url}/automations", headers=owner, timeout=5, json={
+        "name": "lost ones", "team_id": 0, "task_prompt": "Summarise the fleet.", "overlap": "allow",
+        "triggers": [{"type": "api"}]}).json()
+    token = {"Authorization": f"Bearer {created['api_trigger']['token']}"}
+    run_ids = [requests.post(created["api_trigger"]["url"], headers=token, json={}, timeout=5).json()["run_id"]
+               for _ in range(3)]
+    time.sleep(6)  # past the 5-second snapshot
+    stack.crash()
+
+    stack.env.pop("STACK_ENGINE")
+    info = stack.start()
+    url = info["api_url"]
+    try:
+        assert all(_run_status(url, owner, r)["status"] == "queued" for r in run_ids)
+        done, runs = _all_ended(url, owner, run_ids, 100)
+        assert done and {r["status"] for r in runs.values()} == {"succeeded"}, runs
+    finally:
+        assert stack.stop() == 0
+    assert "Traceback" not in stack.log.read_text()

@@ -1,4 +1,4 @@
-"""The hourly tick against moto: level 1 (`hourly`: one fan-out job per due
+"""The scheduler tick against moto: level 1 (`scheduler_tick`: one fan-out job per due
 (key, shard)), level 2 (`fan_out`/`handle_jobs`: one page of one partition,
 run messages for its due rules, a follow-up job with a cursor), the stable run
 id per (rule, hour), the start-time jitter, and the rule that the tick never
@@ -17,7 +17,7 @@ from chalicelib.store.models import Run, ScheduleEntry
 from tests.conftest import rule_body
 
 # Monday 23 November 2026, 10:xx UTC: hour 10, day-of-month 23, month 11, day-of-week 1.
-AT = datetime(2026, 11, 23, 10, 17, 42, tzinfo=UTC)
+AT = datetime(2026, 11, 23, 10, 7, 42, tzinfo=UTC)  # in the 10:00 tick
 HOUR = AT.replace(minute=0, second=0)
 LATER = HOUR + timedelta(minutes=30)
 PROMPT = "Summarise the fleet's recent runs."  # no URL: the builtin agent makes no HTTP call
@@ -84,7 +84,7 @@ def _drain_fanout(aws, use_handle_jobs: bool = True) -> list[tuple[dict, dict | 
 
 def _tick(aws, at=AT, use_handle_jobs: bool = True) -> list[dict]:
     """One whole tick: level 1, all of level 2; returns the run messages' bodies."""
-    assert tick.hourly(at) == 16 * settings.schedule_shards()
+    assert tick.scheduler_tick(at, catch_up_missed=False)["jobs"] == 16 * settings.schedule_shards()
     _drain_fanout(aws, use_handle_jobs)
     return [json.loads(m["Body"]) for m in _receive(aws["runs"])]
 
@@ -141,17 +141,17 @@ def _run_entries(calls: list[dict], runs_url: str) -> list[dict]:
 @pytest.mark.parametrize("shards", ["1", "3", "8"])
 def test_hourly_queues_one_job_per_due_key_and_shard(aws, monkeypatch, shards):
     monkeypatch.setenv("SCHEDULE_SHARDS", shards)
-    assert tick.hourly(AT) == 16 * int(shards)
+    assert tick.scheduler_tick(AT)["jobs"] == 16 * int(shards)
     jobs = [json.loads(m["Body"]) for m in _receive(aws["fanout"])]
     assert len(jobs) == 16 * int(shards)
-    assert sorted(j["slot"] for j in jobs) == sorted(schedule_index.due_slots(AT))
+    assert sorted(j["slot"] for j in jobs) == sorted(schedule_index.due_slots(HOUR, schedule_index.in_use()))
     assert len({j["slot"] for j in jobs}) == 16 * int(shards)
-    assert {j["hour"] for j in jobs} == {"2026-11-23T10:00:00Z"}
+    assert {j["at"] for j in jobs} == {"2026-11-23T10:00:00Z"}
     assert _receive(aws["runs"]) == []
 
 
 def test_due_keys_cover_each_segment_or_star():
-    keys = schedule_index.due_keys(AT)
+    keys = schedule_index.cron_keys(AT)
     assert len(keys) == 16 and len(set(keys)) == 16
     assert "10 23 11 1" in keys and "* * * *" in keys and "10 * * 1" in keys and "* 23 11 *" in keys
 
@@ -190,8 +190,9 @@ def test_tick_sends_runs_for_exactly_the_due_rules(api, owner, aws, no_jitter):
     for name, rule_id in due.items():
         want = tick.scheduled_run_id(rule_id, HOUR)
         assert {m["run_id"] for m in by_rule[rule_id]} == {want}, name
-        assert all(m["trigger"] == "schedule" and m["scheduled_for"] == "2026-11-23T10:00:00Z"
-                   for m in by_rule[rule_id])
+        assert all(m["trigger"] == "schedule" for m in by_rule[rule_id])
+        # saved queued by the fan-out before its message was sent
+        assert Run.get(want).status == "queued" and Run.get(want).scheduled_for == "2026-11-23T10:00:00Z"
     # Filed under `10 23 11 *` and `10 * 11 1`, both due today: two messages, one run id.
     both = by_rule[due["dom and dow, due through both"]]
     assert len(both) == 2 and len({m["run_id"] for m in both}) == 1
@@ -216,7 +217,7 @@ def test_same_tick_twice_makes_one_run_per_due_rule(api, owner, aws, no_jitter):
     due = [_create(api, owner, c, n) for n, c in DUE.items()]
     _create(api, owner, "11 * * *", "not due")
     first = _tick(aws)
-    second = _tick(aws, at=AT + timedelta(minutes=20))  # a late redelivery of the same hour's tick
+    second = _tick(aws, at=AT + timedelta(minutes=5))  # a late redelivery of the same tick
     assert sorted(m["run_id"] for m in first) == sorted(m["run_id"] for m in second)
     assert len(first) == len(due) + 1  # the both-days rule twice
     _process_all(first + second + first)
@@ -244,7 +245,7 @@ def test_rule_disabled_after_the_tick_is_skipped_not_run(api, owner, aws, no_jit
 
 def test_fan_out_job_delivered_twice_sends_the_same_run_ids(caller, aws, no_jitter):
     ids = [_create_direct(caller, "10 * * *", f"r{i}") for i in range(4)]
-    job = {"slot": f"10 * * *#{schedule_index.shard_of(ids[0])}", "hour": "2026-11-23T10:00:00Z"}
+    job = {"slot": f"10 * * *#{schedule_index.shard_of(ids[0])}", "at": "2026-11-23T10:00:00Z"}
     assert tick.fan_out(job)["sent"] >= 1
     assert tick.fan_out(job)["sent"] >= 1
     messages = [json.loads(m["Body"]) for m in _receive(aws["runs"])]
@@ -255,8 +256,8 @@ def test_fan_out_job_delivered_twice_sends_the_same_run_ids(caller, aws, no_jitt
 
 def test_a_bad_job_is_reported_alone(caller, aws, no_jitter):
     rule_id = _create_direct(caller, "* * * *")
-    good = {"slot": f"* * * *#{schedule_index.shard_of(rule_id)}", "hour": "2026-11-23T10:00:00Z"}
-    records = [{"messageId": "bad", "receiptHandle": "x", "body": json.dumps({"hour": "2026-11-23T10:00:00Z"})},
+    good = {"slot": f"* * * *#{schedule_index.shard_of(rule_id)}", "at": "2026-11-23T10:00:00Z"}
+    records = [{"messageId": "bad", "receiptHandle": "x", "body": json.dumps({"at": "2026-11-23T10:00:00Z"})},
                {"messageId": "good", "receiptHandle": "y", "body": json.dumps(good)}]
     assert tick.handle_jobs(records) == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
     assert [json.loads(m["Body"])["automation_id"] for m in _receive(aws["runs"])] == [rule_id]
@@ -268,7 +269,7 @@ def test_jitter_is_the_rules_stable_offset(api, owner, aws, monkeypatch, sent_ba
     monkeypatch.setenv("JITTER_SECONDS", "300")
     ids = [_create(api, owner, c, n) for n, c in DUE.items()]
     ids += [_create(api, owner, "* * * *", f"extra {i}") for i in range(10)]
-    tick.hourly(AT)
+    tick.scheduler_tick(AT, catch_up_missed=False)
     _drain_fanout(aws)
     first = _run_entries(sent_batches, aws["runs"])
     assert len(first) == len(ids) + 1
@@ -288,7 +289,7 @@ def test_jitter_is_the_rules_stable_offset(api, owner, aws, monkeypatch, sent_ba
     assert int(attrs["ApproximateNumberOfMessages"]) == len(first) - delayed
 
     sent_batches.clear()  # the next hour: the same offset per rule
-    tick.hourly(AT + timedelta(hours=1))
+    tick.scheduler_tick(AT + timedelta(hours=1), catch_up_missed=False)
     _drain_fanout(aws)
     again = {json.loads(e["MessageBody"])["automation_id"]: e["DelaySeconds"]
              for e in _run_entries(sent_batches, aws["runs"])}
@@ -298,7 +299,7 @@ def test_jitter_is_the_rules_stable_offset(api, owner, aws, monkeypatch, sent_ba
 
 def test_jitter_zero_sends_without_delay(api, owner, aws, no_jitter, sent_batches):
     ids = [_create(api, owner, c, n) for n, c in DUE.items()]
-    tick.hourly(AT)
+    tick.scheduler_tick(AT, catch_up_missed=False)
     _drain_fanout(aws)
     entries = _run_entries(sent_batches, aws["runs"])
     assert len(entries) == len(ids) + 1
@@ -325,11 +326,11 @@ def test_fan_out_pages_with_a_cursor(caller, aws, monkeypatch, no_jitter, count)
     monkeypatch.setattr(tick, "PAGE", 3)
     ids = [_create_direct(caller, "10 * * *", f"r{i}") for i in range(count)]
     not_due = _create_direct(caller, "11 * * *", "not due")
-    assert tick.hourly(AT) == 16
+    assert tick.scheduler_tick(AT)["jobs"] == 16
     jobs = _drain_fanout(aws, use_handle_jobs=False)
     slot_jobs = [(job, result) for job, result in jobs if job["slot"] == "10 * * *#0"]
     first, *follow_ups = slot_jobs
-    assert "cursor" not in first[0] and first[1] == {"read": 3, "sent": 3, "more": True}
+    assert "cursor" not in first[0] and first[1] == {"read": 3, "sent": 3, "created": 3, "more": True}
     assert all(job.get("cursor") for job, _ in follow_ups)
     assert sum(result["read"] for _, result in slot_jobs) == count
     assert len(follow_ups) >= -(-count // 3) - 1

@@ -1,10 +1,10 @@
-"""Unit tests of local-time-to-UTC conversion and of schedule trigger parsing."""
+"""Unit tests of the UTC cron shown for a local-time rule and of schedule trigger parsing."""
 from datetime import UTC, datetime
 
 import pytest
 
 from chalicelib.errors import BadRequest
-from chalicelib.rules import schedule, timezones
+from chalicelib.rules import local_time, schedule, timezones
 
 WINTER = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)  # a Wednesday, northern-hemisphere standard time
 SUMMER = datetime(2026, 7, 15, 12, 0, tzinfo=UTC)  # a Wednesday, northern-hemisphere daylight time
@@ -44,74 +44,81 @@ def test_zone_not_a_name(name):
     assert str(exc.value).startswith("timezone must be an IANA time zone name")
 
 
-# --- timezones.to_utc ------------------------------------------------------
+# --- local_time.utc_cron: the UTC hour (and weekday) the next run starts in ---
+
+def _to_utc(hour, weekday, tz, now):
+    utc_hour, _, _, utc_weekday = local_time.utc_cron(hour, weekday, timezones.zone(tz), now).split()
+    return int(utc_hour), (int(utc_weekday) if weekday is not None else None)
+
 
 def test_weekday_shifts_back_across_midnight():
     # Monday 02:00 in Shanghai (+08:00) is Sunday 18:00 UTC.
-    assert timezones.to_utc(2, 1, "Asia/Shanghai", WINTER) == (18, 0)
+    assert _to_utc(2, 1, "Asia/Shanghai", WINTER) == (18, 0)
 
 
 def test_sunday_shifts_back_to_saturday():
-    assert timezones.to_utc(2, 0, "Asia/Shanghai", WINTER) == (18, 6)
+    assert _to_utc(2, 0, "Asia/Shanghai", WINTER) == (18, 6)
 
 
 def test_weekday_shifts_forward_across_midnight():
     # Sunday 20:00 in Los Angeles (PST, -08:00) is Monday 04:00 UTC.
-    assert timezones.to_utc(20, 0, "America/Los_Angeles", WINTER) == (4, 1)
+    assert _to_utc(20, 0, "America/Los_Angeles", WINTER) == (4, 1)
     # Saturday 20:00 wraps forward to Sunday.
-    assert timezones.to_utc(20, 6, "America/Los_Angeles", WINTER) == (4, 0)
+    assert _to_utc(20, 6, "America/Los_Angeles", WINTER) == (4, 0)
 
 
 def test_daily_has_no_weekday():
-    assert timezones.to_utc(9, None, "Europe/Berlin", WINTER) == (8, None)
+    assert _to_utc(9, None, "Europe/Berlin", WINTER) == (8, None)
 
 
 def test_utc_is_unchanged():
-    assert timezones.to_utc(9, 3, "UTC", WINTER) == (9, 3)
+    assert _to_utc(9, 3, "UTC", WINTER) == (9, 3)
 
 
 @pytest.mark.parametrize(("tz", "local_hour", "utc_hour"), [
-    ("Asia/Kolkata", 9, 4),          # +05:30: 03:30 UTC, placed at 04:00
-    ("Asia/Kathmandu", 9, 4),        # +05:45: 03:15 UTC, placed at 04:00
-    ("America/St_Johns", 9, 13),     # -03:30 in winter: 12:30 UTC, placed at 13:00
-    ("Australia/Adelaide", 9, 23),   # +10:30 in January: 22:30 UTC the day before, placed at 23:00
+    ("Asia/Kolkata", 9, 3),          # +05:30: starts 03:30 UTC
+    ("Asia/Kathmandu", 9, 3),        # +05:45: starts 03:15 UTC
+    ("America/St_Johns", 9, 12),     # -03:30 in winter: starts 12:30 UTC
+    ("Australia/Adelaide", 9, 22),   # +10:30 in January: starts 22:30 UTC the day before
 ])
-def test_fractional_offset_runs_at_the_first_utc_hour_at_or_after(tz, local_hour, utc_hour):
-    assert timezones.to_utc(local_hour, None, tz, WINTER) == (utc_hour, None)
+def test_fractional_offset_shows_the_utc_hour_the_run_starts_in(tz, local_hour, utc_hour):
+    assert _to_utc(local_hour, None, tz, WINTER) == (utc_hour, None)
+    run = local_time.next_runs(local_hour, None, timezones.zone(tz), WINTER, 1)[0]
+    assert run.astimezone(timezones.zone(tz)).hour == local_hour and run.minute in (15, 30, 45)
 
 
-def test_fractional_offset_rounding_can_cross_midnight():
-    # Monday 05:00 in Kolkata is Sunday 23:30 UTC; rounding up lands on Monday 00:00 UTC.
-    assert timezones.to_utc(5, 1, "Asia/Kolkata", WINTER) == (0, 1)
+def test_fractional_offset_can_cross_midnight():
+    # Monday 05:00 in Kolkata is Sunday 23:30 UTC.
+    assert _to_utc(5, 1, "Asia/Kolkata", WINTER) == (23, 0)
 
 
 def test_offset_follows_daylight_saving_time_of_now():
-    assert timezones.to_utc(9, None, "America/New_York", WINTER) == (14, None)
-    assert timezones.to_utc(9, None, "America/New_York", SUMMER) == (13, None)
+    assert _to_utc(9, None, "America/New_York", WINTER) == (14, None)
+    assert _to_utc(9, None, "America/New_York", SUMMER) == (13, None)
     # Southern hemisphere: the other way round.
-    assert timezones.to_utc(9, None, "Australia/Sydney", WINTER) == (22, None)  # AEDT +11
-    assert timezones.to_utc(9, None, "Australia/Sydney", SUMMER) == (23, None)  # AEST +10
+    assert _to_utc(9, None, "Australia/Sydney", WINTER) == (22, None)  # AEDT +11
+    assert _to_utc(9, None, "Australia/Sydney", SUMMER) == (23, None)  # AEST +10
 
 
 def test_weekly_uses_the_offset_of_the_next_occurrence():
     # Wednesday 4 March 2026 is still EST, but the next Monday (9 March) is after the
     # switch to EDT on Sunday 8 March: Monday 09:00 EDT is 13:00 UTC.
     wednesday_before_dst = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
-    assert timezones.to_utc(9, 1, "America/New_York", wednesday_before_dst) == (13, 1)
+    assert _to_utc(9, 1, "America/New_York", wednesday_before_dst) == (13, 1)
 
 
 def test_daily_uses_the_offset_of_the_next_occurrence_after_todays_time_has_passed():
     # Saturday 7 March 2026, 23:00 EST: today's 09:00 is past, the next 09:00 is on
     # Sunday 8 March, already EDT (-04:00), so 13:00 UTC.
     saturday_night = datetime(2026, 3, 8, 4, 0, tzinfo=UTC)
-    assert timezones.to_utc(9, None, "America/New_York", saturday_night) == (13, None)
+    assert _to_utc(9, None, "America/New_York", saturday_night) == (13, None)
 
 
 def test_weekly_uses_the_offset_of_next_weeks_occurrence_when_todays_has_passed():
     # Sunday 1 March 2026, 23:00 EST: this Sunday's 09:00 is past; the next one is
     # Sunday 8 March 09:00 EDT = 13:00 UTC.
     sunday_night = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
-    assert timezones.to_utc(9, 0, "America/New_York", sunday_night) == (13, 0)
+    assert _to_utc(9, 0, "America/New_York", sunday_night) == (13, 0)
 
 
 # --- schedule.parse --------------------------------------------------------
@@ -130,7 +137,7 @@ def test_weekly_los_angeles_sunday_8pm_in_winter():
 
 def test_daily_kolkata_half_hour_offset():
     assert _parse(mode="daily", hour=9, timezone="Asia/Kolkata") == {
-        "type": "schedule", "mode": "daily", "hour": 9, "timezone": "Asia/Kolkata", "cron": "4 * * *"}
+        "type": "schedule", "mode": "daily", "hour": 9, "timezone": "Asia/Kolkata", "cron": "3 * * *"}
 
 
 def test_daily_new_york_depends_on_dst_at_now():
@@ -159,10 +166,17 @@ def test_custom_passes_the_cron_through_normalised():
         "type": "schedule", "mode": "custom", "cron": "9 * * 0", "timezone": "UTC"}
 
 
-def test_custom_cron_is_utc_whatever_timezone_is_sent():
-    stored = _parse(mode="custom", cron="9 * * 1", timezone="Asia/Shanghai")
-    assert stored["cron"] == "9 * * 1"
-    assert stored["timezone"] == "UTC"
+def test_custom_cron_with_a_timezone_is_refused_not_dropped():
+    message = _refused(mode="custom", cron="9 * * 1", timezone="Asia/Shanghai")
+    assert message.startswith(f"{WHERE}.timezone: a custom cron is always read in UTC")
+    assert "'Asia/Shanghai'" in message and "daily or weekly" in message
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Etc/UTC"])
+def test_custom_cron_with_utc_as_its_timezone_is_kept(tz):
+    # what GET returns can be sent back as it is
+    assert _parse(mode="custom", cron="9 * * 1", timezone=tz) == {
+        "type": "schedule", "mode": "custom", "cron": "9 * * 1", "timezone": "UTC"}
 
 
 def test_a_cron_without_mode_is_custom():

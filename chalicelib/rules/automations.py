@@ -174,9 +174,11 @@ def _save(rule, caller, wanted: list[dict], now, base_url: str, old) -> tuple[di
     new_entries = index_entries(rule)
     new_keys = {_entry_key(e) for e in new_entries}
     stale = [e for e in (index_entries(old) if old else []) if _entry_key(e) not in new_keys]
-    # Before the transaction, and idempotent: a save that fails after it
-    # leaves at most a key listed in use with no rule (an empty Query).
-    schedule_index.register(rule.account_id, schedule_index.local_keys_of(rule) - schedule_index.local_keys_of(old))
+    old_slots = {_entry_key(e) for e in schedule_index.entries_for(old)} if old else set()
+    if {k for k in new_keys if k[0] == "ScheduleEntry"} - old_slots:
+        # Before the transaction, and idempotent: a save that fails after it
+        # leaves at most a key listed in use with no rule (an empty Query).
+        schedule_index.register(rule.account_id, schedule_index.local_keys_of(rule))
     with transaction() as tx:
         tx.save(rule)
         if token_item:

@@ -5,14 +5,13 @@ that day.
 The scheduler ticks every 15 minutes (every zone's offset is a whole number
 of quarter hours: +05:30 Kolkata, +05:45 Kathmandu, +12:45 Chatham). A local
 hour H:00 of a day is due at the first tick at which the zone's wall clock has
-reached it, that is at the tick T where H:00 lies in
-(wall clock at T - 15 min, wall clock at T]:
+reached it:
 
 - on most days, at the tick where the wall clock reads H:00;
 - spring forward (H:00 does not exist that day): once, at the first tick
   after the gap;
-- fall back (H:00 happens twice): once, at the first; the repeat sets the
-  wall clock back, and a step backwards makes nothing due;
+- fall back (H:00 happens twice): once, at the first; when the wall clock
+  reads it again it has been reached before;
 - offsets with :30 or :45: at the :30 or :45 tick.
 
 Two computations of the same rule live here on purpose: `due_hours` (what a
@@ -25,6 +24,7 @@ from zoneinfo import ZoneInfo
 TICK_MINUTES = 15
 TICK = timedelta(minutes=TICK_MINUTES)
 _HOUR = timedelta(hours=1)
+_REPEAT_TICKS = 12  # three hours of ticks: longer than any fall back (Antarctica/Troll: two hours)
 
 
 def floor_tick(at: datetime) -> datetime:
@@ -46,11 +46,15 @@ def wall_clock(at: datetime, zone: ZoneInfo) -> datetime:
 
 def due_hours(zone: ZoneInfo, tick: datetime) -> list[tuple[int, int]]:
     """(local hour, local weekday with 0 = Sunday) of every local hour due at
-    `tick` in `zone`: the whole hours the wall clock passed since the tick before."""
-    now, before = wall_clock(tick, zone), wall_clock(tick - TICK, zone)
+    `tick` in `zone`: the whole hours the wall clock reaches at this tick for
+    the first time. "For the first time": after a fall back the wall clock
+    reads an hour again; the highest it read over the ticks of the last three
+    hours (more than any fall back) is where this tick's hours begin."""
+    now = wall_clock(tick, zone)
+    high = max(wall_clock(tick - k * TICK, zone) for k in range(1, _REPEAT_TICKS + 1))
     out = []
-    hour = before.replace(minute=0, second=0, microsecond=0) + _HOUR
-    while hour <= now:  # nothing when the wall clock stepped back (fall back)
+    hour = high.replace(minute=0, second=0, microsecond=0) + _HOUR
+    while hour <= now:
         out.append((hour.hour, hour.isoweekday() % 7))
         hour += _HOUR
     return out

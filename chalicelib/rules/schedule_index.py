@@ -10,9 +10,9 @@ spread over partitions and the tick's fan-out can itself be fanned out):
   at each tick, for every zone in use, the local hours the zone's wall clock
   has just reached (rules/local_time.py), daily and weekly.
 
-Which local keys are in use is kept per account (SchedulerState part
-"accounts", added to when a rule is saved), so a tick never asks about zones
-nobody uses. A key stays listed after its last rule goes: it then costs a tick
+Which local keys are in use is kept per account with scheduled rules
+(SchedulerState part "accounts", added to when a rule is saved), so a tick
+never asks about zones nobody uses. A key stays listed after its last rule goes: it then costs a tick
 an empty Query, never a wrong run.
 """
 import hashlib
@@ -75,19 +75,23 @@ def local_keys_of(rule) -> set[str]:
 
 
 def register(account_id: str, keys: set[str]) -> None:
-    """Note local-time keys as in use by the account (idempotent: a set ADD)."""
+    """Note that the account has scheduled rules, and which local-time keys
+    they use (idempotent: a set ADD)."""
+    actions = [SchedulerState.data.set(SchedulerState.data | {"scheduled": True})]
     if keys:
-        SchedulerState("accounts", account_id).update(actions=[SchedulerState.keys.add(set(keys))])
+        actions.append(SchedulerState.keys.add(set(keys)))
+    SchedulerState("accounts", account_id).update(actions=actions)
 
 
 def register_all(rules) -> int:
-    """Register the local keys of many rules (bulk loads, rebuilds); returns the updates made."""
+    """Register the scheduled rules of many rules (bulk loads, rebuilds); returns the updates made."""
     by_account: dict[str, set[str]] = {}
     for rule in rules:
-        by_account.setdefault(rule.account_id, set()).update(local_keys_of(rule))
+        if schedule_of(rule) is not None:
+            by_account.setdefault(rule.account_id, set()).update(local_keys_of(rule))
     for account_id, keys in by_account.items():
         register(account_id, keys)
-    return sum(1 for keys in by_account.values() if keys)
+    return len(by_account)
 
 
 class InUse:

@@ -2,7 +2,7 @@
 due time) because its message was lost: the local stack restarted, or a send
 that seemed to succeed never arrived. It reads the sparse `waiting` index for
 runs waiting longer than SWEEP_AFTER_SECONDS (never less than the jitter
-window plus a minute, so runs merely delayed by their start offset are left
+window plus 10 seconds, so runs merely delayed by their start offset are left
 alone), sends each one's message again (the worker starts a run once, so a
 message that was not lost after all does no harm), and after SWEEP_MAX_RESENDS
 re-sends ends the run `failed`, saying why.
@@ -21,7 +21,7 @@ from chalicelib.store.models import Run
 
 def sweep_after() -> int:
     """Seconds a run may wait for a worker before its message is sent again."""
-    return max(settings.get_int("SWEEP_AFTER_SECONDS"), jitter_window() + 60)
+    return max(settings.get_int("SWEEP_AFTER_SECONDS"), jitter_window() + 10)
 
 
 def _minutes(seconds: int) -> str:

@@ -1,0 +1,259 @@
+"""The scheduler against moto: 15-minute ticks firing local-time rules at
+their local hour, a failed tick caught up by the next (once, not twice, within
+the look-back, late runs saying so, `scheduler.tick.missed` emitted), the
+sweeper sending lost run messages again and giving up after a bounded number,
+and GET /status."""
+import json
+from datetime import UTC, datetime, timedelta
+
+import botocore.exceptions
+import pytest
+
+from chalicelib.runs import catch_up, lifecycle, queue, sweeper, tick
+from chalicelib.store.models import Run
+from tests.conftest import rule_body
+
+PROMPT = "Summarise the fleet's recent runs."  # no URL: the builtin agent makes no HTTP call
+DAY = datetime(2026, 11, 23, tzinfo=UTC)  # a Monday
+
+
+def _receive(url: str) -> list[dict]:
+    sqs, out = queue.sqs(), []
+    for _ in range(1_000):
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not got:
+            return out
+        sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
+        out += got
+    raise AssertionError("queue did not drain")
+
+
+def _drain(aws) -> list[dict]:
+    """All of level 2; returns the run messages sent."""
+    while True:
+        jobs = _receive(aws["fanout"])
+        if not jobs:
+            return [json.loads(m["Body"]) for m in _receive(aws["runs"])]
+        records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
+                   for m in jobs]
+        assert tick.handle_jobs(records) == {"batchItemFailures": []}
+
+
+def _tick(aws, at, **kw) -> list[dict]:
+    tick.scheduler_tick(at, clock=lambda: at + timedelta(seconds=2), **kw)
+    return _drain(aws)
+
+
+def _create(api, key, trigger, name="rule") -> str:
+    body = rule_body(name=name, task_prompt=PROMPT, triggers=[{"type": "schedule", **trigger}])
+    return api.ok("POST", "/automations", key, body, status=201)["automation"]["id"]
+
+
+@pytest.fixture
+def no_jitter(monkeypatch):
+    monkeypatch.setenv("JITTER_SECONDS", "0")
+
+
+# --- local-time rules on the quarter-hour ticks ---------------------------------------
+
+def test_local_time_rules_fire_at_their_local_hour_through_the_real_tick(api, owner, aws, no_jitter):
+    berlin = _create(api, owner, {"mode": "daily", "hour": 9, "timezone": "Europe/Berlin"}, "berlin")
+    kolkata = _create(api, owner, {"mode": "daily", "hour": 9, "timezone": "Asia/Kolkata"}, "kolkata")
+    weekly = _create(api, owner, {"mode": "weekly", "hour": 9, "weekday": 1, "timezone": "Asia/Kathmandu"}, "ktm")
+    fired = {}
+    at = DAY
+    while at < DAY + timedelta(days=1):
+        for m in _tick(aws, at, catch_up_missed=False):
+            fired.setdefault(m["automation_id"], []).append(at)
+        at += timedelta(minutes=15)
+    assert fired == {kolkata: [DAY.replace(hour=3, minute=30)], weekly: [DAY.replace(hour=3, minute=15)],
+                     berlin: [DAY.replace(hour=8)]}
+    run = Run.get(tick.scheduled_run_id(kolkata, DAY.replace(hour=3, minute=30)))
+    assert run.scheduled_for == "2026-11-23T03:30:00Z" and run.status == "queued"
+
+
+def test_spring_forward_runs_the_skipped_hour_once_after_the_gap(api, owner, aws, no_jitter):
+    rule = _create(api, owner, {"mode": "daily", "hour": 2, "timezone": "Europe/Berlin"})
+    day = datetime(2026, 3, 29, tzinfo=UTC)  # 02:00-03:00 does not exist in Berlin
+    fired = [at for at in (day + timedelta(minutes=15 * q) for q in range(12))
+             for m in _tick(aws, at, catch_up_missed=False) if m["automation_id"] == rule]
+    assert fired == [datetime(2026, 3, 29, 1, 0, tzinfo=UTC)]  # 03:00 CEST, the first local time after the gap
+
+
+def test_custom_rule_with_a_time_zone_is_refused(api, owner):
+    body = rule_body(triggers=[{"type": "schedule", "mode": "custom", "cron": "9 * * 1", "timezone": "Asia/Tokyo"}])
+    code, data = api.call("POST", "/automations", owner, body)
+    assert code == 400 and "custom cron is always read in UTC" in data["Message"]
+
+
+def test_next_runs_local_shows_utc_and_local_times(api, owner):
+    rule = api.ok("POST", "/automations", owner, rule_body(), status=201)["automation"]
+    assert len(rule["next_runs"]) == 5 and [r["utc"] for r in rule["next_runs_local"]] == rule["next_runs"]
+    assert all(r["local"].endswith(("+01:00", "+02:00")) and "T09:00:00" in r["local"] and
+               r["timezone"] == "Europe/Berlin" for r in rule["next_runs_local"])
+
+
+# --- catch-up ------------------------------------------------------------------
+
+def _fail_next_tick(monkeypatch):
+    """The next tick's Lambda dies after reading its state (its queue sends fail)."""
+    monkeypatch.setenv("FANOUT_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/gone")
+
+
+def test_a_failed_tick_is_caught_up_once_by_the_next(api, owner, aws, no_jitter, monkeypatch):
+    hourly = _create(api, owner, {"mode": "hourly"}, "hourly")
+    watcher = api.ok("POST", "/automations", owner, rule_body(
+        name="alert", task_prompt=PROMPT, triggers=[{"type": "event", "expect": ["scheduler.tick.missed"]}]),
+        status=201)["automation"]["id"]
+    ten, eleven = DAY.replace(hour=10), DAY.replace(hour=11)
+    assert [m["automation_id"] for m in _tick(aws, ten)] == [hourly]
+    for q in (1, 2, 3):
+        _tick(aws, ten + timedelta(minutes=15 * q))
+    good_fanout = aws["fanout"]
+    _fail_next_tick(monkeypatch)
+    with pytest.raises(botocore.exceptions.ClientError):
+        tick.scheduler_tick(eleven)
+    monkeypatch.setenv("FANOUT_QUEUE_URL", good_fanout)
+    assert catch_up.last_completed() == ten + timedelta(minutes=45)
+
+    sent = _tick(aws, eleven + timedelta(minutes=15))  # catches up 11:00
+    late = [m for m in sent if m["trigger"] == "schedule"]
+    assert [m["automation_id"] for m in sent if m["trigger"] == "event"] == [watcher]  # alerted
+    assert [m["automation_id"] for m in late] == [hourly]
+    run_id = tick.scheduled_run_id(hourly, eleven)
+    assert [m["run_id"] for m in late] == [run_id]  # the id it would have had on time
+    for m in late:
+        lifecycle.process(m, eleven + timedelta(minutes=16))
+    run = Run.get(run_id)
+    assert run.status == "succeeded" and run.scheduled_for == "2026-11-23T11:00:00Z"
+    assert run.reason.startswith("Started late: the scheduler tick of 2026-11-23T11:00:00Z did not complete")
+
+    # once, not twice: the next tick and a redelivery of the catching-up one make nothing new
+    assert _tick(aws, eleven + timedelta(minutes=30)) == []
+    assert _tick(aws, eleven + timedelta(minutes=15)) == []
+    assert len([r for r in Run.scan() if r.automation_id == hourly]) == 2  # 10:00 and 11:00
+
+    status = api.ok("GET", "/status", owner)["scheduler"]
+    assert status["last_tick"]["tick"] == "2026-11-23T11:30:00Z" and status["last_tick"]["caught_up"] == []
+    assert status["last_catch_up"]["tick"] == "2026-11-23T11:15:00Z"
+    assert status["last_catch_up"]["caught_up"] == ["2026-11-23T11:00:00Z"]
+    events = api.ok("GET", "/events?event=scheduler.tick.missed", owner)["events"]
+    assert len(events) == 1 and events[0]["payload"]["caught_up"] == ["2026-11-23T11:00:00Z"]
+    # an automation can alert on it
+    assert [r.trigger for r in Run.scan() if r.automation_id == watcher] == ["event"]
+
+
+def test_catch_up_stops_at_the_look_back(api, owner, aws, no_jitter, monkeypatch):
+    monkeypatch.setenv("SCHEDULER_LOOKBACK_HOURS", "3")
+    hourly = _create(api, owner, {"mode": "hourly"})
+    _tick(aws, DAY.replace(hour=1))
+    messages = _tick(aws, DAY.replace(hour=10))  # 02:00 to 09:45 missed; only 07:00 to 09:45 caught up
+    fired = sorted(Run.get(m["run_id"]).scheduled_for for m in messages)
+    assert fired == ["2026-11-23T07:00:00Z", "2026-11-23T08:00:00Z", "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z"]
+    last = catch_up.view(DAY.replace(hour=10, minute=1))["last_catch_up"]
+    assert len(last["caught_up"]) == 12 and last["dropped"] == 23
+    assert all(m["automation_id"] == hourly for m in messages)
+
+
+def test_make_tick_fires_one_tick_and_moves_no_record(api, owner, aws, no_jitter):
+    _create(api, owner, {"mode": "hourly"})
+    _tick(aws, DAY.replace(hour=1))
+    assert len(_tick(aws, DAY.replace(hour=9), catch_up_missed=False)) == 1
+    assert catch_up.last_completed() == DAY.replace(hour=1)
+
+
+# --- the sweeper -------------------------------------------------------------------
+
+def _queued_api_run(api, owner, aws):
+    created = api.ok("POST", "/automations", owner, rule_body(task_prompt=PROMPT), status=201)
+    token = created["api_trigger"]["token"]
+    trigger_id = created["api_trigger"]["url"].rsplit("/", 1)[1]
+    data = api.ok("POST", f"/trigger/{trigger_id}", None, {"text": "x"}, status=202,
+                  headers={"Authorization": f"Bearer {token}"})
+    return data["run_id"]
+
+
+def test_the_sweeper_sends_a_queued_runs_lost_message_again(api, owner, aws):
+    run_id = _queued_api_run(api, owner, aws)
+    assert [json.loads(m["Body"])["run_id"] for m in _receive(aws["runs"])] == [run_id]  # the message is lost
+    created = datetime.fromisoformat(Run.get(run_id).created_at.replace("Z", "+00:00"))
+    assert sweeper.sweep(created + timedelta(seconds=599)) == {"resent": [], "failed": []}  # not yet
+    assert sweeper.sweep(created + timedelta(seconds=601)) == {"resent": [run_id], "failed": []}
+    assert sweeper.sweep(created + timedelta(seconds=700)) == {"resent": [], "failed": []}  # once per interval
+    (message,) = [json.loads(m["Body"]) for m in _receive(aws["runs"])]
+    assert message["run_id"] == run_id
+    lifecycle.process(message, created + timedelta(seconds=602))
+    assert Run.get(run_id).status == "succeeded"
+    lifecycle.process(message, created + timedelta(seconds=603))  # a duplicate delivery changes nothing
+    assert Run.get(run_id).attempt == 1
+    assert sweeper.sweep(created + timedelta(hours=2)) == {"resent": [], "failed": []}
+
+
+def test_the_sweeper_gives_up_after_a_bounded_number_of_resends(api, owner, aws, monkeypatch):
+    monkeypatch.setenv("SWEEP_MAX_RESENDS", "2")
+    run_id = _queued_api_run(api, owner, aws)
+    start = datetime.fromisoformat(Run.get(run_id).created_at.replace("Z", "+00:00"))
+    outcomes = [sweeper.sweep(start + timedelta(seconds=601 * n)) for n in (1, 2, 3)]
+    assert outcomes == [{"resent": [run_id], "failed": []}, {"resent": [run_id], "failed": []},
+                        {"resent": [], "failed": [run_id]}]
+    run = Run.get(run_id)
+    assert run.status == "failed" and "sent again 2 time(s), 10 minutes apart" in run.reason
+    assert "never picked up" in run.reason and run.waiting is None
+
+
+def test_the_sweeper_sends_a_retrying_run_past_its_due_time_again(api, owner, aws):
+    run_id = _queued_api_run(api, owner, aws)
+    _receive(aws["runs"])
+    due = DAY + timedelta(hours=1)
+    run = Run.get(run_id)
+    run.update(actions=[Run.status.set("retrying"), Run.waiting_since.set(due.strftime("%Y-%m-%dT%H:%M:%S.000Z"))])
+    assert sweeper.sweep(due + timedelta(seconds=590)) == {"resent": [], "failed": []}
+    assert sweeper.sweep(due + timedelta(seconds=610)) == {"resent": [run_id], "failed": []}
+
+
+def test_a_scheduled_run_whose_message_is_lost_is_swept_too(api, owner, aws, no_jitter):
+    rule = _create(api, owner, {"mode": "hourly"})
+    at = DAY.replace(hour=10)
+    tick.scheduler_tick(at, catch_up_missed=False)
+    _drain(aws)  # the run messages are thrown away
+    run_id = tick.scheduled_run_id(rule, at)
+    assert Run.get(run_id).status == "queued"
+    now = datetime.fromisoformat(Run.get(run_id).created_at.replace("Z", "+00:00")) + timedelta(minutes=11)
+    assert sweeper.sweep(now)["resent"] == [run_id]
+    (message,) = [json.loads(m["Body"]) for m in _receive(aws["runs"])]
+    lifecycle.process(message, now)
+    assert Run.get(run_id).status == "succeeded"
+
+
+def test_the_sweep_threshold_is_longer_than_the_jitter_window(monkeypatch):
+    monkeypatch.setenv("JITTER_SECONDS", "900")
+    monkeypatch.setenv("SWEEP_AFTER_SECONDS", "60")
+    assert sweeper.sweep_after() == 910
+
+
+# --- GET /status ------------------------------------------------------------------------
+
+def test_status_for_owner_and_admin_not_for_members(api, people):
+    code, data = api.call("GET", "/status", people["alice"]["key"])
+    assert code == 403 and data["Message"].startswith("Only the account owner and admins can see the service status")
+    assert api.call("GET", "/status")[0] == 401
+    for who in ("owner", "admin"):
+        body = api.ok("GET", "/status", people[who]["key"])
+        assert set(body) >= {"version", "scheduler", "queues", "runs", "checked_at"}
+
+
+def test_status_shows_queue_depths_the_oldest_wait_and_running_runs(api, owner, aws):
+    first = _queued_api_run(api, owner, aws)
+    _queued_api_run(api, owner, aws)
+    body = api.ok("GET", "/status", owner)
+    runs = body["queues"]["runs"]
+    assert runs["depth"] == 2 and runs["visible"] == 2 and body["queues"]["dead_letter"]["depth"] == 0
+    assert runs["oldest_waiting"]["run_id"] == first and runs["oldest_age_seconds"] >= 0
+    assert body["runs"]["running"] == 0 and body["scheduler"]["last_tick"] is None
+    run = Run.get(first)
+    run.update(actions=[Run.status.set("running"), Run.active.set("running"),
+                        Run.started_at.set("2026-01-01T00:00:00Z"), Run.waiting.remove(), Run.waiting_since.remove()])
+    body = api.ok("GET", "/status", owner)
+    assert body["runs"]["running"] == 1 and body["runs"]["oldest_running_since"] == "2026-01-01T00:00:00Z"
+    assert body["queues"]["runs"]["oldest_waiting"]["run_id"] != first
