@@ -110,6 +110,19 @@ def people(api, owner):
             "red": red, "blue": blue}
 
 
+def receive_all(url: str) -> list[dict]:
+    """Every message now visible in a queue, deleted as it is read (bounded)."""
+    sqs, out = queue.sqs(), []
+    for _ in range(10_000):
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not got:
+            return out
+        sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
+        out += got
+    raise AssertionError(f"{url} did not drain")
+
+
 def rule_body(**over):
     """A valid automation body with a schedule and an api trigger."""
     body = {"name": "Daily health check", "team_id": 0, "task_prompt": "Check https://example.com and report.",

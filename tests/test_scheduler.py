@@ -7,26 +7,19 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import botocore.exceptions
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
-from chalicelib.runs import catch_up, lifecycle, queue, sweeper, tick
-from chalicelib.store.models import Run
+from chalicelib.rules import automations
+from chalicelib.runs import catch_up, lifecycle, sweeper, tick
+from chalicelib.store.models import Run, ScheduleEntry, SchedulerState
+from tests import test_local_time
+from tests.conftest import receive_all as _receive
 from tests.conftest import rule_body
 
 PROMPT = "Summarise the fleet's recent runs."  # no URL: the builtin agent makes no HTTP call
 DAY = datetime(2026, 11, 23, tzinfo=UTC)  # a Monday
-
-
-def _receive(url: str) -> list[dict]:
-    sqs, out = queue.sqs(), []
-    for _ in range(1_000):
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
-        if not got:
-            return out
-        sqs.delete_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
-        out += got
-    raise AssertionError("queue did not drain")
 
 
 def _drain(aws) -> list[dict]:
@@ -257,3 +250,29 @@ def test_status_shows_queue_depths_the_oldest_wait_and_running_runs(api, owner, 
     body = api.ok("GET", "/status", owner)
     assert body["runs"]["running"] == 1 and body["runs"]["oldest_running_since"] == "2026-01-01T00:00:00Z"
     assert body["queues"]["runs"]["oldest_waiting"]["run_id"] != first
+
+
+# --- the real tick's due set, property-based ----------------------------------------
+
+@hypothesis.settings(max_examples=8, deadline=None,
+                     suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture,
+                                            hypothesis.HealthCheck.too_slow])
+@hypothesis.given(aimable=st.lists(st.tuples(test_local_time._triggers, st.booleans()), min_size=1, max_size=6),
+                  at=test_local_time._ticks)
+def test_the_real_ticks_due_set_is_the_independent_one(api, owner, aws, no_jitter, aimable, at):
+    items = test_local_time._aimed(aimable, at)
+    for model in (ScheduleEntry, SchedulerState, Run):  # each example starts from nothing
+        with model.batch_write() as batch:
+            for item in model.scan():
+                batch.delete(item)
+    ids = {}
+    for i, item in enumerate(items):
+        body = rule_body(name=f"r{i}", task_prompt=PROMPT, triggers=[{"type": "schedule", **item}])
+        ids[automations.create(_caller(owner), body, at - timedelta(days=40), "http://t", "en-US")[0]["id"]] = item
+    sent = {m["automation_id"] for m in _tick(aws, at, catch_up_missed=False)}
+    assert sent == {rule_id for rule_id, item in ids.items() if test_local_time._independently_due(item, at)}
+
+
+def _caller(key):
+    from chalicelib.identity.caller import authenticate
+    return authenticate({"authorization": f"Bearer {key}"})

@@ -14,6 +14,7 @@ from chalicelib.identity.caller import Caller
 from chalicelib.rules import automations, schedule_index
 from chalicelib.runs import lifecycle, queue, tick
 from chalicelib.store.models import Run, ScheduleEntry
+from tests.conftest import receive_all as _receive
 from tests.conftest import rule_body
 
 # Monday 23 November 2026, 10:xx UTC: hour 10, day-of-month 23, month 11, day-of-week 1.
@@ -48,19 +49,6 @@ NOT_DUE = {
 
 
 # --- helpers -------------------------------------------------------------------
-
-def _receive(url: str) -> list[dict]:
-    """Every message now visible in a queue, deleted as it is read (bounded)."""
-    sqs, out = queue.sqs(), []
-    for _ in range(10_000):
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
-        if not got:
-            return out
-        sqs.delete_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
-        out += got
-    raise AssertionError(f"{url} did not drain")
-
 
 def _drain_fanout(aws, use_handle_jobs: bool = True) -> list[tuple[dict, dict | None]]:
     """Level 2: work the fan-out queue until it is empty (follow-up jobs included).

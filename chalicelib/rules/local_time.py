@@ -50,8 +50,10 @@ def due_hours(zone: ZoneInfo, tick: datetime) -> list[tuple[int, int]]:
     the first time. "For the first time": after a fall back the wall clock
     reads an hour again; the highest it read over the ticks of the last three
     hours (more than any fall back) is where this tick's hours begin."""
-    now = wall_clock(tick, zone)
-    high = max(wall_clock(tick - k * TICK, zone) for k in range(1, _REPEAT_TICKS + 1))
+    now, before = wall_clock(tick, zone), wall_clock(tick - TICK, zone)
+    if now.replace(minute=0, second=0, microsecond=0) <= before:
+        return []  # no whole hour since the tick before (most ticks): no need to look further back
+    high = max(before, *(wall_clock(tick - k * TICK, zone) for k in range(2, _REPEAT_TICKS + 1)))
     out = []
     hour = high.replace(minute=0, second=0, microsecond=0) + _HOUR
     while hour <= now:
