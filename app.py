@@ -12,7 +12,7 @@ from chalicelib.events import query as events_query
 from chalicelib.http import openapi
 from chalicelib.http.request import base_url, json_object, json_value, query, query_list
 from chalicelib.identity import bootstrap as first_owner
-from chalicelib.identity import directory, permissions, runners
+from chalicelib.identity import directory, permissions, removal, runners
 from chalicelib.identity.caller import authenticate
 from chalicelib.observability import metrics
 from chalicelib.rules import automations, templates
@@ -72,6 +72,14 @@ def create_team():
     return Response({"team": directory.team_json(team)}, status_code=201)
 
 
+@app.route("/teams/{team_id}", methods=["DELETE"])
+def delete_team(team_id):
+    caller = _caller()
+    permissions.require_admin(caller)
+    removal.delete_team(caller, team_id)
+    return Response(body="", status_code=204)
+
+
 @app.route("/teams/{team_id}/members/{user_id}", methods=["PUT", "DELETE"], content_types=JSON_BODY)
 def team_member(team_id, user_id):
     caller = _caller()
@@ -91,6 +99,14 @@ def runners_route():
     permissions.require_admin(caller)
     runner, token = runners.create_runner(caller, _body(), utcnow())
     return Response({"runner": runners.runner_json(runner), "token": token}, status_code=201)
+
+
+@app.route("/runners/{runner_id}", methods=["DELETE"])
+def delete_runner(runner_id):
+    caller = _caller()
+    permissions.require_admin(caller)
+    removal.delete_runner(caller, runner_id)
+    return Response(body="", status_code=204)
 
 
 @app.route("/runners/{runner_id}/heartbeat", methods=["POST"], content_types=JSON_BODY)
