@@ -26,7 +26,7 @@ IDS = ("account_id", "automation_id", "run_id", "event_id")
 # PutSecretValue, say), and at INFO they say where they found credentials on
 # every client: they log warnings and errors only, whatever LOG_LEVEL says.
 QUIET = ("botocore", "boto3", "urllib3", "pynamodb", "s3transfer")
-TEXT_HIDDEN = ("cold_start", "request_id", "message_id")  # in every JSON line; noise for a person
+TEXT_HIDDEN = ("cold_start", "request_id", "api_request_id", "message_id")  # in every JSON line; noise for a person
 
 _logger: Logger | None = None
 _cold = True
@@ -145,7 +145,8 @@ def _middleware(event, get_response):
             return get_response(event)
     route = event.context.get("resourcePath") or event.path
     ids = {k: v for k, v in (event.uri_params or {}).items() if k.endswith("_id")}
-    with invocation(event.lambda_context, method=event.method, route=route, **ids):
+    with invocation(event.lambda_context, method=event.method, route=route,
+                    api_request_id=event.context.get("requestId"), **ids):
         started = time.monotonic()
         response = get_response(event)
         ms = int((time.monotonic() - started) * 1000)
