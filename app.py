@@ -33,6 +33,13 @@ def _caller():
     return authenticate(_req().headers)
 
 
+def _admin():
+    """The caller, who must be the account owner or an admin (else 403)."""
+    caller = _caller()
+    permissions.require_admin(caller)
+    return caller
+
+
 def _body(allow_empty=False):
     return json_object(_req().raw_body, allow_empty=allow_empty)
 
@@ -74,9 +81,7 @@ def create_team():
 
 @app.route("/teams/{team_id}", methods=["DELETE"])
 def delete_team(team_id):
-    caller = _caller()
-    permissions.require_admin(caller)
-    removal.delete_team(caller, team_id)
+    removal.delete_team(_admin(), team_id)
     return Response(body="", status_code=204)
 
 
@@ -103,9 +108,7 @@ def runners_route():
 
 @app.route("/runners/{runner_id}", methods=["DELETE"])
 def delete_runner(runner_id):
-    caller = _caller()
-    permissions.require_admin(caller)
-    removal.delete_runner(caller, runner_id)
+    removal.delete_runner(_admin(), runner_id)
     return Response(body="", status_code=204)
 
 
