@@ -25,8 +25,9 @@ from pynamodb.exceptions import PutError
 
 from chalicelib import settings
 from chalicelib.clock import iso, parse_iso, utcnow
+from chalicelib.observability import metrics
 from chalicelib.rules import cron, local_time, schedule_index
-from chalicelib.runs import catch_up, queue
+from chalicelib.runs import catch_up, queue, sqs_batch
 from chalicelib.runs.records import new_queued
 from chalicelib.store.models import Run, ScheduleEntry
 
@@ -100,6 +101,7 @@ def fan_out(job: dict, clock=utcnow) -> dict:
         try:
             run.save(condition=Run.id.does_not_exist())
             created += 1
+            metrics.run_queued(run)
         except PutError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
@@ -111,16 +113,10 @@ def fan_out(job: dict, clock=utcnow) -> dict:
     if page.last_evaluated_key:
         _send_batches(settings.get("FANOUT_QUEUE_URL"), [{"MessageBody": json.dumps(
             {**job, "cursor": page.last_evaluated_key})}])
+    metrics.rules_dispatched(job["slot"], read, len(messages))
     return {"read": read, "sent": len(messages), "created": created, "more": bool(page.last_evaluated_key)}
 
 
 def handle_jobs(records: list[dict]) -> dict:
     """A batch of fan-out jobs (Lambda's SQS shape), failures reported per job."""
-    failures = []
-    for record in records:
-        try:
-            fan_out(json.loads(record["body"]))
-        except Exception:
-            log.exception("fan-out job %s failed", record.get("messageId"))
-            failures.append({"itemIdentifier": record["messageId"]})
-    return {"batchItemFailures": failures}
+    return sqs_batch.process(records, lambda job, _record: fan_out(job), what="fan-out job")
