@@ -25,7 +25,8 @@ def chromium():
 def new_page(browser, base_url: str, key: str | None = None, locale: str = "en-US", timezone: str = "Europe/Berlin",
              viewport=None):
     """A fresh browser context (its own sessionStorage), signed in with `key` when given."""
-    context = browser.new_context(locale=locale, timezone_id=timezone, viewport=viewport or {"width": 1360, "height": 900},
+    context = browser.new_context(locale=locale, timezone_id=timezone,
+                                  viewport=viewport or {"width": 1360, "height": 900},
                                   permissions=["clipboard-read", "clipboard-write"], base_url=base_url)
     context.add_init_script(f"localStorage.setItem('sre-console-lang', {json.dumps(locale)});")
     if key:

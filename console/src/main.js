@@ -5,7 +5,7 @@ import { api, forgetKey, getKey, setKey, whenUnauthorized } from "./api.js";
 import { ErrorBox, html, Loading } from "./components.js";
 import { lang, LANGS, setLang, t } from "./i18n.js";
 import { currentRoute, href, linkClick, onRouteChange } from "./router.js";
-import { AutomationsPage } from "./pages/automations.js";
+import { AutomationsPage, prefetchList } from "./pages/automations.js";
 import { AutomationForm } from "./pages/form.js";
 import { HistoryPage } from "./pages/history.js";
 import { ChatPage } from "./pages/chat.js";
@@ -133,6 +133,7 @@ function Root() {
   <//>`;
 }
 
+if (getKey() && currentRoute().page === "automations") prefetchList();
 const root = document.getElementById("app");
 root.textContent = ""; // the page's own "Loading…" until this script ran
 render(html`<${Root} />`, root);

@@ -2,13 +2,16 @@
 import { parseCron } from "./cron.js";
 import { lang, t } from "./i18n.js";
 
-export function weekdayName(day, style = "long") {
-  return new Intl.DateTimeFormat(lang(), { weekday: style, timeZone: "UTC" }).format(new Date(Date.UTC(2023, 0, 1 + day)));
+// Intl formatters are costly to make: one per language and kind (a list of 1,000 rules names many weekdays).
+const names = new Map();
+function named(kind, date) {
+  const id = `${lang()}|${kind}`;
+  if (!names.has(id)) names.set(id, new Intl.DateTimeFormat(lang(), { [kind]: "long", timeZone: "UTC" }));
+  return names.get(id).format(date);
 }
 
-function monthName(month) {
-  return new Intl.DateTimeFormat(lang(), { month: "long", timeZone: "UTC" }).format(new Date(Date.UTC(2023, month - 1, 1)));
-}
+export const weekdayName = (day) => named("weekday", new Date(Date.UTC(2023, 0, 1 + day))); // 2023-01-01 was a Sunday
+const monthName = (month) => named("month", new Date(Date.UTC(2023, month - 1, 1)));
 
 export const hourText = (hour) => `${String(hour).padStart(2, "0")}:00`;
 

@@ -1,6 +1,6 @@
 // /ai-sre/events: recent events of the account (GET /events), filtered, newest first. Event
 // contents are untrusted and shown as text only.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api.js";
 import { ErrorBox, html, Loading, PageHead, Time } from "../components.js";
 import { t } from "../i18n.js";
@@ -20,14 +20,17 @@ export function EventsPage() {
     event: applied.name || undefined, resource_id: applied.resource || undefined, limit: 50, cursor: after,
     since: new Date(Date.now() - RANGES.find(([k]) => k === applied.range)[1]).toISOString(),
   });
+  const generation = useRef(0);
   const load = async () => {
+    const mine = ++generation.current; // an answer to an older filter must not overwrite a newer one
     setEvents(null);
     setError(null);
     try {
       const answer = await api("GET", "/events", { query: query() });
+      if (mine !== generation.current) return;
       setEvents(answer.events);
       setCursor(answer.next_cursor);
-    } catch (err) { setError(err); }
+    } catch (err) { if (mine === generation.current) setError(err); }
   };
   useEffect(() => { load(); }, [applied]);
   const loadMore = async () => {

@@ -46,15 +46,18 @@ export function HistoryPage({ id }) {
     api("GET", `/automations/${encodeURIComponent(id)}`).then((a) => setRule(a.automation)).catch(setError);
   }, [id]);
   const query = (after) => ({ since: win.since, until: win.until, status, limit: 50, cursor: after });
+  const generation = useRef(0);
   const load = async () => {
     if (win.error) return;
+    const mine = ++generation.current; // an answer to an older filter must not overwrite a newer one
     setRuns(null);
     setError(null);
     try {
       const answer = await api("GET", `/automations/${encodeURIComponent(id)}/runs`, { query: query() });
+      if (mine !== generation.current) return;
       setRuns(answer.runs);
       setCursor(answer.next_cursor);
-    } catch (err) { setError(err); }
+    } catch (err) { if (mine === generation.current) setError(err); }
   };
   useEffect(() => { if (rule?.can_edit) load(); }, [rule, range, from, to, status]);
   const loadMore = async () => {

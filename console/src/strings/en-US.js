@@ -38,6 +38,7 @@ export const EN = {
   "list.new": "New Automation",
   "list.empty": "No automations yet. Create one from scratch or from a template.",
   "list.emptyFiltered": "No automations match these filters.",
+  "list.createFirst": "Create an automation",
   "list.count": "{count} shown",
   "list.history": "History",
   "list.edit": "Edit",

@@ -38,6 +38,7 @@ export const ZH = {
   "list.new": "新建自动化",
   "list.empty": "还没有自动化。从空白开始或从模板创建一个。",
   "list.emptyFiltered": "没有符合这些筛选条件的自动化。",
+  "list.createFirst": "创建自动化",
   "list.count": "显示 {count} 条",
   "list.history": "历史",
   "list.edit": "编辑",
