@@ -1,7 +1,7 @@
 // The task prompt's rich-text editor: paragraphs, lists, bold, italic, code and links, kept as
 // Markdown (the exact text the agent receives). The text is converted only when the user edits,
 // so an untouched prompt is saved byte for byte as it was.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import { html } from "./components.js";
 import { t } from "./i18n.js";
 import { editorHtml, pastedHtml, toMarkdown } from "./markdown.js";
@@ -19,19 +19,21 @@ export function RichEditor({ value, onChange, disabled, placeholder, id, invalid
   const [linking, setLinking] = useState(false);
   const [url, setUrl] = useState("https://");
   const [empty, setEmpty] = useState(!value);
+  const emitted = useRef(null); // the last Markdown this editor produced itself
 
-  useEffect(() => {
-    // (Re)load the document when the value changes from outside (a template, a loaded rule).
-    if (area.current && area.current.dataset.markdown !== value) {
+  useLayoutEffect(() => {
+    // (Re)load the document only when the value comes from outside (a template, a loaded rule):
+    // reloading what the user is typing would move the caret.
+    if (area.current && value !== emitted.current) {
       area.current.innerHTML = editorHtml(value);
-      area.current.dataset.markdown = value;
+      emitted.current = value;
       setEmpty(!value);
     }
   }, [value]);
 
   const changed = () => {
     const markdown = toMarkdown(area.current.innerHTML);
-    area.current.dataset.markdown = markdown;
+    emitted.current = markdown;
     setEmpty(!area.current.textContent.trim());
     onChange(markdown);
   };
@@ -51,7 +53,11 @@ export function RichEditor({ value, onChange, disabled, placeholder, id, invalid
     const range = sel.getRangeAt(0);
     range.deleteContents();
     range.insertNode(code);
-    sel.collapse(code.nextSibling || code.parentNode, 0);
+    // Go on typing after the code, not inside it: the caret needs a character outside the code to stand
+    // behind (a zero-width space, which toMarkdown drops).
+    const after = document.createTextNode("\u200b");
+    code.after(after);
+    sel.collapse(after, 1);
     changed();
   };
   const startLink = () => {

@@ -52,5 +52,7 @@ turndown.addRule("listItem", {
 
 /** The editor's HTML as the Markdown the agent receives. */
 export function toMarkdown(htmlText) {
-  return turndown.turndown(htmlText).replace(/\n{3,}/g, "\n\n").trim();
+  // A typed space next to markup arrives as &nbsp;, and the editor leaves zero-width spaces for the caret:
+  // neither is the user's text.
+  return turndown.turndown(htmlText).replace(/\u00a0/g, " ").replace(/\u200b/g, "").replace(/\n{3,}/g, "\n\n").trim();
 }
