@@ -216,6 +216,14 @@ def _error_at(page, container_selector: str, field: str):
     return located
 
 
+def _refused_then_fixed(page, name: str, bad: str, good: str, field: str | None = None):
+    """Type a bad value into the input `name`, save, see the API's error at that input, type a good one."""
+    page.locator(f'[name="{name}"]').fill(bad)
+    page.get_by_role("button", name="Create").click()
+    _error_at(page, f'label:has([name="{name}"])', field or name)
+    page.locator(f'[name="{name}"]').fill(good)
+
+
 def test_every_validation_error_is_shown_at_its_field(browser, stack):
     page = open_page(browser, stack, "/ai-sre/automations/new")
     create = page.get_by_role("button", name="Create")
@@ -235,21 +243,14 @@ def test_every_validation_error_is_shown_at_its_field(browser, stack):
     page.locator('[name="triggers[0].mode"]').select_option("custom")
     page.locator('[name="triggers[0].cron"]').fill("25 * * *")
     expect(page.get_by_test_id("next-runs")).to_contain_text("appear when the schedule is complete")
-    create.click()
-    _error_at(page, 'label:has([name="triggers[0].cron"])', "triggers[0].cron")
-    page.locator('[name="triggers[0].cron"]').fill("9 * * 1")
+    _refused_then_fixed(page, "triggers[0].cron", "25 * * *", "9 * * 1")
     expect(page.get_by_test_id("cadence")).to_have_text("Every Monday at 09:00 UTC")
 
     page.get_by_role("button", name="Add trigger").click()
     page.get_by_role("menuitem", name="Event").click()
-    page.locator('[name="triggers[1].expect"]').fill("bad name!")
-    create.click()
-    _error_at(page, 'label:has([name="triggers[1].expect"])', "triggers[1].expect")
-    page.locator('[name="triggers[1].expect"]').fill("incident.*")
-    page.locator('[name="triggers[1].threshold"]').fill("0")
-    create.click()
-    _error_at(page, 'label:has([name="triggers[1].threshold"])', "triggers[1].threshold")
-    page.locator('[name="triggers[1].threshold"]').fill("1")
+    _refused_then_fixed(page, "triggers[1].expect", "bad name!", "incident.*")
+    _refused_then_fixed(page, "triggers[1].threshold", "0", "1")
+    _refused_then_fixed(page, "triggers[1].within", "99999999", "600")
     page.locator('[data-trigger="event"]').get_by_role("button", name="Add").click()
     page.locator('[data-trigger="event"] .pair input').first.fill("resource")
     page.locator('[data-trigger="event"] .pair input').nth(1).fill("x")
@@ -258,19 +259,11 @@ def test_every_validation_error_is_shown_at_its_field(browser, stack):
     page.locator('[data-trigger="event"] .pair input').first.fill("resource.severity")
 
     page.get_by_label("Add action…").select_option("webhook")
-    page.locator('[name="actions[0].url"]').fill("ftp://example.com")
-    create.click()
-    _error_at(page, 'label:has([name="actions[0].url"])', "actions[0].url")
-    page.locator('[name="actions[0].url"]').fill("https://example.com/hook")
-    page.locator('[name="actions[0].payload"]').fill("{not json")
-    create.click()
-    _error_at(page, 'label:has([name="actions[0].payload"])', "actions[0].payload")
-    page.locator('[name="actions[0].payload"]').fill("")
+    _refused_then_fixed(page, "actions[0].url", "ftp://example.com", "https://example.com/hook")
+    _refused_then_fixed(page, "actions[0].payload", "{not json", "")
     page.get_by_label("Add action…").select_option("email")
-    page.locator('[name="actions[1].to_emails"]').fill("oncall@example.com, not-an-address")
-    create.click()
-    _error_at(page, 'label:has([name="actions[1].to_emails"])', "actions[1].to_emails[1]")
-    page.locator('[name="actions[1].to_emails"]').fill("oncall@example.com")
+    _refused_then_fixed(page, "actions[1].to_emails", "oncall@example.com, not-an-address", "oncall@example.com",
+                        field="actions[1].to_emails[1]")
     page.get_by_label("Add action…").select_option("slack")
     create.click()
     _error_at(page, 'label:has([name="actions[2].webhook_url_secret"])', "actions[2].webhook_url_secret")
@@ -414,28 +407,25 @@ def test_events_and_secrets_pages(browser, stack, owner):
     expect(member_page.locator(f'tr[data-secret="{name}"]')).to_be_visible()
 
 
+def _keys(page, *steps):
+    """Type text and press keys, in order (a step that names a key is pressed)."""
+    for step in steps:
+        if step in ("Enter", "Control+b", "Shift+ArrowLeft"):
+            page.keyboard.press(step)
+        else:
+            page.keyboard.type(step)
+
+
 def test_the_rich_text_prompt_is_saved_as_markdown(browser, stack, owner):
     name = unique("Rich prompt")
     page = open_page(browser, stack, "/ai-sre/automations/new")
     page.locator("#f-name").fill(name)
     editor = page.locator("#f-prompt")
     editor.click()
-    page.keyboard.type("Check ")
-    page.keyboard.press("Control+b")
-    page.keyboard.type("production")
-    page.keyboard.press("Control+b")
-    page.keyboard.type(" now.")
-    page.keyboard.press("Enter")
+    _keys(page, "Check ", "Control+b", "production", "Control+b", " now.", "Enter")
     page.locator('[data-tool="bullets"]').click()
-    page.keyboard.type("latency")
-    page.keyboard.press("Enter")
-    page.keyboard.type("errors")
-    page.keyboard.press("Enter")
-    page.keyboard.press("Enter")
-    page.keyboard.type("Run ")
-    page.keyboard.type("kubectl get pods")
-    for _ in range(len("kubectl get pods")):
-        page.keyboard.press("Shift+ArrowLeft")
+    _keys(page, "latency", "Enter", "errors", "Enter", "Enter", "Run kubectl get pods",
+          *["Shift+ArrowLeft"] * len("kubectl get pods"))
     page.locator('[data-tool="code"]').click()
     page.keyboard.type(" and see ")
     page.locator('[data-tool="link"]').click()

@@ -6,6 +6,7 @@ import { useApp } from "../context.js";
 import { t } from "../i18n.js";
 import { href, navigate } from "../router.js";
 import { environmentText, scopeText, triggerText } from "../summary.js";
+import { ListFoot, usePaged } from "../paged.js";
 import { StartPanel } from "./start-panel.js";
 
 const PAGE = 50;
@@ -80,13 +81,17 @@ export function AutomationsPage() {
   const [scope, setScope] = useState("all");
   const [chosenTeams, setChosenTeams] = useState([]);
   const [status, setStatus] = useState("all");
-  const [rules, setRules] = useState(null);
-  const [cursor, setCursor] = useState(null);
-  const [error, setError] = useState(null);
-  const [more, setMore] = useState(false);
   const [deleting, setDeleting] = useState(null);
   const [starting, setStarting] = useState(false);
-  const generation = useRef(0);
+  const query = (cursor) => ({ scope, status, limit: PAGE, cursor, team_id: scope === "team" ? chosenTeams : [] });
+  const paged = usePaged(async (cursor, first) => {
+    const reuse = early && first && scope === "all" && status === "all";
+    const answer = await (reuse ? early : api("GET", "/automations", { query: query(cursor) }));
+    early = null;
+    performance.mark("automations-received"); // bench/console.py
+    return [answer.automations, answer.next_cursor];
+  }, [scope, status, chosenTeams.join(",")]);
+  const { items: rules, setItems: setRules, error } = paged;
   // Rows are re-rendered only when their rule changes: the same vnode for the same rule object lets
   // Preact skip it, so appending a page to a list of 1,000 renders 50 rows, not 1,050.
   const { runners } = useApp();
@@ -103,33 +108,6 @@ export function AutomationsPage() {
     return vnode;
   };
 
-  const query = (after) => ({ scope, status, limit: PAGE, cursor: after, team_id: scope === "team" ? chosenTeams : [] });
-  const load = async () => {
-    const mine = ++generation.current;
-    setRules(null);
-    setError(null);
-    try {
-      const fresh = query();
-      const reuse = early && mine === 1 && fresh.scope === "all" && fresh.status === "all" && !fresh.cursor;
-      const answer = await (reuse ? early : api("GET", "/automations", { query: fresh }));
-      early = null;
-      if (mine !== generation.current) return;
-      performance.mark(`automations-received-${answer.automations.length}`); // bench/console.py
-      setRules(answer.automations);
-      setCursor(answer.next_cursor);
-    } catch (err) { if (mine === generation.current) setError(err); }
-  };
-  const loadMore = async () => {
-    setMore(true);
-    try {
-      const answer = await api("GET", "/automations", { query: query(cursor) });
-      performance.mark(`automations-received-${rules.length + answer.automations.length}`); // bench/console.py
-      setRules((now) => [...now, ...answer.automations]);
-      setCursor(answer.next_cursor);
-    } catch (err) { setError(err); }
-    setMore(false);
-  };
-  useEffect(() => { load(); }, [scope, status, chosenTeams.join(",")]);
   useEffect(() => { if (rules) performance.mark(`automations-rendered-${rules.length}`); }, [rules]); // bench/console.py
 
   function replace(rule) { setRules((now) => now.map((r) => (r.id === rule.id ? rule : r))); }
@@ -154,7 +132,7 @@ export function AutomationsPage() {
           <option value="all">${t("filter.allStatuses")}</option><option value="enabled">${t("filter.enabled")}</option>
           <option value="disabled">${t("filter.disabled")}</option></select></label>
     </div>
-    <${ErrorBox} error=${error} retry=${load} />
+    <${ErrorBox} error=${error} retry=${paged.load} />
     ${rules === null && !error ? html`<${Loading} />` : ""}
     ${rules && rules.length === 0 ? html`<div class="empty card"><p>${scope === "all" && status === "all" ? t("list.empty") : t("list.emptyFiltered")}</p>
       <button type="button" class="btn" onClick=${() => setStarting(true)}>${t("list.createFirst")}</button></div>` : ""}
@@ -163,8 +141,7 @@ export function AutomationsPage() {
         <th>${t("col.enabled")}</th><th>${t("col.actions")}</th></tr></thead>
       <tbody>${rules.map(rowOf)}</tbody>
     </table></div>
-    <div class="list-foot"><span class="muted">${t("list.count", { count: rules.length })}</span>
-      ${cursor ? html`<button type="button" class="btn" onClick=${loadMore} disabled=${more}>${more ? t("loading") : t("loadMore")}</button>` : ""}</div>` : ""}
+    <${ListFoot} paged=${paged} countKey="list.count" />` : ""}
     ${deleting ? html`<${Confirm} title=${t("delete.title", { name: deleting.name })} message=${t("delete.confirm")}
       confirmLabel=${t("list.delete")} danger onConfirm=${remove} onCancel=${() => setDeleting(null)} />` : ""}
     ${starting ? html`<${StartPanel} onClose=${() => setStarting(false)} />` : ""}

@@ -1,9 +1,10 @@
 // /ai-sre/events: recent events of the account (GET /events), filtered, newest first. Event
 // contents are untrusted and shown as text only.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import { ErrorBox, html, Loading, PageHead, Time } from "../components.js";
 import { t } from "../i18n.js";
+import { ListFoot, usePaged } from "../paged.js";
 
 const RANGES = [["1h", 3600e3], ["24h", 86400e3], ["7d", 7 * 86400e3], ["30d", 30 * 86400e3]];
 
@@ -12,36 +13,13 @@ export function EventsPage() {
   const [resource, setResource] = useState("");
   const [range, setRange] = useState("24h");
   const [applied, setApplied] = useState({ name: "", resource: "", range: "24h" });
-  const [events, setEvents] = useState(null);
-  const [cursor, setCursor] = useState(null);
-  const [error, setError] = useState(null);
-  const [more, setMore] = useState(false);
-  const query = (after) => ({
-    event: applied.name || undefined, resource_id: applied.resource || undefined, limit: 50, cursor: after,
-    since: new Date(Date.now() - RANGES.find(([k]) => k === applied.range)[1]).toISOString(),
-  });
-  const generation = useRef(0);
-  const load = async () => {
-    const mine = ++generation.current; // an answer to an older filter must not overwrite a newer one
-    setEvents(null);
-    setError(null);
-    try {
-      const answer = await api("GET", "/events", { query: query() });
-      if (mine !== generation.current) return;
-      setEvents(answer.events);
-      setCursor(answer.next_cursor);
-    } catch (err) { if (mine === generation.current) setError(err); }
-  };
-  useEffect(() => { load(); }, [applied]);
-  const loadMore = async () => {
-    setMore(true);
-    try {
-      const answer = await api("GET", "/events", { query: query(cursor) });
-      setEvents((now) => [...now, ...answer.events]);
-      setCursor(answer.next_cursor);
-    } catch (err) { setError(err); }
-    setMore(false);
-  };
+  const paged = usePaged(async (cursor) => {
+    const answer = await api("GET", "/events", { query: {
+      event: applied.name || undefined, resource_id: applied.resource || undefined, limit: 50, cursor,
+      since: new Date(Date.now() - RANGES.find(([k]) => k === applied.range)[1]).toISOString() } });
+    return [answer.events, answer.next_cursor];
+  }, [applied]);
+  const { items: events, error } = paged;
   const apply = (e) => { e.preventDefault(); setApplied({ name: name.trim(), resource: resource.trim(), range }); };
   return html`<section>
     <${PageHead} title=${t("events.title")} subtitle=${t("events.subtitle")} />
@@ -52,7 +30,7 @@ export function EventsPage() {
         ${RANGES.map(([k]) => html`<option value=${k}>${t(`events.range.${k}`)}</option>`)}</select></label>
       <button type="submit" class="btn primary">${t("events.apply")}</button>
     </form>
-    <${ErrorBox} error=${error} retry=${load} />
+    <${ErrorBox} error=${error} retry=${paged.load} />
     ${events === null && !error ? html`<${Loading} />` : ""}
     ${events && events.length === 0 ? html`<div class="empty card"><p>${t("events.empty")}</p></div>` : ""}
     ${events && events.length ? html`<div class="table-wrap"><table class="table events">
@@ -63,7 +41,6 @@ export function EventsPage() {
           <div class="sub">${Object.entries(ev.resource || {}).filter(([k]) => k !== "id").map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" · ")}</div></td>
         <td><details><summary>${t("events.show")}</summary><pre class="mono">${JSON.stringify(ev, null, 2)}</pre></details></td>
       </tr>`)}</tbody></table></div>
-      <div class="list-foot"><span class="muted">${t("events.count", { count: events.length })}</span>
-        ${cursor ? html`<button type="button" class="btn" onClick=${loadMore} disabled=${more}>${more ? t("loading") : t("loadMore")}</button>` : ""}</div>` : ""}
+      <${ListFoot} paged=${paged} countKey="events.count" />` : ""}
   </section>`;
 }

@@ -7,6 +7,7 @@ import { t } from "../i18n.js";
 import { href, navigate } from "../router.js";
 import { environmentText } from "../summary.js";
 import { useApp } from "../context.js";
+import { ListFoot, usePaged } from "../paged.js";
 
 export const RUN_STATUSES = ["running", "retrying", "succeeded", "partial", "failed", "skipped", "abandoned"];
 const RANGES = [1, 7, 30, 90, 180];
@@ -34,42 +35,21 @@ export function HistoryPage({ id }) {
   const [from, setFrom] = useState(dateInput(Date.now() - 30 * DAY));
   const [to, setTo] = useState(dateInput(Date.now()));
   const [status, setStatus] = useState("all");
-  const [runs, setRuns] = useState(null);
-  const [cursor, setCursor] = useState(null);
-  const [error, setError] = useState(null);
-  const [more, setMore] = useState(false);
+  const [loadError, setLoadError] = useState(null);
+  const win = windowOf(range, from, to);
+  useEffect(() => {
+    api("GET", `/automations/${encodeURIComponent(id)}`).then((a) => setRule(a.automation)).catch(setLoadError);
+  }, [id]);
+  const paged = usePaged(async (cursor) => {
+    const answer = await api("GET", `/automations/${encodeURIComponent(id)}/runs`,
+      { query: { since: win.since, until: win.until, status, limit: 50, cursor } });
+    return [answer.runs, answer.next_cursor];
+  }, [rule, range, from, to, status], Boolean(rule?.can_edit) && !win.error);
+  const { items: runs, setItems: setRuns } = paged;
+  const error = loadError || paged.error;
   const runsRef = useRef([]);
   runsRef.current = runs || [];
-  const win = windowOf(range, from, to);
-
-  useEffect(() => {
-    api("GET", `/automations/${encodeURIComponent(id)}`).then((a) => setRule(a.automation)).catch(setError);
-  }, [id]);
-  const query = (after) => ({ since: win.since, until: win.until, status, limit: 50, cursor: after });
-  const generation = useRef(0);
-  const load = async () => {
-    if (win.error) return;
-    const mine = ++generation.current; // an answer to an older filter must not overwrite a newer one
-    setRuns(null);
-    setError(null);
-    try {
-      const answer = await api("GET", `/automations/${encodeURIComponent(id)}/runs`, { query: query() });
-      if (mine !== generation.current) return;
-      setRuns(answer.runs);
-      setCursor(answer.next_cursor);
-    } catch (err) { if (mine === generation.current) setError(err); }
-  };
-  useEffect(() => { if (rule?.can_edit) load(); }, [rule, range, from, to, status]);
-  const loadMore = async () => {
-    setMore(true);
-    try {
-      const answer = await api("GET", `/automations/${encodeURIComponent(id)}/runs`, { query: query(cursor) });
-      setRuns((now) => [...now, ...answer.runs]);
-      setCursor(answer.next_cursor);
-    } catch (err) { setError(err); }
-    setMore(false);
-  };
-  // Runs still going are read again until they end; new runs show up on the first page.
+  // Runs still going are read again until they end.
   useEffect(() => {
     if (!rule?.can_edit) return undefined;
     const timer = setInterval(async () => {
@@ -82,9 +62,9 @@ export function HistoryPage({ id }) {
     return () => clearInterval(timer);
   }, [rule]);
 
-  if (error && !rule) {
+  if (loadError) {
     return html`<section><p class="crumbs"><a data-route href=${href("/automations")}>← ${t("nav.automations")}</a></p>
-      <h1>${t("history.title")}</h1><${ErrorBox} error=${error} /></section>`;
+      <h1>${t("history.title")}</h1><${ErrorBox} error=${loadError} /></section>`;
   }
   if (!rule) return html`<${Loading} />`;
   const head = html`<p class="crumbs"><a data-route href=${href("/automations")}>← ${t("nav.automations")}</a></p>
@@ -100,10 +80,10 @@ export function HistoryPage({ id }) {
       <label>${t("filter.status")}<select name="status" value=${status} onChange=${(e) => setStatus(e.target.value)}>
         <option value="all">${t("filter.allStatuses")}</option>
         ${RUN_STATUSES.map((s) => html`<option value=${s}>${s} · ${t(`status.${s}`)}</option>`)}</select></label>
-      <button type="button" class="btn" onClick=${load} disabled=${Boolean(win.error)}>${t("refresh")}</button>
+      <button type="button" class="btn" onClick=${paged.load} disabled=${Boolean(win.error)}>${t("refresh")}</button>
     </div>
     ${win.error ? html`<div class="field-error" role="alert" data-testid="range-error">${win.error}</div>` : ""}
-    <${ErrorBox} error=${error} retry=${load} />
+    <${ErrorBox} error=${error} retry=${paged.load} />
     ${!win.error && runs === null && !error ? html`<${Loading} />` : ""}
     ${runs && runs.length === 0 ? html`<div class="empty card"><p>${t("history.empty")}</p></div>` : ""}
     ${runs && runs.length ? html`<div class="table-wrap"><table class="table runs">
@@ -119,7 +99,6 @@ export function HistoryPage({ id }) {
           ${run.reason ? html`<div class="sub reason">${run.reason}</div>` : ""}
           ${run.environment ? html`<div class="sub" data-environment>${environmentText(run.environment, runners)}</div>` : ""}</td>
       </tr>`)}</tbody></table></div>
-      <div class="list-foot"><span class="muted">${t("history.count", { count: runs.length })}</span>
-        ${cursor ? html`<button type="button" class="btn" onClick=${loadMore} disabled=${more}>${more ? t("loading") : t("loadMore")}</button>` : ""}</div>` : ""}
+      <${ListFoot} paged=${paged} countKey="history.count" />` : ""}
   </section>`;
 }
