@@ -9,7 +9,7 @@ export const EN = {
   "signout": "Sign out",
   "signin.intro": "Sign in with an API key of your account. It is kept in this browser tab only and forgotten when you sign out or close the tab.",
   "signin.key": "API key",
-  "signin.hint": "On the local stack, `make run` prints a link that signs you in as the account owner.",
+  "signin.hint": "On the local stack, make run prints a link that signs you in as the account owner.",
   "signin.submit": "Sign in",
   "signin.expired": "Your API key is not valid any more. Sign in again.",
   "signin.signedOut": "You are signed out; the API key was forgotten.",

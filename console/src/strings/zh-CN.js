@@ -9,7 +9,7 @@ export const ZH = {
   "signout": "退出登录",
   "signin.intro": "使用你账户的 API 密钥登录。密钥只保存在当前浏览器标签页中，退出登录或关闭标签页后即被遗忘。",
   "signin.key": "API 密钥",
-  "signin.hint": "在本地环境中，`make run` 会打印一个以账户所有者身份登录的链接。",
+  "signin.hint": "在本地环境中，make run 会打印一个以账户所有者身份登录的链接。",
   "signin.submit": "登录",
   "signin.expired": "你的 API 密钥已失效，请重新登录。",
   "signin.signedOut": "你已退出登录，API 密钥已被遗忘。",
