@@ -22,6 +22,7 @@ from chalicelib.agents.registry import agent_for_settings
 from chalicelib.agents.tools import Toolbox
 from chalicelib.clock import iso, iso_ms, parse_iso
 from chalicelib.events import run_events
+from chalicelib.observability import metrics
 from chalicelib.runs import records
 from chalicelib.sessions.store import SessionWriter
 from chalicelib.store.models import Automation, Run
@@ -100,6 +101,7 @@ def _conclude(run: Run, status: str, reason: str | None, now: datetime, rule: Au
                 status, reason = "partial", failed
         except Exception:  # notifications must not undo the run's own outcome
             log.exception("actions of run %s", run.id)
+    metrics.run_ended(run, status, reason)
     run_events.emit(run, status, reason, now, name=rule.name if rule else None)
 
 
@@ -131,6 +133,7 @@ def _start(run: Run, rule: Automation, now: datetime) -> bool:
         if _conflict(exc):
             return False
         raise
+    metrics.run_started(run, now)
     run_events.emit(run, "running", None, now, name=rule.name)
     return True
 
@@ -222,5 +225,6 @@ def _transient(run: Run, rule: Automation, reason: str, now: datetime) -> Outcom
         if _conflict(exc):
             return Outcome("cancelled")
         raise
+    metrics.run_retrying(run, delay)
     run_events.emit(run, "retrying", run.reason, now, name=rule.name)
     return Outcome("retrying", retry_after=delay)
