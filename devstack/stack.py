@@ -101,6 +101,7 @@ def main() -> None:
     # The local stack checks local URLs and starts runs at once unless told otherwise.
     os.environ.setdefault("ALLOW_LOOPBACK", "true")
     os.environ.setdefault("JITTER_SECONDS", "0")
+    os.environ.setdefault("EMAIL_FROM", "automations@localhost.localdomain")  # moto's SES: verify it to send
     os.environ.update(RUNS_QUEUE_URL=queues["runs"], FANOUT_QUEUE_URL=queues["fanout"],
                       RUNS_DLQ_URL=queues["runs_dlq"], PUBLIC_BASE_URL=api_url)
     child_env = dict(os.environ)
