@@ -80,9 +80,11 @@ def run_retention_days() -> int:
 
 
 def check_deployment() -> None:
-    """Refuse to start a deployed (prod) stage without the settings it cannot
-    work without, with a message that says what to set."""
-    if get("APP_STAGE") != "prod":
+    """Refuse to start a deployed (prod) stage in Lambda without the settings
+    it cannot work without, with a message that says what to set. (Packaging
+    imports the app without them: there CloudFormation refuses a stack whose
+    EmailFrom parameter is missing.)"""
+    if get("APP_STAGE") != "prod" or not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
         return
     sender = get("EMAIL_FROM").strip()
     if not sender or "@" not in sender or sender.lower().endswith(("@example.com", "@example.org")):

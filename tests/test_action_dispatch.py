@@ -196,6 +196,20 @@ def test_post_events_returns_at_once_while_the_receiver_is_slow(api, owner, aws)
     assert len(seen) == 3
 
 
+def test_the_cancel_route_only_queues_the_actions_of_the_cancelled_run(api, owner, aws):
+    seen = []
+    with serve(lambda *_: time.sleep(3) or 200, record=seen) as url:
+        rule = api.ok("POST", "/automations", owner, rule_body(actions=[
+            {"type": "webhook", "url": f"{url}/failed", "on": ["failed"]}]), status=201)["automation"]
+        run = api.ok("POST", f"/automations/{rule['id']}/runs", owner, {}, status=202)["run"]
+        start = time.monotonic()
+        cancelled = api.ok("POST", f"/runs/{run['id']}/cancel", owner)["run"]
+        assert time.monotonic() - start < 1.5 and seen == []
+        assert cancelled["status"] == "failed" and [a["status"] for a in cancelled["actions"]] == ["queued"]
+        work_queue(aws["runs"])
+    assert len(seen) == 1 and json.loads(seen[0]["body"])["payload"]["reason"] == "cancelled"
+
+
 def test_a_send_that_cannot_be_queued_is_recorded_failed(api, owner, aws, monkeypatch):
     from chalicelib.runs import queue
     rule = api.ok("POST", "/automations", owner, rule_body(task_prompt="No URLs.", actions=[

@@ -487,18 +487,18 @@ def test_email_needs_the_deployments_sender(aws, monkeypatch):
         send({"type": "email", "to_emails": ["oncall@example.com"]})
 
 
-def test_a_prod_stage_refuses_to_start_without_a_real_sender():
+def test_a_prod_lambda_refuses_to_start_without_a_real_sender():
     import os
     import subprocess
     import sys
     from pathlib import Path
     root = Path(__file__).resolve().parent.parent
     for sender in ("", "automations@example.com"):
-        env = {**os.environ, "APP_STAGE": "prod", "EMAIL_FROM": sender}
+        env = {**os.environ, "APP_STAGE": "prod", "EMAIL_FROM": sender, "AWS_LAMBDA_FUNCTION_NAME": "worker"}
         done = subprocess.run([sys.executable, "-c", "import app"], cwd=root, env=env, capture_output=True,
                               text=True, timeout=60)
         assert done.returncode != 0 and "EMAIL_FROM is not set to a real sender address" in done.stderr
-    env = {**os.environ, "APP_STAGE": "prod", "EMAIL_FROM": "sre-bot@acme.io"}
+    env = {**os.environ, "APP_STAGE": "prod", "EMAIL_FROM": "sre-bot@acme.io", "AWS_LAMBDA_FUNCTION_NAME": "worker"}
     assert subprocess.run([sys.executable, "-c", "import app"], cwd=root, env=env, capture_output=True,
                           timeout=60).returncode == 0
 

@@ -77,3 +77,30 @@ def test_packaged_template_passes_cfn_lint(tmp_path):
         assert events[source]["Type"] == "SQS"
     lint = subprocess.run([str(bin_dir / "cfn-lint"), str(out / "sam.json")], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_the_worker_reads_the_agent_key_secret_named_as_the_deployer_names_it():
+    """OPENAI_API_KEY_SECRET comes from the AgentApiKeySecret parameter, and a
+    policy on the worker's role lets it read exactly that secret (the account
+    secrets stay under sre-automations/); EMAIL_FROM is a required parameter."""
+    params, resources = TEMPLATE["Parameters"], TEMPLATE["Resources"]
+    assert "Default" not in params["EmailFrom"] and params["AgentApiKeySecret"]["Default"] == ""
+    worker_env = resources["Worker"]["Properties"]["Environment"]["Variables"]
+    assert worker_env["OPENAI_API_KEY_SECRET"] == {"Ref": "AgentApiKeySecret"}
+    assert all(resources[f]["Properties"]["Environment"]["Variables"]["EMAIL_FROM"] == {"Ref": "EmailFrom"}
+               for f in ("APIHandler", "Worker", "HourlyTick", "MinuteTick", "FanOut", "DeadLetters"))
+    policy = resources["WorkerAgentApiKeyPolicy"]
+    assert policy["Condition"] == "HasAgentApiKeySecret" and policy["Properties"]["Roles"] == [{"Ref": "WorkerRole"}]
+    [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == ["secretsmanager:GetSecretValue"]
+    assert "${AgentApiKeySecret}-??????" in statement["Resource"][0]["Fn::Sub"]
+
+
+def test_only_the_worker_sends_actions():
+    """No send inside an API request or a tick: only the worker's policy has SES."""
+    def actions(name):
+        policy = json.loads((ROOT / ".chalice" / name).read_text())
+        return {a for s in policy["Statement"] for a in s["Action"]}
+    assert "ses:SendEmail" in actions("policy-worker.json")
+    assert "ses:SendEmail" not in actions("policy-api.json") | actions("policy-tick.json")
+    assert "secretsmanager:GetSecretValue" not in actions("policy-api.json") | actions("policy-tick.json")
