@@ -153,14 +153,12 @@ def _actions(value, triggers: list[dict], caller, rule) -> list[dict]:
         if target_id is None or target_id == rule.id:
             continue  # acting on itself: the caller is saving it, so may
         try:
-            target = Automation.get(target_id)
-        except Automation.DoesNotExist:
-            target = None
-        if target is None or target.deleted_at or not permissions.can_view(caller, target):
+            get_editable(caller, target_id)
+        except NotFound:
             raise BadRequest(f"actions[{index}].automation_id: there is no automation {target_id!r} visible to you")
-        if not permissions.can_edit(caller, target):
-            raise BadRequest(f"actions[{index}].automation_id: you cannot run or pause {target.name!r} "
-                             "(read-only for you), so an action you save cannot either")
+        except Forbidden:
+            raise BadRequest(f"actions[{index}].automation_id: automation {target_id!r} is read-only for you, "
+                             "so an action you save cannot run, pause or resume it")
     return actions
 
 

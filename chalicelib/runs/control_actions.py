@@ -5,9 +5,8 @@ again now (that user may have left a team, or been removed, since)."""
 from pynamodb.exceptions import PutError
 
 from chalicelib.actions.base import ActionFailed, ActionResult, ActionRetry
-from chalicelib.errors import ApiError, ServiceUnavailable
+from chalicelib.errors import ApiError, Forbidden, NotFound, ServiceUnavailable
 from chalicelib.events.matching import MAX_CHAIN
-from chalicelib.identity import permissions
 from chalicelib.identity.caller import as_user
 from chalicelib.rules import automations
 from chalicelib.runs import lifecycle, queue, records
@@ -28,16 +27,15 @@ class RunControl:
             raise ActionFailed("the user who saved this action no longer exists; save the automation again")
         return caller
 
-    def _target(self, caller, automation_id: str, verb: str) -> Automation:
+    @staticmethod
+    def _target(caller, automation_id: str, verb: str) -> Automation:
+        """The automation, when the saver may still run, cancel or pause it (as the API decides)."""
         try:
-            target = Automation.get(automation_id)
-        except Automation.DoesNotExist:
-            target = None
-        if target is None or target.deleted_at or not permissions.can_view(caller, target):
+            return automations.get_editable(caller, automation_id)
+        except NotFound:
             raise ActionFailed(f"no automation {automation_id!r} that {caller.email} can see")
-        if not permissions.can_edit(caller, target):
-            raise ActionFailed(f"{caller.email}, who saved this action, may no longer {verb} {target.name!r}")
-        return target
+        except Forbidden:
+            raise ActionFailed(f"{caller.email}, who saved this action, may no longer {verb} {automation_id}")
 
     def start_run(self, saved_by: str, automation_id: str, text: str, idempotency_key: str) -> ActionResult:
         """A run of the target with trigger `automation` (once per key)."""
