@@ -104,3 +104,18 @@ def test_only_the_worker_sends_actions():
     assert "ses:SendEmail" in actions("policy-worker.json")
     assert "ses:SendEmail" not in actions("policy-api.json") | actions("policy-tick.json")
     assert "secretsmanager:GetSecretValue" not in actions("policy-api.json") | actions("policy-tick.json")
+
+
+def test_the_worker_may_do_what_the_control_actions_do():
+    """Pausing or resuming an automation from the worker writes the rule with
+    its trigger token and index entries in one transaction, with the rights of
+    the user who saved the action (read from users and memberships)."""
+    policy = json.loads((ROOT / ".chalice" / "policy-worker.json").read_text())
+
+    def allowed(action, table):
+        return any(action in s["Action"] and f"arn:aws:dynamodb:*:*:table/sre-automations-prod-{table}" in s["Resource"]
+                   for s in policy["Statement"])
+    for table in ("automations", "trigger-tokens", "schedule-index", "event-triggers"):
+        assert allowed("dynamodb:PutItem", table) and allowed("dynamodb:DeleteItem", table), table
+    assert allowed("dynamodb:UpdateItem", "trigger-tokens")
+    assert allowed("dynamodb:GetItem", "users") and allowed("dynamodb:Query", "memberships")

@@ -94,7 +94,7 @@ def unsent(run, bodies: list[dict], reason: str, now) -> None:
     if not bodies:
         return
     run.update(actions=[Run.action_results[result_key(b["outcome"], b["index"])].set(
-        {"index": b["index"], "type": b["type"], "outcome": b["outcome"], "status": "failed", "attempts": 0,
+        {"index": b["index"], "type": b.get("type"), "outcome": b["outcome"], "status": "failed", "attempts": 0,
          "error": reason, "at": iso(now)}) for b in bodies])
 
 
