@@ -1,20 +1,25 @@
 """HTTP routes of the AI SRE automations service. Each handler parses, calls
 into chalicelib, and shapes the answer; the logic lives in chalicelib."""
+import time
+
 from chalice import Chalice, Cron, Rate, Response
 
-from chalicelib import secrets, settings
+from chalicelib import observability, secrets, settings
 from chalicelib.clock import parse_iso, utcnow
 from chalicelib.events import ingest, late_start, runner_health
 from chalicelib.events import query as events_query
 from chalicelib.http import openapi
 from chalicelib.http.request import base_url, json_object, json_value, query, query_list
-from chalicelib.identity import directory, permissions, runners
+from chalicelib.identity import bootstrap as first_owner
+from chalicelib.identity import directory, permissions, removal, runners
 from chalicelib.identity.caller import authenticate
+from chalicelib.observability import metrics
 from chalicelib.rules import automations, templates
 from chalicelib.runs import control, history, reaper, records, test_fire, tick, trigger_url, worker
 
 settings.check_deployment()  # a prod stage without its required settings refuses to start, saying why
 app = Chalice(app_name="sre-automations")
+observability.install(app)  # JSON logs with each invocation's ids, for every handler below
 # Bodies are read as JSON whatever the declared type: `curl -d` without a
 # Content-Type header says form-urlencoded, and a 415 would only confuse.
 JSON_BODY = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
@@ -26,6 +31,13 @@ def _req():
 
 def _caller():
     return authenticate(_req().headers)
+
+
+def _admin():
+    """The caller, who must be the account owner or an admin (else 403)."""
+    caller = _caller()
+    permissions.require_admin(caller)
+    return caller
 
 
 def _body(allow_empty=False):
@@ -67,6 +79,12 @@ def create_team():
     return Response({"team": directory.team_json(team)}, status_code=201)
 
 
+@app.route("/teams/{team_id}", methods=["DELETE"])
+def delete_team(team_id):
+    removal.delete_team(_admin(), team_id)
+    return Response(body="", status_code=204)
+
+
 @app.route("/teams/{team_id}/members/{user_id}", methods=["PUT", "DELETE"], content_types=JSON_BODY)
 def team_member(team_id, user_id):
     caller = _caller()
@@ -86,6 +104,12 @@ def runners_route():
     permissions.require_admin(caller)
     runner, token = runners.create_runner(caller, _body(), utcnow())
     return Response({"runner": runners.runner_json(runner), "token": token}, status_code=201)
+
+
+@app.route("/runners/{runner_id}", methods=["DELETE"])
+def delete_runner(runner_id):
+    removal.delete_runner(_admin(), runner_id)
+    return Response(body="", status_code=204)
 
 
 @app.route("/runners/{runner_id}/heartbeat", methods=["POST"], content_types=JSON_BODY)
@@ -223,7 +247,11 @@ def events_route():
 
 @app.schedule(Cron(0, "*", "*", "*", "?", "*"), name="hourly_tick")
 def hourly_tick(event):
-    return tick.hourly(_event_time(event))
+    hour, started = _event_time(event), time.monotonic()
+    observability.bind(tick_hour=hour.isoformat())
+    jobs = tick.hourly(hour)
+    metrics.tick_completed(hour, jobs, time.monotonic() - started)
+    return jobs
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="minute_tick")
@@ -247,6 +275,12 @@ def run_worker(event):
 @app.on_sqs_message(queue="sre-automations-prod-runs-dlq", batch_size=10, name="dead_letters")
 def dead_letters(event):
     worker.handle_dead_letters([r.to_dict() for r in event])
+
+
+@app.lambda_function(name="bootstrap")
+def bootstrap(event, context):
+    """Invoked once by `make deploy OWNER_EMAIL=…`: the first account owner and their API key."""
+    return first_owner.bootstrap(event, utcnow())
 
 
 def _event_time(event):

@@ -22,6 +22,7 @@ Everything stays on 127.0.0.1; every loop is bounded in count and time.
 import argparse
 import http.server
 import json
+import os
 import sys
 import tempfile
 import threading
@@ -34,6 +35,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # EMF documents would drown the figures
 
 from bench.trigger import (  # noqa: E402
     HTTP_TIMEOUT,
@@ -126,7 +128,6 @@ def wait_delivered(receivers: list[SlowReceiver], expected: int, seconds: float)
 
 def aws_calls_phase(aws_endpoint: str, api_key: str, calls: int) -> dict:
     """ingest.ingest in-process against the stack's moto, every botocore call counted."""
-    import os
     configure_aws_env(aws_endpoint)
     os.environ.setdefault("ALLOW_LOOPBACK", "true")  # as in the stack: the receivers are on 127.0.0.1
     from chalicelib.clock import utcnow

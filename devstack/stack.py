@@ -102,6 +102,9 @@ def main() -> None:
     os.environ.setdefault("ALLOW_LOOPBACK", "true")
     os.environ.setdefault("JITTER_SECONDS", "0")
     os.environ.setdefault("EMAIL_FROM", "automations@localhost.localdomain")  # moto's SES: verify it to send
+    # Logs for a person (LOG_FORMAT=json shows Lambda's); EMF documents only when asked for.
+    os.environ.setdefault("LOG_FORMAT", "text")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.update(RUNS_QUEUE_URL=queues["runs"], FANOUT_QUEUE_URL=queues["fanout"],
                       RUNS_DLQ_URL=queues["runs_dlq"], PUBLIC_BASE_URL=api_url)
     child_env = dict(os.environ)

@@ -21,6 +21,7 @@ from chalicelib.agents.registry import agent_for_settings
 from chalicelib.agents.tools import Toolbox
 from chalicelib.clock import iso, iso_ms, parse_iso
 from chalicelib.events import run_events
+from chalicelib.observability import metrics
 from chalicelib.runs import notify, records
 from chalicelib.sessions.store import SessionWriter
 from chalicelib.store.models import Automation, Run
@@ -119,6 +120,7 @@ def _start(run: Run, rule: Automation, now: datetime) -> bool:
         if _conflict(exc):
             return False
         raise
+    metrics.run_started(run, now)
     run_events.emit(run, "running", None, now, name=rule.name)
     return True
 
@@ -218,5 +220,6 @@ def _transient(run: Run, rule: Automation, reason: str, now: datetime) -> Outcom
         if _conflict(exc):
             return Outcome("cancelled")
         raise
+    metrics.run_retrying(run, delay)
     run_events.emit(run, "retrying", run.reason, now, name=rule.name)
     return Outcome("retrying", retry_after=delay)

@@ -30,6 +30,7 @@ from chalicelib.actions.messages import build_context
 from chalicelib.actions.registry import action_for
 from chalicelib.clock import iso
 from chalicelib.events import matching, run_events
+from chalicelib.observability import metrics
 from chalicelib.rules import signing
 from chalicelib.runs import queue, records
 from chalicelib.store.models import Automation, Run
@@ -63,7 +64,8 @@ def record_updates(rule, outcome: str, now) -> list:
 def message_for(run, index: int, kind: str, outcome: str, event: dict, attempt: int = 1,
                 skip: list | None = None) -> dict:
     """The runs-queue message of one send of one action."""
-    return {"kind": "action", "run_id": run.id, "automation_id": run.automation_id, "index": index, "type": kind,
+    return {"kind": "action", "run_id": run.id, "automation_id": run.automation_id, "account_id": run.account_id,
+            "index": index, "type": kind,
             "outcome": outcome, "event": event, "attempt": attempt, "skip": skip or []}
 
 
@@ -171,6 +173,7 @@ def deliver(message: dict, now, controller_for=None) -> dict | None:
         if refused and record["status"] == "sent":  # the rest got it now; these never will
             record.update(status="failed", error="not sent to " + "; ".join(
                 f"{d['to']}: {d.get('error')}" for d in refused)[:500])
+    metrics.action_result(run, record)
     run.update(actions=[Run.action_results[key].set(record)])
     if record["status"] == "failed" and outcome == "succeeded":
         turn_partial(run, rule, now)
@@ -203,15 +206,19 @@ def turn_partial(run, rule, now) -> None:
             if getattr(again, "cause_response_code", None) != "ConditionalCheckFailedException":
                 raise
         return
-    conclude(run, "partial", reason, now, rule)
+    conclude(run, "partial", reason, now, rule, ended=False)
 
 
-def conclude(run, status: str, reason: str | None, now, rule) -> None:
+def conclude(run, status: str, reason: str | None, now, rule, ended: bool = True) -> None:
     """After a run entered a final status (its action records say `queued`
-    already): queue its actions for that status, then emit its event."""
+    already): queue its actions for that status, then emit its event. The
+    RunsEnded metric counts a run once, when it ends (`ended`): one that turns
+    `partial` later shows in ActionsFailed, not twice in RunsEnded."""
     if rule is not None and rule.actions:
         try:
             send(run, rule, status, run_events.run_event(run, status, reason, now, rule.name), now)
         except Exception:  # notifications must not undo the run's own outcome
             log.exception("actions of run %s", run.id)
+    if ended:
+        metrics.run_ended(run, status, reason)
     run_events.emit(run, status, reason, now, name=rule.name if rule else None)

@@ -3,6 +3,7 @@ send (a first try or a retry)."""
 import json
 
 from chalicelib import aws, settings
+from chalicelib.observability import metrics
 
 BATCH = 10  # SQS takes at most ten messages per SendMessageBatch
 
@@ -55,11 +56,13 @@ def enqueue(run, also: list[dict] = ()) -> list[dict]:
     try:
         if not also:  # the trigger URL's path: one plain SendMessage, as before
             send_run(run)
-            return []
-        failed = send_batches(settings.runs_queue_url(), entries)
+            failed = []
+        else:
+            failed = send_batches(settings.runs_queue_url(), entries)
     except Exception:
         failed = entries
     if any(entry["Id"] == "0" for entry in failed):
         run.delete()
         raise ServiceUnavailable("The run could not be queued; nothing was started. Retry the call.")
+    metrics.run_queued(run)
     return [bodies[int(entry["Id"])] for entry in failed]

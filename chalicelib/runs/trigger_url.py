@@ -17,6 +17,7 @@ from chalicelib.errors import (
     Unauthorized,
 )
 from chalicelib.identity import permissions, tokens
+from chalicelib.observability import bind
 from chalicelib.runs import queue, records
 from chalicelib.store.models import Run, TriggerToken
 
@@ -59,6 +60,7 @@ def authorize(trigger_id: str, headers) -> TriggerToken:
         raise Unauthorized(_BAD_TOKEN)
     if not tokens.matches(token, item.token_hash):
         raise Unauthorized(_BAD_TOKEN)
+    bind(account_id=item.account_id, automation_id=item.automation_id)
     if not permissions.issuer_may_trigger(item.issuer_id, item.issuer_role, item.owner_id):
         raise Forbidden("This trigger token was issued by someone who is no longer the automation's "
                         "owner nor an admin; ask the owner or an admin to rotate it.")
