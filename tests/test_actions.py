@@ -609,3 +609,18 @@ def test_default_messages():
     assert default_message({"event": "deploy.finished", "resource": {"id": "svc-api"}}) == \
         "Event deploy.finished on svc-api"
     assert default_title(EVENT) == "Automation Daily health check: run failed"
+
+
+def test_a_host_that_does_not_resolve_fails_unless_dns_says_try_again(monkeypatch):
+    import socket as sockets
+
+    def no_answer(errno):
+        def resolve(*_args, **_kw):
+            raise sockets.gaierror(errno, "DNS says so")
+        return resolve
+    monkeypatch.setattr(sockets, "getaddrinfo", no_answer(sockets.EAI_NONAME))
+    with pytest.raises(ActionFailed, match="cannot send: cannot resolve hooks.example.com"):
+        send({"type": "webhook", "url": "https://hooks.example.com/x"})
+    monkeypatch.setattr(sockets, "getaddrinfo", no_answer(sockets.EAI_AGAIN))
+    with pytest.raises(ActionRetry, match="cannot resolve hooks.example.com"):
+        send({"type": "webhook", "url": "https://hooks.example.com/x"})

@@ -76,6 +76,9 @@ def deliver(req: Outbound) -> ActionResult:
     try:
         answer = guarded_http.request(req.url, req.method, req.all_headers(), req.body(), timeout=limit,
                                       deadline=limit)
+    except guard.UnresolvedHost as exc:  # DNS said "try again": a retry may reach it
+        problem = ActionRetry if exc.temporary else ActionFailed
+        raise problem(f"cannot send: {str(exc).replace(req.url, '<url>')}")
     except guard.BlockedAddress as exc:
         raise ActionFailed(f"refused to send: {str(exc).replace(req.url, '<url>')}")
     except ssl.SSLCertVerificationError as exc:
