@@ -93,6 +93,48 @@ def test_packaged_template_passes_cfn_lint(packaged):
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
+def test_the_worker_reads_the_agent_key_secret_named_as_the_deployer_names_it():
+    """OPENAI_API_KEY_SECRET comes from the AgentApiKeySecret parameter, and a
+    policy on the worker's role lets it read exactly that secret (the account
+    secrets stay under sre-automations/); EMAIL_FROM is a required parameter."""
+    params, resources = TEMPLATE["Parameters"], TEMPLATE["Resources"]
+    assert "Default" not in params["EmailFrom"] and params["AgentApiKeySecret"]["Default"] == ""
+    worker_env = resources["Worker"]["Properties"]["Environment"]["Variables"]
+    assert worker_env["OPENAI_API_KEY_SECRET"] == {"Ref": "AgentApiKeySecret"}
+    assert all(resources[f]["Properties"]["Environment"]["Variables"]["EMAIL_FROM"] == {"Ref": "EmailFrom"}
+               for f in ("APIHandler", "Worker", "SchedulerTick", "MinuteTick", "FanOut", "DeadLetters", "Bootstrap"))
+    policy = resources["WorkerAgentApiKeyPolicy"]
+    assert policy["Condition"] == "HasAgentApiKeySecret" and policy["Properties"]["Roles"] == [{"Ref": "WorkerRole"}]
+    [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == ["secretsmanager:GetSecretValue"]
+    assert "${AgentApiKeySecret}-??????" in statement["Resource"][0]["Fn::Sub"]
+
+
+def test_only_the_worker_sends_actions():
+    """No send inside an API request or a tick: only the worker's policy has SES."""
+    def actions(name):
+        policy = json.loads((ROOT / ".chalice" / name).read_text())
+        return {a for s in policy["Statement"] for a in s["Action"]}
+    assert "ses:SendEmail" in actions("policy-worker.json")
+    assert "ses:SendEmail" not in actions("policy-api.json") | actions("policy-tick.json")
+    assert "secretsmanager:GetSecretValue" not in actions("policy-api.json") | actions("policy-tick.json")
+
+
+def test_the_worker_may_do_what_the_control_actions_do():
+    """Pausing or resuming an automation from the worker writes the rule with
+    its trigger token and index entries in one transaction, with the rights of
+    the user who saved the action (read from users and memberships)."""
+    policy = json.loads((ROOT / ".chalice" / "policy-worker.json").read_text())
+
+    def allowed(action, table):
+        return any(action in s["Action"] and f"arn:aws:dynamodb:*:*:table/sre-automations-prod-{table}" in s["Resource"]
+                   for s in policy["Statement"])
+    for table in ("automations", "trigger-tokens", "schedule-index", "event-triggers"):
+        assert allowed("dynamodb:PutItem", table) and allowed("dynamodb:DeleteItem", table), table
+    assert allowed("dynamodb:UpdateItem", "trigger-tokens")
+    assert allowed("dynamodb:GetItem", "users") and allowed("dynamodb:Query", "memberships")
+
+
 def _functions(template):
     return {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
 

@@ -13,6 +13,7 @@ import secrets
 API_KEY_PREFIX = "sreak_"
 TRIGGER_TOKEN_PREFIX = "srett_"
 RUNNER_TOKEN_PREFIX = "srert_"
+SIGNING_SECRET_PREFIX = "srews_"  # a webhook signing secret (kept, not hashed: it must sign)
 _KEY_ID_LEN = 16  # hex characters
 
 

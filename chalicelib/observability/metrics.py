@@ -10,7 +10,7 @@ Each call also logs one line, so a run's story is in the logs as well.
 """
 import logging
 from contextvars import ContextVar
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
@@ -82,11 +82,11 @@ def run_started(run, now: datetime, due: datetime | None = None) -> None:
     attempt = int(run.attempt or 1)
     values = {"RunsStarted": ("Count", 1)}
     wait = None
-    if due is None and run.trigger == "schedule" and run.scheduled_for:
-        from chalicelib.runs.tick import jitter_of
-        due = parse_iso(run.scheduled_for) + timedelta(seconds=jitter_of(run.automation_id))
+    if due is None:
+        from chalicelib.runs.tick import start_due
+        due = start_due(run)
     if attempt == 1:
-        wait = max(0, int((now - due).total_seconds() * 1000)) if due else _ms_between(run.created_at, now)
+        wait = max(0, int((now - due).total_seconds() * 1000))
         values["QueueWait"] = ("Milliseconds", wait)
     emit(values, by={"trigger": run.trigger})
     log.info("run started", extra={"trigger": run.trigger, "attempt": attempt, "queue_wait_ms": wait})

@@ -16,14 +16,13 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import settings
-from chalicelib.actions import dispatch
 from chalicelib.agents.base import PermanentAgentError, Task, TransientAgentError
 from chalicelib.agents.registry import agent_for_settings
 from chalicelib.agents.tools import Toolbox
 from chalicelib.clock import iso, iso_ms, parse_iso
 from chalicelib.events import run_events
 from chalicelib.observability import metrics
-from chalicelib.runs import records
+from chalicelib.runs import notify, records
 from chalicelib.sessions.store import SessionWriter
 from chalicelib.store.models import Automation, Run
 
@@ -66,21 +65,26 @@ def ensure_run(message: dict, now: datetime) -> Run:
 
 
 def finish(run: Run, status: str, reason: str | None, now: datetime, only_from=("running",), rule=None) -> bool:
-    """End a run (conditionally: a run another actor already ended stays as it is).
+    """End a run (conditionally: a run another actor already ended stays as it is),
+    with the `queued` records of the actions this status fires in the same write;
+    then queue those actions and emit the run's event (notify.conclude).
     `rule` saves reading the automation again when the caller has it."""
+    rule = rule if rule is not None else _rule_of(run)
     reason = records.with_note(run, reason)
     actions = [Run.status.set(status), Run.reason.set(reason) if reason else Run.reason.remove(),
                Run.finished_at.set(iso(now)), Run.active.remove(), Run.waiting.remove(), Run.waiting_since.remove()]
     if run.started_at:
         ms = max(0, int((now - parse_iso(run.started_at)).total_seconds() * 1000))
         actions.append(Run.duration_ms.set(ms))
+    if rule is not None:
+        actions += notify.record_updates(rule, status, now)
     try:
         run.update(actions=actions, condition=Run.status.is_in(*only_from))
     except UpdateError as exc:
         if _conflict(exc):
             return False
         raise
-    _conclude(run, status, reason, now, rule if rule is not None else _rule_of(run))
+    notify.conclude(run, status, reason, now, rule)
     return True
 
 
@@ -89,23 +93,6 @@ def _rule_of(run: Run) -> Automation | None:
         return Automation.get(run.automation_id)
     except Automation.DoesNotExist:
         return None
-
-
-def _conclude(run: Run, status: str, reason: str | None, now: datetime, rule: Automation | None) -> None:
-    """After a run ends: its actions for this outcome, then its status event
-    (`partial` instead of `succeeded` when an action failed)."""
-    if rule is not None and rule.actions:
-        try:
-            event = run_events.run_event(run, status, reason, now, rule.name)
-            failed = dispatch.failed_summary(dispatch.fire(run, rule, status, event, now))
-            if failed and status == "succeeded":
-                run.update(actions=[Run.status.set("partial"), Run.reason.set(records.with_note(run, failed))],
-                           condition=Run.status == "succeeded")
-                status, reason = "partial", failed
-        except Exception:  # notifications must not undo the run's own outcome
-            log.exception("actions of run %s", run.id)
-    metrics.run_ended(run, status, reason)
-    run_events.emit(run, status, reason, now, name=rule.name if rule else None)
 
 
 def _skip_reason(run: Run, rule: Automation | None) -> str | None:
@@ -148,6 +135,10 @@ def render_prompt(rule: Automation, run: Run, now: datetime) -> str:
              f"- automation: {rule.name} ({rule.id})", f"- trigger: {run.trigger}", f"- time: {iso(now)}"]
     if run.scheduled_for:
         lines.append(f"- scheduled for: {run.scheduled_for}")
+    started = run.started_by or {}
+    if started:
+        lines.append(f"- started by: automation {started.get('automation_name')} ({started.get('automation_id')}), "
+                     f"run {started.get('run_id')}, event {started.get('event')} ({started.get('event_id')})")
     if run.context_text:
         lines += ["- text from the caller:", "", run.context_text]
     return "\n".join(lines)
@@ -187,11 +178,15 @@ def process(message: dict, now: datetime, clock=None, agent=None) -> Outcome:
         return Outcome("duplicate")
     session = SessionWriter(run.session_id, run, clock, on_write=_Heartbeat(run, clock))
     try:
+        agent = agent or agent_for_settings()
+        system = getattr(agent, "system_prompt", None)
+        if system:  # the whole conversation is kept, the model's instructions first
+            session.message("system", system)
         prompt = render_prompt(rule, run, now)
         session.message("user", prompt)
         task = Task(prompt=prompt, automation_id=rule.id, run_id=run.id,
                     context={"text": run.context_text or ""})
-        result = (agent or agent_for_settings()).run(task, session, Toolbox(task, session, clock))
+        result = agent.run(task, session, Toolbox(task, session, clock))
     except Cancelled:
         return Outcome("cancelled")
     except TransientAgentError as exc:

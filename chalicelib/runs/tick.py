@@ -19,7 +19,7 @@ them); plus one per follow-up page of a partition past PAGE rules.
 import hashlib
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import PutError
 
@@ -48,17 +48,24 @@ def jitter_of(automation_id: str) -> int:
     return int.from_bytes(hashlib.sha256(automation_id.encode()).digest()[4:8], "big") % window
 
 
+def start_due(run) -> datetime:
+    """When a run was due to start: a scheduled run at its time plus its
+    rule's start offset (it waits `queued` until then on purpose), any other
+    when it was queued."""
+    if run.trigger == "schedule" and run.scheduled_for:
+        return parse_iso(run.scheduled_for) + timedelta(seconds=jitter_of(run.automation_id))
+    return parse_iso(run.created_at)
+
+
 def jitter_window() -> int:
     """The jitter window in seconds (JITTER_SECONDS, at most SQS's 900)."""
     return max(0, min(settings.get_int("JITTER_SECONDS"), 900))
 
 
 def _send_batches(queue_url: str, entries: list[dict]) -> int:
-    for start in range(0, len(entries), 10):
-        batch = [{**e, "Id": str(i)} for i, e in enumerate(entries[start:start + 10])]
-        result = queue.sqs().send_message_batch(QueueUrl=queue_url, Entries=batch)
-        if result.get("Failed"):
-            raise RuntimeError(f"{len(result['Failed'])} messages of a batch were not sent: {result['Failed'][:1]}")
+    failed = queue.send_batches(queue_url, [{**e, "Id": str(i)} for i, e in enumerate(entries)])
+    if failed:
+        raise RuntimeError(f"{len(failed)} messages were not sent (first: {failed[0]['Id']})")
     return len(entries)
 
 
