@@ -276,3 +276,23 @@ def test_the_real_ticks_due_set_is_the_independent_one(api, owner, aws, no_jitte
 def _caller(key):
     from chalicelib.identity.caller import authenticate
     return authenticate({"authorization": f"Bearer {key}"})
+
+
+def test_a_scheduled_run_waiting_out_its_start_offset_is_not_late_to_start(api, owner, aws, monkeypatch):
+    from chalicelib.events import late_start
+    monkeypatch.setenv("JITTER_SECONDS", "900")
+    rule = _create(api, owner, {"mode": "hourly"})
+    api.ok("POST", "/automations", owner, rule_body(name="start SLA", task_prompt=PROMPT, triggers=[{
+        "type": "event", "posture": "proactive", "after": ["automation.run.queued"],
+        "expect": ["automation.run.running"], "within": 60, "match": {"resource.id": rule}}]), status=201)
+    at = DAY.replace(hour=10)
+    tick.scheduler_tick(at, clock=lambda: at, catch_up_missed=False)
+    _drain(aws)  # fan-out: the run is saved queued, its message delayed by its offset
+    run = Run.get(tick.scheduled_run_id(rule, at))
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%S.000Z")  # as if the fan-out had run at the tick, not today
+    run.update(actions=[Run.created_at.set(stamp), Run.waiting_since.set(stamp)])
+    due = at + timedelta(seconds=tick.jitter_of(rule))
+    assert tick.start_due(run) == due and run.status == "queued"
+    assert late_start.check(due + timedelta(seconds=30)) == []  # queued since the tick, but not yet due + 60 s
+    [fired] = late_start.check(due + timedelta(seconds=70))
+    assert fired.trigger_event["payload"]["run_id"] == run.id
