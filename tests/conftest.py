@@ -6,7 +6,8 @@ import os
 # Before anything imports boto3/pynamodb: fake credentials, no real endpoint.
 os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                    "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-                   "TABLE_PREFIX": "sre-automations-test", "PUBLIC_BASE_URL": "http://testserver"})
+                   "TABLE_PREFIX": "sre-automations-test", "PUBLIC_BASE_URL": "http://testserver",
+                   "CLOUD_SANDBOX": "inline"})  # the sandbox's session worked in-process (see environments/sandbox.py)
 for _name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
     os.environ.pop(_name, None)
 

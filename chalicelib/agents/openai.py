@@ -14,6 +14,8 @@ from chalicelib.agents.conversation import SYSTEM_PROMPT, finish, model_timeout,
 
 
 def _api_key() -> str | None:
+    if settings.get("OPENAI_API_KEY"):  # a runner's own key, from its environment
+        return settings.get("OPENAI_API_KEY")
     name = settings.get("OPENAI_API_KEY_SECRET")
     if not name:
         return None  # a local vLLM/Ollama needs no key
