@@ -54,7 +54,7 @@ def aws(_resources):
         queue.sqs().delete_queue(QueueUrl=url)  # PurgeQueue is limited to once a minute
     queues = tables.ensure_queues()
     os.environ.update(RUNS_QUEUE_URL=queues["runs"], FANOUT_QUEUE_URL=queues["fanout"],
-                      RUNS_DLQ_URL=queues["runs_dlq"])
+                      RUNS_DLQ_URL=queues["runs_dlq"], SANDBOX_QUEUE_URL=queues["sandbox"])
     yield queues
 
 

@@ -48,7 +48,8 @@ def test_table_keys_indexes_and_ttl_agree(model):
 def test_every_function_has_a_least_privilege_policy():
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     functions = config["stages"]["prod"]["lambda_functions"]
-    assert set(functions) == {"api_handler", "hourly_tick", "minute_tick", "fan_out", "worker", "dead_letters"}
+    assert set(functions) == {"api_handler", "hourly_tick", "minute_tick", "fan_out", "worker", "dead_letters",
+                              "sandbox"}
     for name, settings in functions.items():
         policy = json.loads((ROOT / ".chalice" / settings["iam_policy_file"]).read_text())
         for statement in policy["Statement"]:
@@ -77,3 +78,19 @@ def test_packaged_template_passes_cfn_lint(tmp_path):
         assert events[source]["Type"] == "SQS"
     lint = subprocess.run([str(bin_dir / "cfn-lint"), str(out / "sam.json")], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_the_cloud_sandbox_reads_only_the_model_key_and_its_own_queue():
+    """Its own role: no table, no other queue, no account secret; its own short timeout."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]["lambda_functions"]
+    assert config["sandbox"]["lambda_timeout"] <= 300 < config["worker"]["lambda_timeout"]
+    policy = json.loads((ROOT / ".chalice" / config["sandbox"]["iam_policy_file"]).read_text())
+    actions = {a for s in policy["Statement"] for a in s["Action"]}
+    resources = {r for s in policy["Statement"] for r in s["Resource"]}
+    assert not any(a.startswith(("dynamodb:", "ses:", "lambda:")) for a in actions)
+    assert {a for a in actions if a.startswith("sqs:")} and "sqs:SendMessage" not in actions
+    assert {r for r in resources if ":sqs:" in r} == {"arn:aws:sqs:*:*:sre-automations-prod-sandbox"}
+    assert {r for r in resources if ":secretsmanager:" in r} == {
+        "arn:aws:secretsmanager:*:*:secret:sre-automations-model/*"}
+    sandbox = TEMPLATE["Resources"]["Sandbox"]["Properties"]["Environment"]["Variables"]
+    assert set(sandbox) == {"SANDBOX_API_URL", "SANDBOX_SECONDS"}  # no table, queue or secret names
