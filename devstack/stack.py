@@ -94,6 +94,10 @@ def main() -> None:
 
     from moto.server import ThreadedMotoServer
 
+    from devstack.atomic import serialise_dynamodb_writes
+
+    serialise_dynamodb_writes()  # conditional writes race as on DynamoDB
+
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log: one line per AWS call
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)

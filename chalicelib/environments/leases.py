@@ -69,8 +69,8 @@ def renew(run_id: str, headers, now: datetime) -> dict:
 def append(run_id: str, headers, body: dict, now: datetime) -> dict:
     """POST /runs/{id}/session: a batch of session items (written in one
     BatchWriteItem per 25); renews the lease when a third of it is used."""
-    items = sessions.check_items(body.get("items"))
     run, lease_hash = authorize(run_id, headers, now)
+    items = sessions.check_items(body.get("items"))
     sessions.write_items(run.session_id, items, run.expires_at)
     until = run.work_at
     renew_after = lifecycle.lease_seconds() * 2 / 3
@@ -82,6 +82,7 @@ def append(run_id: str, headers, body: dict, now: datetime) -> dict:
 def report(run_id: str, headers, body: dict, now: datetime, resend: bool = True) -> dict:
     """POST /runs/{id}/outcome: end the run through the lifecycle (its actions
     fire and its event is emitted as for any run), or `retry` it later."""
+    run, lease_hash = authorize(run_id, headers, now)
     status, reason = body.get("status"), body.get("reason")
     if status not in OUTCOMES:
         raise BadRequest(f"status must be one of {', '.join(OUTCOMES)}; got {status!r}")
@@ -89,7 +90,6 @@ def report(run_id: str, headers, body: dict, now: datetime, resend: bool = True)
         raise BadRequest("reason must be a string")
     if status != "succeeded" and not reason:
         raise BadRequest(f"a {status} outcome needs a reason a user can read")
-    run, lease_hash = authorize(run_id, headers, now)
     reason = reason[:1000] if reason and status != "succeeded" else None
     rule = lifecycle.rule_of(run)
     mine = Run.lease_hash == lease_hash
