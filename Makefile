@@ -26,7 +26,7 @@ package: install
 	@ls -l build/package/deployment.zip
 
 tick: install
-	$(BIN)/python -m devstack.tick $(AT)
+	$(BIN)/python -m devstack.tick $(if $(MINUTE),--minute) $(AT)
 
 bench: install
 	$(BIN)/python bench/trigger.py

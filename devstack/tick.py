@@ -1,5 +1,8 @@
 """`make tick AT=2026-11-24T09:00:00Z`: fire the hourly tick for a given hour
-against the running local stack (its engine then fans out and runs)."""
+against the running local stack (its engine then fans out and runs).
+`make tick MINUTE=1`: fire the minute tick now (lost leases, runner queue
+limits, the reaper, proactive triggers, runner health) without waiting for
+the stack's own."""
 import json
 import os
 import sys
@@ -23,8 +26,11 @@ def _alive(pid) -> bool:
 
 def main(argv: list[str]) -> int:
     """Queue the fan-out jobs for the hour given as an ISO time."""
+    minute = argv[:1] == ["--minute"]
+    if minute:
+        argv = argv[1:] or ["now"]
     if len(argv) != 1:
-        print("usage: make tick AT=2026-11-24T09:00:00Z", file=sys.stderr)
+        print("usage: make tick AT=2026-11-24T09:00:00Z  |  make tick MINUTE=1", file=sys.stderr)
         return 2
     stack_file = Path(os.environ.get("STACK_DIR", ROOT / ".local")) / "stack.json"
     if not stack_file.exists():
@@ -35,6 +41,7 @@ def main(argv: list[str]) -> int:
         print(f"no running stack ({stack_file} is left from one that stopped): start it with make run",
               file=sys.stderr)
         return 1
+    os.environ.setdefault("PUBLIC_BASE_URL", stack["api_url"])
     os.environ.update(AWS_ENDPOINT_URL=stack["aws_endpoint"], AWS_ACCESS_KEY_ID="local",
                       AWS_SECRET_ACCESS_KEY="local", AWS_SESSION_TOKEN="local",
                       AWS_DEFAULT_REGION=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
@@ -42,18 +49,24 @@ def main(argv: list[str]) -> int:
     import botocore.exceptions
 
     from chalicelib import settings
-    from chalicelib.clock import parse_iso
+    from chalicelib.clock import parse_iso, utcnow
     from chalicelib.runs import tick
 
     try:
-        at = parse_iso(argv[0])
+        at = utcnow() if argv[0] == "now" else parse_iso(argv[0])
     except ValueError:
         print(f"AT must be an ISO time such as 2026-11-24T09:00:00Z; got {argv[0]!r}", file=sys.stderr)
         return 2
     prefix = settings.table_prefix()
     try:
-        os.environ["FANOUT_QUEUE_URL"] = boto3.client("sqs").get_queue_url(
-            QueueName=f"{prefix}-fanout")["QueueUrl"]
+        sqs = boto3.client("sqs")
+        os.environ["FANOUT_QUEUE_URL"] = sqs.get_queue_url(QueueName=f"{prefix}-fanout")["QueueUrl"]
+        os.environ["RUNS_QUEUE_URL"] = sqs.get_queue_url(QueueName=f"{prefix}-runs")["QueueUrl"]
+        if minute:
+            import app
+            from devstack.engine import scheduled_event
+            print(json.dumps(app.minute_tick(scheduled_event(at, "minute_tick"), None)))
+            return 0
         jobs = tick.hourly(at)
     except botocore.exceptions.EndpointConnectionError:
         print(f"no running stack answers at {stack['aws_endpoint']}: start it with make run", file=sys.stderr)

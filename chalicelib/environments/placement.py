@@ -73,8 +73,8 @@ def wait_for_runner(run: Run, where: Placement, now: datetime) -> bool:
     if not where.healthy:
         reason += (f": none is healthy now (no heartbeat in the last {settings.get_int('RUNNER_HEALTH_SECONDS')} s)"
                    f"; the run fails if none takes it within {queue_limit_text()}")
-    if run.status == "retrying" and run.reason:
-        reason = f"{run.reason}. {reason}"
+    if run.reason and not run.reason.startswith("Waiting for a runner"):  # why it came back: a retry, a lost runner
+        reason = f"{run.reason.rstrip('.')}. {reason}"
     try:
         run.update(actions=[
             Run.status.set("queued"), Run.reason.set(reason), Run.pool.set(where.pool),

@@ -104,8 +104,12 @@ def _show(a: dict) -> None:
                    ("environment", render.environment(a.get("environment"))),
                    ("next runs", ", ".join(a.get("next_runs") or []))])
     for t in a["triggers"]:
-        detail = {"schedule": lambda t: f"cron {t['cron']} (UTC)", "api": lambda t: f"{t['url']} (token {t['token_hint']})",
-                  "event": lambda t: json.dumps({k: v for k, v in t.items() if k != "type"})}[t["type"]](t)
+        if t["type"] == "schedule":
+            detail = f"cron {t['cron']} (UTC)"
+        elif t["type"] == "api":
+            detail = f"{t['url']} (token {t['token_hint']})"
+        else:
+            detail = json.dumps({k: v for k, v in t.items() if k != "type"})
         click.echo(f"trigger      {t['type']}: {detail}")
     for action in a.get("actions") or []:
         click.echo(f"action       {action['type']} on {','.join(action.get('on', []))}")
