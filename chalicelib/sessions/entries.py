@@ -11,7 +11,7 @@ import time
 from chalicelib.clock import iso
 
 PART_CHARS = 32_000  # one part stays far under DynamoDB's 400 KB item and under one POST, even JSON-escaped
-BATCH_ITEMS = 25  # DynamoDB's BatchWriteItem limit
+BATCH_ITEMS = 100  # a batch is written as BatchWriteItem calls of 25
 BATCH_BYTES = 200_000  # one streamed batch, JSON-escaped, stays under the API's 256 KiB body limit
 FLUSH_SECONDS = 1.0  # how long an entry may wait in the buffer: the session streams, it is not kept back
 KINDS = ("message", "tool_call", "artifact")
