@@ -125,6 +125,17 @@ def test_a_private_url_is_reached_through_the_runner_and_refused_by_the_sandbox(
     assert "claimed" in runner.text() and f"{on_runner['id']} succeeded" in runner.text()
 
 
+def _tick_until(stack, status_url, wanted, seconds=60):
+    """Fire the minute tick until the run is as wanted (the stack's own tick may get there first)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        _minute_tick(stack)
+        run = _run(stack, status_url)
+        if wanted(run) or time.monotonic() > deadline:
+            return run
+        time.sleep(1)
+
+
 def test_a_killed_runner_loses_its_lease_the_run_goes_back_then_ends_saying_the_runner_was_lost(stack, tmp_path):
     release = threading.Event()
     with serve(lambda *_: (release.wait(60), 200)[1]) as slow:
@@ -135,8 +146,7 @@ def test_a_killed_runner_loses_its_lease_the_run_goes_back_then_ends_saying_the_
             assert _wait_for(lambda: _run(stack, status_url)["status"] == "running"), first.text()
             first.kill()
             time.sleep(4)  # past the 3-second lease
-            assert _run(stack, status_url)["id"] in _minute_tick(stack)["lost_leases"]
-            back = _run(stack, status_url)
+            back = _tick_until(stack, status_url, lambda r: r["status"] == "queued")
             assert back["status"] == "queued" and back["attempt"] == 1, back
             assert f"The runner first ({first.id}) was lost mid-run" in back["reason"]
             second = RunnerProcess(stack, tmp_path, token=first.token, name="second")
@@ -144,7 +154,7 @@ def test_a_killed_runner_loses_its_lease_the_run_goes_back_then_ends_saying_the_
             assert _wait_for(lambda: _run(stack, status_url)["attempt"] == 2), second.text()
             second.kill()
             time.sleep(4)
-            _minute_tick(stack)
+            _tick_until(stack, status_url, lambda r: r["status"] == "failed")
         finally:
             release.set()
             first.offline(stack)

@@ -19,7 +19,7 @@ from chalicelib.errors import BadRequest, Conflict, Unauthorized
 from chalicelib.identity import tokens
 from chalicelib.runs import lifecycle, queue, records
 from chalicelib.sessions import store as sessions
-from chalicelib.store.models import Run
+from chalicelib.store.models import Run, get_or_none
 
 _BAD = "Missing or wrong lease token for this run (a lease token is good for one run, while its environment holds it)."
 OUTCOMES = ("succeeded", "partial", "failed", "retry")
@@ -33,15 +33,8 @@ def authorize(run_id: str, headers, now: datetime) -> tuple[Run, str]:
     """The run and the lease hash when the token is the run's current lease:
     401 otherwise; 409 when the run is no longer running (cancelled, reaped,
     returned): the environment must stop."""
-    token = tokens.bearer(headers)
-    if not token or not token.startswith(tokens.LEASE_TOKEN_PREFIX):
-        raise Unauthorized(_BAD)
-    try:
-        run = Run.get(run_id)
-    except Run.DoesNotExist:
-        raise Unauthorized(_BAD)
-    if not run.lease_hash or not tokens.matches(token, run.lease_hash):
-        raise Unauthorized(_BAD)
+    run = tokens.bearer_item(headers, tokens.LEASE_TOKEN_PREFIX, lambda: get_or_none(Run, run_id),
+                             lambda found: found.lease_hash, Unauthorized(_BAD))
     if run.status != "running":
         raise Conflict(f"The run is {run.status} now" + (f" ({run.reason})" if run.reason else "")
                        + "; stop working on it.")

@@ -40,11 +40,10 @@ def create_runner(caller, body: dict, now) -> tuple[Runner, str]:
 def authenticate(runner_id: str, headers) -> Runner:
     """The runner whose own token the request carries, or 401 (one answer for
     a wrong token, another runner's token and an unknown runner)."""
-    token = tokens.bearer(headers)
-    runner = next(iter(Runner.by_id.query(runner_id, limit=1)), None) if token else None
-    if runner is None or not tokens.matches(token, runner.token_hash):
-        raise Unauthorized("Missing or wrong runner token, or unknown runner.")
-    return runner
+    return tokens.bearer_item(headers, tokens.RUNNER_TOKEN_PREFIX,
+                              lambda: next(iter(Runner.by_id.query(runner_id, limit=1)), None),
+                              lambda found: found.token_hash,
+                              Unauthorized("Missing or wrong runner token, or unknown runner."))
 
 
 def heartbeat(runner_id: str, headers, body: dict, now) -> Runner:

@@ -74,6 +74,19 @@ def hint(token: str) -> str:
     return "…" + token[-4:]
 
 
+def bearer_item(headers, prefix: str, fetch, stored_hash, refusal: Exception):
+    """The item a prefixed bearer token belongs to: `fetch()` loads it (None
+    when there is none), `stored_hash(item)` is its token hash; the same
+    `refusal` for a missing, foreign, wrong or unknown token."""
+    token = bearer(headers)
+    if not token or not token.startswith(prefix):
+        raise refusal
+    item = fetch()
+    if item is None or not matches(token, stored_hash(item) or ""):
+        raise refusal
+    return item
+
+
 def bearer(headers) -> str | None:
     """The token of an `Authorization: Bearer …` header, or None."""
     value = (headers or {}).get("authorization") or ""

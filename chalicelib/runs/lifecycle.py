@@ -29,7 +29,7 @@ from chalicelib.events import run_events
 from chalicelib.identity import tokens
 from chalicelib.runs import records
 from chalicelib.sessions import store as sessions
-from chalicelib.store.models import Automation, Run
+from chalicelib.store.models import Automation, Run, get_or_none
 
 log = logging.getLogger(__name__)
 TERMINAL = ("succeeded", "partial", "failed", "skipped", "abandoned")
@@ -85,10 +85,8 @@ def finish(run: Run, status: str, reason: str | None, now: datetime, only_from=(
 
 
 def rule_of(run: Run) -> Automation | None:
-    try:
-        return Automation.get(run.automation_id)
-    except Automation.DoesNotExist:
-        return None
+    """The run's automation (None once it is gone for good)."""
+    return get_or_none(Automation, run.automation_id)
 
 
 def _conclude(run: Run, status: str, reason: str | None, now: datetime, rule: Automation | None) -> None:

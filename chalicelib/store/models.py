@@ -324,6 +324,14 @@ ALL_MODELS = (Account, User, ApiKey, Team, Membership, Runner, Automation,
               TriggerToken, Run, ScheduleEntry, SessionEntry, Event, EventTriggerEntry, EventWindow)
 
 
+def get_or_none(model, *keys):
+    """The item with these keys, or None."""
+    try:
+        return model.get(*keys)
+    except model.DoesNotExist:
+        return None
+
+
 def ttl_attribute(model) -> str | None:
     """The name of the model's TTL attribute, if it has one."""
     return next((a.attr_name for a in model.get_attributes().values() if isinstance(a, TTLAttribute)), None)
