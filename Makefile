@@ -4,7 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt client/pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint package tick bench clean
+.PHONY: install run test lint package deploy deploy-check destroy tick bench clean
+
+# make deploy / make destroy: a stage in your AWS account, with the AWS CLI and your credentials.
+STACK ?= sre-automations
+REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION))
+AWS ?= aws
+ARTIFACTS_BUCKET ?=
+ALARM_EMAIL ?=
+OWNER_EMAIL ?=
+DELETE_DATA ?=
+TABLES = $(shell $(BIN)/python -c 'import json; r = json.load(open("infra/resources.json"))["Resources"]; \
+	print(" ".join(v["Properties"]["TableName"] for v in r.values() if v.get("Type") == "AWS::DynamoDB::Table"))')
+OUTPUT = $(AWS) cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) --output text --query
 
 $(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +34,32 @@ test: install
 
 package: install
 	rm -rf build/package
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage prod --merge-template infra/resources.json build/package
-	@ls -l build/package/deployment.zip
+	$(BIN)/python infra/template.py build/infra.json
+	AWS_DEFAULT_REGION=$(or $(REGION),us-east-1) $(BIN)/chalice package --stage prod --merge-template build/infra.json build/package
+	$(BIN)/python infra/slim_layer.py build/package
+
+deploy-check:
+	@test -n "$(REGION)" || { echo "set AWS_REGION (or REGION=…) to the region to deploy to" >&2; exit 2; }
+	@test -n "$(ARTIFACTS_BUCKET)" || { echo "set ARTIFACTS_BUCKET=<an S3 bucket of yours in $(REGION)> for the packages" >&2; exit 2; }
+	@command -v $(AWS) >/dev/null || { echo "make deploy needs the AWS CLI ($(AWS)); install it and configure credentials" >&2; exit 2; }
+
+deploy: deploy-check package
+	$(AWS) cloudformation package --region $(REGION) --template-file build/package/sam.json --s3-bucket $(ARTIFACTS_BUCKET) \
+		--s3-prefix $(STACK) --use-json --output-template-file build/packaged.json
+	$(AWS) cloudformation deploy --region $(REGION) --template-file build/packaged.json --stack-name $(STACK) \
+		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset $(if $(ALARM_EMAIL),--parameter-overrides AlarmEmail=$(ALARM_EMAIL))
+	@echo "API: $$($(OUTPUT) "Stacks[0].Outputs[?OutputKey=='EndpointURL'].OutputValue")"
+	@echo "dashboard: $$($(OUTPUT) "Stacks[0].Outputs[?OutputKey=='DashboardURL'].OutputValue")"
+	$(if $(OWNER_EMAIL),umask 077 && $(AWS) lambda invoke --region $(REGION) --cli-binary-format raw-in-base64-out \
+		--function-name "$$($(OUTPUT) "Stacks[0].Outputs[?OutputKey=='BootstrapFunctionName'].OutputValue")" \
+		--payload '{"owner_email": "$(OWNER_EMAIL)"}' build/bootstrap.json >/dev/null && \
+		$(BIN)/python infra/bootstrap_answer.py build/bootstrap.json; rm -f build/bootstrap.json)
+
+destroy:
+	@test -n "$(REGION)" || { echo "set AWS_REGION (or REGION=…) to the stack's region" >&2; exit 2; }
+	$(AWS) cloudformation delete-stack --region $(REGION) --stack-name $(STACK)
+	$(AWS) cloudformation wait stack-delete-complete --region $(REGION) --stack-name $(STACK)
+	$(if $(DELETE_DATA),for table in $(TABLES); do $(AWS) dynamodb delete-table --region $(REGION) --table-name $$table >/dev/null && echo "deleted $$table"; done,@echo "kept the tables and their data (DELETE_DATA=1 deletes them too)")
 
 tick: install
 	$(BIN)/python -m devstack.tick $(if $(MINUTE),--minute) $(AT)

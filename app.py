@@ -1,8 +1,10 @@
 """HTTP routes of the AI SRE automations service. Each handler parses, calls
 into chalicelib, and shapes the answer; the logic lives in chalicelib."""
+import time
+
 from chalice import Chalice, Cron, Rate, Response
 
-from chalicelib import secrets
+from chalicelib import observability, secrets
 from chalicelib.actions import test_fire
 from chalicelib.clock import parse_iso, utcnow
 from chalicelib.environments import claims, leases, sandbox
@@ -10,12 +12,15 @@ from chalicelib.events import ingest, runner_health
 from chalicelib.events import query as events_query
 from chalicelib.http import openapi
 from chalicelib.http.request import base_url, json_object, json_value, query, query_list
-from chalicelib.identity import directory, keys, permissions, runners
+from chalicelib.identity import bootstrap as first_owner
+from chalicelib.identity import directory, keys, permissions, removal, runners
 from chalicelib.identity.caller import authenticate
+from chalicelib.observability import metrics
 from chalicelib.rules import automations, templates
 from chalicelib.runs import control, history, reaper, records, tick, trigger_url, worker
 
 app = Chalice(app_name="sre-automations")
+observability.install(app)  # JSON logs with each invocation's ids, for every handler below
 # Bodies are read as JSON whatever the declared type: `curl -d` without a
 # Content-Type header says form-urlencoded, and a 415 would only confuse.
 JSON_BODY = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
@@ -27,6 +32,13 @@ def _req():
 
 def _caller():
     return authenticate(_req().headers)
+
+
+def _admin():
+    """The caller, who must be the account owner or an admin (else 403)."""
+    caller = _caller()
+    permissions.require_admin(caller)
+    return caller
 
 
 def _body(allow_empty=False):
@@ -66,6 +78,12 @@ def create_team():
     permissions.require_admin(caller)
     team = directory.create_team(caller, _body(), utcnow())
     return Response({"team": directory.team_json(team)}, status_code=201)
+
+
+@app.route("/teams/{team_id}", methods=["DELETE"])
+def delete_team(team_id):
+    removal.delete_team(_admin(), team_id)
+    return Response(body="", status_code=204)
 
 
 @app.route("/teams/{team_id}/members/{user_id}", methods=["PUT", "DELETE"], content_types=JSON_BODY)
@@ -108,12 +126,17 @@ def revoke_api_key(key_id):
 
 @app.route("/users/{user_id}/api-keys", methods=["POST", "DELETE"], content_types=JSON_BODY)
 def user_api_keys(user_id):
-    caller = _caller()
-    permissions.require_admin(caller)
+    caller = _admin()
     if _req().method == "DELETE":
         return {"revoked": keys.revoke_all(caller, user_id)}
     key, token = keys.issue(caller, user_id, utcnow())
     return Response({"api_key": token, "key": key}, status_code=201)
+
+
+@app.route("/runners/{runner_id}", methods=["DELETE"])
+def delete_runner(runner_id):
+    removal.delete_runner(_admin(), runner_id)
+    return Response(body="", status_code=204)
 
 
 @app.route("/runners/{runner_id}/heartbeat", methods=["POST"], content_types=JSON_BODY)
@@ -129,8 +152,7 @@ def runner_claim(runner_id):
 
 @app.route("/runners/{runner_id}/token/rotate", methods=["POST"], content_types=JSON_BODY)
 def rotate_runner_token(runner_id):
-    caller = _caller()
-    permissions.require_admin(caller)
+    caller = _admin()
     runner, token = runners.rotate_token(caller, runner_id, utcnow())
     return {"runner": runners.runner_json(runner), "token": token}
 
@@ -276,7 +298,11 @@ def events_route():
 
 @app.schedule(Cron(0, "*", "*", "*", "?", "*"), name="hourly_tick")
 def hourly_tick(event):
-    return tick.hourly(_event_time(event))
+    hour, started = _event_time(event), time.monotonic()
+    observability.bind(tick_hour=hour.isoformat())
+    jobs = tick.hourly(hour)
+    metrics.tick_completed(hour, jobs, time.monotonic() - started)
+    return jobs
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="minute_tick")
@@ -306,6 +332,12 @@ def cloud_sandbox(event):
 @app.on_sqs_message(queue="sre-automations-prod-runs-dlq", batch_size=10, name="dead_letters")
 def dead_letters(event):
     worker.handle_dead_letters([r.to_dict() for r in event])
+
+
+@app.lambda_function(name="bootstrap")
+def bootstrap(event, context):
+    """Invoked once by `make deploy OWNER_EMAIL=…`: the first account owner and their API key."""
+    return first_owner.bootstrap(event, utcnow())
 
 
 def _event_time(event):

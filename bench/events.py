@@ -20,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_SESSION_TOKEN="bench",
-                  AWS_DEFAULT_REGION="us-east-1", TABLE_PREFIX="bench-events")
+                  AWS_DEFAULT_REGION="us-east-1", TABLE_PREFIX="bench-events",
+                  POWERTOOLS_METRICS_DISABLED="true")  # EMF documents would drown the figures
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 from moto import mock_aws  # noqa: E402

@@ -43,7 +43,8 @@ sys.path.insert(0, str(ROOT))
 # Before boto3/pynamodb/chalicelib are imported: fake credentials, no real
 # endpoint, the bench's own table names (pynamodb fixes them at import).
 os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_SESSION_TOKEN": "bench",
-                   "AWS_DEFAULT_REGION": "us-east-1", "TABLE_PREFIX": "bench-tick"})
+                   "AWS_DEFAULT_REGION": "us-east-1", "TABLE_PREFIX": "bench-tick",
+                   "POWERTOOLS_METRICS_DISABLED": "true"})  # EMF documents would drown the figures
 for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_PROFILE"):
     os.environ.pop(_name, None)
 

@@ -54,6 +54,9 @@ DEFAULTS = {
     "EMAIL_FROM": "automations@example.com",
     "TWILIO_API_BASE": "https://api.twilio.com",
     "PAGERDUTY_EVENTS_URL": "https://events.pagerduty.com/v2/enqueue",
+    # Logs (chalicelib/observability): one JSON object per line, or readable text on the local stack.
+    "LOG_LEVEL": "INFO",
+    "LOG_FORMAT": "json",
 }
 
 

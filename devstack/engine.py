@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import boto3
+from chalice.local import LambdaContext
 
 log = logging.getLogger("devstack.engine")
 
@@ -29,6 +30,12 @@ def scheduled_event(at: datetime, rule: str) -> dict:
     return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
             "account": "000000000000", "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": region,
             "resources": [f"arn:aws:events:{region}:000000000000:rule/sre-automations-local-{rule}"], "detail": {}}
+
+
+def _context(app, handler) -> LambdaContext:
+    """What Lambda hands every invocation: the function's name and a request id."""
+    name = next((n for n, h in app.handler_map.items() if h is handler), "handler")
+    return LambdaContext(f"sre-automations-local-{name}", memory_size=512)
 
 
 class Engine:
@@ -68,7 +75,7 @@ class Engine:
                 messages = got.get("Messages", [])
                 if not messages:
                     continue
-                answer = handler(_lambda_event(messages, arn), None) or {}
+                answer = handler(_lambda_event(messages, arn), _context(self.app.app, handler)) or {}
                 failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
                 done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
                         for i, m in enumerate(messages) if m["MessageId"] not in failed]
@@ -96,7 +103,7 @@ class Engine:
                 ticks.append(("hourly_tick", self.app.hourly_tick))
             for name, handler in ticks:
                 try:  # one failing tick must not keep the other from running
-                    handler(scheduled_event(next_minute, name), None)
+                    handler(scheduled_event(next_minute, name), _context(self.app.app, handler))
                 except Exception:
                     log.exception("%s at %s failed", name, next_minute.isoformat())
             next_minute += timedelta(minutes=1)

@@ -119,6 +119,9 @@ def main() -> None:
     # The local stack checks local URLs and starts runs at once unless told otherwise.
     os.environ.setdefault("ALLOW_LOOPBACK", "true")
     os.environ.setdefault("JITTER_SECONDS", "0")
+    # Logs for a person (LOG_FORMAT=json shows Lambda's); EMF documents only when asked for.
+    os.environ.setdefault("LOG_FORMAT", "text")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.update(RUNS_QUEUE_URL=queues["runs"], FANOUT_QUEUE_URL=queues["fanout"],
                       RUNS_DLQ_URL=queues["runs_dlq"], SANDBOX_QUEUE_URL=queues["sandbox"], PUBLIC_BASE_URL=api_url)
     child_env = dict(os.environ)

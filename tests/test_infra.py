@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def test_every_function_has_a_least_privilege_policy():
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     functions = config["stages"]["prod"]["lambda_functions"]
     assert set(functions) == {"api_handler", "hourly_tick", "minute_tick", "fan_out", "worker", "dead_letters",
-                              "sandbox"}
+                              "sandbox", "bootstrap"}
     for name, settings in functions.items():
         policy = json.loads((ROOT / ".chalice" / settings["iam_policy_file"]).read_text())
         for statement in policy["Statement"]:
@@ -62,13 +63,23 @@ def test_every_function_has_a_least_privilege_policy():
     assert any(r.endswith(f":{queue}") for r in resources)
 
 
-def test_packaged_template_passes_cfn_lint(tmp_path):
-    out = tmp_path / "package"
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory):
+    """What `make package` builds: the merged template, Chalice's package, the slimmed layer."""
+    out = tmp_path_factory.mktemp("package")
     env = dict(os.environ, AWS_DEFAULT_REGION="us-east-1")
     bin_dir = Path(sys.executable).parent
+    subprocess.run([sys.executable, "infra/template.py", str(out / "infra.json")], cwd=ROOT, check=True)
     subprocess.run([str(bin_dir / "chalice"), "package", "--stage", "prod", "--merge-template",
-                    "infra/resources.json", str(out)], cwd=ROOT, env=env, check=True, capture_output=True)
-    template = json.loads((out / "sam.json").read_text())
+                    str(out / "infra.json"), str(out / "package")], cwd=ROOT, env=env, check=True, capture_output=True)
+    slim = subprocess.run([sys.executable, "infra/slim_layer.py", str(out / "package")], cwd=ROOT, check=True,
+                          capture_output=True, text=True)
+    return {"dir": out / "package", "template": json.loads((out / "package" / "sam.json").read_text()),
+            "report": slim.stdout}
+
+
+def test_packaged_template_passes_cfn_lint(packaged):
+    template = packaged["template"]
     assert template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]["RUNS_QUEUE_URL"] == \
         {"Ref": "RunsQueue"}
     assert "RunsTable" in template["Resources"]
@@ -76,7 +87,9 @@ def test_packaged_template_passes_cfn_lint(tmp_path):
         events = template["Resources"][function]["Properties"]["Events"]
         assert events[source]["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert events[source]["Type"] == "SQS"
-    lint = subprocess.run([str(bin_dir / "cfn-lint"), str(out / "sam.json")], capture_output=True, text=True)
+    bin_dir = Path(sys.executable).parent
+    lint = subprocess.run([str(bin_dir / "cfn-lint"), str(packaged["dir"] / "sam.json")], capture_output=True,
+                          text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
@@ -94,3 +107,114 @@ def test_the_cloud_sandbox_reads_only_the_model_key_and_its_own_queue():
         "arn:aws:secretsmanager:*:*:secret:sre-automations-model/*"}
     sandbox = TEMPLATE["Resources"]["Sandbox"]["Properties"]["Environment"]["Variables"]
     assert set(sandbox) == {"SANDBOX_API_URL", "SANDBOX_SECONDS"}  # no table, queue or secret names
+
+
+def _functions(template):
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
+
+
+def test_dependencies_are_one_layer_and_the_functions_hold_only_our_code(packaged):
+    template, folder = packaged["template"], packaged["dir"]
+    [(layer_name, layer)] = [(k, v) for k, v in template["Resources"].items()
+                             if v["Type"] == "AWS::Serverless::LayerVersion"]
+    assert layer["Properties"]["ContentUri"] == "./layer-deployment.zip"
+    functions = _functions(template)
+    assert {"APIHandler", "Worker", "FanOut", "HourlyTick", "MinuteTick", "DeadLetters", "Bootstrap"} <= set(functions)
+    for name, function in functions.items():
+        assert function["Properties"]["Layers"] == [{"Ref": layer_name}], name
+    with zipfile.ZipFile(folder / "deployment.zip") as code:
+        tops = {n.split("/")[0] for n in code.namelist()}
+    assert tops == {"app.py", "chalicelib", "chalice"}  # chalice: its small runtime (app.py), nothing else
+    with zipfile.ZipFile(folder / "layer-deployment.zip") as deps:
+        packages = {n.split("/")[4] for n in deps.namelist() if n.count("/") > 4}
+    assert {"pynamodb", "aws_lambda_powertools", "jinja2", "croniter", "requests", "urllib3", "tzdata"} <= packages
+    assert not any(p == "botocore" or p.startswith("botocore-") for p in packages)  # the runtime's own SDK
+    assert "left out" in packaged["report"] and "deployment.zip:" in packaged["report"]
+
+
+def test_alarms_publish_to_the_topic_whose_email_is_a_parameter(packaged):
+    template = packaged["template"]
+    resources = template["Resources"]
+    assert template["Parameters"]["AlarmEmail"]["Default"] == ""
+    assert resources["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+    subscription = resources["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"] == {"TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email",
+                                          "Endpoint": {"Ref": "AlarmEmail"}}
+    alarms = {k: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    assert set(alarms) == {"DeadLetterAlarm", "WorkerErrorsAlarm", "HourlyTickAlarm", "FanOutBacklogAlarm",
+                           "RunsAbandonedAlarm", "ActionFailureRateAlarm"}
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}] and alarm["AlarmDescription"]
+    assert alarms["WorkerErrorsAlarm"]["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "Worker"}}]
+    tick = alarms["HourlyTickAlarm"]
+    assert (tick["MetricName"], tick["ComparisonOperator"], tick["TreatMissingData"]) == \
+        ("TicksCompleted", "LessThanThreshold", "breaching")
+    abandoned = alarms["RunsAbandonedAlarm"]
+    assert {"Name": "status", "Value": "abandoned"} in abandoned["Dimensions"]
+    dlq = [m for m in alarms["DeadLetterAlarm"]["Metrics"] if "MetricStat" in m]
+    assert {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"] for m in dlq} == \
+        {TEMPLATE["Resources"]["RunsDeadLetterQueue"]["Properties"]["QueueName"]}
+    rate = next(m for m in alarms["ActionFailureRateAlarm"]["Metrics"] if m.get("ReturnData"))
+    assert "failed" in rate["Expression"] and "sent" in rate["Expression"]
+
+
+def test_alarms_and_dashboard_use_the_metrics_the_service_emits(packaged, capsys):
+    """Every metric the template names is one the service writes, with the same dimensions."""
+    from chalicelib.observability import metrics
+    resources = packaged["template"]["Resources"]
+    body = resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    dashboard = json.loads(body)
+    named = set()
+    for widget in dashboard["widgets"]:
+        for line in widget["properties"].get("metrics", []):
+            first = line[0]
+            if isinstance(first, dict):
+                named.add(first["expression"].split('MetricName="')[1].split('"')[0])
+            elif first == metrics.NAMESPACE:
+                assert line[2:4] == ["service", "sre-automations-prod"], line
+                named.add(line[1])
+    for alarm in resources.values():
+        props = alarm["Properties"] if alarm["Type"] == "AWS::CloudWatch::Alarm" else {}
+        for metric in [props] + [m["MetricStat"]["Metric"] for m in props.get("Metrics", []) if "MetricStat" in m]:
+            if metric.get("Namespace") == metrics.NAMESPACE:
+                named.add(metric["MetricName"])
+    emitted = _emitted_metric_names(metrics, capsys)
+    assert named <= emitted, named - emitted
+    assert {"RunsStarted", "RunsEnded", "RunDuration", "QueueWait", "TicksCompleted", "TickDuration",
+            "RulesDispatched", "ActionsSent", "ActionsFailed", "EventsIngested", "EventsMatched"} <= named
+    alarm_widget = next(w for w in dashboard["widgets"] if w["type"] == "alarm")
+    assert len(alarm_widget["properties"]["alarms"]) == 6
+
+
+def _emitted_metric_names(metrics, capsys) -> set:
+    """The names in the documents the service's metric functions write (the Powertools provider, stdout)."""
+    from types import SimpleNamespace
+
+    from tests.conftest import NOW
+    run = SimpleNamespace(id="run_1", automation_id="aut_1", account_id="acc_1", trigger="api", attempt=1,
+                          created_at="2026-11-23T09:59:00Z", scheduled_for=None, duration_ms=5, reason=None)
+    capsys.readouterr()
+    metrics.run_started(run, NOW)
+    metrics.run_ended(run, "succeeded", None)
+    metrics.tick_completed(NOW, 3, 0.2)
+    metrics.rules_dispatched("slot", 5, 2)
+    for status in ("sent", "failed", "retrying"):
+        metrics.action_result(run, {"status": status, "type": "webhook", "index": 0, "outcome": "failed",
+                                    "attempts": 1})
+    metrics.event_ingested({"id": "e1", "event": "x.y"}, True, [])
+    names = set()
+    for line in capsys.readouterr().out.splitlines():
+        doc = json.loads(line)
+        if "_aws" in doc:
+            names |= {m["Name"] for m in doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    return names
+
+
+def test_the_stack_outputs_what_make_deploy_reads(packaged):
+    outputs = packaged["template"]["Outputs"]
+    assert outputs["BootstrapFunctionName"]["Value"] == {"Ref": "Bootstrap"}
+    assert "EndpointURL" in outputs and "DashboardURL" in outputs
+    makefile = (ROOT / "Makefile").read_text()
+    for key in ("EndpointURL", "DashboardURL", "BootstrapFunctionName"):
+        assert f"OutputKey=='{key}'" in makefile

@@ -13,6 +13,7 @@ from chalicelib.actions.base import ActionFailed, ActionRetry, retry_delay
 from chalicelib.actions.messages import build_context
 from chalicelib.actions.registry import action_for
 from chalicelib.clock import iso
+from chalicelib.observability import metrics
 from chalicelib.runs import queue, records
 from chalicelib.store.models import Run
 
@@ -53,6 +54,7 @@ def attempt(run: Run, rule, index: int, outcome: str, event: dict, number: int, 
     except Exception as exc:  # a bug in one action must not stop the others
         log.exception("action %s of run %s crashed", index, run.id)
         record.update(status="failed", error=f"internal error ({type(exc).__name__})")
+    metrics.action_result(run, record)
     run.update(actions=[Run.action_results[f"{outcome}:{index}"].set(record)])
     return record
 

@@ -12,6 +12,7 @@ from chalicelib.clock import iso, iso_ms, parse_iso
 from chalicelib.errors import BadRequest
 from chalicelib.events import fire, matching, triggers, windows
 from chalicelib.identity import tokens
+from chalicelib.observability import metrics
 from chalicelib.store.models import Event, EventTriggerEntry
 
 MAX_BATCH = 100
@@ -64,6 +65,7 @@ def ingest(account_id: str, body, now) -> dict:
             out["rejected"].append({"index": index, "reason": str(exc)})
             continue
         stored, runs = record(account_id, event, now)
+        metrics.event_ingested(event, stored, runs)
         out["accepted" if stored else "duplicates"].append(event["id"])
         out["runs"] += [run.id for run in runs]
     return out

@@ -172,6 +172,10 @@ _PATHS = {
                            body=_obj({"email": _STR, "role": {"enum": ["admin", "member"]}}, ["email"]))},
     "/teams": {"post": _op("Create a team (owner, admin)", 201, _obj({"team": _ref("Team")}),
                            errors=(400, 401, 403, 413), body=_obj({"name": _STR}, ["name"]))},
+    "/teams/{team_id}": {
+        "delete": _op("Delete a team (owner, admin); its memberships go with it. Refused (409) while automations "
+                      "belong to it or runners serve it", 204, None, params=[_path("team_id", "Team id", _INT)],
+                      errors=(400, 401, 403, 404, 409))},
     "/teams/{team_id}/members/{user_id}": {
         "put": _op("Add a member (owner, admin)", 200, None,
                    params=[_path("team_id", "Team id", _INT), _path("user_id", "User id")]),
@@ -223,6 +227,10 @@ _PATHS = {
                        body=_obj({"status": {"enum": ["succeeded", "partial", "failed", "retry"]},
                                   "reason": {"type": "string", "description": "Required unless succeeded"}},
                                  ["status"]), errors=(400, 401, 409)), **_LEASE}},
+    "/runners/{runner_id}": {
+        "delete": _op("Delete a runner (owner, admin); its token stops working. Refused (409) while an "
+                      "automation's environment names it", 204, None, params=[_path("runner_id", "Runner id")],
+                      errors=(401, 403, 404, 409))},
     "/runners/{runner_id}/heartbeat": {
         "post": {**_op("A runner reports it is alive (Authorization: Bearer <runner token>); "
                        "{\"state\": \"offline\"} when it stops", 200,

@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 
 from chalicelib.errors import Unauthorized
 from chalicelib.identity import tokens
+from chalicelib.observability import bind
 from chalicelib.store.models import ApiKey, Membership, User
 
 _BAD_KEY = "Missing or invalid API key: send 'Authorization: Bearer <api key>'."
@@ -52,4 +53,5 @@ def authenticate(headers) -> Caller:
         user = User.get(key.user_id)
     except User.DoesNotExist:
         raise Unauthorized(_BAD_KEY)
+    bind(account_id=user.account_id, user_id=user.id)
     return Caller(user_id=user.id, account_id=user.account_id, role=user.role, email=user.email, key_id=key_id)

@@ -32,23 +32,29 @@ def new_api_key_item(user: User, now) -> tuple[ApiKey, str]:
                   created_at=iso(now), hint=tokens.hint(token)), token
 
 
-def create_account(name: str, owner_email: str, now) -> tuple[User, str]:
-    """A new account with its owner; returns (owner, owner's API key)."""
-    account = Account(tokens.new_id(), name=name, next_team_id=0, created_at=iso(now))
-    account.save()
+def create_account(name: str, owner_email: str, now, account_id: str | None = None) -> tuple[User, str]:
+    """A new account with its owner; returns (owner, owner's API key). A
+    given `account_id` that exists already raises pynamodb's PutError."""
+    account = Account(account_id or tokens.new_id(), name=name, next_team_id=0, created_at=iso(now))
+    account.save(condition=Account.id.does_not_exist())
     owner = _new_user(account.id, owner_email, "owner", now)
     return owner, issue_api_key(owner, now)
 
 
-def create_user(caller, body: dict, now) -> tuple[User, str]:
-    """POST /users: a new admin or member of the caller's account."""
-    email = body.get("email")
+def checked_email(email) -> str:
+    """A valid email address, trimmed and lower-cased; 400 otherwise."""
     if not isinstance(email, str) or not _EMAIL.match(email.strip()) or len(email) > 254:
         raise BadRequest("email must be a valid email address, e.g. 'oncall@example.com'")
+    return email.strip().lower()
+
+
+def create_user(caller, body: dict, now) -> tuple[User, str]:
+    """POST /users: a new admin or member of the caller's account."""
+    email = checked_email(body.get("email"))
     role = body.get("role", "member")
     if role not in ROLES:
         raise BadRequest(f"role must be one of {', '.join(ROLES)}; got {role!r}")
-    user = _new_user(caller.account_id, email.strip().lower(), role, now)
+    user = _new_user(caller.account_id, email, role, now)
     return user, issue_api_key(user, now)
 
 

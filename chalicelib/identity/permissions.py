@@ -12,6 +12,8 @@ from chalicelib.errors import Forbidden
 
 HISTORY_READ_ONLY = "Run history is not available for read-only automations."
 READ_ONLY = "Read-only: you can view this automation but cannot edit it."
+RUN_READ_ONLY = "Read-only: you can view this automation but cannot start its runs."
+CANCEL_READ_ONLY = "Read-only: you can view this automation but cannot cancel its runs."
 
 
 def can_view(caller, rule) -> bool:
@@ -40,10 +42,11 @@ def require_edit(caller, rule) -> None:
         raise Forbidden(READ_ONLY)
 
 
-def require_history(caller, rule) -> None:
-    """403 unless the caller may read the rule's run history."""
+def require_history(caller, rule, refusal: str = HISTORY_READ_ONLY) -> None:
+    """403 unless the caller may read the rule's run history (or, with its own
+    `refusal`, start or cancel its runs: the same right)."""
     if not can_edit(caller, rule):
-        raise Forbidden(HISTORY_READ_ONLY)
+        raise Forbidden(refusal)
 
 
 def issuer_may_trigger(issuer_id: str, issuer_role: str, owner_id: str) -> bool:

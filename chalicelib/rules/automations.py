@@ -54,10 +54,11 @@ def get_visible(caller, automation_id: str, include_deleted: bool = False) -> Au
     return rule
 
 
-def get_history_readable(caller, automation_id: str) -> Automation:
-    """The rule (even deleted) when the caller may read its run history."""
+def get_history_readable(caller, automation_id: str, refusal: str = permissions.HISTORY_READ_ONLY) -> Automation:
+    """The rule (even deleted) when the caller may read its run history; 403
+    with `refusal` otherwise."""
     rule = get_visible(caller, automation_id, include_deleted=True)
-    permissions.require_history(caller, rule)
+    permissions.require_history(caller, rule, refusal)
     return rule
 
 

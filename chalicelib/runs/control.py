@@ -1,6 +1,7 @@
 """Runs started and stopped by people: manual runs, cancel, and reading a
 run's session. Each follows the history rule: only where `can_edit`."""
 from chalicelib.errors import BadRequest, Conflict, PayloadTooLarge
+from chalicelib.identity.permissions import CANCEL_READ_ONLY, RUN_READ_ONLY
 from chalicelib.rules.automations import get_history_readable
 from chalicelib.runs import history, lifecycle, queue, records
 from chalicelib.sessions import store as sessions
@@ -12,7 +13,7 @@ MAX_TEXT = 64 * 1024
 
 def start_manual(caller, automation_id: str, body: dict, now) -> Run:
     """POST /automations/{id}/runs: a run with trigger `manual`."""
-    rule = get_history_readable(caller, automation_id)
+    rule = get_history_readable(caller, automation_id, RUN_READ_ONLY)
     if rule.deleted_at:
         raise Conflict("The automation was deleted; it can no longer run.")
     if not rule.enabled:
@@ -30,7 +31,7 @@ def start_manual(caller, automation_id: str, body: dict, now) -> Run:
 def cancel(caller, run_id: str, now) -> Run:
     """POST /runs/{id}/cancel: a queued or running run ends `failed`, reason "cancelled"."""
     run = history.get_run(run_id, now)
-    get_history_readable(caller, run.automation_id)
+    get_history_readable(caller, run.automation_id, CANCEL_READ_ONLY)
     if not lifecycle.finish(run, "failed", "cancelled", now, only_from=CANCELLABLE):
         run.refresh()
         raise Conflict(f"The run already ended ({run.status}); only queued or running runs can be cancelled.")

@@ -27,6 +27,7 @@ from chalicelib.agents.tools import RECENT_RUNS
 from chalicelib.clock import iso, iso_ms, parse_iso
 from chalicelib.events import run_events
 from chalicelib.identity import tokens
+from chalicelib.observability import metrics
 from chalicelib.runs import records
 from chalicelib.sessions import store as sessions
 from chalicelib.store.models import Automation, Run, get_or_none
@@ -102,6 +103,7 @@ def _conclude(run: Run, status: str, reason: str | None, now: datetime, rule: Au
                 status, reason = "partial", failed
         except Exception:  # notifications must not undo the run's own outcome
             log.exception("actions of run %s", run.id)
+    metrics.run_ended(run, status, reason)
     run_events.emit(run, status, reason, now, name=rule.name if rule else None)
 
 
@@ -159,6 +161,7 @@ def start(run: Run, rule: Automation, environment: dict, now: datetime, conditio
         if _conflict(exc):
             return None
         raise
+    metrics.run_started(run, now)
     sessions.write_header(session_id, run, environment)
     run_events.emit(run, "running", None, now, name=rule.name)
     return token
@@ -238,5 +241,6 @@ def retry_later(run: Run, rule: Automation | None, reason: str, now: datetime, c
         if _conflict(exc):
             return None
         raise
+    metrics.run_retrying(run, delay)
     run_events.emit(run, "retrying", run.reason, now, name=rule.name if rule else None)
     return delay

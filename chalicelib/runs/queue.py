@@ -2,6 +2,7 @@
 import json
 
 from chalicelib import aws, settings
+from chalicelib.observability import metrics
 
 
 def sqs():
@@ -34,3 +35,4 @@ def enqueue(run) -> None:
     except Exception:
         run.delete()
         raise ServiceUnavailable("The run could not be queued; nothing was started. Retry the call.")
+    metrics.run_queued(run)

@@ -14,8 +14,9 @@ from datetime import datetime
 
 from chalicelib import settings
 from chalicelib.clock import iso, parse_iso
+from chalicelib.observability import metrics
 from chalicelib.rules import cron, schedule_index
-from chalicelib.runs import queue
+from chalicelib.runs import queue, sqs_batch
 from chalicelib.store.models import ScheduleEntry
 
 PAGE = 500
@@ -70,16 +71,10 @@ def fan_out(job: dict) -> dict:
     if page.last_evaluated_key:
         _send_batches(settings.get("FANOUT_QUEUE_URL"), [{"Id": "next", "MessageBody": json.dumps(
             {**job, "cursor": page.last_evaluated_key})}])
+    metrics.rules_dispatched(job["slot"], read, len(messages))
     return {"read": read, "sent": len(messages), "more": bool(page.last_evaluated_key)}
 
 
 def handle_jobs(records: list[dict]) -> dict:
     """A batch of fan-out jobs (Lambda's SQS shape), failures reported per job."""
-    failures = []
-    for record in records:
-        try:
-            fan_out(json.loads(record["body"]))
-        except Exception:
-            log.exception("fan-out job %s failed", record.get("messageId"))
-            failures.append({"itemIdentifier": record["messageId"]})
-    return {"batchItemFailures": failures}
+    return sqs_batch.process(records, lambda job, _record: fan_out(job), what="fan-out job")

@@ -17,6 +17,7 @@ from chalicelib.errors import (
     Unauthorized,
 )
 from chalicelib.identity import permissions, tokens
+from chalicelib.observability import bind
 from chalicelib.runs import queue, records
 from chalicelib.store.models import Run, TriggerToken, get_or_none
 
@@ -52,6 +53,7 @@ def authorize(trigger_id: str, headers) -> TriggerToken:
     """The trigger item when the token is right and its issuer may still run it."""
     item = tokens.bearer_item(headers, tokens.TRIGGER_TOKEN_PREFIX, lambda: get_or_none(TriggerToken, trigger_id),
                               lambda found: found.token_hash, Unauthorized(_BAD_TOKEN))
+    bind(account_id=item.account_id, automation_id=item.automation_id)
     if not permissions.issuer_may_trigger(item.issuer_id, item.issuer_role, item.owner_id):
         raise Forbidden("This trigger token was issued by someone who is no longer the automation's "
                         "owner nor an admin; ask the owner or an admin to rotate it.")

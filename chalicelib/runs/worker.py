@@ -7,7 +7,8 @@ import logging
 from chalicelib import settings
 from chalicelib.actions import dispatch
 from chalicelib.clock import utcnow
-from chalicelib.runs import lifecycle, queue
+from chalicelib.observability import bound
+from chalicelib.runs import lifecycle, queue, sqs_batch
 from chalicelib.store.models import Run
 
 log = logging.getLogger(__name__)
@@ -20,24 +21,17 @@ def handle_batch(records: list[dict], clock=utcnow) -> dict:
     and is reported as a batch item failure; a message that fails to process is
     reported too, and after maxReceiveCount lands in the dead-letter queue.
     """
-    failures = []
-    for record in records:
-        try:
-            message = json.loads(record["body"])
-            if message.get("kind") == "action":
-                dispatch.retry(message, clock())
-                continue
-            outcome = lifecycle.process(message, clock(), clock=clock)
-        except Exception:
-            log.exception("run message %s failed", record.get("messageId"))
-            failures.append({"itemIdentifier": record["messageId"]})
-            continue
+    def one(message: dict, record) -> None:
+        if message.get("kind") == "action":
+            dispatch.retry(message, clock())
+            return
+        outcome = lifecycle.process(message, clock(), clock=clock)
         if outcome.retry_after is not None:
             queue.sqs().change_message_visibility(QueueUrl=settings.runs_queue_url(),
-                                                  ReceiptHandle=record["receiptHandle"],
+                                                  ReceiptHandle=record.receipt_handle,
                                                   VisibilityTimeout=outcome.retry_after)
-            failures.append({"itemIdentifier": record["messageId"]})
-    return {"batchItemFailures": failures}
+            raise sqs_batch.RetryLater()
+    return sqs_batch.process(records, one, what="run message")
 
 
 def handle_dead_letters(records: list[dict], clock=utcnow) -> int:
@@ -51,5 +45,7 @@ def handle_dead_letters(records: list[dict], clock=utcnow) -> int:
             log.error("dead letter without a known run: %s", record.get("messageId"))
             continue
         reason = "The run message could not be processed after repeated attempts (dead-lettered)."
-        ended += lifecycle.finish(run, "failed", reason, clock(), only_from=("queued", "retrying", "running"))
+        with bound(run_id=run.id, automation_id=run.automation_id, account_id=run.account_id):
+            log.error("run message dead-lettered", extra={"message_id": record.get("messageId")})
+            ended += lifecycle.finish(run, "failed", reason, clock(), only_from=("queued", "retrying", "running"))
     return ended

@@ -12,7 +12,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib import settings
@@ -82,12 +82,22 @@ class Team(Model):
     created_at = UnicodeAttribute()
 
 
+class MembershipsByTeam(GlobalSecondaryIndex):
+    """The members of a team (team ids are per account), for deleting a team."""
+    class Meta:
+        index_name = "by_team"
+        projection = KeysOnlyProjection()
+    account_id = UnicodeAttribute(hash_key=True)
+    team_id = NumberAttribute(range_key=True)
+
+
 class Membership(Model):
     """A user belonging to a team."""
     Meta = _meta("memberships")
     user_id = UnicodeAttribute(hash_key=True)
     team_id = NumberAttribute(range_key=True)
     account_id = UnicodeAttribute()
+    by_team = MembershipsByTeam()
 
 
 class RunnersById(GlobalSecondaryIndex):
