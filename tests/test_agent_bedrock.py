@@ -74,8 +74,9 @@ def test_tool_use_then_end_turn(run_parts, stubbed):
     assert [(m["role"], m["content"]) for m in saved["messages"]] == \
         [("assistant", "No failures yet.\n\nOnly this run exists.")]  # the lifecycle writes the prompt
     assert [(c["tool"], c["input"], c["output"]) for c in saved["tool_calls"]] == [("query_runs", {"limit": 5}, runs)]
-    assert saved["artifacts"] == [{"name": "report.md", "media_type": "text/markdown",
-                                   "content": "No failures yet.\n\nOnly this run exists.\n"}]
+    assert [{k: v for k, v in a.items() if k != "seq"} for a in saved["artifacts"]] == [
+        {"name": "report.md", "media_type": "text/markdown",
+         "content": "No failures yet.\n\nOnly this run exists.\n"}]
 
 
 @pytest.mark.parametrize("code, error", [

@@ -80,5 +80,5 @@ def test_a_session_larger_than_a_dynamodb_item_is_stored_whole(api, owner):
     session = api.ok("GET", "/sessions/ses_big", owner)["session"]
     assert session["artifacts"][0]["content"] == big
     assert len(session["tool_calls"][0]["output"]["body"]) == 500_000
-    assert session["messages"] == [{"role": "user", "content": "look at this", "at": "2026-11-23T10:00:00Z"}]
+    assert session["messages"] == [{"role": "user", "content": "look at this", "at": "2026-11-23T10:00:00Z", "seq": 1}]
     assert Run.get(run.id).session_id == "ses_big"

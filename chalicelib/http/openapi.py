@@ -150,9 +150,10 @@ _SCHEMAS = {
 _SCHEMAS["Session"] = _obj({
     "id": _STR, "hidden": {"const": True}, "automation_id": _STR, "run_id": _STR,
     "environment": _ref("RunEnvironment"),
-    "messages": {"type": "array", "items": _obj({"role": _STR, "content": _STR, "at": _TIME})},
+    "messages": {"type": "array", "items": _obj({"role": _STR, "content": _STR, "at": _TIME,
+                                                 "seq": {"type": "integer", "description": "Order in the session"}})},
     "tool_calls": {"type": "array", "items": _obj({"tool": _STR, "input": {"type": "object"}, "output": {},
-                                                   "at": _TIME})},
+                                                   "at": _TIME, "seq": _INT})},
     "artifacts": {"type": "array", "items": _obj({"name": _STR, "media_type": _STR, "content": _STR})}})
 
 _AUTOMATION = _obj({"automation": _ref("Automation")})

@@ -54,8 +54,9 @@ def write_items(session_id: str, items: list[dict], expires_at) -> int:
 def load(session_id: str) -> dict:
     """The whole session as the API shows it, or 404."""
     out = {"id": session_id, "hidden": True, "messages": [], "tool_calls": [], "artifacts": []}
-    pending, header = [], None
+    pending, header, first = [], None, None
     for item in SessionEntry.query(session_id):
+        first = int(item.seq) if not pending else first
         pending.append(item.data)
         if int(item.part) + 1 < int(item.parts):
             continue
@@ -66,7 +67,8 @@ def load(session_id: str) -> dict:
         pending = []
         if item.kind == "header":
             header = data
-        elif data is not None:
+        elif isinstance(data, dict):
+            data["seq"] = first  # the order of messages and tool calls among each other
             out[{"message": "messages", "tool_call": "tool_calls", "artifact": "artifacts"}[item.kind]].append(data)
     if header is None:
         raise NotFound(f"No session {session_id!r}.")

@@ -50,7 +50,7 @@ def session(data: dict) -> None:
     click.secho(f"session {data['id']}  run {data.get('run_id')}  automation {data.get('automation_id')}  "
                 f"environment {environment(data.get('environment'))}", bold=True)
     events = [("message", m) for m in data.get("messages", [])] + [("tool", t) for t in data.get("tool_calls", [])]
-    events.sort(key=lambda e: e[1].get("at") or "")
+    events.sort(key=lambda e: (e[1].get("seq") is None, e[1].get("seq") or 0, e[1].get("at") or ""))
     for kind, item in events:
         click.echo()
         if kind == "message":
