@@ -168,9 +168,9 @@ def main() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         engine.stop()
         if sandbox.poll() is None:
-            sandbox.stdin.close()  # it finishes the runs it has, then exits
+            sandbox.stdin.close()  # it finishes what it has within a moment; a longer run's lease will expire
             try:
-                sandbox.wait(10)
+                sandbox.wait(3)
             except subprocess.TimeoutExpired:
                 sandbox.kill()
         if api.poll() is None:
