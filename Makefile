@@ -4,7 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt client/pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint package deploy deploy-check destroy tick bench clean
+CONSOLE := chalicelib/console/dist/manifest.json
+CONSOLE_SRC := $(shell find console/src -type f 2>/dev/null) console/build.mjs
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+# apt-get only what is missing (CI is a fresh Debian machine, as root).
+APT := DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: install console browser run test lint package deploy deploy-check destroy tick bench clean screenshots
 
 # make deploy / make destroy: a stage in your AWS account, with the AWS CLI and your credentials.
 STACK ?= sre-automations
@@ -25,14 +32,32 @@ $(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
 
 install: $(STAMP)
 
-run: install
+# The web console: npm packages from package-lock.json, bundled by esbuild into chalicelib/console/dist.
+console/node_modules/.installed: console/package.json console/package-lock.json
+	command -v npm >/dev/null || ($(APT) update -qq && $(APT) install -y -qq nodejs npm)
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CONSOLE): console/node_modules/.installed $(CONSOLE_SRC)
+	cd console && node build.mjs
+
+console: $(CONSOLE)
+
+# Debian's Chromium (and a CJK font, for zh-CN pages) for the browser tests and screenshots.
+browser:
+	test -x $(CHROMIUM) -a -e $(CJK_FONT) || ($(APT) update -qq && $(APT) install -y -qq chromium fonts-wqy-microhei)
+
+run: install console
 	$(BIN)/python -m devstack
 
-test: install
+test: install console browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
-package: install
+screenshots: install console browser
+	$(BIN)/python -m tests.screenshots build/screenshots
+
+package: install console
 	rm -rf build/package
 	$(BIN)/python infra/template.py build/infra.json
 	AWS_DEFAULT_REGION=$(or $(REGION),us-east-1) $(BIN)/chalice package --stage prod --merge-template build/infra.json build/package
@@ -68,4 +93,4 @@ bench: install
 	$(BIN)/python bench/trigger.py
 
 clean:
-	rm -rf $(VENV) build .local .pytest_cache
+	rm -rf $(VENV) build .local .pytest_cache console/node_modules chalicelib/console/dist

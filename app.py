@@ -7,6 +7,7 @@ from chalice import Chalice, Cron, Rate, Response
 from chalicelib import observability, secrets
 from chalicelib.actions import test_fire
 from chalicelib.clock import parse_iso, utcnow
+from chalicelib.console import serve as console
 from chalicelib.environments import claims, leases, sandbox
 from chalicelib.events import ingest, runner_health
 from chalicelib.events import query as events_query
@@ -72,9 +73,11 @@ def create_user():
     return Response({"user": directory.user_json(user), "api_key": api_key}, status_code=201)
 
 
-@app.route("/teams", methods=["POST"], content_types=JSON_BODY)
-def create_team():
+@app.route("/teams", methods=["POST", "GET"], content_types=JSON_BODY)
+def teams_route():
     caller = _caller()
+    if _req().method == "GET":
+        return {"teams": directory.visible_teams(caller)}
     permissions.require_admin(caller)
     team = directory.create_team(caller, _body(), utcnow())
     return Response({"team": directory.team_json(team)}, status_code=201)
@@ -163,9 +166,9 @@ def rotate_runner_token(runner_id):
 def automations_route():
     caller, req = _caller(), _req()
     if req.method == "GET":
-        found = automations.list_visible(caller, query(req), query_list(req, "team_id"),
-                                         utcnow(), base_url(req))
-        return {"automations": found}
+        found, cursor = automations.list_visible(caller, query(req), query_list(req, "team_id"),
+                                                 utcnow(), base_url(req))
+        return {"automations": found, "next_cursor": cursor}
     locale = templates.pick_locale(None, req.headers.get("accept-language"))
     automation, api_trigger = automations.create(caller, _body(), utcnow(), base_url(req), locale)
     answer = {"automation": automation}
@@ -223,6 +226,11 @@ def put_secret(name):
     permissions.require_admin(caller)
     created = secrets.put_secret(caller.account_id, name, _body().get("value"))
     return Response({"name": name, "created": created}, status_code=201 if created else 200)
+
+
+@app.route("/secrets", methods=["GET"])
+def list_secrets():
+    return {"secrets": secrets.list_names(_caller().account_id)}
 
 
 @app.route("/automation-templates", methods=["GET"])
@@ -292,6 +300,23 @@ def events_route():
         return {"events": found, "next_cursor": cursor}
     result = ingest.ingest(caller.account_id, json_value(req.raw_body), utcnow())
     return Response(result, status_code=202 if result["accepted"] or result["duplicates"] else 400)
+
+
+# --- Console: the same shell for every page (the browser routes), and its assets ---
+
+@app.route("/ai-sre/automations", methods=["GET"])
+@app.route("/ai-sre/automations/{rule_id}", methods=["GET"])
+@app.route("/ai-sre/automations/{rule_id}/history", methods=["GET"])
+@app.route("/ai-sre/chat", methods=["GET"])
+@app.route("/ai-sre/events", methods=["GET"])
+@app.route("/ai-sre/secrets", methods=["GET"])
+def console_page(rule_id=None):
+    return console.shell(base_url(_req()))
+
+
+@app.route("/ai-sre/assets/{name}", methods=["GET"])
+def console_asset(name):
+    return console.asset(name)
 
 
 # --- Ticks and queues: the same functions the local stack calls -----------------

@@ -6,6 +6,7 @@ import re
 import botocore.exceptions
 
 from chalicelib import aws
+from chalicelib.clock import iso
 from chalicelib.errors import BadRequest, NotFound, ServiceUnavailable
 
 PREFIX = "sre-automations"
@@ -66,6 +67,28 @@ def put_secret(account_id: str, name: str, value) -> bool:
         raise
     except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
         raise _unavailable(name, exc)
+
+
+def list_names(account_id: str) -> list[dict]:
+    """The account's secrets by name (never a value), with when each last changed."""
+    prefix = secret_id(account_id, "x")[:-1]  # "sre-automations/<account>/"
+    out = []
+    try:
+        pages = _client().get_paginator("list_secrets").paginate(
+            Filters=[{"Key": "name", "Values": [prefix]}])
+        for page in pages:
+            for item in page["SecretList"]:
+                if item["Name"].startswith(prefix) and "DeletedDate" not in item:
+                    changed = item.get("LastChangedDate") or item.get("CreatedDate")
+                    out.append({"name": item["Name"][len(prefix):],
+                                "updated_at": iso(changed) if changed else None})
+    except botocore.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in _TRANSIENT:
+            raise _unavailable("list", exc)
+        raise
+    except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
+        raise _unavailable("list", exc)
+    return sorted(out, key=lambda s: s["name"])
 
 
 def get_secret(account_id: str, name: str) -> str:

@@ -148,8 +148,12 @@ def main() -> None:
     try:
         _wait_http(f"{api_url}/health", 60)
         _write_private(stack_file, json.dumps({"api_url": api_url, "api_key": api_key, "aws_endpoint": endpoint,
+                                               "console_url": f"{api_url}/ai-sre/automations",
                                                "pid": os.getpid()}, indent=2))
-        print(f"\nAPI:      {api_url}\nAPI key:  {api_key}\nAWS:      {endpoint} (moto)\n"
+        print(f"\nAPI:      {api_url}\nAPI key:  {api_key}\n"
+              f"Console:  {api_url}/ai-sre/automations#key={api_key}\n"
+              f"          (the link signs you in as the owner once; the key then lives in the tab's sessionStorage)\n"
+              f"AWS:      {endpoint} (moto)\n"
               f"restored: {restored} items from {snapshot_path}\n"
               f"written:  {stack_file}\n"
               f"sre:      {ROOT / '.venv' / 'bin' / 'sre'} login --url {api_url} --key {api_key}\n"

@@ -172,7 +172,9 @@ _PATHS = {
                            _obj({"user": _ref("User"), "api_key": _STR}), errors=(400, 401, 403, 409, 413),
                            body=_obj({"email": _STR, "role": {"enum": ["admin", "member"]}}, ["email"]))},
     "/teams": {"post": _op("Create a team (owner, admin)", 201, _obj({"team": _ref("Team")}),
-                           errors=(400, 401, 403, 413), body=_obj({"name": _STR}, ["name"]))},
+                           errors=(400, 401, 403, 413), body=_obj({"name": _STR}, ["name"])),
+               "get": _op("Teams: every team of the account for the owner and admins, a member's own teams otherwise",
+                          200, _obj({"teams": {"type": "array", "items": _ref("Team")}}), errors=(401,))},
     "/teams/{team_id}": {
         "delete": _op("Delete a team (owner, admin); its memberships go with it. Refused (409) while automations "
                       "belong to it or runners serve it", 204, None, params=[_path("team_id", "Team id", _INT)],
@@ -256,12 +258,14 @@ _PATHS = {
         "post": _op("Create an automation", 201, _obj({"automation": _ref("Automation"),
                                                        "api_trigger": _ref("ApiTriggerSecret")}),
                     body=_ref("AutomationInput"), errors=(400, 401, 413)),
-        "get": _op("Automations visible to the caller", 200,
-                   _obj({"automations": {"type": "array", "items": _ref("Automation")}}), errors=(400, 401),
+        "get": _op("Automations visible to the caller, newest first, one page at a time", 200,
+                   _obj({"automations": {"type": "array", "items": _ref("Automation")},
+                         "next_cursor": {"type": ["string", "null"]}}), errors=(400, 401),
                    params=[_q("scope", "all | personal | team", {"enum": ["all", "personal", "team"]}),
                            {**_q("team_id", "Repeatable; narrows to these teams", {"type": "array", "items": _INT}),
                             "explode": True},
-                           _q("status", "all | enabled | disabled", {"enum": ["all", "enabled", "disabled"]})])},
+                           _q("status", "all | enabled | disabled", {"enum": ["all", "enabled", "disabled"]}),
+                           _q("limit", "1-200, default 50", _INT), _q("cursor", "next_cursor of the previous page")])},
     "/automations/{automation_id}": {
         "get": _op("One automation", 200, _AUTOMATION, errors=(401, 404), params=[_AUTOMATION_ID]),
         "patch": _op("Edit any of the create fields", 200,
@@ -291,6 +295,10 @@ _PATHS = {
                           "actions": {"type": "array", "items": {"type": "object"}}, "sent": {"const": False}}),
                     body=_obj({"event": _ref("Event"), "outcome": _STR}), params=[_AUTOMATION_ID],
                     errors=(400, 401, 403, 404))},
+    "/secrets": {
+        "get": _op("The account's secret names (never a value) and when each last changed", 200,
+                   _obj({"secrets": {"type": "array", "items": _obj({"name": _STR, "updated_at": _NTIME})}}),
+                   errors=(401, 503))},
     "/secrets/{name}": {
         "put": _op("Store a named secret (owner, admin); its value is never returned", 200,
                    _obj({"name": _STR, "created": _BOOL}), body=_obj({"value": _STR}, ["value"]),
@@ -319,6 +327,32 @@ _PATHS = {
                                   _obj({"run": _ref("Run")}), params=[_path("run_id", "Run id")],
                                   errors=(401, 403, 404))},
 }
+
+
+def _console_page(summary):
+    return {"get": {"summary": summary, "security": [], "tags": ["console"], "responses": {
+        "200": {"description": "The console's HTML page (the browser routes; every API call it makes needs a key)",
+                "content": {"text/html": {"schema": _STR}}},
+        "503": {"description": "The console is not built (make console)"}}}}
+
+
+_PATHS.update({
+    "/ai-sre/automations": _console_page("Console: the automations list"),
+    "/ai-sre/automations/{rule_id}": {"get": {**_console_page("Console: an automation's form (or 'new')")["get"],
+                                              "parameters": [_path("rule_id", "Automation id, or new")]}},
+    "/ai-sre/automations/{rule_id}/history": {"get": {**_console_page("Console: an automation's run history")["get"],
+                                                      "parameters": [_path("rule_id", "Automation id")]}},
+    "/ai-sre/chat": {"get": {**_console_page("Console: a run's hidden session")["get"],
+                             "parameters": [_q("session_id", "The run's session_id")]}},
+    "/ai-sre/events": _console_page("Console: recent events"),
+    "/ai-sre/secrets": _console_page("Console: secret names; set or replace a value"),
+    "/ai-sre/assets/{name}": {"get": {
+        "summary": "Console: a built, content-hashed asset (immutable)", "security": [], "tags": ["console"],
+        "parameters": [_path("name", "A file name from the console's build")],
+        "responses": {"200": {"description": "JavaScript or CSS", "content": {"text/javascript": {"schema": _STR},
+                                                                            "text/css": {"schema": _STR}}},
+                      "404": {"description": "No such asset in this build"}}}},
+})
 
 
 def document(server_url: str) -> dict:

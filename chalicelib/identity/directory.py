@@ -133,6 +133,14 @@ def teams_of(caller) -> list[dict]:
     return sorted((team_json(t) for t in teams), key=lambda t: t["id"])
 
 
+def visible_teams(caller) -> list[dict]:
+    """GET /teams: every team of the account for the owner and admins (they see
+    every rule, so they need every team's name); a member's own teams otherwise."""
+    if not caller.is_admin:
+        return teams_of(caller)
+    return [team_json(t) for t in Team.query(caller.account_id)]
+
+
 def any_account_exists() -> bool:
     """Whether the stack has been bootstrapped (used once at local start-up)."""
     return any(True for _ in Account.scan(limit=1))

@@ -10,6 +10,7 @@ from chalicelib.actions import registry as action_registry
 from chalicelib.clock import iso, iso_ms
 from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
 from chalicelib.events import triggers as event_triggers
+from chalicelib.http import cursors
 from chalicelib.identity import permissions, tokens
 from chalicelib.identity.directory import get_team
 from chalicelib.identity.runners import find_runner, runner_fits
@@ -231,8 +232,23 @@ SCOPES = ("all", "personal", "team")
 STATUSES = ("all", "enabled", "disabled")
 
 
-def list_visible(caller, query: dict, team_ids: list[str], now, base_url: str) -> list[dict]:
-    """GET /automations with its scope, team and status filters."""
+def _list_condition(caller, scope: str, status: str, wanted_teams: set[int]):
+    """The DynamoDB filter for a list query, so pages carry only rules the caller will get."""
+    condition = Automation.deleted_at.does_not_exist()
+    if status != "all":
+        condition &= Automation.enabled == (status == "enabled")
+    if scope == "personal":
+        condition &= Automation.team_id == 0
+    elif scope == "team":
+        condition &= Automation.team_id.is_in(*wanted_teams) if wanted_teams else Automation.team_id > 0
+    if not caller.is_admin:  # a member sees personal rules and their teams' rules
+        condition &= Automation.team_id.is_in(0, *caller.team_ids)
+    return condition
+
+
+def list_visible(caller, query: dict, team_ids: list[str], now, base_url: str) -> tuple[list[dict], str | None]:
+    """GET /automations with its scope, team and status filters: one page,
+    newest first, and the cursor of the next page (or None)."""
     scope = query.get("scope", "all")
     status = query.get("status", "all")
     if scope not in SCOPES:
@@ -242,16 +258,20 @@ def list_visible(caller, query: dict, team_ids: list[str], now, base_url: str) -
     wanted_teams = {int(validation.team_id(t)) for t in team_ids}
     if wanted_teams and scope == "all":
         scope = "team"  # naming teams narrows the list to them
-    out = []
-    for rule in Automation.by_account.query(caller.account_id, scan_index_forward=False):
+    limit = cursors.page_size(query)
+
+    def keep(rule) -> bool:
         team_id = int(rule.team_id)
-        if rule.deleted_at or not permissions.can_view(caller, rule):
-            continue
-        if scope == "personal" and team_id != 0:
-            continue
-        if scope == "team" and (team_id == 0 or (wanted_teams and team_id not in wanted_teams)):
-            continue
-        if status != "all" and rule.enabled != (status == "enabled"):
-            continue
-        out.append(automation_json(rule, caller, base_url, now))
-    return out
+        return not rule.deleted_at and permissions.can_view(caller, rule) and \
+            (scope != "personal" or team_id == 0) and \
+            (scope != "team" or (team_id != 0 and (not wanted_teams or team_id in wanted_teams))) and \
+            (status == "all" or rule.enabled == (status == "enabled"))
+
+    results = Automation.by_account.query(
+        caller.account_id, scan_index_forward=False, page_size=limit,
+        filter_condition=_list_condition(caller, scope, status, wanted_teams),
+        last_evaluated_key=cursors.decode(query.get("cursor"), {"id", "account_id", "created_at"},
+                                          {"account_id": caller.account_id}))
+    page, cursor = cursors.take(results, keep, limit, lambda rule: {
+        "id": rule.id, "account_id": rule.account_id, "created_at": rule.created_at})
+    return [automation_json(rule, caller, base_url, now) for rule in page], cursor
