@@ -20,7 +20,13 @@ AWS ?= aws
 ARTIFACTS_BUCKET ?=
 ALARM_EMAIL ?=
 OWNER_EMAIL ?=
+EMAIL_FROM ?=
+AGENT_API_KEY_SECRET ?=
+PUBLIC_URL ?=
 DELETE_DATA ?=
+# Stack parameters given on this call; the others keep the values the stack has (EmailFrom is required the first time).
+OVERRIDES = $(strip $(if $(ALARM_EMAIL),AlarmEmail=$(ALARM_EMAIL)) $(if $(EMAIL_FROM),EmailFrom=$(EMAIL_FROM)) \
+	$(if $(AGENT_API_KEY_SECRET),AgentApiKeySecret=$(AGENT_API_KEY_SECRET)) $(if $(PUBLIC_URL),PublicBaseUrl=$(PUBLIC_URL)))
 TABLES = $(shell $(BIN)/python -c 'import json; r = json.load(open("infra/resources.json"))["Resources"]; \
 	print(" ".join(v["Properties"]["TableName"] for v in r.values() if v.get("Type") == "AWS::DynamoDB::Table"))')
 OUTPUT = $(AWS) cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) --output text --query
@@ -72,7 +78,7 @@ deploy: deploy-check package
 	$(AWS) cloudformation package --region $(REGION) --template-file build/package/sam.json --s3-bucket $(ARTIFACTS_BUCKET) \
 		--s3-prefix $(STACK) --use-json --output-template-file build/packaged.json
 	$(AWS) cloudformation deploy --region $(REGION) --template-file build/packaged.json --stack-name $(STACK) \
-		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset $(if $(ALARM_EMAIL),--parameter-overrides AlarmEmail=$(ALARM_EMAIL))
+		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset $(if $(OVERRIDES),--parameter-overrides $(OVERRIDES))
 	@echo "API: $$($(OUTPUT) "Stacks[0].Outputs[?OutputKey=='EndpointURL'].OutputValue")"
 	@echo "dashboard: $$($(OUTPUT) "Stacks[0].Outputs[?OutputKey=='DashboardURL'].OutputValue")"
 	$(if $(OWNER_EMAIL),umask 077 && $(AWS) lambda invoke --region $(REGION) --cli-binary-format raw-in-base64-out \

@@ -4,12 +4,11 @@ import time
 
 from chalice import Chalice, Cron, Rate, Response
 
-from chalicelib import observability, secrets
-from chalicelib.actions import test_fire
+from chalicelib import observability, secrets, settings
 from chalicelib.clock import parse_iso, utcnow
 from chalicelib.console import serve as console
 from chalicelib.environments import claims, leases, sandbox
-from chalicelib.events import ingest, runner_health
+from chalicelib.events import ingest, late_start, runner_health
 from chalicelib.events import query as events_query
 from chalicelib.http import openapi
 from chalicelib.http.request import base_url, json_object, json_value, query, query_list
@@ -18,8 +17,9 @@ from chalicelib.identity import directory, keys, permissions, removal, runners
 from chalicelib.identity.caller import authenticate
 from chalicelib.observability import metrics
 from chalicelib.rules import automations, templates
-from chalicelib.runs import control, history, reaper, records, tick, trigger_url, worker
+from chalicelib.runs import control, history, reaper, records, test_fire, tick, trigger_url, worker
 
+settings.check_deployment()  # a prod stage without its required settings refuses to start, saying why
 app = Chalice(app_name="sre-automations")
 observability.install(app)  # JSON logs with each invocation's ids, for every handler below
 # Bodies are read as JSON whatever the declared type: `curl -d` without a
@@ -170,11 +170,8 @@ def automations_route():
                                                  utcnow(), base_url(req))
         return {"automations": found, "next_cursor": cursor}
     locale = templates.pick_locale(None, req.headers.get("accept-language"))
-    automation, api_trigger = automations.create(caller, _body(), utcnow(), base_url(req), locale)
-    answer = {"automation": automation}
-    if api_trigger:
-        answer["api_trigger"] = api_trigger
-    return Response(answer, status_code=201)
+    automation, shown_once = automations.create(caller, _body(), utcnow(), base_url(req), locale)
+    return Response({"automation": automation, **shown_once}, status_code=201)
 
 
 @app.route("/automations/{automation_id}", methods=["GET", "PATCH", "DELETE"], content_types=JSON_BODY)
@@ -186,8 +183,8 @@ def automation_route(automation_id):
     if req.method == "DELETE":
         automations.delete(caller, automation_id, utcnow())
         return Response(body="", status_code=204)
-    automation, api_trigger = automations.update(caller, automation_id, _body(), utcnow(), base_url(req))
-    return {"automation": automation, **({"api_trigger": api_trigger} if api_trigger else {})}
+    automation, shown_once = automations.update(caller, automation_id, _body(), utcnow(), base_url(req))
+    return {"automation": automation, **shown_once}
 
 
 @app.route("/automations/{automation_id}/enable", methods=["POST"], content_types=JSON_BODY)
@@ -198,13 +195,19 @@ def enable(automation_id):
 
 @app.route("/automations/{automation_id}/disable", methods=["POST"], content_types=JSON_BODY)
 def disable(automation_id):
-    rule = automations.set_enabled(_caller(), automation_id, False, utcnow(), base_url(_req()))
+    reason = _body(allow_empty=True).get("reason")
+    rule = automations.set_enabled(_caller(), automation_id, False, utcnow(), base_url(_req()), reason)
     return {"automation": rule}
 
 
 @app.route("/automations/{automation_id}/api-trigger/rotate", methods=["POST"], content_types=JSON_BODY)
 def rotate(automation_id):
     return automations.rotate(_caller(), automation_id, utcnow(), base_url(_req()))
+
+
+@app.route("/automations/{automation_id}/webhook-secret/rotate", methods=["POST"], content_types=JSON_BODY)
+def rotate_webhook_secret(automation_id):
+    return {"webhook_signing": automations.rotate_signing_secret(_caller(), automation_id, utcnow())}
 
 
 @app.route("/automations/{automation_id}/runs", methods=["GET"])
@@ -296,7 +299,7 @@ def get_session(session_id):
 def events_route():
     caller, req = _caller(), _req()
     if req.method == "GET":
-        found, cursor = events_query.list_events(caller.account_id, query(req), utcnow())
+        found, cursor = events_query.list_events(caller, query(req), utcnow())
         return {"events": found, "next_cursor": cursor}
     result = ingest.ingest(caller.account_id, json_value(req.raw_body), utcnow())
     return Response(result, status_code=202 if result["accepted"] or result["duplicates"] else 400)
@@ -336,6 +339,7 @@ def minute_tick(event):
     return {"abandoned": reaper.reap(now), "lost_leases": leases.expire_lost(now),
             "runner_queue_timeouts": claims.expire_waiting(now),
             "proactive_runs": [r.id for r in ingest.check_proactive(now)],
+            "late_to_start_runs": [r.id for r in late_start.check(now)],
             "unhealthy_pools": [e["resource"]["pool"] for e in runner_health.check(now)]}
 
 

@@ -29,6 +29,8 @@ DEFAULTS = {
     "AGENT_TOKEN_BUDGET": "50000",
     "AGENT_HTTP_TIMEOUT": "10",
     "AGENT_MODEL_TIMEOUT": "120",
+    "AGENT_MODEL_RETRIES": "3",
+    "AGENT_MODEL_RETRY_MAX_SECONDS": "60",
     "OPENAI_BASE_URL": "https://api.openai.com/v1",
     "OPENAI_MODEL": "gpt-4o-mini",
     "OPENAI_API_KEY_SECRET": "",
@@ -51,7 +53,7 @@ DEFAULTS = {
     "ACTION_HTTP_TIMEOUT": "10",
     "ACTION_MAX_RETRIES": "3",
     "ACTION_RETRY_BASE_SECONDS": "30",
-    "EMAIL_FROM": "automations@example.com",
+    "EMAIL_FROM": "",  # required in prod (checked at start-up); the local stack sets one
     "TWILIO_API_BASE": "https://api.twilio.com",
     "PAGERDUTY_EVENTS_URL": "https://events.pagerduty.com/v2/enqueue",
     # Logs (chalicelib/observability): one JSON object per line, or readable text on the local stack.
@@ -88,6 +90,21 @@ def schedule_shards() -> int:
 
 def run_retention_days() -> int:
     return get_int("RUN_RETENTION_DAYS")
+
+
+def check_deployment() -> None:
+    """Refuse to start a deployed (prod) stage in Lambda without the settings
+    it cannot work without, with a message that says what to set. (Packaging
+    imports the app without them: there CloudFormation refuses a stack whose
+    EmailFrom parameter is missing.)"""
+    if get("APP_STAGE") != "prod" or not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return
+    sender = get("EMAIL_FROM").strip()
+    if not sender or "@" not in sender or sender.lower().endswith(("@example.com", "@example.org")):
+        raise RuntimeError(
+            "EMAIL_FROM is not set to a real sender address: set it (an address or domain verified in Amazon "
+            "SES) with the EmailFrom parameter of the CloudFormation stack, or in .chalice/config.json "
+            f"stages.prod.environment_variables; got {sender!r}")
 
 
 def get_bool(name: str) -> bool:

@@ -119,6 +119,7 @@ def main() -> None:
     # The local stack checks local URLs and starts runs at once unless told otherwise.
     os.environ.setdefault("ALLOW_LOOPBACK", "true")
     os.environ.setdefault("JITTER_SECONDS", "0")
+    os.environ.setdefault("EMAIL_FROM", "automations@localhost.localdomain")  # moto's SES: verify it to send
     # Logs for a person (LOG_FORMAT=json shows Lambda's); EMF documents only when asked for.
     os.environ.setdefault("LOG_FORMAT", "text")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")

@@ -122,6 +122,26 @@ def rule_body(**over):
     return body
 
 
+def work_queue(queue_url: str, clock=lambda: NOW, rounds: int = 20) -> list[dict]:
+    """Work the runs queue as the worker Lambda does, until it is empty (or
+    `rounds` batches): returns the message bodies handled."""
+    from chalicelib.runs import worker
+    sqs, handled = queue.sqs(), []
+    for _ in range(rounds):
+        got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        if not got:
+            break
+        records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
+                   for m in got]
+        failed = {f["itemIdentifier"] for f in worker.handle_batch(records, clock=clock)["batchItemFailures"]}
+        done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)
+                if m["MessageId"] not in failed]
+        if done:
+            sqs.delete_message_batch(QueueUrl=queue_url, Entries=done)
+        handled += [json.loads(m["Body"]) for m in got]
+    return handled
+
+
 @pytest.fixture
 def transport(api):
     from devstack.transport import ChaliceTransport

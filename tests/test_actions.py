@@ -14,15 +14,17 @@ from chalicelib import secrets
 from chalicelib.actions import registry
 from chalicelib.actions.base import ActionFailed, ActionRetry, retry_delay
 from chalicelib.actions.messages import build_context, default_message, default_title
-from chalicelib.actions.outbound import retry_after
 from chalicelib.errors import BadRequest
+from chalicelib.net.http import retry_after
 from tests.servers import serve
+from tests.signatures import verify
 
 ACCOUNT = "acct_1"
 EVENT = {"id": "evt_1", "event": "automation.run.failed", "resource": {"id": "auto_1", "name": "Daily health check"},
          "payload": {"run_id": "run_1", "status": "failed", "reason": "the agent timed out",
                      "link": "http://testserver/runs/run_1"}}
 KEY = "run_1:0"
+SIGNING = "srews_test-signing-secret"
 TWILIO_SID, TWILIO_SERVICE = "AC" + "0123456789abcdef" * 2, "MG" + "fedcba9876543210" * 2
 
 
@@ -42,8 +44,8 @@ def received():
 
 def context(**over) -> dict:
     ctx = build_context(ACCOUNT, EVENT, run={"id": "run_1", "status": "failed", "reason": "the agent timed out"},
-                        automation={"id": "auto_1", "name": "Daily health check"})
-    return {**ctx, **over}
+                        automation={"id": "auto_1", "name": "Daily health check"}, outcome="failed")
+    return {**ctx, "_signing_secret": SIGNING, **over}
 
 
 def configured(item: dict) -> dict:
@@ -62,15 +64,29 @@ def preview(item: dict, ctx: dict | None = None) -> dict:
 
 # --- webhook -----------------------------------------------------------------------------------------------------
 
-def test_webhook_defaults_send_the_whole_event_with_the_idempotency_key(received):
+def test_webhook_defaults_send_the_whole_event_signed_with_the_idempotency_key(received):
     url, record = received
     result = send({"type": "webhook", "url": f"{url}/hook?x=1"})
     assert (result.status, result.code) == ("sent", 200)
     [req] = record
     assert (req["method"], req["path"]) == ("POST", "/hook?x=1")
-    assert req["headers"]["X-Automation-Event-Id"] == KEY and req["headers"]["Idempotency-Key"] == KEY
+    assert req["headers"]["X-Automation-Event-Id"] == "evt_1" and req["headers"]["Idempotency-Key"] == KEY
     assert req["headers"]["Content-Type"] == "application/json"
     assert json.loads(req["body"]) == EVENT
+    # the receiver checks the signature as the README shows, with the automation's secret
+    assert verify(SIGNING, req["headers"]["X-Automation-Signature"], req["body"], now=time.time())
+    assert not verify("srews_another-secret", req["headers"]["X-Automation-Signature"], req["body"], time.time())
+    assert not verify(SIGNING, req["headers"]["X-Automation-Signature"], req["body"] + b" ", time.time())
+    assert not verify(SIGNING, req["headers"]["X-Automation-Signature"], req["body"], now=time.time() + 3600)
+
+
+def test_a_webhook_is_never_sent_unsigned(received):
+    url, record = received
+    with pytest.raises(ActionFailed, match="no webhook signing secret"):
+        send({"type": "webhook", "url": url}, context(_signing_secret=None))
+    assert record == []
+    shown = preview({"type": "webhook", "url": url}, context(_signing_secret=None))
+    assert "HMAC-SHA256" in shown["requests"][0]["headers"]["X-Automation-Signature"]
 
 
 def test_webhook_without_event_sends_the_run(received):
@@ -89,7 +105,31 @@ def test_webhook_templated_payload_and_headers(received):
     assert req["method"] == "PUT"
     assert json.loads(req["body"]) == {"text": 'Run "run_1" failed\nbadly', "run": "run_1", "attempts": 2}
     assert (req["headers"]["X-Run"], req["headers"]["X-Status"]) == ("run_1", "FAILED")
-    assert "X-Automation-Event-Id" not in req["headers"] and req["headers"]["Idempotency-Key"] == KEY
+    # custom headers add to the defaults: the event id and the signature stay
+    assert req["headers"]["X-Automation-Event-Id"] == "evt_1" and req["headers"]["Idempotency-Key"] == KEY
+    assert verify(SIGNING, req["headers"]["X-Automation-Signature"], req["body"], time.time())
+
+
+def test_webhook_header_values_can_name_secrets(received, aws):
+    url, record = received
+    secrets.put_secret(ACCOUNT, "api-token", "s3cr3t-T0KEN")
+    item = {"type": "webhook", "url": url, "headers": {"Authorization": "Bearer {secret.api-token}",
+                                                       "X-Who": "{automation.name} {secret.api-token}"}}
+    shown = preview(item)
+    assert shown["requests"][0]["headers"]["Authorization"] == "Bearer <secret api-token>"
+    assert "s3cr3t" not in json.dumps(shown)
+    send(item)
+    assert record[0]["headers"]["Authorization"] == "Bearer s3cr3t-T0KEN"
+    assert record[0]["headers"]["X-Who"] == "Daily health check s3cr3t-T0KEN"
+    with pytest.raises(ActionFailed, match="no secret named 'missing'"):
+        send({"type": "webhook", "url": url, "headers": {"Authorization": "{secret.missing}"}})
+    with pytest.raises(BadRequest, match=r"actions\[0\].payload: secrets can be named in header values only"):
+        configured({"type": "webhook", "url": url, "payload": {"token": "{secret.api-token}"}})
+    with pytest.raises(BadRequest, match=r"actions\[0\].headers.X-A"):
+        configured({"type": "webhook", "url": url, "headers": {"X-A": "{secret.a/b}"}})
+    for reserved in ("X-Automation-Signature", "X-Automation-Event-Id"):
+        with pytest.raises(BadRequest, match="is not a header name you can set"):
+            configured({"type": "webhook", "url": url, "headers": {reserved: "x"}})
 
 
 def test_webhook_object_payload_keeps_values_and_templates_keys(received):
@@ -145,8 +185,38 @@ def test_other_answers_fail_for_good(status):
 def test_timeout_retries(monkeypatch):
     monkeypatch.setenv("ACTION_HTTP_TIMEOUT", "0.2")
     with serve(lambda m, p, b: time.sleep(1) or 200) as url:
-        with pytest.raises(ActionRetry, match="cannot reach 127.0.0.1: timed out"):
+        with pytest.raises(ActionRetry, match="cannot reach 127.0.0.1: (timed out|no complete answer within 0.2 s)"):
             send({"type": "webhook", "url": url})
+
+
+def test_the_timeout_is_a_total_deadline_not_a_socket_timeout(monkeypatch):
+    """A receiver that sends its answer a byte every 0.3 s never lets a socket
+    read time out at 1 s; the whole request still ends at the 1 s deadline."""
+    import socketserver
+    import threading
+
+    class Drip(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" * 10:
+                time.sleep(0.3)
+                try:
+                    self.request.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Drip)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("ACTION_HTTP_TIMEOUT", "1")
+    try:
+        start = time.monotonic()
+        with pytest.raises(ActionRetry, match="no complete answer within 1 s"):
+            send({"type": "webhook", "url": f"http://127.0.0.1:{server.server_address[1]}/"})
+        assert time.monotonic() - start < 2.5
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_connection_refused_retries():
@@ -222,6 +292,21 @@ def test_slack_posts_the_default_message_to_the_url_in_the_secret(received, aws)
     assert req["headers"]["Idempotency-Key"] == KEY
 
 
+def test_slack_escapes_what_templates_substitute_but_keeps_the_templates_own_markup(received, aws):
+    url, record = received
+    secrets.put_secret(ACCOUNT, "slack-ops", f"{url}/hook")
+    hostile = context(run={"id": "run_1", "status": "failed", "reason": "<!channel> & <https://evil.example|click>"})
+    escaped = "&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;"
+    for template in ("<{link}|Run {run.id}> failed: {run.reason} & more",
+                     "<{{ link }}|Run {{ run.id }}> failed: {{ run.reason }} & more"):
+        send({"type": "slack", "webhook_url_secret": "slack-ops", "message": template}, hostile)
+        text = json.loads(record[-1]["body"])["text"]
+        assert text == f"<http://testserver/runs/run_1|Run run_1> failed: {escaped} & more"
+    send({"type": "slack", "webhook_url_secret": "slack-ops"},
+         context(message="Run <x> of A&B entered state failed"))
+    assert json.loads(record[-1]["body"])["text"] == "Run &lt;x&gt; of A&amp;B entered state failed"
+
+
 def test_slack_custom_message_and_missing_secret(received, aws):
     url, record = received
     item = {"type": "slack", "webhook_url_secret": "slack-ops", "message": "{automation.name}: {run.status}"}
@@ -252,38 +337,112 @@ def test_twilio_sends_one_form_post_per_number_with_basic_auth(received, aws, mo
     result = send({"type": "twilio", "account_sid": TWILIO_SID, "auth_token_secret": "twilio-token",
                    "messaging_service_sid": TWILIO_SERVICE, "phone_numbers": ["+15551230001", "+4930123456"],
                    "message": "Run {run.id} {run.status}"})
-    assert result.detail == "2 requests sent"
+    assert result.detail == "sent to 2 of 2" and [d["to"] for d in result.deliveries] == ["+15551230001",
+                                                                                          "+4930123456"]
     assert [parse_qs(r["body"].decode())["To"] for r in record] == [["+15551230001"], ["+4930123456"]]
-    for index, req in enumerate(record):
+    for req in record:
         assert (req["method"], req["path"]) == ("POST", f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json")
         assert req["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
         assert base64.b64decode(req["headers"]["Authorization"].removeprefix("Basic ")) == \
             f"{TWILIO_SID}:tok_secret".encode()
-        assert req["headers"]["Idempotency-Key"] == f"{KEY}:{index}"
         form = parse_qs(req["body"].decode())
+        assert req["headers"]["Idempotency-Key"] == f"{KEY}:{form['To'][0]}"
         assert (form["MessagingServiceSid"], form["Body"]) == ([TWILIO_SERVICE], ["Run run_1 failed"])
+        assert "From" not in form
 
 
-def test_pagerduty_trigger_with_a_stable_dedup_key(aws, monkeypatch):
+def test_twilio_a_failing_middle_number_stops_no_other_and_a_retry_skips_the_delivered(aws, monkeypatch):
+    """+15550000002 is refused for good (Twilio's 400 for an invalid number),
+    +15550000003 hits a 503 once: the first and the refused one are not sent
+    again by the retry, the third is."""
+    calls, record = {"+15550000003": 0}, []
+
+    def twilio(method, path, body):
+        to = parse_qs(body.decode())["To"][0]
+        if to == "+15550000002":
+            return 400, {"code": 21211, "message": "The 'To' number +15550000002 is not a valid phone number."}
+        if to == "+15550000003":
+            calls[to] += 1
+            if calls[to] == 1:
+                return 503, "busy"
+        return 201, {"sid": "SM" + "0" * 32, "status": "queued"}
+
+    with serve(twilio, record) as url:
+        monkeypatch.setenv("TWILIO_API_BASE", url)
+        secrets.put_secret(ACCOUNT, "twilio-token", "tok_secret")
+        item = {"type": "twilio", "account_sid": TWILIO_SID, "auth_token_secret": "twilio-token",
+                "from_number": "+15557654321", "phone_numbers": ["+15550000001", "+15550000002", "+15550000003"]}
+        with pytest.raises(ActionRetry) as first:
+            send(item)
+        by_number = {d["to"]: d["status"] for d in first.value.deliveries}
+        assert by_number == {"+15550000001": "sent", "+15550000002": "failed", "+15550000003": "retrying"}
+        assert "not a valid phone number" in str(first.value)
+        done = frozenset(n for n, status in by_number.items() if status != "retrying")
+        # the retry goes to the third only (the refused second is not tried again)
+        second = registry.action_for("twilio").send(configured(item), context(), KEY, skip=done)
+    assert [(d["to"], d["status"]) for d in second.deliveries] == [("+15550000003", "sent")]
+    sent_to = [parse_qs(r["body"].decode())["To"][0] for r in record]
+    assert sent_to == ["+15550000001", "+15550000002", "+15550000003", "+15550000003"]
+    assert all(parse_qs(r["body"].decode())["From"] == ["+15557654321"] for r in record)
+    assert all("MessagingServiceSid" not in parse_qs(r["body"].decode()) for r in record)
+
+
+def test_twilio_needs_a_sender():
+    base = {"type": "twilio", "account_sid": TWILIO_SID, "auth_token_secret": "t", "phone_numbers": ["+15551230001"]}
+    with pytest.raises(BadRequest, match="set messaging_service_sid .* or from_number"):
+        configured(base)
+    with pytest.raises(BadRequest, match=r"actions\[0\].from_number must be a Twilio number"):
+        configured({**base, "from_number": "not-a-sender!"})
+    assert configured({**base, "from_number": "SREbot"})["from_number"] == "SREbot"
+    both = configured({**base, "from_number": "+15557654321", "messaging_service_sid": TWILIO_SERVICE})
+    assert (both["from_number"], both["messaging_service_sid"]) == ("+15557654321", TWILIO_SERVICE)
+
+
+def test_pagerduty_trigger_then_resolve_with_one_dedup_key(aws, monkeypatch):
     record = []
-    with serve(lambda m, p, b: (202, {"status": "success"}), record) as url:
+    with serve(lambda m, p, b: (202, {"status": "success", "dedup_key": json.loads(b)["dedup_key"]}), record) as url:
         monkeypatch.setenv("PAGERDUTY_EVENTS_URL", f"{url}/v2/enqueue")
         secrets.put_secret(ACCOUNT, "pd-routing", "R0UT1NGKEY")
-        item = {"type": "pagerduty", "routing_key_secret": "pd-routing", "severity": "critical"}
-        assert send(item, context(dedup_key="auto_1@firing_9")).code == 202
-        send(item, key="run_2:0")
-    first, second = (json.loads(r["body"]) for r in record)
+        item = {"type": "pagerduty", "routing_key_secret": "pd-routing", "severity": "critical",
+                "on": ["failed", "succeeded"]}
+        for run_id in ("run_1", "run_2"):  # two failed runs of one automation: one alert, updated
+            assert send(item, context(dedup_key="auto_1", run={"id": run_id, "status": "failed"}),
+                        key=f"{run_id}:failed:0").code == 202
+        send(item, context(dedup_key="auto_1", outcome="succeeded", run={"id": "run_3", "status": "succeeded"}),
+             key="run_3:succeeded:0")
+        send({**item, "event_action": "acknowledge"}, context(dedup_key="auto_1"))
+        send({**item, "event_action": "trigger"}, context(dedup_key="auto_1", outcome="succeeded"))
+        send({**item, "dedup_key": "{automation.id}-{event.resource.id}"}, context())
+    first, second, resolve, ack, forced, custom = (json.loads(r["body"]) for r in record)
     assert record[0]["path"] == "/v2/enqueue"
-    assert first == {"routing_key": "R0UT1NGKEY", "event_action": "trigger", "dedup_key": "auto_1@firing_9",
+    assert first == {"routing_key": "R0UT1NGKEY", "event_action": "trigger", "dedup_key": "auto_1",
                      "payload": {"summary": default_message(EVENT), "source": "Daily health check",
-                                 "severity": "critical"},
-                     "links": [{"href": "http://testserver/runs/run_1", "text": "Automation run"}]}
-    assert second["dedup_key"] == "run_2:0"
+                                 "severity": "critical", "custom_details": {"id": "run_1", "status": "failed"}},
+                     "links": [{"href": "http://testserver/runs/run_1", "text": "Automation run"}],
+                     "client": "AI SRE automations", "client_url": "http://testserver/runs/run_1"}
+    assert second["dedup_key"] == first["dedup_key"] and second["event_action"] == "trigger"
+    # a success resolves the same alert, and carries nothing but what resolve takes
+    assert resolve == {"routing_key": "R0UT1NGKEY", "event_action": "resolve", "dedup_key": "auto_1"}
+    assert ack == {"routing_key": "R0UT1NGKEY", "event_action": "acknowledge", "dedup_key": "auto_1"}
+    assert forced["event_action"] == "trigger"  # only when asked for explicitly
+    assert custom["dedup_key"] == "auto_1-auto_1"
+
+
+def test_pagerduty_sends_only_absolute_links(aws, monkeypatch):
+    record = []
+    with serve(lambda m, p, b: 202, record) as url:
+        monkeypatch.setenv("PAGERDUTY_EVENTS_URL", f"{url}/v2/enqueue")
+        secrets.put_secret(ACCOUNT, "pd-routing", "R0UT1NGKEY")
+        send({"type": "pagerduty", "routing_key_secret": "pd-routing"}, context(link="/runs/run_1"))
+    body = json.loads(record[0]["body"])
+    assert "links" not in body and "client_url" not in body
+    with pytest.raises(BadRequest, match=r"actions\[0\].event_action must be one of auto, trigger"):
+        configured({"type": "pagerduty", "routing_key_secret": "pd", "event_action": "page"})
 
 
 # --- email through SES ---------------------------------------------------------------------------------------------
 
-def test_email_through_ses(aws, monkeypatch):
+def test_email_through_ses_one_message_per_recipient(aws, monkeypatch):
     monkeypatch.setenv("EMAIL_FROM", "alerts@example.com")
     ses = boto3.client("ses", region_name="us-east-1")
     item = {"type": "email", "to_emails": ["oncall@example.com", "sre@example.org"], "subject": "[{run.status}] {{x}}"}
@@ -294,12 +453,54 @@ def test_email_through_ses(aws, monkeypatch):
     ses.verify_email_identity(EmailAddress="alerts@example.com")
     before = ses.get_send_quota()["SentLast24Hours"]
     result = send({**item, "subject": "[{run.status}] {automation.name}"})
-    assert result.status == "sent" and result.detail.endswith("sent to 2 recipients")
-    assert ses.get_send_quota()["SentLast24Hours"] > before
+    assert result.status == "sent" and result.detail == "sent to 2 of 2"
+    assert [d["to"] for d in result.deliveries] == ["oncall@example.com", "sre@example.org"]
+    assert ses.get_send_quota()["SentLast24Hours"] == before + 2  # two messages, not one to both
+    again = registry.action_for("email").send(configured(item), context(), KEY, skip=frozenset(["sre@example.org"]))
+    assert [d["to"] for d in again.deliveries] == ["oncall@example.com"]
     shown = preview({**item, "subject": "[{run.status}] {automation.name}", "body": "Line\n{message}"})
     assert shown["email"] == {"from": "alerts@example.com", "to": ["oncall@example.com", "sre@example.org"],
                               "subject": "[failed] Daily health check", "body": f"Line\n{default_message(EVENT)}"}
     assert preview({"type": "email", "to_emails": ["a@example.com"]})["email"]["subject"] == default_title(EVENT)
+
+
+def test_email_quota_is_not_retried_as_a_throttle(aws, monkeypatch):
+    """SES answers both limits with Throttling; only the sending rate passes soon."""
+    from botocore.stub import Stubber
+
+    from chalicelib import aws as aws_clients
+    monkeypatch.setenv("EMAIL_FROM", "alerts@example.com")
+    ses = aws_clients.client("ses")
+    item = {"type": "email", "to_emails": ["oncall@example.com"]}
+    with Stubber(ses) as stub:
+        stub.add_client_error("send_email", "Throttling", "Daily message quota exceeded.", 400)
+        stub.add_client_error("send_email", "Throttling", "Maximum sending rate exceeded.", 400)
+        with pytest.raises(ActionFailed, match="daily sending quota exceeded"):
+            send(item)
+        with pytest.raises(ActionRetry, match="Maximum sending rate exceeded"):
+            send(item)
+
+
+def test_email_needs_the_deployments_sender(aws, monkeypatch):
+    monkeypatch.delenv("EMAIL_FROM", raising=False)
+    with pytest.raises(ActionFailed, match="no EMAIL_FROM setting"):
+        send({"type": "email", "to_emails": ["oncall@example.com"]})
+
+
+def test_a_prod_lambda_refuses_to_start_without_a_real_sender():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    for sender in ("", "automations@example.com"):
+        env = {**os.environ, "APP_STAGE": "prod", "EMAIL_FROM": sender, "AWS_LAMBDA_FUNCTION_NAME": "worker"}
+        done = subprocess.run([sys.executable, "-c", "import app"], cwd=root, env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode != 0 and "EMAIL_FROM is not set to a real sender address" in done.stderr
+    env = {**os.environ, "APP_STAGE": "prod", "EMAIL_FROM": "sre-bot@acme.io", "AWS_LAMBDA_FUNCTION_NAME": "worker"}
+    assert subprocess.run([sys.executable, "-c", "import app"], cwd=root, env=env, capture_output=True,
+                          timeout=60).returncode == 0
 
 
 # --- previews never read secrets -------------------------------------------------------------------------------------
@@ -316,7 +517,7 @@ def test_previews_show_secret_names_never_values(aws, monkeypatch):
     assert "VALUE-OF" not in json.dumps(shown)
     assert shown[0]["requests"][0]["url"] == "<secret slack>"
     assert shown[2]["requests"][0]["auth"] == {"username": TWILIO_SID, "password": "<secret twilio>"}
-    assert shown[2]["requests"][0]["body"]["To"] == "+15551230001"
+    assert shown[2]["requests"][0]["body"]["To"] == "+15551230001" and shown[2]["requests"][0]["to"] == "+15551230001"
     assert shown[3]["requests"][0]["body"]["routing_key"] == "<secret pd>"
     boto3.client("secretsmanager").delete_secret(SecretId=f"sre-automations/{ACCOUNT}/slack")
     assert preview(items[0])["requests"][0]["body"] == {"text": default_message(EVENT)}  # no secret read
@@ -329,7 +530,8 @@ def test_validation_normalises_defaults():
     assert registry.validate_actions([{"type": "webhook", "url": "https://hooks.example.com/x"},
                                       {"type": "pagerduty", "routing_key_secret": "pd", "on": "abandoned"}]) == [
         {"type": "webhook", "on": ["failed"], "retries": 3, "url": "https://hooks.example.com/x", "method": "POST"},
-        {"type": "pagerduty", "on": ["abandoned"], "retries": 3, "routing_key_secret": "pd", "severity": "error"}]
+        {"type": "pagerduty", "on": ["abandoned"], "retries": 3, "routing_key_secret": "pd", "severity": "error",
+         "event_action": "auto"}]
 
 
 @pytest.mark.parametrize("actions, error", [
@@ -359,6 +561,10 @@ def test_validation_normalises_defaults():
      r"actions\[0\].headers.X-A: bad template"),
     ([{"type": "email", "to_emails": []}], r"actions\[0\].to_emails must be a list of 1-50"),
     ([{"type": "email", "to_emails": ["ok@example.com", "not an email"]}], r"actions\[0\].to_emails\[1\] must be"),
+    ([{"type": "run_automation"}], r"actions\[0\].automation_id must be the id of an automation"),
+    ([{"type": "cancel_run", "run_id": "{{ x"}], r"actions\[0\].run_id: bad template"),
+    ([{"type": "pause_automation", "automation_id": "a b"}], r"actions\[0\].automation_id must be the id"),
+    ([{"type": "resume_automation", "target": "x"}], r"actions\[0\].target is not a setting of a resume"),
     ([{"type": "twilio", "account_sid": "AC1", "auth_token_secret": "t", "messaging_service_sid": TWILIO_SERVICE,
        "phone_numbers": ["+15551230001"]}], r"actions\[0\].account_sid must be a Twilio account SID"),
     ([{"type": "twilio", "account_sid": TWILIO_SID, "auth_token_secret": "t", "messaging_service_sid": TWILIO_SERVICE,
@@ -403,3 +609,18 @@ def test_default_messages():
     assert default_message({"event": "deploy.finished", "resource": {"id": "svc-api"}}) == \
         "Event deploy.finished on svc-api"
     assert default_title(EVENT) == "Automation Daily health check: run failed"
+
+
+def test_a_host_that_does_not_resolve_fails_unless_dns_says_try_again(monkeypatch):
+    import socket as sockets
+
+    def no_answer(errno):
+        def resolve(*_args, **_kw):
+            raise sockets.gaierror(errno, "DNS says so")
+        return resolve
+    monkeypatch.setattr(sockets, "getaddrinfo", no_answer(sockets.EAI_NONAME))
+    with pytest.raises(ActionFailed, match="cannot send: cannot resolve hooks.example.com"):
+        send({"type": "webhook", "url": "https://hooks.example.com/x"})
+    monkeypatch.setattr(sockets, "getaddrinfo", no_answer(sockets.EAI_AGAIN))
+    with pytest.raises(ActionRetry, match="cannot resolve hooks.example.com"):
+        send({"type": "webhook", "url": "https://hooks.example.com/x"})

@@ -71,12 +71,16 @@ def test_tool_use_then_end_turn(run_parts, stubbed):
     assert (outcome.summary, outcome.tool_calls, outcome.failed_tool_calls, outcome.incomplete) == \
         ("No failures yet.", 1, 0, None)
     saved = store.load(f"ses_{run.id}")
-    assert [(m["role"], m["content"]) for m in saved["messages"]] == \
-        [("assistant", "No failures yet.\n\nOnly this run exists.")]  # the lifecycle writes the prompt
-    assert [(c["tool"], c["input"], c["output"]) for c in saved["tool_calls"]] == [("query_runs", {"limit": 5}, runs)]
+    # the whole conversation after the prompt (which the lifecycle writes, with the system prompt):
+    # the text that came with the tool call, the call with its id, input and output, and the answer
+    assert [(m["role"], m["content"], m.get("tool_calls")) for m in saved["messages"]] == [
+        ("assistant", "Reading the run history.", [{"id": "tu_1", "tool": "query_runs"}]),
+        ("assistant", "No failures yet.\n\nOnly this run exists.", None)]
+    assert [(c["id"], c["tool"], c["input"], c["output"]) for c in saved["tool_calls"]] == \
+        [("tu_1", "query_runs", {"limit": 5}, runs)]
+    assert BedrockAgent.system_prompt == SYSTEM_PROMPT
     assert [{k: v for k, v in a.items() if k != "seq"} for a in saved["artifacts"]] == [
-        {"name": "report.md", "media_type": "text/markdown",
-         "content": "No failures yet.\n\nOnly this run exists.\n"}]
+        {"name": "report.md", "media_type": "text/markdown", "content": "No failures yet.\n\nOnly this run exists.\n"}]
 
 
 @pytest.mark.parametrize("code, error", [

@@ -48,15 +48,17 @@ class ModelServer:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-                status, payload = outer.script.pop(0) if len(outer.script) > 1 else outer.script[0]
-                self._send(status, payload)
+                entry = outer.script.pop(0) if len(outer.script) > 1 else outer.script[0]
+                self._send(*entry)
 
             def do_GET(self):
                 self._send(200, {"ok": True})
 
-            def _send(self, status, payload):
+            def _send(self, status, payload, headers=None):
                 data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -130,11 +132,15 @@ def test_tool_round_then_answer(serve, run_parts, monkeypatch):
     assert json.loads(check["content"])["status"] == 200
     assert runs["tool_call_id"] == "call_2" and json.loads(runs["content"])["runs"][0]["id"] == run.id
 
+    assert first["body"]["max_completion_tokens"] == 4096  # each reply is bounded
     saved = store.load(f"ses_{run.id}")
+    # the lifecycle writes the system prompt and the task itself; the backend every turn after them
     assert [(m["role"], m["content"][:12]) for m in saved["messages"]] == \
-        [("assistant", "# All health")]  # the lifecycle writes the prompt itself, not the backend
-    assert [(c["tool"], c["output"].get("ok")) for c in saved["tool_calls"]] == \
-        [("http_check", True), ("query_runs", None)]
+        [("assistant", ""), ("assistant", "# All health")]
+    assert saved["messages"][0]["tool_calls"] == [{"id": "call_1", "tool": "http_check"},
+                                                  {"id": "call_2", "tool": "query_runs"}]
+    assert [(c["id"], c["tool"], c["output"].get("ok")) for c in saved["tool_calls"]] == \
+        [("call_1", "http_check", True), ("call_2", "query_runs", None)]
     assert saved["tool_calls"][1]["output"]["runs"][0]["id"] == run.id
     assert saved["artifacts"][0]["name"] == "report.md" and "All healthy" in saved["artifacts"][0]["content"]
     assert KEY not in json.dumps(saved)
@@ -156,19 +162,100 @@ def test_bad_tool_arguments_are_a_failed_call(serve, run_parts):
     assert store.load(f"ses_{run.id}")["tool_calls"][0]["input"] == {"arguments": "{not json"}
 
 
-@pytest.mark.parametrize("status, body, error", [
-    (503, {"error": "overloaded"}, TransientAgentError),
-    (429, {"error": "rate limited"}, TransientAgentError),
-    (400, {"error": "bad model"}, PermanentAgentError),
-    (200, "not json", PermanentAgentError),
-    (200, {"choices": []}, PermanentAgentError),
+@pytest.mark.parametrize("status, body, error, requests", [
+    (503, {"error": "overloaded"}, TransientAgentError, 4),  # retried inside the session, then handed back
+    (429, {"error": "rate limited"}, TransientAgentError, 4),
+    (400, {"error": "bad model"}, PermanentAgentError, 1),
+    (200, "not json", PermanentAgentError, 1),
+    (200, {"choices": []}, PermanentAgentError, 1),
 ])
-def test_error_mapping(serve, run_parts, status, body, error):
+def test_error_mapping(serve, run_parts, status, body, error, requests):
     _, session, task, toolbox = run_parts
-    serve((status, body))
+    server, waits = serve((status, body)), []
     with pytest.raises(error) as caught:
-        OpenAIAgent().run(task, session, toolbox)
+        OpenAIAgent(sleep=waits.append).run(task, session, toolbox)
     assert status == 200 or f"HTTP {status}" in str(caught.value)
+    assert len(server.requests) == requests and waits == [1, 2, 4][:requests - 1]
+
+
+def test_a_scripted_server_429_then_a_tool_call_without_id_and_malformed_arguments(serve, run_parts):
+    """429 with Retry-After (waited, inside the session), then a tool call
+    with no id (as llama.cpp and mlx-lm send it) and arguments that are not
+    JSON, then one with arguments as an object: every call gets an id, the
+    arguments go back as strings, and the session keeps all of it."""
+    run, session, task, toolbox = run_parts
+    no_id = {"choices": [{"finish_reason": "tool_calls", "message": {"role": "assistant",
+             "content": "Let me look at the runs.",
+             "tool_calls": [{"type": "function", "function": {"name": "query_runs", "arguments": "{limit: 5"}}]}}],
+             "usage": {"total_tokens": 50}}
+    as_object = {"choices": [{"finish_reason": "tool_calls", "message": {"role": "assistant", "content": None,
+                 "tool_calls": [{"id": "", "type": "function",
+                                 "function": {"name": "query_runs", "arguments": {"limit": 2}}}]}}],
+                 "usage": {"total_tokens": 50}}
+    server, waits = serve((429, {"error": {"type": "requests", "message": "slow down"}}, {"Retry-After": "2"}),
+                          (200, no_id), (200, as_object), answer("Done.")), []
+    outcome = OpenAIAgent(sleep=waits.append).run(task, session, toolbox)
+    assert outcome.summary == "Done." and (outcome.tool_calls, outcome.failed_tool_calls) == (2, 1)
+    assert waits == [2.0] and len(server.requests) == 4
+    second_reply = server.requests[2]["body"]["messages"]
+    assistant, tool = second_reply[2], second_reply[3]
+    [call] = assistant["tool_calls"]
+    assert call["id"] == "call_1_1" and call["function"]["arguments"] == "{limit: 5"  # a string, as sent
+    assert tool == {"role": "tool", "tool_call_id": "call_1_1", "content": tool["content"]}
+    assert "JSON object" in json.loads(tool["content"])["error"]
+    third = server.requests[3]["body"]["messages"][4]["tool_calls"][0]
+    assert third["id"] == "call_2_1" and third["function"]["arguments"] == '{"limit": 2}'
+    saved = store.load(f"ses_{run.id}")
+    assert [(m["role"], m["content"], [c["id"] for c in m.get("tool_calls", [])]) for m in saved["messages"]] == [
+        ("assistant", "Let me look at the runs.", ["call_1_1"]), ("assistant", "", ["call_2_1"]),
+        ("assistant", "Done.", [])]
+    assert [(c["id"], c["input"]) for c in saved["tool_calls"]] == [("call_1_1", {"arguments": "{limit: 5"}),
+                                                                    ("call_2_1", {"limit": 2})]
+    assert saved["tool_calls"][1]["output"]["runs"][0]["id"] == run.id
+
+
+def test_insufficient_quota_fails_at_once_with_that_reason(serve, run_parts):
+    _, session, task, toolbox = run_parts
+    server, waits = serve((429, {"error": {"message": "You exceeded your current quota, please check your plan.",
+                                           "type": "insufficient_quota", "code": "insufficient_quota"}})), []
+    with pytest.raises(PermanentAgentError, match="insufficient_quota: You exceeded your current quota"):
+        OpenAIAgent(sleep=waits.append).run(task, session, toolbox)
+    assert len(server.requests) == 1 and waits == []
+
+
+def test_a_retry_after_longer_than_the_limit_hands_the_run_back(serve, run_parts, monkeypatch):
+    _, session, task, toolbox = run_parts
+    monkeypatch.setenv("AGENT_MODEL_RETRY_MAX_SECONDS", "30")
+    server, waits = serve((429, {"error": "later"}, {"Retry-After": "600"})), []
+    with pytest.raises(TransientAgentError, match="HTTP 429"):
+        OpenAIAgent(sleep=waits.append).run(task, session, toolbox)
+    assert len(server.requests) == 1 and waits == []
+
+
+def test_the_stored_session_is_the_whole_conversation(serve, aws, monkeypatch):
+    """Through the lifecycle: the system prompt, the task, every assistant
+    text (also the one that came with the tool call), the call with its id,
+    input and output, and the answer."""
+    from chalicelib.runs import lifecycle
+    from chalicelib.store.models import Automation
+    monkeypatch.setenv("AGENT_BACKEND", "openai")
+    serve(tool_reply(("call_a", "query_runs", '{"limit": 1}')), answer("# Quiet\n\nNothing ran."))
+    rule = Automation("aut_conv", account_id="acct_1", name="conv", team_id=0, owner_id="usr_1",
+                      environment={"type": "auto"}, task_prompt="Summarise the runs.", enabled=True,
+                      triggers=[{"type": "api"}], created_at="2026-11-23T10:00:00.000Z",
+                      updated_at="2026-11-23T10:00:00Z")
+    rule.save()
+    run = records.new_queued(rule.id, rule.account_id, "manual", NOW)
+    run.save()
+    assert lifecycle.process({"run_id": run.id, "automation_id": rule.id, "trigger": "manual"}, NOW).status == \
+        "succeeded"
+    from chalicelib.store.models import Run
+    saved = store.load(Run.get(run.id).session_id)
+    roles = [(m["role"], m["content"][:20], [c["id"] for c in m.get("tool_calls", [])]) for m in saved["messages"]]
+    assert roles[0][0] == "system" and "AI SRE agent" in saved["messages"][0]["content"]
+    assert roles[1][0] == "user" and "Summarise the runs." in saved["messages"][1]["content"]
+    assert roles[2:] == [("assistant", "", ["call_a"]), ("assistant", "# Quiet\n\nNothing ran", [])]
+    assert [(c["id"], c["tool"], c["input"]) for c in saved["tool_calls"]] == [("call_a", "query_runs", {"limit": 1})]
 
 
 def test_unreachable_endpoint_is_transient(run_parts, monkeypatch):

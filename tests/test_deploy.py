@@ -92,6 +92,14 @@ def test_make_deploy_without_an_owner_email_does_not_bootstrap():
     assert "--parameter-overrides" not in result.stdout  # a redeploy keeps the alarm email it had
 
 
+def test_make_deploy_passes_the_stack_parameters_it_is_given():
+    result = _make("-n", "deploy", "AWS_REGION=eu-west-1", "ARTIFACTS_BUCKET=b", "EMAIL_FROM=sre-bot@acme.io",
+                   "AGENT_API_KEY_SECRET=openai/prod", "PUBLIC_URL=https://sre.acme.io")
+    assert result.returncode == 0, result.stderr
+    assert ("--parameter-overrides EmailFrom=sre-bot@acme.io AgentApiKeySecret=openai/prod "
+            "PublicBaseUrl=https://sre.acme.io") in result.stdout
+
+
 def test_make_destroy_keeps_the_tables_unless_asked():
     kept = _make("-n", "destroy", "AWS_REGION=eu-west-1")
     assert "aws cloudformation delete-stack --region eu-west-1 --stack-name sre-automations" in kept.stdout

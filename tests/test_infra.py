@@ -103,10 +103,54 @@ def test_the_cloud_sandbox_reads_only_the_model_key_and_its_own_queue():
     assert not any(a.startswith(("dynamodb:", "ses:", "lambda:")) for a in actions)
     assert {a for a in actions if a.startswith("sqs:")} and "sqs:SendMessage" not in actions
     assert {r for r in resources if ":sqs:" in r} == {"arn:aws:sqs:*:*:sre-automations-prod-sandbox"}
-    assert {r for r in resources if ":secretsmanager:" in r} == {
-        "arn:aws:secretsmanager:*:*:secret:sre-automations-model/*"}
+    assert not any(a.startswith("secretsmanager:") for a in actions)  # the model key: the template's policy below
     sandbox = TEMPLATE["Resources"]["Sandbox"]["Properties"]["Environment"]["Variables"]
-    assert set(sandbox) == {"SANDBOX_API_URL", "SANDBOX_SECONDS"}  # no table, queue or secret names
+    assert set(sandbox) == {"SANDBOX_API_URL", "SANDBOX_SECONDS", "OPENAI_API_KEY_SECRET", "EMAIL_FROM"}
+    assert sandbox["OPENAI_API_KEY_SECRET"] == {"Ref": "AgentApiKeySecret"}  # no table, queue or other secret
+
+
+def test_the_sandbox_reads_the_agent_key_secret_named_as_the_deployer_names_it():
+    """OPENAI_API_KEY_SECRET comes from the AgentApiKeySecret parameter, and a
+    policy on the cloud sandbox's role lets it read exactly that secret (the
+    worker runs no agent; the account secrets stay under sre-automations/);
+    EMAIL_FROM is a required parameter."""
+    params, resources = TEMPLATE["Parameters"], TEMPLATE["Resources"]
+    assert "Default" not in params["EmailFrom"] and params["AgentApiKeySecret"]["Default"] == ""
+    sandbox_env = resources["Sandbox"]["Properties"]["Environment"]["Variables"]
+    assert sandbox_env["OPENAI_API_KEY_SECRET"] == {"Ref": "AgentApiKeySecret"}
+    assert "OPENAI_API_KEY_SECRET" not in resources["Worker"]["Properties"]["Environment"]["Variables"]
+    assert all(resources[f]["Properties"]["Environment"]["Variables"]["EMAIL_FROM"] == {"Ref": "EmailFrom"}
+               for f in ("APIHandler", "Worker", "HourlyTick", "MinuteTick", "FanOut", "DeadLetters", "Bootstrap"))
+    policy = resources["SandboxAgentApiKeyPolicy"]
+    assert policy["Condition"] == "HasAgentApiKeySecret" and policy["Properties"]["Roles"] == [{"Ref": "SandboxRole"}]
+    [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == ["secretsmanager:GetSecretValue"]
+    assert "${AgentApiKeySecret}-??????" in statement["Resource"][0]["Fn::Sub"]
+
+
+def test_only_the_worker_sends_actions():
+    """No send inside an API request or a tick: only the worker's policy has SES."""
+    def actions(name):
+        policy = json.loads((ROOT / ".chalice" / name).read_text())
+        return {a for s in policy["Statement"] for a in s["Action"]}
+    assert "ses:SendEmail" in actions("policy-worker.json")
+    assert "ses:SendEmail" not in actions("policy-api.json") | actions("policy-tick.json")
+    assert "secretsmanager:GetSecretValue" not in actions("policy-api.json") | actions("policy-tick.json")
+
+
+def test_the_worker_may_do_what_the_control_actions_do():
+    """Pausing or resuming an automation from the worker writes the rule with
+    its trigger token and index entries in one transaction, with the rights of
+    the user who saved the action (read from users and memberships)."""
+    policy = json.loads((ROOT / ".chalice" / "policy-worker.json").read_text())
+
+    def allowed(action, table):
+        return any(action in s["Action"] and f"arn:aws:dynamodb:*:*:table/sre-automations-prod-{table}" in s["Resource"]
+                   for s in policy["Statement"])
+    for table in ("automations", "trigger-tokens", "schedule-index", "event-triggers"):
+        assert allowed("dynamodb:PutItem", table) and allowed("dynamodb:DeleteItem", table), table
+    assert allowed("dynamodb:UpdateItem", "trigger-tokens")
+    assert allowed("dynamodb:GetItem", "users") and allowed("dynamodb:Query", "memberships")
 
 
 def _functions(template):

@@ -6,37 +6,57 @@ ActionRetry (for now: try again after a delay, up to the action's `retries`).
 The context an action gets is a dict of plain data, the same one its templates
 see: `message` (the default message of the event kind, see messages.py),
 `title` (a default title), `account_id` (whose secrets to read), `run`,
-`event`, `automation`, `link` and, optionally, `dedup_key` (stable per
-automation and firing, for services that merge repeats such as PagerDuty).
+`event`, `automation`, `link`, `outcome` (what fired it: a run status or
+`triggered`) and `dedup_key` (stable per automation and `for_each` key, for
+services that merge repeats such as PagerDuty). Keys starting with `_` are
+for the action alone (`_now`, the send time; `_signing_secret`): templates
+cannot reach them, the sandbox refuses every name starting with `_`.
+
+An action with several recipients (SMS numbers, email addresses) sends to
+each on its own (`send_each`): every recipient gets its own result, one
+failure never stops the others, and a retry goes only to the recipients that
+did not get it (`skip`).
+
+This package is a leaf: it knows how to check, preview and send each action
+type, and nothing about runs, rules or events (tests/test_action_imports.py).
 """
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from chalicelib import secrets, settings
 from chalicelib.actions import templates
 from chalicelib.errors import BadRequest
 
-COMMON_FIELDS = ("type", "on", "retries")  # validated by the registry
+COMMON_FIELDS = ("type", "on", "retries", "saved_by")  # validated (saved_by: set) by the registry and the rule
 MAX_DELAY = 900  # the longest SQS DelaySeconds
 
 
 class ActionFailed(Exception):
-    """Failed for good (refused by the service, bad secret, bad template): no retry."""
+    """Failed for good (refused by the service, bad secret, bad template): no
+    retry. `deliveries` are the per-recipient results when there were several."""
+
+    def __init__(self, message: str, deliveries: list[dict] | None = None):
+        super().__init__(message)
+        self.deliveries = deliveries
 
 
 class ActionRetry(Exception):
-    """Failed for now (timeout, 5xx, 408, 429): try again, not before `retry_after` seconds if given."""
+    """Failed for now (timeout, 5xx, 408, 429): try again, not before
+    `retry_after` seconds if given; `deliveries` as for ActionFailed."""
 
-    def __init__(self, message: str, retry_after: float | None = None):
+    def __init__(self, message: str, retry_after: float | None = None, deliveries: list[dict] | None = None):
         super().__init__(message)
-        self.retry_after = retry_after
+        self.retry_after, self.deliveries = retry_after, deliveries
 
 
 @dataclass
 class ActionResult:
-    """How a send went: status "sent", the service's HTTP status if any, a short detail."""
+    """How a send went: status "sent", the service's HTTP status if any, a
+    short detail, and per recipient (when there are several) how each went."""
     status: str = "sent"
     code: int | None = None
     detail: str = ""
+    deliveries: list[dict] | None = field(default=None)
 
 
 class Action:
@@ -44,6 +64,9 @@ class Action:
     they accept) and implement `check`, `preview` and `send`."""
     type = ""
     fields: tuple[str, ...] = ()
+
+    def __init__(self, controller=None):
+        self.controller = controller  # the run side's Control, for the control actions (see control.py)
 
     def validate(self, config: dict, where: str) -> dict:
         """The action's settings checked and normalised (without type/on/retries);
@@ -62,26 +85,57 @@ class Action:
         """What would be sent, rendered, without sending or reading secret values."""
         raise NotImplementedError
 
-    def send(self, config: dict, context: dict, idempotency_key: str) -> ActionResult:  # pragma: no cover
-        """Send once; raises ActionFailed or ActionRetry."""
+    def send(self, config: dict, context: dict, idempotency_key: str,
+             skip: frozenset = frozenset()) -> ActionResult:  # pragma: no cover - interface
+        """Send once (to every recipient not in `skip`); raises ActionFailed or ActionRetry."""
         raise NotImplementedError
+
+
+def send_each(targets: Iterable[str], send_one: Callable[[str], ActionResult], skip: frozenset) -> ActionResult:
+    """Send to each target not in `skip` on its own. All sent: the result.
+    Some failed for now: ActionRetry (a retry skips the ones that got it or
+    failed for good). Others failed for good only: ActionFailed. Either way
+    `deliveries` says how each target went."""
+    deliveries, waits, pending = [], [], False
+    for target in targets:
+        if target in skip:
+            continue
+        try:
+            result = send_one(target)
+            deliveries.append({"to": target, "status": "sent", "code": result.code, "detail": result.detail})
+        except ActionRetry as exc:
+            pending = True
+            waits.append(exc.retry_after or 0)
+            deliveries.append({"to": target, "status": "retrying", "error": str(exc)})
+        except ActionFailed as exc:
+            deliveries.append({"to": target, "status": "failed", "error": str(exc)})
+    sent = sum(d["status"] == "sent" for d in deliveries)
+    summary = f"sent to {sent} of {len(deliveries)}" + (f" ({len(skip)} had it already)" if skip else "")
+    problems = "; ".join(f"{d['to']}: {d['error']}" for d in deliveries if d["status"] != "sent")
+    if pending:
+        raise ActionRetry(f"{summary}; {problems}", max(waits) or None, deliveries)
+    if problems:
+        raise ActionFailed(f"{summary}; {problems}", deliveries)
+    return ActionResult("sent", None, summary, deliveries)
 
 
 def render(config: dict, key: str, context: dict, default: str = "", escape=None) -> str:
     """A template setting rendered with the context, or `default` when the
-    setting is absent; a render failure fails the action with the template error."""
+    setting is absent; a render failure fails the action with the template
+    error. `escape` is applied to every value the template substitutes (and to
+    the default, which is made of event data)."""
     text = config.get(key)
     if text is None:
-        return default
+        return escape(default) if escape else default
     try:
         return templates.render(text, context, escape)
     except templates.TemplateError as exc:
         raise ActionFailed(f"{key}: template error: {exc}")
 
 
-def message(config: dict, context: dict, key: str = "message") -> str:
+def message(config: dict, context: dict, key: str = "message", escape=None) -> str:
     """The action's own message template, else the event kind's default message."""
-    return render(config, key, context, str(context.get("message") or ""))
+    return render(config, key, context, str(context.get("message") or ""), escape)
 
 
 def read_secret(context: dict, name: str) -> str:

@@ -59,11 +59,11 @@ def default_title(event: dict) -> str:
 
 
 def build_context(account_id: str, event: dict, run: dict | None = None, automation: dict | None = None,
-                  link: str | None = None, dedup_key: str | None = None) -> dict:
+                  link: str | None = None, dedup_key: str | None = None, outcome: str | None = None) -> dict:
     """The context for actions and their templates: the data (plain dicts only,
     templates cannot reach anything else) plus the default message and title."""
     context = {"account_id": account_id, "event": event, "run": run or {}, "automation": automation or {},
-               "link": link or _first(event, "payload.link") or None,
+               "link": link or _first(event, "payload.link") or None, "outcome": outcome,
                "message": default_message(event), "title": default_title(event)}
     if dedup_key:
         context["dedup_key"] = dedup_key

@@ -1,30 +1,40 @@
 """Actions that send HTTP requests: one place that builds the request, shows
 it for a preview, sends it through the internal-address guard and maps the
-answer to sent / ActionFailed / ActionRetry."""
+answer to sent / ActionFailed / ActionRetry. ACTION_HTTP_TIMEOUT is a total
+deadline per request, not a socket timeout."""
 import base64
 import http.client
 import json
 import ssl
-import time
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from chalicelib import settings
-from chalicelib.actions.base import Action, ActionFailed, ActionResult, ActionRetry, read_secret, secret_placeholder
+from chalicelib.actions.base import (
+    Action,
+    ActionFailed,
+    ActionResult,
+    ActionRetry,
+    read_secret,
+    secret_placeholder,
+    send_each,
+)
 from chalicelib.net import guard
 from chalicelib.net import http as guarded_http
+from chalicelib.net.http import retry_after
 
 
 @dataclass
 class Outbound:
-    """One request an action makes: a JSON body, a form, or none."""
+    """One request an action makes: a JSON body, a form, or none. `target`
+    names the recipient when an action sends one request per recipient."""
     method: str
     url: str
     headers: dict = field(default_factory=dict)
     json: object = None
     form: dict | None = None
     auth: tuple[str, str] | None = None  # basic auth (user, password)
+    target: str | None = None
 
     def body(self) -> bytes | None:
         """The encoded body, or None."""
@@ -49,22 +59,9 @@ class Outbound:
                  "body": dict(parse_qsl(self.body().decode())) if self.form is not None else self.json}
         if self.auth:
             shown["auth"] = {"username": self.auth[0], "password": self.auth[1]}
+        if self.target:
+            shown["to"] = self.target
         return shown
-
-
-def retry_after(headers: dict) -> float | None:
-    """Seconds from a Retry-After header (a number or an HTTP date), or None."""
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 def deliver(req: Outbound) -> ActionResult:
@@ -75,9 +72,13 @@ def deliver(req: Outbound) -> ActionResult:
         host = urlsplit(req.url).hostname or "the service"
     except ValueError:
         host = "the service"
+    limit = float(settings.get("ACTION_HTTP_TIMEOUT"))
     try:
-        answer = guarded_http.request(req.url, req.method, req.all_headers(), req.body(),
-                                      timeout=float(settings.get("ACTION_HTTP_TIMEOUT")))
+        answer = guarded_http.request(req.url, req.method, req.all_headers(), req.body(), timeout=limit,
+                                      deadline=limit)
+    except guard.UnresolvedHost as exc:  # DNS said "try again": a retry may reach it
+        problem = ActionRetry if exc.temporary else ActionFailed
+        raise problem(f"cannot send: {str(exc).replace(req.url, '<url>')}")
     except guard.BlockedAddress as exc:
         raise ActionFailed(f"refused to send: {str(exc).replace(req.url, '<url>')}")
     except ssl.SSLCertVerificationError as exc:
@@ -107,8 +108,8 @@ class HttpAction(Action):
 
     def _keyed(self, config: dict, context: dict, idempotency_key: str, secret) -> list[Outbound]:
         reqs = self.requests(config, context, idempotency_key, secret)
-        for index, req in enumerate(reqs):  # one key per request, so a retry cannot send any of them twice
-            req.headers["Idempotency-Key"] = idempotency_key if len(reqs) == 1 else f"{idempotency_key}:{index}"
+        for req in reqs:  # one key per recipient, so a retry cannot send to any of them twice
+            req.headers["Idempotency-Key"] = f"{idempotency_key}:{req.target}" if req.target else idempotency_key
         return reqs
 
     def preview(self, config: dict, context: dict) -> dict:
@@ -116,9 +117,11 @@ class HttpAction(Action):
         reqs = self._keyed(config, context, "<idempotency key>", secret_placeholder)
         return {"type": self.type, "requests": [req.preview() for req in reqs]}
 
-    def send(self, config: dict, context: dict, idempotency_key: str) -> ActionResult:
-        """Send every request, each with an Idempotency-Key; the first failure stops."""
+    def send(self, config: dict, context: dict, idempotency_key: str, skip: frozenset = frozenset()) -> ActionResult:
+        """Send the request, each with an Idempotency-Key; with one request per
+        recipient, each recipient on its own (see base.send_each)."""
         reqs = self._keyed(config, context, idempotency_key, lambda name: read_secret(context, name))
-        results = [deliver(req) for req in reqs]
-        detail = results[-1].detail if len(results) == 1 else f"{len(results)} requests sent"
-        return ActionResult("sent", results[-1].code, detail)
+        if len(reqs) == 1 and reqs[0].target is None:
+            return deliver(reqs[0])
+        by_target = {req.target: req for req in reqs}
+        return send_each(by_target, lambda target: deliver(by_target[target]), skip)

@@ -3,8 +3,13 @@
 retry limit and its own settings."""
 from chalicelib import settings
 from chalicelib.actions.base import Action
+from chalicelib.actions.cancel_run import CancelRunAction
+from chalicelib.actions.control import ControlAction
 from chalicelib.actions.email import EmailAction
 from chalicelib.actions.pagerduty import PagerDutyAction
+from chalicelib.actions.pause_automation import PauseAutomationAction
+from chalicelib.actions.resume_automation import ResumeAutomationAction
+from chalicelib.actions.run_automation import RunAutomationAction
 from chalicelib.actions.slack import SlackAction
 from chalicelib.actions.teams import TeamsAction
 from chalicelib.actions.twilio import TwilioAction
@@ -12,17 +17,20 @@ from chalicelib.actions.webhook import WebhookAction
 from chalicelib.errors import BadRequest
 
 ACTIONS: dict[str, type[Action]] = {cls.type: cls for cls in (
-    WebhookAction, SlackAction, TeamsAction, EmailAction, TwilioAction, PagerDutyAction)}
+    WebhookAction, SlackAction, TeamsAction, EmailAction, TwilioAction, PagerDutyAction,
+    RunAutomationAction, CancelRunAction, PauseAutomationAction, ResumeAutomationAction)}
+CONTROL_TYPES = tuple(name for name, cls in ACTIONS.items() if issubclass(cls, ControlAction))
 OUTCOMES = ("succeeded", "partial", "failed", "skipped", "abandoned", "triggered")
 MAX_ACTIONS = 20
 MAX_RETRIES = 10
 
 
-def action_for(type_name: str) -> Action:
-    """The action of a type name; KeyError names the known types."""
+def action_for(type_name: str, controller=None) -> Action:
+    """The action of a type name (control actions act through `controller`);
+    KeyError names the known types."""
     if type_name not in ACTIONS:
         raise KeyError(f"unknown action type {type_name!r}; use one of {', '.join(ACTIONS)}")
-    return ACTIONS[type_name]()
+    return ACTIONS[type_name](controller)
 
 
 def _on(item: dict, where: str, allow_triggered: bool) -> list[str]:
@@ -43,11 +51,13 @@ def _retries(item: dict, where: str) -> int:
     return value
 
 
-def validate_actions(value, allow_triggered: bool = True) -> list[dict]:
+def validate_actions(value, allow_triggered: bool = True, saved_by: str | None = None) -> list[dict]:
     """An automation's actions, checked and normalised, each with `type`, `on`
     (default ["failed"]) and `retries` (how many times a transient failure is
-    tried again). `allow_triggered=False` for automations without an event
-    trigger. BadRequest names the field, e.g. `actions[1].on`."""
+    tried again); control actions get `saved_by` (the user saving them, whose
+    rights they act with; a `saved_by` sent in is ignored). `allow_triggered=False`
+    for automations without an event trigger. BadRequest names the field,
+    e.g. `actions[1].on`."""
     if value is None:
         return []
     if not isinstance(value, list) or len(value) > MAX_ACTIONS:
@@ -60,5 +70,7 @@ def validate_actions(value, allow_triggered: bool = True) -> list[dict]:
         if item.get("type") not in ACTIONS:
             raise BadRequest(f"{where}.type must be one of {', '.join(ACTIONS)}; got {item.get('type')!r}")
         common = {"type": item["type"], "on": _on(item, where, allow_triggered), "retries": _retries(item, where)}
+        if item["type"] in CONTROL_TYPES and saved_by:
+            common["saved_by"] = saved_by
         out.append({**common, **action_for(item["type"]).validate(item, where)})
     return out

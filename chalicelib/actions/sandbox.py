@@ -81,9 +81,18 @@ class StrictSandbox(ImmutableSandboxedEnvironment):
         return {"*": operator.mul, "**": operator.pow, "%": operator.mod}[op](left, right)
 
 
-ENV = StrictSandbox(autoescape=False, undefined=ChainableUndefined)
-ENV.filters = {name: FILTERS[name] for name in SAFE_FILTERS} | {"_bounded": _bounded}
-ENV.globals = {"range": _range}
+@lru_cache(maxsize=8)
+def environment(escape=None) -> StrictSandbox:
+    """The sandbox; with `escape`, every `{{ value }}` it prints is escaped
+    (Slack's `&`, `<`, `>`), while the template's own text stays as written."""
+    env = StrictSandbox(autoescape=False, undefined=ChainableUndefined,
+                        finalize=(lambda value: escape(str(value))) if escape else None)
+    env.filters = {name: FILTERS[name] for name in SAFE_FILTERS} | {"_bounded": _bounded}
+    env.globals = {"range": _range}
+    return env
+
+
+ENV = environment()
 
 
 def check(ast: nodes.Template) -> None:
@@ -108,23 +117,24 @@ def check(ast: nodes.Template) -> None:
 
 
 @lru_cache(maxsize=256)
-def compile_template(text: str):
+def compile_template(text: str, escape=None):
     """Parse, check and compile a template; every loop draws on the budget."""
-    ast = ENV.parse(text)
+    env = environment(escape)
+    ast = env.parse(text)
     check(ast)
     for loop in ast.find_all(nodes.For):
         if loop.recursive:
             raise SecurityError("recursive loops are not allowed in templates")
         loop.iter = nodes.Filter(loop.iter, "_bounded", [], [], None, None, lineno=loop.lineno)
-    return ENV.from_string(ast)
+    return env.from_string(ast)
 
 
-def generate(text: str, context: dict, limit: int) -> str:
+def generate(text: str, context: dict, limit: int, escape=None) -> str:
     """Render, stopping once the output reaches `limit` characters."""
     token = _budget.set([MAX_ITERATIONS])
     try:
         out, size = [], 0
-        for chunk in compile_template(text).generate(context):
+        for chunk in compile_template(text, escape).generate(context):
             out.append(chunk)
             size += len(chunk)
             if size >= limit:

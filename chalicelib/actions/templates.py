@@ -91,9 +91,10 @@ def as_text(value) -> str:
 
 def render(text: str, context: dict, escape: Callable[[str], str] | None = None) -> str:
     """Render a template with the context (a dict of dicts); output is cut at
-    MAX_OUTPUT characters. `escape` is applied to each value substituted in the
-    `{name}` form (the webhook uses it to JSON-escape values). Raises
-    TemplateError with a readable message."""
+    MAX_OUTPUT characters. `escape` is applied to each value the template
+    substitutes, `{name}` or `{{ expression }}` (the webhook JSON-escapes
+    values, Slack escapes its control characters). Raises TemplateError with a
+    readable message."""
     _compile(text)
     if not is_jinja(text):
         def substitute(match):
@@ -105,7 +106,7 @@ def render(text: str, context: dict, escape: Callable[[str], str] | None = None)
 
     from chalicelib.actions import sandbox
     try:
-        return sandbox.generate(text, context, MAX_OUTPUT)
+        return sandbox.generate(text, context, MAX_OUTPUT, escape)
     except SecurityError as exc:
         raise TemplateError(f"refused: {exc}")
     except UndefinedError as exc:

@@ -1,9 +1,19 @@
 """Webhook: a request to any URL with a templated JSON payload (by default the
-whole event, or the run) and templated headers (by default
-X-Automation-Event-Id). Anything but a 2xx answer is a failure."""
+whole event, or the run). Anything but a 2xx answer is a failure.
+
+Every request carries `X-Automation-Event-Id` (the event's id),
+`Idempotency-Key` and `X-Automation-Signature: t=<unix seconds>,v1=<hex>`, an
+HMAC-SHA256 of `<t>.<body>` with the automation's signing secret (the README
+shows how a receiver checks it). Custom headers are added to these (they
+cannot replace them), their values are templates, and a value may name a
+secret instead of holding it: `"Authorization": "Bearer {secret.api-token}"`
+is filled in from the secret at send time and shown by name in previews."""
+import hashlib
+import hmac
 import ipaddress
 import json
 import re
+import time
 from urllib.parse import urlsplit
 
 from chalicelib.actions import fields, templates
@@ -11,12 +21,35 @@ from chalicelib.actions.base import ActionFailed, render
 from chalicelib.actions.outbound import HttpAction, Outbound
 from chalicelib.errors import BadRequest
 from chalicelib.net import guard
+from chalicelib.secrets import check_name
 
 METHODS = ("POST", "PUT", "PATCH", "GET", "DELETE")
 MAX_PAYLOAD = 20_000
+SIGNATURE_HEADER = "X-Automation-Signature"
+EVENT_ID_HEADER = "X-Automation-Event-Id"
 _HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
-_RESERVED = ("host", "content-length", "transfer-encoding", "connection", "idempotency-key")  # set by us
+_RESERVED = ("host", "content-length", "transfer-encoding", "connection", "idempotency-key",
+             SIGNATURE_HEADER.lower(), EVENT_ID_HEADER.lower())  # set by us
 _ONE_PLACEHOLDER = re.compile(r"^\{([^{}\s\"']+)\}$")
+_SECRET_REF = re.compile(r"\{secret\.([^{}\s\"']+)\}")
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """The X-Automation-Signature value: t=<timestamp>,v1=<hex HMAC-SHA256 of "<t>.<body>">."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def _header_value(template: str, name: str, context: dict, secret) -> str:
+    """A header template rendered, its `{secret.NAME}` parts filled by `secret(NAME)`."""
+    parts, last = [], 0
+    for match in _SECRET_REF.finditer(template):
+        parts += [render({name: template[last:match.start()]}, name, context) if match.start() > last else "",
+                  secret(match.group(1))]
+        last = match.end()
+    if last < len(template):
+        parts.append(render({name: template[last:]}, name, context))
+    return "".join(parts)
 
 
 def _json_escape(value: str) -> str:
@@ -80,6 +113,9 @@ class WebhookAction(HttpAction):
                                  f"of at most {MAX_PAYLOAD} characters")
             for text in _strings(payload):
                 templates.validate_template(text, f"{where}.payload")
+                if _SECRET_REF.search(text):
+                    raise BadRequest(f"{where}.payload: secrets can be named in header values only, "
+                                     "not in the payload")
             if isinstance(payload, str) and not templates.is_jinja(payload):
                 try:  # every placeholder as 0 shows whether the text is JSON
                     json.loads(templates.render(payload, {}, lambda _: "0"))
@@ -94,6 +130,8 @@ class WebhookAction(HttpAction):
                 if not _HEADER.match(name) or name.lower() in _RESERVED:
                     raise BadRequest(f"{where}.headers: {name!r} is not a header name you can set")
                 fields.template(headers, name, f"{where}.headers", max_chars=1000)
+                for secret_name in _SECRET_REF.findall(headers[name]):
+                    check_name(secret_name, f"{where}.headers.{name} secret")
             out["headers"] = headers
         return out
 
@@ -103,20 +141,33 @@ class WebhookAction(HttpAction):
             return context.get("event") if context.get("event") is not None else context.get("run")
         if not isinstance(payload, str):
             return _fill(payload, context)
-        text = render(config, "payload", context, escape=_json_escape)
+        text = render(config, "payload", context, escape=None if templates.is_jinja(payload) else _json_escape)
         try:
             return json.loads(text)
         except ValueError as exc:
             raise ActionFailed(f"payload did not render to JSON ({exc}): {text[:200]}")
 
     def requests(self, config: dict, context: dict, idempotency_key: str, secret) -> list[Outbound]:
-        headers = {"X-Automation-Event-Id": idempotency_key}
-        if config.get("headers") is not None:
-            headers = {name: render(config["headers"], name, context) for name in config["headers"]}
+        headers = {name: _header_value(value, name, context, secret)
+                   for name, value in (config.get("headers") or {}).items()}
         for name, value in headers.items():
             if "\r" in value or "\n" in value or not value.isprintable() or not value.isascii():
                 raise ActionFailed(f"header {name} rendered to a value that cannot be sent (line breaks or "
                                    "characters outside ASCII)")
+        event_id = (context.get("event") or {}).get("id") or idempotency_key
+        headers[EVENT_ID_HEADER] = str(event_id)
         method = config.get("method", "POST")
-        body = None if method == "GET" else self._payload(config, context)
-        return [Outbound(method, config["url"], headers, json=body)]
+        req = Outbound(method, config["url"], headers, json=None if method == "GET" else self._payload(config, context))
+        now = context.get("_now")
+        stamp = int(now.timestamp()) if now is not None else int(time.time())
+        key = context.get("_signing_secret")  # previews have none: they show where the signature goes
+        headers[SIGNATURE_HEADER] = signature(key, stamp, req.body() or b"") if key else \
+            f"t={stamp},v1=<HMAC-SHA256 of '<t>.<body>' with the automation's signing secret>"
+        return [req]
+
+    def send(self, config: dict, context: dict, idempotency_key: str, skip: frozenset = frozenset()):
+        """Send the signed request; never unsigned."""
+        if not context.get("_signing_secret"):
+            raise ActionFailed("the automation has no webhook signing secret; rotate it with "
+                               "POST /automations/{id}/webhook-secret/rotate")
+        return super().send(config, context, idempotency_key, skip)

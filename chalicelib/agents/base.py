@@ -32,8 +32,11 @@ class AgentOutcome:
 
 
 class Agent:
-    """A backend. Subclasses set `type` and implement `run`."""
+    """A backend. Subclasses set `type` (and `system_prompt` when a model gets
+    one: the lifecycle writes it as the session's first message) and
+    implement `run`."""
     type = ""
+    system_prompt: str | None = None
 
     def run(self, task: Task, session, toolbox) -> AgentOutcome:  # pragma: no cover - interface
         raise NotImplementedError

@@ -31,6 +31,7 @@ def _converse(client, **params) -> dict:
 class BedrockAgent(Agent):
     """A model on Amazon Bedrock, through the Converse API."""
     type = "bedrock"
+    system_prompt = SYSTEM_PROMPT
 
     def __init__(self, client=None):
         self.client = client  # tests pass a stubbed client; otherwise one is made per run
@@ -66,13 +67,14 @@ class BedrockAgent(Agent):
             if reason != "tool_use" or not uses:
                 cut = None if reason in ("end_turn", "stop_sequence") else f"the model stopped early ({reason})"
                 return finish(session, toolbox, text, cut)
+            # the whole turn is kept: its text, and which tools it asked for (with their ids)
+            session.message("assistant", text, tool_calls=[{"id": u["toolUseId"], "tool": u["name"]} for u in uses])
             if step == max_steps:
                 return stop(session, toolbox, f"step limit reached: {max_steps} model calls without a final answer")
             if used >= budget:
                 return stop(session, toolbox, f"token budget exhausted: {used} of {budget} tokens used")
             messages.append(message)
-            results = [{"toolResult": {"toolUseId": use["toolUseId"],
-                                       "content": [{"json": toolbox.call(use["name"], use.get("input") or {})}]}}
-                       for use in uses]
+            results = [{"toolResult": {"toolUseId": use["toolUseId"], "content": [
+                {"json": toolbox.call(use["name"], use.get("input") or {}, use["toolUseId"])}]}} for use in uses]
             messages.append({"role": "user", "content": results})
         return stop(session, toolbox, "AGENT_MAX_STEPS is 0: the model was never called")

@@ -89,8 +89,12 @@ def execute(work: dict, reporter, agent=None, clock=utcnow, renew_seconds: float
     toolbox = Toolbox(task, session, clock)
     try:
         try:
+            agent = agent or agent_for_settings()
+            system = getattr(agent, "system_prompt", None)
+            if system:  # the whole conversation is kept, the model's instructions first
+                session.message("system", system)
             session.message("user", task.prompt)
-            result = (agent or agent_for_settings()).run(task, session, toolbox)
+            result = agent.run(task, session, toolbox)
             status, reason = outcome_of(result, toolbox)
         except TransientAgentError as exc:
             status, reason = "retry", str(exc)

@@ -1,8 +1,26 @@
 """The OpenAI-compatible backend: any Chat Completions endpoint with tool
-calling (OpenAI, vLLM, Ollama). The model is called in a loop, its tool calls
-run through the toolbox, until it answers, or a step or token limit stops it.
+calling (OpenAI, vLLM, Ollama, llama.cpp, mlx-lm). The model is called in a
+loop, its tool calls run through the toolbox, until it answers, or a step or
+token limit stops it.
+
+As the protocol and its servers behave:
+- a 429 or 5xx (and a dropped connection) is retried inside the session,
+  after the Retry-After the server asks for (or a short backoff), up to
+  AGENT_MODEL_RETRIES times, instead of restarting the whole run; a wait
+  longer than AGENT_MODEL_RETRY_MAX_SECONDS hands the run back to the queue;
+- a 429 that says the account is out of quota (`insufficient_quota` and the
+  other billing codes) fails the run at once with that reason: retrying
+  cannot help until someone adds credit;
+- a tool call without an `id` (llama.cpp and mlx-lm servers omit it) gets
+  one, used for its answer; arguments are sent back as the JSON string the
+  protocol requires, whatever form the server sent them in;
+- `max_completion_tokens` bounds each reply (within the token budget).
+The key is read from the Secrets Manager secret OPENAI_API_KEY_SECRET names,
+named as you named it (the deployment's `AgentApiKeySecret` parameter lets the
+worker read it).
 """
 import json
+import time
 
 import botocore.exceptions
 import requests
@@ -11,6 +29,11 @@ from chalicelib import aws, settings
 from chalicelib.agents import tools
 from chalicelib.agents.base import Agent, AgentOutcome, PermanentAgentError, TransientAgentError
 from chalicelib.agents.conversation import SYSTEM_PROMPT, finish, model_timeout, stop
+from chalicelib.net.http import retry_after
+
+MAX_ANSWER_TOKENS = 4096
+BILLING_CODES = {"insufficient_quota", "credit_balance_exhausted", "organization_spend_limit_exceeded",
+                 "project_spend_limit_exceeded", "organization_usage_limit_exceeded"}
 
 
 def _api_key() -> str | None:
@@ -20,8 +43,7 @@ def _api_key() -> str | None:
     if not name:
         return None  # a local vLLM/Ollama needs no key
     try:
-        secret = aws.client("secretsmanager") \
-            .get_secret_value(SecretId=name)
+        secret = aws.client("secretsmanager").get_secret_value(SecretId=name)
     except botocore.exceptions.ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         error = TransientAgentError if code in ("ThrottlingException", "InternalServiceError") else PermanentAgentError
@@ -33,37 +55,72 @@ def _api_key() -> str | None:
     return secret["SecretString"].strip()
 
 
-def _post(url: str, body: dict, key: str | None) -> dict:
+def _billing_problem(resp) -> str | None:
+    """The billing code of a 429 that means "out of quota", or None."""
+    try:
+        error = resp.json().get("error") or {}
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(error, dict):
+        return None
+    for value in (error.get("code"), error.get("type")):
+        if value in BILLING_CODES:
+            return f"{value}: {str(error.get('message') or '')[:200]}".rstrip(": ")
+    return None
+
+
+def _post(url: str, body: dict, key: str | None, sleep) -> dict:
+    """One model call, retried inside the session on 429, 5xx and dropped connections."""
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    try:
-        resp = requests.post(url, json=body, headers=headers,
-                             timeout=(float(settings.get("AGENT_HTTP_TIMEOUT")), model_timeout()))
-    except requests.Timeout as exc:
-        raise TransientAgentError(f"model endpoint timed out: {exc}")
-    except requests.ConnectionError as exc:
-        raise TransientAgentError(f"cannot reach the model endpoint: {exc}")
-    except requests.RequestException as exc:
-        raise PermanentAgentError(f"bad model endpoint request: {exc}")
-    if resp.status_code >= 400:
-        detail = (resp.text.replace(key, "***") if key else resp.text)[:300]  # some servers echo the key
-        error = TransientAgentError if resp.status_code in (408, 429) or resp.status_code >= 500 \
-            else PermanentAgentError
-        raise error(f"model endpoint answered HTTP {resp.status_code}: {detail}")
-    try:
-        return resp.json()
-    except ValueError:
-        raise PermanentAgentError(f"model endpoint answered with non-JSON (HTTP {resp.status_code})")
+    retries, longest = settings.get_int("AGENT_MODEL_RETRIES"), float(settings.get("AGENT_MODEL_RETRY_MAX_SECONDS"))
+    for attempt in range(retries + 1):
+        wait = float(2 ** attempt)
+        try:
+            resp = requests.post(url, json=body, headers=headers,
+                                 timeout=(float(settings.get("AGENT_HTTP_TIMEOUT")), model_timeout()))
+        except requests.Timeout as exc:
+            raise TransientAgentError(f"model endpoint timed out: {exc}")
+        except requests.ConnectionError as exc:
+            problem = TransientAgentError(f"cannot reach the model endpoint: {exc}")
+        except requests.RequestException as exc:
+            raise PermanentAgentError(f"bad model endpoint request: {exc}")
+        else:
+            if resp.status_code < 400:
+                try:
+                    return resp.json()
+                except ValueError:
+                    raise PermanentAgentError(f"model endpoint answered with non-JSON (HTTP {resp.status_code})")
+            detail = (resp.text.replace(key, "***") if key else resp.text)[:300]  # some servers echo the key
+            if resp.status_code == 429 and (billing := _billing_problem(resp)):
+                raise PermanentAgentError(f"the model provider refused the request: {billing}")
+            if resp.status_code not in (408, 429) and resp.status_code < 500:
+                raise PermanentAgentError(f"model endpoint answered HTTP {resp.status_code}: {detail}")
+            problem = TransientAgentError(f"model endpoint answered HTTP {resp.status_code}: {detail}")
+            asked = retry_after(dict(resp.headers))
+            wait = asked if asked is not None else wait
+        if attempt == retries or wait > longest:
+            raise problem
+        sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _parse(reply) -> tuple[str | None, list, str | None, int]:
-    """(content, tool calls, finish reason, tokens used) of a Chat Completions reply."""
+def _parse(reply, step: int) -> tuple[str | None, list, str | None, int]:
+    """(content, tool calls, finish reason, tokens used) of a Chat Completions
+    reply; every tool call has an `id` and its arguments as a string."""
     try:
         choice = reply["choices"][0]
         message = choice["message"]
-        calls = message.get("tool_calls") or []
-        for call in calls:
-            if not isinstance(call["id"], str) or not isinstance(call["function"]["name"], str):
-                raise TypeError("a tool call without an id or a function name")
+        calls = []
+        for index, call in enumerate(message.get("tool_calls") or []):
+            function = call["function"]
+            if not isinstance(function["name"], str):
+                raise TypeError("a tool call without a function name")
+            raw = function.get("arguments")
+            arguments = raw if isinstance(raw, str) else json.dumps(raw if raw is not None else {})
+            call_id = call.get("id") if isinstance(call.get("id"), str) and call.get("id") else \
+                f"call_{step}_{index + 1}"
+            calls.append({"id": call_id, "type": "function",
+                          "function": {"name": function["name"], "arguments": arguments}})
         tokens = int((reply.get("usage") or {}).get("total_tokens") or 0)
         return message.get("content"), calls, choice.get("finish_reason"), tokens
     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
@@ -71,17 +128,21 @@ def _parse(reply) -> tuple[str | None, list, str | None, int]:
 
 
 def _run_tool(toolbox, call: dict) -> dict:
-    name, raw = call["function"]["name"], call["function"].get("arguments") or "{}"
+    name, raw = call["function"]["name"], call["function"]["arguments"] or "{}"
     try:
-        args = json.loads(raw) if isinstance(raw, str) else raw
+        args = json.loads(raw)
     except ValueError:
         args = raw  # the toolbox records it as a failed call and tells the model why
-    return toolbox.call(name, args)
+    return toolbox.call(name, args, call["id"])
 
 
 class OpenAIAgent(Agent):
     """A model behind an OpenAI-compatible Chat Completions endpoint."""
     type = "openai"
+    system_prompt = SYSTEM_PROMPT
+
+    def __init__(self, sleep=time.sleep):
+        self.sleep = sleep  # tests pass their own to see the waits without waiting
 
     def run(self, task, session, toolbox) -> AgentOutcome:
         """Run the tool-calling loop until the model answers or a limit is reached."""
@@ -93,12 +154,17 @@ class OpenAIAgent(Agent):
         functions = [{"type": "function", "function": spec} for spec in tools.SPECS]
         used = 0
         for step in range(1, max_steps + 1):
-            reply = _post(url, {"model": model, "messages": messages, "tools": functions}, key)
-            content, calls, reason, tokens = _parse(reply)
+            reply = _post(url, {"model": model, "messages": messages, "tools": functions,
+                                "max_completion_tokens": max(1, min(MAX_ANSWER_TOKENS, budget - used))},
+                          key, self.sleep)
+            content, calls, reason, tokens = _parse(reply, step)
             used += tokens
             if not calls:
                 cut = None if reason in (None, "stop") else f"the model stopped early (finish_reason {reason})"
                 return finish(session, toolbox, content or "", cut)
+            # the whole turn is kept: its text, and which tools it asked for (with their ids)
+            session.message("assistant", content or "",
+                            tool_calls=[{"id": c["id"], "tool": c["function"]["name"]} for c in calls])
             if step == max_steps:
                 return stop(session, toolbox, f"step limit reached: {max_steps} model calls without a final answer")
             if used >= budget:

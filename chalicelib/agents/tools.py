@@ -58,13 +58,16 @@ class Toolbox:
         self.calls = self.failures = 0
         self.first_failure = None  # "<tool> <what>: <error>", for the run's reason
 
-    def call(self, name: str, args: dict) -> dict:
-        """Run a tool by name; unknown tools and bad arguments are failed calls, not crashes."""
+    def call(self, name: str, args: dict, call_id: str | None = None) -> dict:
+        """Run a tool by name; unknown tools and bad arguments are failed calls,
+        not crashes. `call_id` is the model's id of the call (one is made when
+        the backend has none), kept with the call in the session."""
         self.calls += 1
+        call_id = call_id or f"call_{self.calls}"
         if not isinstance(args, dict):  # a model can send anything; it learns why from the answer
             output = {"ok": False, "error": f"arguments for {name} must be a JSON object"}
-            self._failed(name, "", output)
-            self.session.tool_call(name, {"arguments": args}, output)
+            self._failed(name, "", output, call_id)
+            self.session.tool_call(name, {"arguments": args}, output, call_id)
             return output
         try:
             if name == "http_check":
@@ -76,8 +79,8 @@ class Toolbox:
         except (KeyError, TypeError, ValueError) as exc:
             output = {"ok": False, "error": f"bad arguments for {name}: {exc}"}
         if output.get("ok") is False:
-            self._failed(name, str(args.get("url", "")), output)
-        self.session.tool_call(name, args, output)
+            self._failed(name, str(args.get("url", "")), output, call_id)
+        self.session.tool_call(name, args, output, call_id)
         return output
 
     def _failed(self, name: str, what: str, output: dict) -> None:

@@ -1,11 +1,12 @@
-"""Starting a run because an event trigger fired."""
+"""Starting a run because an event trigger fired, with its `triggered`
+actions queued in the same SendMessageBatch as the run (nothing is sent here:
+the worker sends them)."""
 import hashlib
 import json
 
 from pynamodb.exceptions import PutError
 
-from chalicelib.actions import dispatch
-from chalicelib.runs import queue, records
+from chalicelib.runs import notify, queue, records
 from chalicelib.store.models import Automation, Run
 
 
@@ -22,11 +23,12 @@ def fire(automation_id: str, why: str, event: dict, now, firing_key: str) -> Run
     run = records.new_queued(rule.id, rule.account_id, "event", now, text=text[:60_000],
                              run_id="run_" + hashlib.sha256(f"{rule.id}@{firing_key}".encode()).hexdigest()[:20])
     run.trigger_event = event
+    run.action_results = notify.queued_records(rule, "triggered", now)
     try:
-        queue.enqueue(run)
+        unsent = queue.enqueue(run, also=notify.messages(run, rule, "triggered", event))
     except PutError as exc:
         if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
             return None
         raise
-    dispatch.fire(run, rule, "triggered", event, now)
+    notify.unsent(run, unsent, "could not be queued (SQS refused the message)", now)
     return run

@@ -18,6 +18,7 @@ from chalicelib.store.models import Event, EventTriggerEntry
 MAX_BATCH = 100
 _NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 MAX_PAYLOAD = 32 * 1024
+RESERVED_PREFIX = "automation."  # our own run events; nobody may send them in (or forge them)
 
 
 def parse(raw, now) -> dict:
@@ -61,6 +62,9 @@ def ingest(account_id: str, body, now) -> dict:
     for index, raw in enumerate(batch):
         try:
             event = parse(raw, now)
+            if event["event"].startswith(RESERVED_PREFIX):
+                raise BadRequest(f"event names starting with {RESERVED_PREFIX!r} are reserved for the service's "
+                                 "own run events")
         except BadRequest as exc:
             out["rejected"].append({"index": index, "reason": str(exc)})
             continue
@@ -98,6 +102,8 @@ def match(account_id: str, event: dict, now) -> list:
             if role is None:
                 continue
             key = matching.bucket_of(trigger, event)
+            if triggers.is_late_start(trigger):
+                continue  # it counts no events: the minute tick checks queued runs (late_start.py)
             if trigger["posture"] == "proactive":
                 if role == "after":
                     windows.proactive_after(trigger, entry.automation_id, key, event, now)

@@ -14,7 +14,8 @@ log = logging.getLogger(__name__)
 def run_event(run, status: str, reason: str | None, now, name: str | None) -> dict:
     """The event of a run entering `status`."""
     parent = run.trigger_event or {}
-    depth = (parent.get("payload") or {}).get("chain_depth", 0) + 1 if run.trigger == "event" else 0
+    # Runs started by an event or by another automation's action count hops, so chains stop (matching.MAX_CHAIN).
+    depth = (parent.get("payload") or {}).get("chain_depth", 0) + 1 if run.trigger in ("event", "automation") else 0
     return {
         "id": f"{run.id}.{status}.{int(run.attempt or 0)}", "event": f"automation.run.{status}",
         "occurred": iso_ms(now), "received": iso_ms(now),

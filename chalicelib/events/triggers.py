@@ -9,6 +9,7 @@ from chalicelib.store.models import EventTriggerEntry
 
 POSTURES = ("reactive", "proactive")
 RUN_STATUSES = ("running", "retrying", "succeeded", "partial", "failed", "skipped", "abandoned")
+QUEUED = "automation.run.queued"  # never emitted; `after` it means "late to start" (events/late_start.py)
 _NAME_PATTERN = re.compile(r"^!?[A-Za-z0-9_.*-]{1,255}$")
 _PATH = re.compile(r"^(event|(resource|payload)(\.[A-Za-z0-9_-]{1,64}){1,4})$")
 MAX_WITHIN = 30 * 24 * 3600
@@ -60,6 +61,9 @@ def parse(item: dict, where: str, automation_id: str) -> dict:
                               3600 if posture == "proactive" else 0, where)}
     if posture == "reactive" and trigger["after"]:
         raise BadRequest(f"{where}.after is for proactive triggers (an expected event missing after it)")
+    if any(not p.startswith("!") and name_matches([p], QUEUED) and "*" not in p for p in trigger["expect"]):
+        raise BadRequest(f"{where}.expect: {QUEUED} is not emitted as an event; to act on runs that wait too long "
+                         f"to start, use posture proactive with after [\"{QUEUED}\"] and within <seconds>")
     for_each = item.get("for_each") or []
     if not isinstance(for_each, list) or len(for_each) > 5 or not all(
             isinstance(p, str) and _PATH.match(p) for p in for_each):
@@ -73,7 +77,7 @@ def _refuse_self_loop(trigger: dict, where: str, automation_id: str) -> None:
     """A trigger that can match this rule's own run events would make each run
     start the next. It must name the automation(s) it watches, not this one."""
     names = trigger["expect"] + trigger["after"]
-    if not any(name_matches(names, f"automation.run.{s}") for s in RUN_STATUSES):
+    if not any(name_matches(names, f"automation.run.{s}") for s in RUN_STATUSES + ("queued",)):
         return
     watched = trigger["match"].get("resource.id")
     watched = watched if isinstance(watched, list) else [watched] if watched else []
@@ -81,6 +85,12 @@ def _refuse_self_loop(trigger: dict, where: str, automation_id: str) -> None:
         return
     raise BadRequest(f"{where}: this trigger would fire on this automation's own run events and loop; "
                      "add match {\"resource.id\": \"<id of the automation to watch>\"} naming other automations")
+
+
+def is_late_start(trigger: dict) -> bool:
+    """A proactive trigger on runs late to start (`after` automation.run.queued),
+    checked by the minute tick rather than by counting events."""
+    return trigger["posture"] == "proactive" and name_matches(trigger["after"], QUEUED)
 
 
 def buckets(trigger: dict) -> set[str]:

@@ -108,15 +108,28 @@ _SCHEMAS = {
         ["type", "expect"]),
     "Trigger": {"oneOf": [_ref("ScheduleTrigger"), _ref("ApiTrigger"), _ref("EventTrigger")]},
     "Action": {"type": "object", "required": ["type"], "additionalProperties": True, "properties": {
-        "type": {"enum": ["webhook", "slack", "teams", "email", "twilio", "pagerduty"]},
+        "type": {"enum": ["webhook", "slack", "teams", "email", "twilio", "pagerduty", "run_automation",
+                          "cancel_run", "pause_automation", "resume_automation"]},
         "on": {"type": "array", "items": {"enum": ["succeeded", "partial", "failed", "skipped", "abandoned",
                                                    "triggered"]}, "description": "Default [\"failed\"]"},
         "retries": {"type": "integer", "minimum": 0, "maximum": 10,
-                    "description": "Tries again on a transient failure"}},
-        "description": "Settings per type: webhook url, method, payload, headers; slack webhook_url_secret, message; "
-                       "teams webhook_url_secret, title, message; email to_emails, subject, body; twilio account_sid, "
-                       "auth_token_secret, messaging_service_sid, to_numbers, message; pagerduty routing_key_secret, "
-                       "severity, summary. Templates: {dotted.name} or Jinja2, sandboxed."},
+                    "description": "Tries again on a transient failure"},
+        "saved_by": {"type": "string", "readOnly": True,
+                     "description": "Control actions: the user who saved it, whose rights it acts with (set by "
+                                    "the service; a value sent in is ignored)"}},
+        "description": "Settings per type: webhook url, method, payload, headers (a value may name a secret: "
+                       "{secret.name}); slack webhook_url_secret, message; teams webhook_url_secret, title, message; "
+                       "email to_emails, subject, body; twilio account_sid, auth_token_secret, messaging_service_sid "
+                       "and/or from_number, phone_numbers, message; pagerduty routing_key_secret, severity, summary, "
+                       "event_action (auto|trigger|acknowledge|resolve), dedup_key; run_automation automation_id, "
+                       "text; cancel_run run_id, reason; pause_automation and resume_automation automation_id, "
+                       "reason. Templates: {dotted.name} or Jinja2, sandboxed."},
+    "Paused": {"type": ["object", "null"], "description": "Why a disabled automation is paused (null otherwise)",
+               "properties": {"by": _obj({"kind": {"enum": ["automation", "user"]}, "id": _STR, "name": _STR}),
+                              "run_id": {"type": ["string", "null"]}, "reason": {"type": ["string", "null"]},
+                              "at": _TIME}},
+    "WebhookSigning": _obj({"secret": {"type": "string", "description": "srews_…, shown once"},
+                            "header": _STR, "scheme": _STR}, ["secret", "header", "scheme"]),
     "AutomationInput": _obj({
         "name": {"type": "string", "maxLength": 255}, "team_id": {"type": "integer", "minimum": 0},
         "environment": _ref("Environment"), "task_prompt": _STR, "enabled": _BOOL,
@@ -128,7 +141,9 @@ _SCHEMAS = {
     "Automation": _obj({
         "id": _STR, "name": _STR, "team_id": _INT, "owner_id": _STR, "environment": _ref("Environment"),
         "task_prompt": _STR, "enabled": _BOOL, "can_edit": _BOOL, "overlap": {"enum": ["skip", "allow"]},
-        "actions": {"type": "array", "items": _ref("Action")},
+        "actions": {"type": "array", "items": _ref("Action")}, "paused": _ref("Paused"),
+        "webhook_signing": {"type": ["object", "null"], "properties": {"secret_hint": _STR, "header": _STR},
+                            "description": "The webhook signing secret's last characters (null: no webhook yet)"},
         "triggers": {"type": "array", "items": _ref("Trigger")},
         "next_runs": {"type": "array", "items": _TIME, "description": "Next five UTC due times"},
         "template_id": {"type": ["string", "null"]}, "created_at": _TIME, "updated_at": _TIME}),
@@ -136,23 +151,33 @@ _SCHEMAS = {
                              ["url", "token", "curl"]),
     "Template": _obj({"id": _STR, "name": _STR, "category": _STR, "task_prompt": _STR}),
     "Run": _obj({
-        "id": _STR, "automation_id": _STR, "trigger": {"enum": ["schedule", "api", "event", "manual"]},
+        "id": _STR, "automation_id": _STR,
+        "trigger": {"enum": ["schedule", "api", "event", "manual", "automation"]},
         "status": {"enum": ["queued", "running", "retrying", "succeeded", "partial", "failed", "skipped", "abandoned"]},
         "reason": {"type": ["string", "null"]}, "scheduled_for": _NTIME, "created_at": _TIME,
         "started_at": _NTIME, "finished_at": _NTIME, "duration_ms": {"type": ["integer", "null"]},
         "session_id": {"type": ["string", "null"]}, "attempt": _INT, "environment": _ref("RunEnvironment"),
-        "context": _obj({"text": _STR}), "status_url": _STR,
+        "context": _obj({"text": _STR, "started_by": _obj({
+            "automation_id": _STR, "automation_name": _STR, "run_id": _STR, "event_id": _STR, "event": _STR})}),
+        "status_url": _STR,
         "actions": {"type": "array", "items": _obj({
-            "index": _INT, "type": _STR, "outcome": _STR, "status": {"enum": ["sent", "retrying", "failed"]},
-            "attempts": _INT, "code": {"type": ["integer", "null"]}, "detail": _STR, "error": _STR, "at": _TIME})}}),
+            "index": _INT, "type": _STR, "outcome": _STR,
+            "status": {"enum": ["queued", "sent", "retrying", "failed"]},
+            "attempts": _INT, "code": {"type": ["integer", "null"]}, "detail": _STR, "error": _STR, "at": _TIME,
+            "retry_in": _INT, "deliveries": {"type": "array", "items": _obj({
+                "to": _STR, "status": {"enum": ["sent", "retrying", "failed"]}, "code": {"type": ["integer", "null"]},
+                "detail": _STR, "error": _STR})}})}}),
 }
 
 _SCHEMAS["Session"] = _obj({
     "id": _STR, "hidden": {"const": True}, "automation_id": _STR, "run_id": _STR,
     "environment": _ref("RunEnvironment"),
-    "messages": {"type": "array", "items": _obj({"role": _STR, "content": _STR, "at": _TIME,
-                                                 "seq": {"type": "integer", "description": "Order in the session"}})},
-    "tool_calls": {"type": "array", "items": _obj({"tool": _STR, "input": {"type": "object"}, "output": {},
+    "messages": {"type": "array", "items": _obj({
+        "role": {"enum": ["system", "user", "assistant"]}, "content": _STR, "at": _TIME,
+        "seq": {"type": "integer", "description": "Order in the session (messages and tool calls)"},
+        "tool_calls": {"type": "array", "items": _obj({"id": _STR, "tool": _STR}),
+                       "description": "The tools this assistant turn asked for (their ids link to tool_calls)"}})},
+    "tool_calls": {"type": "array", "items": _obj({"id": _STR, "tool": _STR, "input": {"type": "object"}, "output": {},
                                                    "at": _TIME, "seq": _INT})},
     "artifacts": {"type": "array", "items": _obj({"name": _STR, "media_type": _STR, "content": _STR})}})
 
@@ -247,7 +272,8 @@ _PATHS = {
                           "runs": {"type": "array", "items": _STR}}),
                     body={"oneOf": [_ref("Event"), {"type": "array", "maxItems": 100, "items": _ref("Event")}]},
                     errors=(400, 401, 413)),
-        "get": _op("Events of the account, newest first", 200,
+        "get": _op("Events of the account the caller may see, newest first: external events, and run events of "
+                   "automations the caller can view", 200,
                    _obj({"events": {"type": "array", "items": _ref("Event")},
                          "next_cursor": {"type": ["string", "null"]}}),
                    params=[_q("event", "Name pattern, * wildcards"), _q("resource_id", "Exact resource id"),
@@ -256,7 +282,8 @@ _PATHS = {
                    errors=(400, 401))},
     "/automations": {
         "post": _op("Create an automation", 201, _obj({"automation": _ref("Automation"),
-                                                       "api_trigger": _ref("ApiTriggerSecret")}),
+                                                       "api_trigger": _ref("ApiTriggerSecret"),
+                                                       "webhook_signing": _ref("WebhookSigning")}),
                     body=_ref("AutomationInput"), errors=(400, 401, 413)),
         "get": _op("Automations visible to the caller, newest first, one page at a time", 200,
                    _obj({"automations": {"type": "array", "items": _ref("Automation")},
@@ -269,14 +296,21 @@ _PATHS = {
     "/automations/{automation_id}": {
         "get": _op("One automation", 200, _AUTOMATION, errors=(401, 404), params=[_AUTOMATION_ID]),
         "patch": _op("Edit any of the create fields", 200,
-                     _obj({"automation": _ref("Automation"), "api_trigger": _ref("ApiTriggerSecret")}),
+                     _obj({"automation": _ref("Automation"), "api_trigger": _ref("ApiTriggerSecret"),
+                           "webhook_signing": _ref("WebhookSigning")}),
                      body=_ref("AutomationInput"), params=[_AUTOMATION_ID], errors=(400, 401, 403, 404, 413)),
         "delete": _op("Delete; run history stays until its retention ends", 204, None,
                       params=[_AUTOMATION_ID], errors=(401, 403, 404))},
     "/automations/{automation_id}/enable": {"post": _op("Enable", 200, _AUTOMATION, params=[_AUTOMATION_ID],
                                                         errors=(401, 403, 404))},
-    "/automations/{automation_id}/disable": {"post": _op("Disable (history is kept)", 200, _AUTOMATION,
-                                                         params=[_AUTOMATION_ID], errors=(401, 403, 404))},
+    "/automations/{automation_id}/disable": {"post": {**_op(
+        "Disable (history is kept); the optional reason is kept in paused", 200, _AUTOMATION,
+        params=[_AUTOMATION_ID], errors=(400, 401, 403, 404)), "requestBody": {"required": False, **_json(_obj(
+            {"reason": {"type": "string", "maxLength": 500}}))}}},
+    "/automations/{automation_id}/webhook-secret/rotate": {
+        "post": _op("New webhook signing secret, shown once; the old one stops signing at once", 200,
+                    _obj({"webhook_signing": _ref("WebhookSigning")}), params=[_AUTOMATION_ID],
+                    errors=(401, 403, 404))},
     "/automations/{automation_id}/api-trigger/rotate": {
         "post": _op("New trigger token; the old one stops working at once", 200, _ref("ApiTriggerSecret"),
                     params=[_AUTOMATION_ID], errors=(401, 403, 404, 409))},
@@ -316,7 +350,8 @@ _PATHS = {
                                 "description": "A repeated call with the same key returns the same run"}],
                        errors=(400, 401, 403, 409, 413, 503)),
                  "security": [{"triggerToken": []}]}},
-    "/runs/{run_id}/cancel": {"post": _op("Cancel a queued or running run: it ends failed, reason 'cancelled'",
+    "/runs/{run_id}/cancel": {"post": _op("Cancel a queued or running run: it ends failed, reason 'cancelled'; "
+                                          "its failed actions are queued, not sent in the request",
                                           200, _obj({"run": _ref("Run")}), params=[_path("run_id", "Run id")],
                                           errors=(401, 403, 404, 409))},
     "/sessions/{session_id}": {"get": _op("A run's hidden session: messages, tool calls, artifacts", 200,

@@ -37,6 +37,16 @@ def team_ids_of(user_id: str) -> frozenset:
     return frozenset(int(m.team_id) for m in Membership.query(user_id))
 
 
+def as_user(user_id: str) -> Caller | None:
+    """The Caller a user would be now (for acting with the rights of the user
+    who saved an action), or None when the user no longer exists."""
+    try:
+        user = User.get(user_id)
+    except User.DoesNotExist:
+        return None
+    return Caller(user_id=user.id, account_id=user.account_id, role=user.role, email=user.email)
+
+
 def authenticate(headers) -> Caller:
     """Resolve the caller from `Authorization: Bearer <api key>`, or 401."""
     token = tokens.bearer(headers)

@@ -14,6 +14,7 @@ API_KEY_PREFIX = "sreak_"
 TRIGGER_TOKEN_PREFIX = "srett_"
 RUNNER_TOKEN_PREFIX = "srert_"
 LEASE_TOKEN_PREFIX = "srels_"  # one run, while an environment holds it
+SIGNING_SECRET_PREFIX = "srews_"  # a webhook signing secret (kept, not hashed: it must sign)
 _KEY_ID_LEN = 16  # hex characters
 
 

@@ -20,6 +20,14 @@ class BlockedAddress(Exception):
     """The URL points at an address outbound requests may not reach."""
 
 
+class UnresolvedHost(BlockedAddress):
+    """The host name did not resolve; `temporary` when DNS said to try again."""
+
+    def __init__(self, message: str, temporary: bool):
+        super().__init__(message)
+        self.temporary = temporary
+
+
 def _allowed_networks() -> list:
     """ALLOW_NETWORKS: internal ranges a runner may reach (comma-separated CIDRs)."""
     return [ipaddress.ip_network(c.strip(), strict=False) for c in settings.get("ALLOW_NETWORKS").split(",")
@@ -52,7 +60,7 @@ def check_url(url: str) -> tuple[str, int, str]:
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise BlockedAddress(f"cannot resolve {parts.hostname}: {exc.strerror}")
+        raise UnresolvedHost(f"cannot resolve {parts.hostname}: {exc.strerror}", exc.errno == socket.EAI_AGAIN)
     addresses = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
     for ip in addresses:
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:

@@ -1,13 +1,18 @@
 """Guarded outbound HTTP: the URL is checked by `guard.check_url` and the
 connection goes to the address that was checked (TLS still verifies the real
 host name), so a DNS answer that changes between check and connect cannot
-reach an internal address. No redirects are followed; bodies are capped."""
+reach an internal address. No redirects are followed; bodies are capped.
+A `deadline` bounds the whole exchange (connect, send, headers, body), not
+only each socket read, so a server that answers a byte at a time cannot hold
+a request open for longer than that."""
 import http.client
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from chalicelib.net import guard
@@ -25,29 +30,83 @@ class HttpResult:
     cert_expires: datetime | None = None
 
 
+def _open(conn) -> socket.socket:
+    """The TCP connection to the checked address (not to a new DNS answer)."""
+    sock = socket.create_connection((conn._ip, conn.port), conn.timeout)
+    if conn.watch is not None and conn.watch.expired:  # the deadline passed while connecting
+        sock.close()
+        raise TimeoutError("the deadline passed while connecting")
+    return sock
+
+
 class _PinnedHTTPS(http.client.HTTPSConnection):
     def __init__(self, host, port, ip, timeout, context):
         super().__init__(host, port, timeout=timeout, context=context)
-        self._ip = ip
+        self._ip, self.watch = ip, None
 
     def connect(self):
-        sock = socket.create_connection((self._ip, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = self._context.wrap_socket(_open(self), server_hostname=self.host)
 
 
 class _PinnedHTTP(http.client.HTTPConnection):
     def __init__(self, host, port, ip, timeout):
         super().__init__(host, port, timeout=timeout)
-        self._ip = ip
+        self._ip, self.watch = ip, None
 
     def connect(self):
-        self.sock = socket.create_connection((self._ip, self.port), self.timeout)
+        self.sock = _open(self)
+
+
+def retry_after(headers: dict) -> float | None:
+    """Seconds from a Retry-After header (a number or an HTTP date), or None."""
+    value = next((v for k, v in (headers or {}).items() if k.lower() == "retry-after"), None)
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+class _Deadline:
+    """Closes the connection's socket when the deadline passes, which ends
+    whatever read or write is blocked on it."""
+
+    def __init__(self, conn, seconds: float | None):
+        self.conn, self.expired = conn, False
+        self.timer = threading.Timer(seconds, self._expire) if seconds else None
+
+    def _expire(self):
+        self.expired = True
+        sock = self.conn.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def __enter__(self):
+        if self.timer:
+            self.timer.daemon = True
+            self.timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.timer:
+            self.timer.cancel()
 
 
 def request(url: str, method: str = "GET", headers: dict | None = None, body: bytes | None = None,
-            timeout: float = 10.0, context: ssl.SSLContext | None = None) -> HttpResult:
-    """Send one request through the guard. Raises guard.BlockedAddress, OSError
-    (connection, timeout) or ssl.SSLError."""
+            timeout: float = 10.0, context: ssl.SSLContext | None = None,
+            deadline: float | None = None) -> HttpResult:
+    """Send one request through the guard. `timeout` bounds each socket
+    operation; `deadline` (seconds) the whole request. Raises
+    guard.BlockedAddress, OSError (connection, timeout: TimeoutError when the
+    deadline passed) or ssl.SSLError."""
     host, port, ip = guard.check_url(url)
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -56,10 +115,14 @@ def request(url: str, method: str = "GET", headers: dict | None = None, body: by
     else:
         conn = _PinnedHTTP(host, port, ip, timeout)
     start = time.perf_counter()
+    watch = conn.watch = _Deadline(conn, deadline)
     try:
-        conn.request(method, path, body=body, headers={"User-Agent": "sre-automations/0.1", **(headers or {})})
-        resp = conn.getresponse()
-        data = resp.read(MAX_BODY)
+        with watch:
+            conn.request(method, path, body=body, headers={"User-Agent": "sre-automations/0.1", **(headers or {})})
+            resp = conn.getresponse()
+            data = resp.read(MAX_BODY)
+        if watch.expired:
+            raise TimeoutError(f"no complete answer within {deadline:g} s")
         elapsed = (time.perf_counter() - start) * 1000
         cert = None
         if parts.scheme == "https" and conn.sock is not None:
@@ -67,5 +130,9 @@ def request(url: str, method: str = "GET", headers: dict | None = None, body: by
             if not_after:
                 cert = datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), UTC)
         return HttpResult(resp.status, dict(resp.getheaders()), data, round(elapsed, 1), cert)
+    except (OSError, http.client.HTTPException) as exc:
+        if watch.expired:  # the deadline closed the socket under the read or write
+            raise TimeoutError(f"no complete answer within {deadline:g} s") from exc
+        raise
     finally:
         conn.close()

@@ -14,7 +14,7 @@ from chalicelib.http import cursors
 from chalicelib.identity import permissions, tokens
 from chalicelib.identity.directory import get_team
 from chalicelib.identity.runners import find_runner, runner_fits
-from chalicelib.rules import api_trigger, cron, schedule_index, templates, validation
+from chalicelib.rules import api_trigger, cron, schedule_index, signing, templates, validation
 from chalicelib.store.models import Automation, Membership, TriggerToken
 from chalicelib.store.transactions import transaction
 
@@ -34,7 +34,8 @@ def automation_json(rule: Automation, caller, base_url: str, now) -> dict:
         "id": rule.id, "name": rule.name, "team_id": int(rule.team_id), "owner_id": rule.owner_id,
         "environment": rule.environment, "task_prompt": rule.task_prompt, "enabled": rule.enabled,
         "can_edit": permissions.can_edit(caller, rule), "triggers": shown, "overlap": rule.overlap,
-        "actions": rule.actions or [],
+        "actions": rule.actions or [], "paused": rule.paused if not rule.enabled else None,
+        "webhook_signing": signing.summary(rule),
         "next_runs": [iso(t) for t in cron.next_runs(sched["cron"], now)] if sched else [],
         "template_id": rule.template_id, "created_at": rule.created_at, "updated_at": rule.updated_at,
     }
@@ -96,8 +97,9 @@ def _check_scope(rule: Automation, explicit_environment: bool) -> None:
     rule.environment = {"type": "auto"}  # moved to a scope the runner does not serve
 
 
-def create(caller, body: dict, now, base_url: str, locale: str) -> tuple[dict, dict | None]:
-    """POST /automations. Returns (automation json, api_trigger or None)."""
+def create(caller, body: dict, now, base_url: str, locale: str) -> tuple[dict, dict]:
+    """POST /automations. Returns (automation json, the secrets shown once:
+    `api_trigger` and `webhook_signing` when this call made them)."""
     fields = {"team_id": 0, "environment": {"type": "auto"}, "enabled": True}
     template_id = body.get("template_id")
     if template_id is not None:
@@ -114,24 +116,27 @@ def create(caller, body: dict, now, base_url: str, locale: str) -> tuple[dict, d
     rule = Automation(automation_id, account_id=caller.account_id, owner_id=caller.user_id,
                       template_id=template_id, created_at=iso_ms(now), updated_at=iso(now),
                       triggers=[], **fields)
-    rule.actions = _actions(body.get("actions"), wanted)
+    rule.actions = _actions(body.get("actions"), wanted, caller, rule)
+    rule.paused = None if rule.enabled else _paused_by_user(caller, None, now)
     _check_scope(rule, explicit_environment=True)
     return _save(rule, caller, wanted, now, base_url, old=None)
 
 
-def update(caller, automation_id: str, body: dict, now, base_url: str) -> tuple[dict, dict | None]:
+def update(caller, automation_id: str, body: dict, now, base_url: str) -> tuple[dict, dict]:
     """PATCH /automations/{id}: any of the create fields."""
     rule = get_editable(caller, automation_id)
     old = Automation.from_raw_data(rule.serialize())
     for key, check in validation.FIELDS.items():
         if key in body:
             setattr(rule, key, check(body[key]))
+    if "enabled" in body and rule.enabled != old.enabled:
+        rule.paused = None if rule.enabled else _paused_by_user(caller, None, now)
     if "template_id" in body and body["template_id"] is not None:
         templates.get(body["template_id"], "en-US")
         rule.template_id = body["template_id"]
     wanted = validation.triggers(body["triggers"], now, rule.id) if "triggers" in body else rule.triggers
     if "actions" in body or "triggers" in body:
-        rule.actions = _actions(body.get("actions", rule.actions), wanted)
+        rule.actions = _actions(body.get("actions", rule.actions), wanted, caller, rule)
     _check_scope(rule, explicit_environment="environment" in body)
     if not permissions.can_edit(caller, rule):
         raise Forbidden("You can only move an automation into a scope where you can still edit it.")
@@ -139,9 +144,29 @@ def update(caller, automation_id: str, body: dict, now, base_url: str) -> tuple[
     return _save(rule, caller, wanted, now, base_url, old=old)
 
 
-def _actions(value, triggers: list[dict]) -> list[dict]:
-    """The rule's actions, checked; `triggered` only where an event trigger exists."""
-    return action_registry.validate_actions(value or [], allow_triggered=any(t["type"] == "event" for t in triggers))
+def _actions(value, triggers: list[dict], caller, rule) -> list[dict]:
+    """The rule's actions, checked; `triggered` only where an event trigger
+    exists; control actions record the caller as their saver, who must be
+    allowed to run, pause or resume the automation they name."""
+    actions = action_registry.validate_actions(value or [], saved_by=caller.user_id,
+                                               allow_triggered=any(t["type"] == "event" for t in triggers))
+    for index, action in enumerate(actions):
+        target_id = action.get("automation_id") if action["type"] in action_registry.CONTROL_TYPES else None
+        if target_id is None or target_id == rule.id:
+            continue  # acting on itself: the caller is saving it, so may
+        try:
+            get_editable(caller, target_id)
+        except NotFound:
+            raise BadRequest(f"actions[{index}].automation_id: there is no automation {target_id!r} visible to you")
+        except Forbidden:
+            raise BadRequest(f"actions[{index}].automation_id: automation {target_id!r} is read-only for you, "
+                             "so an action you save cannot run, pause or resume it")
+    return actions
+
+
+def _paused_by_user(caller, reason: str | None, now) -> dict:
+    return {"by": {"kind": "user", "id": caller.user_id, "name": caller.email}, "run_id": None,
+            "reason": reason, "at": iso(now)}
 
 
 def index_entries(rule) -> list:
@@ -153,8 +178,9 @@ def _entry_key(entry) -> tuple:
     return type(entry).__name__, getattr(entry, type(entry)._hash_keyname), entry.automation_id
 
 
-def _save(rule, caller, wanted: list[dict], now, base_url: str, old) -> tuple[dict, dict | None]:
-    """Write the rule with its trigger token and schedule entry in one transaction."""
+def _save(rule, caller, wanted: list[dict], now, base_url: str, old) -> tuple[dict, dict]:
+    """Write the rule with its trigger token and schedule entry in one
+    transaction; returns (its JSON, the secrets this save made, shown once)."""
     old_api = next((t for t in (old.triggers if old else []) if t["type"] == "api"), None)
     shown_token, token_item, triggers = None, None, []
     for trig in wanted:
@@ -168,6 +194,10 @@ def _save(rule, caller, wanted: list[dict], now, base_url: str, old) -> tuple[di
             triggers.append({"type": "api", "trigger_id": token_item.trigger_id,
                              "token_hint": tokens.hint(token)})
     rule.triggers = triggers
+    shown = {"api_trigger": shown_token} if shown_token else {}
+    if signing.needs_secret(rule) and not rule.signing_secret:  # its first webhook: the secret it signs with
+        rule.signing_secret = signing.new_secret()
+        shown["webhook_signing"] = signing.shown_once(rule.signing_secret)
     new_api = next((t for t in triggers if t["type"] == "api"), None)
     new_entries = index_entries(rule)
     new_keys = {_entry_key(e) for e in new_entries}
@@ -185,16 +215,35 @@ def _save(rule, caller, wanted: list[dict], now, base_url: str, old) -> tuple[di
             tx.delete(entry)
         for entry in new_entries:
             tx.save(entry)
-    return automation_json(rule, caller, base_url, now), shown_token
+    return automation_json(rule, caller, base_url, now), shown
 
 
-def set_enabled(caller, automation_id: str, enabled: bool, now, base_url: str) -> dict:
-    """POST /automations/{id}/enable and …/disable."""
+def set_enabled(caller, automation_id: str, enabled: bool, now, base_url: str, reason: str | None = None) -> dict:
+    """POST /automations/{id}/enable and …/disable (with an optional reason,
+    kept in `paused`)."""
+    if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
+        raise BadRequest("reason must be a string of at most 500 characters")
     rule = get_editable(caller, automation_id)
+    _change_enabled(rule, caller, enabled, now, _paused_by_user(caller, reason or None, now))
+    return automation_json(rule, caller, base_url, now)
+
+
+def pause(caller, automation_id: str, paused: bool, now, by: dict, run_id: str | None, reason: str | None) -> bool:
+    """Pause or resume an automation on behalf of an automation's action,
+    with the rights of `caller` (its saver). False when it was so already."""
+    rule = get_editable(caller, automation_id)
+    if rule.enabled != paused:
+        return False
+    _change_enabled(rule, caller, not paused, now, {"by": by, "run_id": run_id, "reason": reason, "at": iso(now)})
+    return True
+
+
+def _change_enabled(rule, caller, enabled: bool, now, paused: dict) -> None:
+    """Enable (clearing `paused`) or disable (setting it), with the indexes."""
     old = Automation.from_raw_data(rule.serialize())
-    rule.enabled = enabled
+    rule.enabled, rule.paused = enabled, None if enabled else paused
     rule.updated_at = iso(now)
-    return _save(rule, caller, rule.triggers, now, base_url, old=old)[0]
+    _save(rule, caller, rule.triggers, now, "", old=old)
 
 
 def delete(caller, automation_id: str, now) -> None:
@@ -211,6 +260,15 @@ def delete(caller, automation_id: str, now) -> None:
             tx.delete(TriggerToken(api["trigger_id"]))
         for entry in entries:
             tx.delete(entry)
+
+
+def rotate_signing_secret(caller, automation_id: str, now) -> dict:
+    """POST /automations/{id}/webhook-secret/rotate: a new signing secret,
+    shown once; webhooks are signed with it (and only it) from now on."""
+    rule = get_editable(caller, automation_id)
+    secret = signing.new_secret()
+    rule.update(actions=[Automation.signing_secret.set(secret), Automation.updated_at.set(iso(now))])
+    return signing.shown_once(secret)
 
 
 def rotate(caller, automation_id: str, now, base_url: str) -> dict:

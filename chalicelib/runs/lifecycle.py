@@ -22,13 +22,12 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib import settings
-from chalicelib.actions import dispatch
 from chalicelib.agents.tools import RECENT_RUNS
 from chalicelib.clock import iso, iso_ms, parse_iso
 from chalicelib.events import run_events
 from chalicelib.identity import tokens
 from chalicelib.observability import metrics
-from chalicelib.runs import records
+from chalicelib.runs import notify, records
 from chalicelib.sessions import store as sessions
 from chalicelib.store.models import Automation, Run, get_or_none
 
@@ -66,14 +65,19 @@ def ensure_run(message: dict, now: datetime) -> Run:
 def finish(run: Run, status: str, reason: str | None, now: datetime, only_from=("running",), rule=None,
            condition=None) -> bool:
     """End a run (conditionally: a run another actor already ended stays as it is;
-    `condition` narrows it further, e.g. to the lease that reports).
+    `condition` narrows it further, e.g. to the lease that reports), with the
+    `queued` records of the actions this status fires in the same write; then
+    queue those actions and emit the run's event (notify.conclude).
     `rule` saves reading the automation again when the caller has it."""
+    rule = rule if rule is not None else rule_of(run)
     actions = [Run.status.set(status), Run.reason.set(reason) if reason else Run.reason.remove(),
                Run.finished_at.set(iso(now)), Run.active.remove(), Run.waiting.remove(), Run.waiting_since.remove(),
                Run.pool.remove(), Run.runner_teams.remove(), Run.work_key.remove(), Run.work_at.remove()]
     if run.started_at:
         ms = max(0, int((now - parse_iso(run.started_at)).total_seconds() * 1000))
         actions.append(Run.duration_ms.set(ms))
+    if rule is not None:
+        actions += notify.record_updates(rule, status, now)
     only = Run.status.is_in(*only_from)
     try:
         run.update(actions=actions, condition=only & condition if condition is not None else only)
@@ -81,30 +85,13 @@ def finish(run: Run, status: str, reason: str | None, now: datetime, only_from=(
         if _conflict(exc):
             return False
         raise
-    _conclude(run, status, reason, now, rule if rule is not None else rule_of(run))
+    notify.conclude(run, status, reason, now, rule)
     return True
 
 
 def rule_of(run: Run) -> Automation | None:
     """The run's automation (None once it is gone for good)."""
     return get_or_none(Automation, run.automation_id)
-
-
-def _conclude(run: Run, status: str, reason: str | None, now: datetime, rule: Automation | None) -> None:
-    """After a run ends: its actions for this outcome, then its status event
-    (`partial` instead of `succeeded` when an action failed)."""
-    if rule is not None and rule.actions:
-        try:
-            event = run_events.run_event(run, status, reason, now, rule.name)
-            failed = dispatch.failed_summary(dispatch.fire(run, rule, status, event, now))
-            if failed and status == "succeeded":
-                run.update(actions=[Run.status.set("partial"), Run.reason.set(failed)],
-                           condition=Run.status == "succeeded")
-                status, reason = "partial", failed
-        except Exception:  # notifications must not undo the run's own outcome
-            log.exception("actions of run %s", run.id)
-    metrics.run_ended(run, status, reason)
-    run_events.emit(run, status, reason, now, name=rule.name if rule else None)
 
 
 def recent_runs(rule: Automation, now: datetime) -> list[Run]:
@@ -173,6 +160,10 @@ def render_prompt(rule: Automation, run: Run, now: datetime) -> str:
              f"- automation: {rule.name} ({rule.id})", f"- trigger: {run.trigger}", f"- time: {iso(now)}"]
     if run.scheduled_for:
         lines.append(f"- scheduled for: {run.scheduled_for}")
+    started = run.started_by or {}
+    if started:
+        lines.append(f"- started by: automation {started.get('automation_name')} ({started.get('automation_id')}), "
+                     f"run {started.get('run_id')}, event {started.get('event')} ({started.get('event_id')})")
     if run.context_text:
         lines += ["- text from the caller:", "", run.context_text]
     return "\n".join(lines)

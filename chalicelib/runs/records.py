@@ -50,7 +50,8 @@ def is_expired(run: Run, now: datetime) -> bool:
     return run.expires_at is not None and run.expires_at <= now
 
 
-def _as_dict(value) -> dict:
+def as_dict(value) -> dict:
+    """A pynamodb MapAttribute (or a dict, or None) as a plain dict."""
     return value.as_dict() if hasattr(value, "as_dict") else dict(value or {})
 
 
@@ -63,8 +64,9 @@ def run_json(run: Run, base_url: str = "") -> dict:
         "finished_at": run.finished_at,
         "duration_ms": int(run.duration_ms) if run.duration_ms is not None else None,
         "session_id": run.session_id, "attempt": int(run.attempt or 0), "environment": run.environment,
-        "context": {"text": run.context_text} if run.context_text is not None else {},
-        "actions": sorted(_as_dict(run.action_results).values(),
+        "context": {**({"text": run.context_text} if run.context_text is not None else {}),
+                    **({"started_by": run.started_by} if run.started_by else {})},
+        "actions": sorted(as_dict(run.action_results).values(),
                           key=lambda r: (r.get("outcome", ""), r.get("index", 0))),
         "status_url": f"{base_url}/runs/{run.id}",
     }

@@ -37,11 +37,9 @@ def jitter_of(automation_id: str) -> int:
 
 
 def _send_batches(queue_url: str, entries: list[dict]) -> int:
-    for start in range(0, len(entries), 10):
-        batch = entries[start:start + 10]
-        result = queue.sqs().send_message_batch(QueueUrl=queue_url, Entries=batch)
-        if result.get("Failed"):
-            raise RuntimeError(f"{len(result['Failed'])} messages of a batch were not sent: {result['Failed'][:1]}")
+    failed = queue.send_batches(queue_url, entries)
+    if failed:
+        raise RuntimeError(f"{len(failed)} messages were not sent (first: {failed[0]['Id']})")
     return len(entries)
 
 

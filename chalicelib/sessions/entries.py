@@ -60,11 +60,20 @@ class SessionWriter:
         self.sent_items += len(batch)
         self.sent_bytes += size
 
-    def message(self, role: str, content: str) -> None:
-        self._add("message", {"role": role, "content": content, "at": iso(self.clock())})
+    def message(self, role: str, content: str, tool_calls: list[dict] | None = None) -> None:
+        """A message of the conversation; an assistant message that asks for
+        tools names them ({"id", "tool"}) in `tool_calls`."""
+        data = {"role": role, "content": content, "at": iso(self.clock())}
+        if tool_calls:
+            data["tool_calls"] = tool_calls
+        self._add("message", data)
 
-    def tool_call(self, tool: str, tool_input: dict, output) -> None:
-        self._add("tool_call", {"tool": tool, "input": tool_input, "output": output, "at": iso(self.clock())})
+    def tool_call(self, tool: str, tool_input: dict, output, call_id: str | None = None) -> None:
+        """A tool call with its input and output; `id` links it to the message that asked for it."""
+        data = {"tool": tool, "input": tool_input, "output": output, "at": iso(self.clock())}
+        if call_id:
+            data["id"] = call_id
+        self._add("tool_call", data)
 
     def artifact(self, name: str, media_type: str, content: str) -> None:
         self._add("artifact", {"name": name, "media_type": media_type, "content": content})

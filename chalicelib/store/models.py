@@ -147,6 +147,10 @@ class Automation(Model):
     template_id = UnicodeAttribute(null=True)
     overlap = UnicodeAttribute(default="skip")  # skip | allow: a run while the previous one still runs
     actions = JSONAttribute(default=list)
+    # Why it is disabled, when a person or an automation's action paused it:
+    # {"by": {"kind": "automation"|"user", "id", "name"}, "run_id", "reason", "at"}.
+    paused = JSONAttribute(null=True)
+    signing_secret = UnicodeAttribute(null=True)  # signs its webhooks (see rules/signing.py); never returned
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     # Deleting keeps the rule (hidden) until its run history's retention ends,
@@ -236,7 +240,8 @@ class Run(Model):
     active = UnicodeAttribute(null=True)
     waiting = UnicodeAttribute(null=True)  # set while queued or retrying (sparse index `waiting`)
     waiting_since = UnicodeAttribute(null=True)  # queued: created; retrying: when it is due back
-    trigger_event = JSONAttribute(null=True)  # the event that started an `event` run
+    trigger_event = JSONAttribute(null=True)  # the event that started an `event` or `automation` run
+    started_by = JSONAttribute(null=True)  # an `automation` run: the automation, run and event that started it
     action_results = MapAttribute(default=dict)  # "<outcome>:<index>" -> how that action went
     # Where it runs: null until placed; {"type": "cloud_sandbox"} or {"type": "runner", "pool", "runner_id"?, ...}
     environment = JSONAttribute(null=True)

@@ -1,14 +1,14 @@
 """POST /automations/{id}/test: render every action's payload for a sample
-event (or a run outcome) without sending anything, and explain whether the
-rule's event trigger would match the event and why."""
-from chalicelib.actions import dispatch
+event (or a run outcome) without sending anything (control actions included:
+nothing is started, cancelled or paused), and explain whether the rule's
+event trigger would match the event and why."""
 from chalicelib.actions.base import ActionFailed
 from chalicelib.actions.registry import OUTCOMES, action_for
 from chalicelib.actions.templates import TemplateError
 from chalicelib.errors import BadRequest
 from chalicelib.events import ingest, matching, run_events
 from chalicelib.rules.automations import get_editable
-from chalicelib.runs import records
+from chalicelib.runs import notify, records
 
 
 def explain(trigger: dict | None, event: dict) -> dict:
@@ -52,7 +52,7 @@ def test_fire(caller, automation_id: str, body: dict, now) -> dict:
             raise BadRequest(f"outcome must be one of {', '.join(o for o in OUTCOMES if o != 'triggered')}")
         run.status, run.reason = outcome, None if outcome == "succeeded" else "sample reason for a test"
         event, explanation = run_events.run_event(run, outcome, run.reason, now, rule.name), None
-    context = dispatch.context_for(run, rule, event)
+    context = notify.context_for(run, rule, event, outcome)
     previews = []
     for index, config in enumerate(rule.actions or []):
         item = {"index": index, "type": config["type"], "on": config["on"], "fires": outcome in config["on"]}
