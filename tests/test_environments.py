@@ -12,7 +12,7 @@ from chalicelib.clock import utcnow
 from chalicelib.environments import claims, leases, sandbox
 from chalicelib.runs import lifecycle
 from chalicelib.store.models import Run, SessionEntry
-from tests.conftest import rule_body
+from tests.conftest import rule_body, work_queue
 from tests.servers import serve
 
 
@@ -256,6 +256,7 @@ def test_the_sandbox_function_works_a_run_through_the_real_routes(api, owner, aw
         got = queue.sqs().receive_message(QueueUrl=aws["sandbox"])["Messages"]
         assert sandbox.handle([{"messageId": m["MessageId"], "body": m["Body"]} for m in got],
                               http=transport) == {"batchItemFailures": []}
+        work_queue(aws["runs"], clock=utcnow)  # the actions the outcome queued, sent by the worker
     done = api.ok("GET", f"/runs/{run['id']}", owner)["run"]
     assert done["status"] == "succeeded", done
     assert [c[1].rsplit("/", 1)[1] for c in transport.calls] == ["session", "outcome"]  # one batch, one outcome

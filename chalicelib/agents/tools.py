@@ -66,7 +66,7 @@ class Toolbox:
         call_id = call_id or f"call_{self.calls}"
         if not isinstance(args, dict):  # a model can send anything; it learns why from the answer
             output = {"ok": False, "error": f"arguments for {name} must be a JSON object"}
-            self._failed(name, "", output, call_id)
+            self._failed(name, "", output)
             self.session.tool_call(name, {"arguments": args}, output, call_id)
             return output
         try:
@@ -79,7 +79,7 @@ class Toolbox:
         except (KeyError, TypeError, ValueError) as exc:
             output = {"ok": False, "error": f"bad arguments for {name}: {exc}"}
         if output.get("ok") is False:
-            self._failed(name, str(args.get("url", "")), output, call_id)
+            self._failed(name, str(args.get("url", "")), output)
         self.session.tool_call(name, args, output, call_id)
         return output
 
