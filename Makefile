@@ -2,7 +2,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt client/pyproject.toml | cksum | cut -d' ' -f1)
 
 CONSOLE := chalicelib/console/dist/manifest.json
 CONSOLE_SRC := $(shell find console/src -type f 2>/dev/null) console/build.mjs
@@ -31,7 +31,7 @@ TABLES = $(shell $(BIN)/python -c 'import json; r = json.load(open("infra/resour
 	print(" ".join(v["Properties"]["TableName"] for v in r.values() if v.get("Type") == "AWS::DynamoDB::Table"))')
 OUTPUT = $(AWS) cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) --output text --query
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
@@ -93,7 +93,7 @@ destroy:
 	$(if $(DELETE_DATA),for table in $(TABLES); do $(AWS) dynamodb delete-table --region $(REGION) --table-name $$table >/dev/null && echo "deleted $$table"; done,@echo "kept the tables and their data (DELETE_DATA=1 deletes them too)")
 
 tick: install
-	$(BIN)/python -m devstack.tick $(AT)
+	$(BIN)/python -m devstack.tick $(if $(MINUTE),--minute) $(AT)
 
 bench: install
 	$(BIN)/python bench/trigger.py

@@ -7,12 +7,13 @@ from chalice import Chalice, Cron, Rate, Response
 from chalicelib import observability, secrets, settings, status
 from chalicelib.clock import parse_iso, utcnow
 from chalicelib.console import serve as console
+from chalicelib.environments import claims, leases, sandbox
 from chalicelib.events import ingest, late_start, runner_health
 from chalicelib.events import query as events_query
 from chalicelib.http import openapi
 from chalicelib.http.request import base_url, json_object, json_value, query, query_list
 from chalicelib.identity import bootstrap as first_owner
-from chalicelib.identity import directory, permissions, removal, runners
+from chalicelib.identity import directory, keys, permissions, removal, runners
 from chalicelib.identity.caller import authenticate
 from chalicelib.observability import metrics
 from chalicelib.rules import automations, templates
@@ -114,6 +115,32 @@ def runners_route():
     return Response({"runner": runners.runner_json(runner), "token": token}, status_code=201)
 
 
+@app.route("/api-keys", methods=["GET"])
+def api_keys():
+    return {"api_keys": keys.list_keys(_caller(), query(_req()).get("user_id"))}
+
+
+@app.route("/api-keys/rotate", methods=["POST"], content_types=JSON_BODY)
+def rotate_api_key():
+    key, token = keys.rotate(_caller(), utcnow())
+    return {"api_key": token, "key": key}
+
+
+@app.route("/api-keys/{key_id}", methods=["DELETE"], content_types=JSON_BODY)
+def revoke_api_key(key_id):
+    keys.revoke(_caller(), key_id)
+    return Response(body="", status_code=204)
+
+
+@app.route("/users/{user_id}/api-keys", methods=["POST", "DELETE"], content_types=JSON_BODY)
+def user_api_keys(user_id):
+    caller = _admin()
+    if _req().method == "DELETE":
+        return {"revoked": keys.revoke_all(caller, user_id)}
+    key, token = keys.issue(caller, user_id, utcnow())
+    return Response({"api_key": token, "key": key}, status_code=201)
+
+
 @app.route("/runners/{runner_id}", methods=["DELETE"])
 def delete_runner(runner_id):
     removal.delete_runner(_admin(), runner_id)
@@ -122,8 +149,20 @@ def delete_runner(runner_id):
 
 @app.route("/runners/{runner_id}/heartbeat", methods=["POST"], content_types=JSON_BODY)
 def runner_heartbeat(runner_id):
-    runner = runners.heartbeat(runner_id, _req().headers, utcnow())
+    runner = runners.heartbeat(runner_id, _req().headers, _body(allow_empty=True), utcnow())
     return {"runner": runners.runner_json(runner)}
+
+
+@app.route("/runners/{runner_id}/claim", methods=["POST"], content_types=JSON_BODY)
+def runner_claim(runner_id):
+    return claims.claim(runner_id, _req().headers, _body(allow_empty=True), utcnow)
+
+
+@app.route("/runners/{runner_id}/token/rotate", methods=["POST"], content_types=JSON_BODY)
+def rotate_runner_token(runner_id):
+    caller = _admin()
+    runner, token = runners.rotate_token(caller, runner_id, utcnow())
+    return {"runner": runners.runner_json(runner), "token": token}
 
 
 # --- Automations ------------------------------------------------------------
@@ -239,6 +278,21 @@ def cancel_run(run_id):
     return {"run": records.run_json(run, base_url(_req()))}
 
 
+@app.route("/runs/{run_id}/session", methods=["POST"], content_types=JSON_BODY)
+def run_session_items(run_id):
+    return leases.append(run_id, _req().headers, _body(), utcnow())
+
+
+@app.route("/runs/{run_id}/lease", methods=["POST"], content_types=JSON_BODY)
+def run_lease(run_id):
+    return leases.renew(run_id, _req().headers, utcnow())
+
+
+@app.route("/runs/{run_id}/outcome", methods=["POST"], content_types=JSON_BODY)
+def run_outcome(run_id):
+    return leases.report(run_id, _req().headers, _body(), utcnow())
+
+
 @app.route("/sessions/{session_id}", methods=["GET"])
 def get_session(session_id):
     return {"session": control.readable_session(_caller(), session_id)}
@@ -287,7 +341,8 @@ def scheduler_tick(event):
 @app.schedule(Rate(1, unit=Rate.MINUTES), name="minute_tick")
 def minute_tick(event):
     now = utcnow()
-    return {"abandoned": reaper.reap(now), "swept": sweeper.sweep(now),
+    return {"abandoned": reaper.reap(now), "swept": sweeper.sweep(now), "lost_leases": leases.expire_lost(now),
+            "runner_queue_timeouts": claims.expire_waiting(now),
             "proactive_runs": [r.id for r in ingest.check_proactive(now)],
             "late_to_start_runs": [r.id for r in late_start.check(now)],
             "unhealthy_pools": [e["resource"]["pool"] for e in runner_health.check(now)]}
@@ -301,6 +356,11 @@ def fan_out(event):
 @app.on_sqs_message(queue="sre-automations-prod-runs", batch_size=5, name="worker")
 def run_worker(event):
     return worker.handle_batch([r.to_dict() for r in event])
+
+
+@app.on_sqs_message(queue="sre-automations-prod-sandbox", batch_size=1, name="sandbox")
+def cloud_sandbox(event):
+    return sandbox.handle([r.to_dict() for r in event])
 
 
 @app.on_sqs_message(queue="sre-automations-prod-runs-dlq", batch_size=10, name="dead_letters")

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 # endpoint, the bench's own table names (pynamodb fixes them at import).
 os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_SESSION_TOKEN": "bench",
                    "AWS_DEFAULT_REGION": "us-east-1", "TABLE_PREFIX": "bench-worker", "AGENT_BACKEND": "builtin",
+                   "CLOUD_SANDBOX": "inline",  # the session worked in the worker (bench/cloud_run.py: the sandbox)
                    "PUBLIC_BASE_URL": "http://bench.invalid",
                    "POWERTOOLS_METRICS_DISABLED": "true"})  # EMF documents would drown the figures
 for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_PROFILE"):

@@ -43,6 +43,16 @@ DEFAULTS = {
     "RUNNER_HEALTH_SECONDS": "120",
     "ALLOW_LOOPBACK": "false",
     "ALLOW_PRIVATE_NETWORKS": "false",
+    "ALLOW_NETWORKS": "",  # comma-separated CIDRs outbound HTTP may reach even though internal (runners)
+    "OPENAI_API_KEY": "",  # a runner's own model key (the cloud reads OPENAI_API_KEY_SECRET instead)
+    # Environments: runners, leases, the cloud sandbox.
+    "LEASE_SECONDS": "60",
+    "RUNNER_POLL_SECONDS": "20",
+    "RUNNER_QUEUE_SECONDS": "1800",
+    "CLOUD_SANDBOX": "queue",
+    "SANDBOX_QUEUE_URL": "",
+    "SANDBOX_API_URL": "",
+    "SANDBOX_SECONDS": "300",
     # Actions (chalicelib/actions): outbound timeout, retries, and the services' base URLs (tests point them locally).
     "ACTION_HTTP_TIMEOUT": "10",
     "ACTION_MAX_RETRIES": "3",

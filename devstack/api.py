@@ -8,7 +8,9 @@ this does not exist, so the local stack should not pretend it does.
 API Gateway gzips a response of at least `minimum_compression_size` bytes
 (.chalice/config.json) when the client accepts gzip; chalice local does not,
 so this handler does the same, and what the console transfers on the local
-stack is what it transfers when deployed.
+stack is what it transfers when deployed. A client that disconnects
+mid-answer (a runner killed during its long poll) is not logged as a server
+error.
 """
 import gzip
 import json
@@ -16,7 +18,7 @@ import sys
 from pathlib import Path
 
 from chalice.cli import main as chalice_main
-from chalice.local import ChaliceRequestHandler
+from chalice.local import ChaliceRequestHandler, ThreadedHTTPServer
 
 CONFIG = Path(__file__).resolve().parent.parent / ".chalice" / "config.json"
 
@@ -42,6 +44,18 @@ def _send_compressed(self, code, headers, body):
 
 ChaliceRequestHandler.disable_nagle_algorithm = True
 ChaliceRequestHandler._send_http_response_with_body = _send_compressed
+_handle_error = ThreadedHTTPServer.handle_error
+
+
+def _quiet_disconnects(self, request, client_address):
+    """A client that went away mid-answer (a runner killed during its long
+    poll) is not an error of the server: no traceback in the stack's log."""
+    if isinstance(sys.exc_info()[1], ConnectionError):
+        return
+    _handle_error(self, request, client_address)
+
+
+ThreadedHTTPServer.handle_error = _quiet_disconnects
 
 if __name__ == "__main__":
     sys.argv = ["chalice", "local", *sys.argv[1:]]

@@ -3,6 +3,7 @@ queues and hands each batch, in Lambda's event shape, to the same handler
 functions Lambda calls; it fires the scheduler tick every 15 minutes and the
 minute tick every minute. Messages a handler reports as failed stay in the
 queue (their visibility timeout brings them back), as with Lambda."""
+import json
 import logging
 import threading
 import time
@@ -42,10 +43,10 @@ def _context(app, handler) -> LambdaContext:
 class Engine:
     """Pollers and tickers on threads; `stop()` ends them."""
 
-    def __init__(self, queues: dict, runs_pollers: int = 2):
+    def __init__(self, queues: dict, runs_pollers: int = 2, sandbox=None):
         import app  # the Chalice app: the handlers Lambda would call
 
-        self.app, self.stopping = app, threading.Event()
+        self.app, self.stopping, self.sandbox = app, threading.Event(), sandbox
         self.sqs = boto3.client("sqs")
         self.threads = [threading.Thread(target=self._poll, args=(queues["fanout"], app.fan_out, 10), daemon=True),
                         threading.Thread(target=self._poll, args=(queues["runs_dlq"], app.dead_letters, 10),
@@ -53,6 +54,9 @@ class Engine:
                         threading.Thread(target=self._tick, daemon=True)]
         self.threads += [threading.Thread(target=self._poll, args=(queues["runs"], app.run_worker, 5), daemon=True)
                          for _ in range(runs_pollers)]
+        if sandbox is not None:
+            self.threads.append(threading.Thread(target=self._poll, args=(queues["sandbox"], self._to_sandbox, 1),
+                                                 daemon=True))
 
     def start(self) -> None:
         for thread in self.threads:
@@ -83,6 +87,14 @@ class Engine:
                 if not self.stopping.is_set():
                     log.exception("polling %s failed", queue_url)
                     time.sleep(1)
+
+    def _to_sandbox(self, event: dict, _context) -> dict:
+        """Deliver a batch to the sandbox process (Lambda's event source mapping, locally)."""
+        if self.sandbox.poll() is not None:
+            raise RuntimeError(f"the sandbox process exited with {self.sandbox.returncode}")
+        self.sandbox.stdin.write((json.dumps(event) + "\n").encode())
+        self.sandbox.stdin.flush()
+        return {"batchItemFailures": []}
 
     def _tick(self) -> None:
         now = datetime.now(UTC)

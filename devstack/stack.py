@@ -79,6 +79,20 @@ def _write_private(path: Path, text: str) -> None:
     path.chmod(0o600)
 
 
+def _model_key() -> str | None:
+    """The model key the sandbox may read (the only secret it may read), read
+    for it because it has no AWS access of its own."""
+    name = os.environ.get("OPENAI_API_KEY_SECRET")
+    if not name:
+        return None
+    import boto3
+    try:
+        return boto3.client("secretsmanager").get_secret_value(SecretId=name)["SecretString"]
+    except Exception as exc:  # no such secret yet: the sandbox's runs will say the key is missing
+        print(f"the model key secret {name!r} cannot be read: {exc}", flush=True)
+        return None
+
+
 def main() -> None:
     """Start everything, print the API URL and key, and run until interrupted."""
     moto_port = int(os.environ.get("MOTO_PORT", "5001"))
@@ -88,6 +102,10 @@ def main() -> None:
     endpoint = _configure_env(moto_port)
 
     from moto.server import ThreadedMotoServer
+
+    from devstack.atomic import serialise_dynamodb_writes
+
+    serialise_dynamodb_writes()  # conditional writes race as on DynamoDB
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log: one line per AWS call
 
@@ -119,10 +137,15 @@ def main() -> None:
     os.environ.setdefault("LOG_FORMAT", "text")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.update(RUNS_QUEUE_URL=queues["runs"], FANOUT_QUEUE_URL=queues["fanout"],
-                      RUNS_DLQ_URL=queues["runs_dlq"], PUBLIC_BASE_URL=api_url)
+                      RUNS_DLQ_URL=queues["runs_dlq"], SANDBOX_QUEUE_URL=queues["sandbox"], PUBLIC_BASE_URL=api_url)
     child_env = dict(os.environ)
     api = subprocess.Popen([sys.executable, "-m", "devstack.api", "--stage", "local", "--host", "127.0.0.1",
                             "--port", str(port), "--no-autoreload"], cwd=ROOT, env=child_env)
+    from devstack import sandbox as local_sandbox
+
+    # The cloud sandbox: its own process, with no AWS access (the model key, if any, read for it here).
+    sandbox = subprocess.Popen([sys.executable, "-m", "devstack.sandbox"], cwd=ROOT, stdin=subprocess.PIPE,
+                               env=local_sandbox.environment(api_url, _model_key()))
     stopping = False
 
     def stop(*_):
@@ -133,7 +156,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop)
     from devstack.engine import Engine
 
-    engine = Engine(queues)
+    engine = Engine(queues, sandbox=sandbox)
     if os.environ.get("STACK_ENGINE", "1") != "0":  # 0: API only (benchmarks of the API alone)
         engine.start()
     try:
@@ -147,11 +170,15 @@ def main() -> None:
               f"AWS:      {endpoint} (moto)\n"
               f"restored: {restored} items from {snapshot_path}, {restored_secrets} secrets, "
               f"{restored_messages} queued messages\n"
-              f"written:  {stack_file}\nCtrl-C stops everything.\n", flush=True)
+              f"written:  {stack_file}\n"
+              f"sre:      {ROOT / '.venv' / 'bin' / 'sre'} login --url {api_url} --key {api_key}\n"
+              "Ctrl-C stops everything.\n", flush=True)
         last = time.monotonic()
         while not stopping:
             if api.poll() is not None:
                 raise RuntimeError(f"chalice local exited with {api.returncode}")
+            if sandbox.poll() is not None:
+                raise RuntimeError(f"the sandbox process exited with {sandbox.returncode}")
             time.sleep(0.2)
             if time.monotonic() - last >= SNAPSHOT_SECONDS:
                 persist.snapshot(snapshot_path)
@@ -160,6 +187,12 @@ def main() -> None:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         engine.stop()
+        if sandbox.poll() is None:
+            sandbox.stdin.close()  # it finishes what it has within a moment; a longer run's lease will expire
+            try:
+                sandbox.wait(3)
+            except subprocess.TimeoutExpired:
+                sandbox.kill()
         if api.poll() is None:
             api.terminate()
             try:

@@ -2,7 +2,10 @@
 (floored to its quarter hour; an offset such as +01:00 is converted to UTC)
 against the running local stack (its engine then fans out and runs). It fires
 that tick only: it neither catches up ticks before it nor counts as the
-scheduler's last completed tick."""
+scheduler's last completed tick.
+`make tick MINUTE=1`: fire the minute tick now (lost leases, runner queue
+limits, the reaper, the sweeper, proactive triggers, runner health) without
+waiting for the stack's own."""
 import json
 import os
 import sys
@@ -26,8 +29,11 @@ def _alive(pid) -> bool:
 
 def main(argv: list[str]) -> int:
     """Queue the fan-out jobs for the hour given as an ISO time."""
+    minute = argv[:1] == ["--minute"]
+    if minute:
+        argv = argv[1:] or ["now"]
     if len(argv) != 1:
-        print("usage: make tick AT=2026-11-24T08:00:00Z", file=sys.stderr)
+        print("usage: make tick AT=2026-11-24T08:00:00Z  |  make tick MINUTE=1", file=sys.stderr)
         return 2
     stack_file = Path(os.environ.get("STACK_DIR", ROOT / ".local")) / "stack.json"
     if not stack_file.exists():
@@ -38,6 +44,7 @@ def main(argv: list[str]) -> int:
         print(f"no running stack ({stack_file} is left from one that stopped): start it with make run",
               file=sys.stderr)
         return 1
+    os.environ.setdefault("PUBLIC_BASE_URL", stack["api_url"])
     os.environ.update(AWS_ENDPOINT_URL=stack["aws_endpoint"], AWS_ACCESS_KEY_ID="local",
                       AWS_SECRET_ACCESS_KEY="local", AWS_SESSION_TOKEN="local",
                       AWS_DEFAULT_REGION=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
@@ -45,19 +52,25 @@ def main(argv: list[str]) -> int:
     import botocore.exceptions
 
     from chalicelib import settings
-    from chalicelib.clock import parse_iso
+    from chalicelib.clock import parse_iso, utcnow
     from chalicelib.runs import tick
 
     try:
-        at = parse_iso(argv[0])
+        at = utcnow() if argv[0] == "now" else parse_iso(argv[0])
     except ValueError:
         print(f"AT must be an ISO time such as 2026-11-24T08:00:00Z or 2026-11-24T09:00:00+01:00; got {argv[0]!r}",
               file=sys.stderr)
         return 2
     prefix = settings.table_prefix()
     try:
-        os.environ["FANOUT_QUEUE_URL"] = boto3.client("sqs").get_queue_url(
-            QueueName=f"{prefix}-fanout")["QueueUrl"]
+        sqs = boto3.client("sqs")
+        os.environ["FANOUT_QUEUE_URL"] = sqs.get_queue_url(QueueName=f"{prefix}-fanout")["QueueUrl"]
+        os.environ["RUNS_QUEUE_URL"] = sqs.get_queue_url(QueueName=f"{prefix}-runs")["QueueUrl"]
+        if minute:
+            import app
+            from devstack.engine import scheduled_event
+            print(json.dumps(app.minute_tick(scheduled_event(at, "minute_tick"), None)))
+            return 0
         summary = tick.scheduler_tick(at, catch_up_missed=False)
     except botocore.exceptions.EndpointConnectionError:
         print(f"no running stack answers at {stack['aws_endpoint']}: start it with make run", file=sys.stderr)

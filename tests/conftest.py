@@ -6,7 +6,8 @@ import os
 # Before anything imports boto3/pynamodb: fake credentials, no real endpoint.
 os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                    "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-                   "TABLE_PREFIX": "sre-automations-test", "PUBLIC_BASE_URL": "http://testserver"})
+                   "TABLE_PREFIX": "sre-automations-test", "PUBLIC_BASE_URL": "http://testserver",
+                   "CLOUD_SANDBOX": "inline"})  # the sandbox's session worked in-process (see environments/sandbox.py)
 for _name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
     os.environ.pop(_name, None)
 
@@ -27,6 +28,8 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="session")
 def _moto():
+    from devstack.atomic import serialise_dynamodb_writes
+    serialise_dynamodb_writes()  # conditional writes race as on DynamoDB (moto checks and writes unlocked)
     with mock_aws() as mock:
         yield mock
 
@@ -53,7 +56,7 @@ def aws(_resources):
         queue.sqs().delete_queue(QueueUrl=url)  # PurgeQueue is limited to once a minute
     queues = tables.ensure_queues()
     os.environ.update(RUNS_QUEUE_URL=queues["runs"], FANOUT_QUEUE_URL=queues["fanout"],
-                      RUNS_DLQ_URL=queues["runs_dlq"])
+                      RUNS_DLQ_URL=queues["runs_dlq"], SANDBOX_QUEUE_URL=queues["sandbox"])
     yield queues
 
 
@@ -150,3 +153,9 @@ def work_queue(queue_url: str, clock=lambda: NOW, rounds: int = 20) -> list[dict
             sqs.delete_message_batch(QueueUrl=queue_url, Entries=done)
         handled += [json.loads(m["Body"]) for m in got]
     return handled
+
+
+@pytest.fixture
+def transport(api):
+    from devstack.transport import ChaliceTransport
+    return ChaliceTransport(api.client)

@@ -2,6 +2,7 @@
 health-check, a model endpoint, a webhook or notification service) on 127.0.0.1."""
 import http.server
 import json
+import sys
 import threading
 from contextlib import contextmanager
 
@@ -39,7 +40,12 @@ def serve(answer, record: list | None = None):
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(http.server.ThreadingHTTPServer):
+        def handle_error(self, request, client_address):
+            if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that went away (a killed runner)
+                super().handle_error(request, client_address)
+
+    server = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

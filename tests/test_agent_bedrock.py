@@ -14,8 +14,9 @@ from chalicelib.agents.bedrock import BedrockAgent
 from chalicelib.agents.openai import SYSTEM_PROMPT
 from chalicelib.agents.tools import Toolbox
 from chalicelib.runs import records
+from chalicelib.runs.lifecycle import recent_json
 from chalicelib.sessions import store
-from chalicelib.sessions.store import SessionWriter
+from chalicelib.sessions.store import open_writer
 from tests.conftest import NOW
 
 USAGE = {"inputTokens": 100, "outputTokens": 20, "totalTokens": 120}
@@ -34,8 +35,9 @@ def run_parts(aws):
     """A saved run, its session writer, a task and a toolbox."""
     run = records.new_queued("auto_1", "acct_1", "manual", NOW)
     run.save()
-    session = SessionWriter(f"ses_{run.id}", run, clock=lambda: NOW)
-    task = Task(prompt="Summarise recent failures.", automation_id="auto_1", run_id=run.id)
+    session = open_writer(f"ses_{run.id}", run, clock=lambda: NOW)
+    task = Task(prompt="Summarise recent failures.", automation_id="auto_1", run_id=run.id,
+                recent_runs=recent_json([run], None))  # the snapshot the work carries
     return run, session, task, Toolbox(task, session, lambda: NOW)
 
 
@@ -77,8 +79,8 @@ def test_tool_use_then_end_turn(run_parts, stubbed):
     assert [(c["id"], c["tool"], c["input"], c["output"]) for c in saved["tool_calls"]] == \
         [("tu_1", "query_runs", {"limit": 5}, runs)]
     assert BedrockAgent.system_prompt == SYSTEM_PROMPT
-    assert saved["artifacts"] == [{"name": "report.md", "media_type": "text/markdown",
-                                   "content": "No failures yet.\n\nOnly this run exists.\n"}]
+    assert [{k: v for k, v in a.items() if k != "seq"} for a in saved["artifacts"]] == [
+        {"name": "report.md", "media_type": "text/markdown", "content": "No failures yet.\n\nOnly this run exists.\n"}]
 
 
 @pytest.mark.parametrize("code, error", [

@@ -14,8 +14,9 @@ from chalicelib.agents.base import PermanentAgentError, Task, TransientAgentErro
 from chalicelib.agents.openai import OpenAIAgent
 from chalicelib.agents.tools import Toolbox
 from chalicelib.runs import records
+from chalicelib.runs.lifecycle import recent_json
 from chalicelib.sessions import store
-from chalicelib.sessions.store import SessionWriter
+from chalicelib.sessions.store import open_writer
 from tests.conftest import NOW
 
 KEY = "sk-test-0123456789"
@@ -96,8 +97,9 @@ def run_parts(aws):
     """A saved run, its session writer, a task and a toolbox."""
     run = records.new_queued("auto_1", "acct_1", "manual", NOW)
     run.save()
-    session = SessionWriter(f"ses_{run.id}", run, clock=lambda: NOW)
+    session = open_writer(f"ses_{run.id}", run, clock=lambda: NOW)
     task = Task(prompt="Check the API health.", automation_id="auto_1", run_id=run.id,
+                recent_runs=recent_json([run], None),
                 context={"text": "alert: latency high"})
     return run, session, task, Toolbox(task, session, lambda: NOW)
 

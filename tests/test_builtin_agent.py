@@ -35,7 +35,8 @@ def test_healthy_and_failing_endpoints_make_a_partial_run_with_a_report(api, own
     monkeypatch.setenv("ALLOW_LOOPBACK", "true")
     run, session = _run_once(api, owner, f"Daily check of {endpoints}/ok/health and report.",
                              text=f"also look at {endpoints}/broken")
-    assert run.status == "partial" and run.reason == "1 of 3 tool call(s) failed"
+    assert run.status == "partial"
+    assert run.reason == f"1 of 3 tool call(s) failed; first: http_check {endpoints}/broken: HTTP 500"
     checks = {c["input"]["url"]: c["output"] for c in session["tool_calls"] if c["tool"] == "http_check"}
     assert checks[f"{endpoints}/ok/health"]["ok"] is True and checks[f"{endpoints}/ok/health"]["status"] == 200
     assert checks[f"{endpoints}/broken"]["ok"] is False and checks[f"{endpoints}/broken"]["status"] == 500

@@ -56,3 +56,33 @@ def test_http_check_reports_a_closed_port(monkeypatch):
         port = s.getsockname()[1]
     result = tools.http_check(f"http://127.0.0.1:{port}/", datetime(2026, 11, 23, tzinfo=UTC))
     assert result["ok"] is False and "connection failed" in result["error"]
+
+
+def test_a_runners_allow_list_opens_only_its_ranges_and_never_link_local(monkeypatch):
+    from chalicelib.net import guard
+    monkeypatch.setenv("ALLOW_LOOPBACK", "false")
+    monkeypatch.setenv("ALLOW_PRIVATE_NETWORKS", "false")
+    monkeypatch.setenv("ALLOW_NETWORKS", "10.1.0.0/16, 127.0.0.0/8,169.254.0.0/16")
+    assert guard.check_url("http://10.1.2.3/health")[2] == "10.1.2.3"
+    assert guard.check_url("http://127.0.0.1:8080/")[2] == "127.0.0.1"
+    for refused in ("http://10.2.0.1/", "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data/"):
+        with pytest.raises(guard.BlockedAddress, match="internal address"):
+            guard.check_url(refused)
+
+
+def test_the_runners_default_guard_reaches_private_networks_and_narrows_with_allow_network(monkeypatch):
+    from sre_client.runner import configure_guard
+    for name in ("ALLOW_LOOPBACK", "ALLOW_PRIVATE_NETWORKS", "ALLOW_NETWORKS"):
+        monkeypatch.setenv(name, "")  # so that monkeypatch puts each back as it was, whatever configure_guard sets
+        monkeypatch.delenv(name)
+    configure_guard(())
+    from chalicelib.net import guard
+    assert guard.check_url("http://192.168.1.1/")[2] == "192.168.1.1"
+    for name in ("ALLOW_LOOPBACK", "ALLOW_PRIVATE_NETWORKS"):
+        monkeypatch.delenv(name)
+    configure_guard(("10.9.0.0/16",))
+    assert guard.check_url("http://10.9.0.5/")[2] == "10.9.0.5"
+    with pytest.raises(guard.BlockedAddress):
+        guard.check_url("http://192.168.1.1/")
+    with pytest.raises(ValueError):
+        configure_guard(("not-a-cidr",))

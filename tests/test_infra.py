@@ -50,7 +50,7 @@ def test_every_function_has_a_least_privilege_policy():
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     functions = config["stages"]["prod"]["lambda_functions"]
     assert set(functions) == {"api_handler", "scheduler_tick", "minute_tick", "fan_out", "worker", "dead_letters",
-                              "bootstrap"}
+                              "sandbox", "bootstrap"}
     for name, settings in functions.items():
         policy = json.loads((ROOT / ".chalice" / settings["iam_policy_file"]).read_text())
         for statement in policy["Statement"]:
@@ -93,18 +93,36 @@ def test_packaged_template_passes_cfn_lint(packaged):
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
-def test_the_worker_reads_the_agent_key_secret_named_as_the_deployer_names_it():
+def test_the_cloud_sandbox_reads_only_the_model_key_and_its_own_queue():
+    """Its own role: no table, no other queue, no account secret; its own short timeout."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]["lambda_functions"]
+    assert config["sandbox"]["lambda_timeout"] <= 300 < config["worker"]["lambda_timeout"]
+    policy = json.loads((ROOT / ".chalice" / config["sandbox"]["iam_policy_file"]).read_text())
+    actions = {a for s in policy["Statement"] for a in s["Action"]}
+    resources = {r for s in policy["Statement"] for r in s["Resource"]}
+    assert not any(a.startswith(("dynamodb:", "ses:", "lambda:")) for a in actions)
+    assert {a for a in actions if a.startswith("sqs:")} and "sqs:SendMessage" not in actions
+    assert {r for r in resources if ":sqs:" in r} == {"arn:aws:sqs:*:*:sre-automations-prod-sandbox"}
+    assert not any(a.startswith("secretsmanager:") for a in actions)  # the model key: the template's policy below
+    sandbox = TEMPLATE["Resources"]["Sandbox"]["Properties"]["Environment"]["Variables"]
+    assert set(sandbox) == {"SANDBOX_API_URL", "SANDBOX_SECONDS", "OPENAI_API_KEY_SECRET", "EMAIL_FROM"}
+    assert sandbox["OPENAI_API_KEY_SECRET"] == {"Ref": "AgentApiKeySecret"}  # no table, queue or other secret
+
+
+def test_the_sandbox_reads_the_agent_key_secret_named_as_the_deployer_names_it():
     """OPENAI_API_KEY_SECRET comes from the AgentApiKeySecret parameter, and a
-    policy on the worker's role lets it read exactly that secret (the account
-    secrets stay under sre-automations/); EMAIL_FROM is a required parameter."""
+    policy on the cloud sandbox's role lets it read exactly that secret (the
+    worker runs no agent; the account secrets stay under sre-automations/);
+    EMAIL_FROM is a required parameter."""
     params, resources = TEMPLATE["Parameters"], TEMPLATE["Resources"]
     assert "Default" not in params["EmailFrom"] and params["AgentApiKeySecret"]["Default"] == ""
-    worker_env = resources["Worker"]["Properties"]["Environment"]["Variables"]
-    assert worker_env["OPENAI_API_KEY_SECRET"] == {"Ref": "AgentApiKeySecret"}
+    sandbox_env = resources["Sandbox"]["Properties"]["Environment"]["Variables"]
+    assert sandbox_env["OPENAI_API_KEY_SECRET"] == {"Ref": "AgentApiKeySecret"}
+    assert "OPENAI_API_KEY_SECRET" not in resources["Worker"]["Properties"]["Environment"]["Variables"]
     assert all(resources[f]["Properties"]["Environment"]["Variables"]["EMAIL_FROM"] == {"Ref": "EmailFrom"}
                for f in ("APIHandler", "Worker", "SchedulerTick", "MinuteTick", "FanOut", "DeadLetters", "Bootstrap"))
-    policy = resources["WorkerAgentApiKeyPolicy"]
-    assert policy["Condition"] == "HasAgentApiKeySecret" and policy["Properties"]["Roles"] == [{"Ref": "WorkerRole"}]
+    policy = resources["SandboxAgentApiKeyPolicy"]
+    assert policy["Condition"] == "HasAgentApiKeySecret" and policy["Properties"]["Roles"] == [{"Ref": "SandboxRole"}]
     [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Action"] == ["secretsmanager:GetSecretValue"]
     assert "${AgentApiKeySecret}-??????" in statement["Resource"][0]["Fn::Sub"]

@@ -6,6 +6,7 @@ import boto3
 import pytest
 
 from chalicelib.agents.base import AgentOutcome, PermanentAgentError, TransientAgentError
+from chalicelib.agents.tools import RECENT_RUNS
 from chalicelib.runs import lifecycle, queue, reaper, records, worker
 from chalicelib.sessions import store as sessions
 from chalicelib.store.models import Automation, Run, SessionEntry
@@ -262,10 +263,10 @@ def test_the_overlap_check_reads_a_bounded_page_whatever_the_history(rule):
     finally:
         client.meta.events.unregister("after-call.dynamodb", count)
     assert Run.get(message["run_id"]).status == "succeeded"
-    assert len(scanned) == 1 and scanned[0] <= lifecycle.OVERLAP_WINDOW
+    assert len(scanned) == 1 and scanned[0] <= RECENT_RUNS  # one small page: overlap check and query_runs
 
 
-def test_a_run_reads_its_automation_once(rule):
+def test_a_run_reads_its_automation_once_to_start_and_once_to_end(rule):
     message = _queued(rule)
     reads = []
     client = Automation._get_connection().connection.client
@@ -278,7 +279,7 @@ def test_a_run_reads_its_automation_once(rule):
         assert lifecycle.process(message, NOW, agent=ScriptedAgent("ok")).status == "succeeded"
     finally:
         client.meta.events.unregister("before-call.dynamodb", count)
-    assert reads == ["GetItem"]
+    assert reads == ["GetItem", "GetItem"]  # the worker to place and start it; the outcome, for its actions
 
 
 def _waiting_ids(before):

@@ -26,7 +26,9 @@ def test_public_routes_are_marked_and_others_need_a_key(api):
                 assert op["security"] == []
             elif path.startswith("/trigger/"):
                 assert op["security"] == [{"triggerToken": []}]
-            elif path.endswith("/heartbeat"):
+            elif path.endswith(("/heartbeat", "/claim")):
                 assert op["security"] == [{"runnerToken": []}]
+            elif path.startswith("/runs/") and path.endswith(("/session", "/lease", "/outcome")):
+                assert op["security"] == [{"leaseToken": []}]
             else:
                 assert "security" not in op and "401" in op["responses"], (path, method)

@@ -219,6 +219,15 @@ def test_a_scheduled_run_whose_message_is_lost_is_swept_too(api, owner, aws, no_
     assert Run.get(run_id).status == "succeeded"
 
 
+def test_a_run_waiting_for_a_runner_of_its_pool_is_not_swept(api, owner, aws):
+    run_id = _queued_api_run(api, owner, aws)
+    _receive(aws["runs"])
+    Run.get(run_id).update(actions=[Run.pool.set("gpu")])  # placed: it waits for a runner to claim it
+    created = datetime.fromisoformat(Run.get(run_id).created_at.replace("Z", "+00:00"))
+    assert sweeper.sweep(created + timedelta(hours=1)) == {"resent": [], "failed": []}
+    assert _receive(aws["runs"]) == []
+
+
 def test_the_sweep_threshold_is_longer_than_the_jitter_window(monkeypatch):
     monkeypatch.setenv("JITTER_SECONDS", "900")
     monkeypatch.setenv("SWEEP_AFTER_SECONDS", "60")

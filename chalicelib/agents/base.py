@@ -19,6 +19,7 @@ class Task:
     automation_id: str
     run_id: str
     context: dict = field(default_factory=dict)
+    recent_runs: list = field(default_factory=list)  # the automation's newest runs, sent with the work
 
 
 @dataclass

@@ -37,6 +37,8 @@ BILLING_CODES = {"insufficient_quota", "credit_balance_exhausted", "organization
 
 
 def _api_key() -> str | None:
+    if settings.get("OPENAI_API_KEY"):  # a runner's own key, from its environment
+        return settings.get("OPENAI_API_KEY")
     name = settings.get("OPENAI_API_KEY_SECRET")
     if not name:
         return None  # a local vLLM/Ollama needs no key

@@ -4,12 +4,10 @@ import ssl
 from datetime import datetime
 
 from chalicelib import settings
-from chalicelib.clock import iso, parse_iso
 from chalicelib.net import guard
 from chalicelib.net.http import request
-from chalicelib.store.models import Run
 
-MAX_EXAMINED = 200
+RECENT_RUNS = 20  # how many of the automation's newest runs come with the work (query_runs reads them)
 SPECS = [
     {"name": "http_check",
      "description": "Check an http(s) URL: status code, latency, and for https the days until its TLS "
@@ -19,7 +17,7 @@ SPECS = [
      "description": "Recent runs of this automation, newest first: status, reason, times.",
      "parameters": {"type": "object", "properties": {
          "status": {"type": "string", "description": "Only runs with this status"},
-         "limit": {"type": "integer", "minimum": 1, "maximum": 50}}}},
+         "limit": {"type": "integer", "minimum": 1, "maximum": RECENT_RUNS}}}},
 ]
 
 
@@ -45,23 +43,11 @@ def http_check(url: str, now: datetime) -> dict:
     return out
 
 
-def query_runs(automation_id: str, now: datetime, status: str | None = None, limit: int = 10) -> dict:
-    """The automation's recent runs (not expired), newest first."""
-    limit = max(1, min(int(limit or 10), 50))
-    runs, examined = [], 0
-    # Bounded reads: small pages, filtered here, at most MAX_EXAMINED runs looked at.
-    for run in Run.by_automation.query(automation_id, scan_index_forward=False,
-                                       page_size=limit if not status else 50):
-        examined += 1
-        if examined > MAX_EXAMINED:
-            break
-        if (run.expires_at and run.expires_at <= now) or (status and run.status != status):
-            continue
-        runs.append({"id": run.id, "status": run.status, "reason": run.reason, "trigger": run.trigger,
-                     "created_at": iso(parse_iso(run.created_at)), "duration_ms": run.duration_ms})
-        if len(runs) == limit:
-            break
-    return {"runs": runs}
+def query_runs(recent: list[dict], status: str | None = None, limit: int = 10) -> dict:
+    """The automation's recent runs, newest first, from the snapshot the work
+    carries (an environment reads no database)."""
+    limit = max(1, min(int(limit or 10), RECENT_RUNS))
+    return {"runs": [r for r in recent if not status or r["status"] == status][:limit]}
 
 
 class Toolbox:
@@ -70,6 +56,7 @@ class Toolbox:
     def __init__(self, task, session, clock):
         self.task, self.session, self.clock = task, session, clock
         self.calls = self.failures = 0
+        self.first_failure = None  # "<tool> <what>: <error>", for the run's reason
 
     def call(self, name: str, args: dict, call_id: str | None = None) -> dict:
         """Run a tool by name; unknown tools and bad arguments are failed calls,
@@ -79,20 +66,25 @@ class Toolbox:
         call_id = call_id or f"call_{self.calls}"
         if not isinstance(args, dict):  # a model can send anything; it learns why from the answer
             output = {"ok": False, "error": f"arguments for {name} must be a JSON object"}
-            self.failures += 1
+            self._failed(name, "", output)
             self.session.tool_call(name, {"arguments": args}, output, call_id)
             return output
         try:
             if name == "http_check":
                 output = http_check(str(args["url"]), self.clock())
             elif name == "query_runs":
-                output = query_runs(self.task.automation_id, self.clock(), args.get("status"),
-                                    args.get("limit", 10))
+                output = query_runs(self.task.recent_runs, args.get("status"), args.get("limit", 10))
             else:
                 output = {"ok": False, "error": f"unknown tool {name!r}"}
         except (KeyError, TypeError, ValueError) as exc:
             output = {"ok": False, "error": f"bad arguments for {name}: {exc}"}
         if output.get("ok") is False:
-            self.failures += 1
+            self._failed(name, str(args.get("url", "")), output)
         self.session.tool_call(name, args, output, call_id)
         return output
+
+    def _failed(self, name: str, what: str, output: dict) -> None:
+        self.failures += 1
+        if self.first_failure is None:
+            error = output.get("error") or (f"HTTP {output['status']}" if "status" in output else "failed")
+            self.first_failure = f"{name} {what}: {error}".replace("  ", " ")

@@ -3,23 +3,21 @@ is within RUNNER_HEALTH_SECONDS; when fewer than `min_healthy` runners of a
 pool are healthy, `runner.unhealthy` is emitted (at most once an hour per pool
 while the pool stays short)."""
 from collections import defaultdict
-from datetime import timedelta
 
-from chalicelib import settings
-from chalicelib.clock import iso, iso_ms, parse_iso
+from chalicelib.clock import iso, iso_ms
 from chalicelib.events import ingest
+from chalicelib.identity.runners import is_healthy
 from chalicelib.store.models import Runner
 
 
 def check(now) -> list[dict]:
     """Emit runner.unhealthy for every short pool; returns the events emitted."""
-    cutoff = now - timedelta(seconds=settings.get_int("RUNNER_HEALTH_SECONDS"))
     pools = defaultdict(list)
     for runner in Runner.scan():  # runners are few: one small table, once a minute
         pools[(runner.account_id, runner.pool)].append(runner)
     emitted = []
     for (account_id, pool), runners in sorted(pools.items()):
-        healthy = [r for r in runners if r.last_heartbeat and parse_iso(r.last_heartbeat) >= cutoff]
+        healthy = [r for r in runners if is_healthy(r, now)]
         needed = max(int(r.min_healthy) for r in runners)
         if len(healthy) >= needed:
             continue

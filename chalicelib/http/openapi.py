@@ -70,6 +70,24 @@ _SCHEMAS = {
                    "related": {"type": "array", "items": {"type": "object"}}, "payload": {"type": "object"}},
                   ["event", "resource"]),
     "Environment": _obj({"type": {"enum": ["auto", "cloud_sandbox", "runner"]}, "runner_id": _STR}, ["type"]),
+    "RunEnvironment": {"type": ["object", "null"], "description": "Where the run ran (null until placed; a run "
+                       "waiting for a runner shows its pool)", "properties": {
+                           "type": {"enum": ["cloud_sandbox", "runner"]}, "pool": _STR, "runner_id": _STR,
+                           "runner_name": _STR}},
+    "ApiKey": _obj({"id": _STR, "user_id": _STR, "created_at": _TIME, "hint": {"type": ["string", "null"]},
+                    "current": {"type": "boolean", "description": "The key of this request"}}),
+    "SessionItem": _obj({"seq": {"type": "integer", "minimum": 1}, "kind": {"enum": ["message", "tool_call",
+                                                                                       "artifact"]},
+                         "data": {"type": "string", "maxLength": 32000,
+                                  "description": "The entry as JSON text, or one part of it"},
+                         "part": {"type": "integer", "minimum": 0}, "parts": {"type": "integer", "minimum": 1}},
+                        ["seq", "kind", "data"]),
+    "Work": _obj({"run_id": _STR, "session_id": _STR, "attempt": _INT,
+                  "automation": _obj({"id": _STR, "name": _STR}), "prompt": _STR,
+                  "context": _obj({"text": _STR}), "recent_runs": {"type": "array", "items": {"type": "object"}},
+                  "environment": {"type": "object"}, "first_seq": _INT,
+                  "lease": _obj({"token": {"type": "string", "description": "srels_…: this run, while held"},
+                                 "seconds": _INT, "renew_seconds": _INT})}),
     "ScheduleTrigger": _obj({
         "type": {"const": "schedule"}, "mode": {"enum": ["hourly", "daily", "weekly", "custom"]},
         "hour": {"type": "integer", "minimum": 0, "maximum": 23, "description": "Local hour (daily, weekly)"},
@@ -147,7 +165,7 @@ _SCHEMAS = {
         "status": {"enum": ["queued", "running", "retrying", "succeeded", "partial", "failed", "skipped", "abandoned"]},
         "reason": {"type": ["string", "null"]}, "scheduled_for": _NTIME, "created_at": _TIME,
         "started_at": _NTIME, "finished_at": _NTIME, "duration_ms": {"type": ["integer", "null"]},
-        "session_id": {"type": ["string", "null"]}, "attempt": _INT,
+        "session_id": {"type": ["string", "null"]}, "attempt": _INT, "environment": _ref("RunEnvironment"),
         "context": _obj({"text": _STR, "started_by": _obj({
             "automation_id": _STR, "automation_name": _STR, "run_id": _STR, "event_id": _STR, "event": _STR})}),
         "status_url": _STR,
@@ -162,12 +180,14 @@ _SCHEMAS = {
 
 _SCHEMAS["Session"] = _obj({
     "id": _STR, "hidden": {"const": True}, "automation_id": _STR, "run_id": _STR,
+    "environment": _ref("RunEnvironment"),
     "messages": {"type": "array", "items": _obj({
         "role": {"enum": ["system", "user", "assistant"]}, "content": _STR, "at": _TIME,
+        "seq": {"type": "integer", "description": "Order in the session (messages and tool calls)"},
         "tool_calls": {"type": "array", "items": _obj({"id": _STR, "tool": _STR}),
                        "description": "The tools this assistant turn asked for (their ids link to tool_calls)"}})},
     "tool_calls": {"type": "array", "items": _obj({"id": _STR, "tool": _STR, "input": {"type": "object"}, "output": {},
-                                                   "at": _TIME})},
+                                                   "at": _TIME, "seq": _INT})},
     "artifacts": {"type": "array", "items": _obj({"name": _STR, "media_type": _STR, "content": _STR})}})
 
 _QUEUE = _obj({"depth": {"type": "integer", "description": "visible + in_flight + delayed"}, "visible": _INT,
@@ -197,6 +217,10 @@ _SCHEMAS["Status"] = _obj({
                   "oldest_running_since": _NTIME, "oldest_running_seconds": {"type": ["number", "null"]}})})
 
 _AUTOMATION = _obj({"automation": _ref("Automation")})
+_KEY = _obj({"api_key": {"type": "string", "description": "Shown once"}, "key": _ref("ApiKey")})
+_RUN_ID = _path("run_id", "Run id")
+_LEASE = {"security": [{"leaseToken": []}]}
+_RUNNER_AUTH = {"security": [{"runnerToken": []}]}
 _AUTOMATION_ID = _path("automation_id", "Automation id")
 
 _PATHS = {
@@ -230,13 +254,54 @@ _PATHS = {
                     errors=(400, 401, 403, 404, 413)),
         "get": _op("Runners the caller can pick", 200,
                    _obj({"runners": {"type": "array", "items": _ref("Runner")}}), errors=(401,))},
+    "/api-keys": {"get": _op("API keys of the caller, or (owner, admin) of ?user_id=; never their secrets", 200,
+                             _obj({"api_keys": {"type": "array", "items": _ref("ApiKey")}}),
+                             params=[_q("user_id", "Another user's keys (owner, admin)")], errors=(401, 403, 404))},
+    "/api-keys/rotate": {"post": _op("A new key for the caller; the key of this request stops working at once",
+                                     200, _KEY, errors=(401,))},
+    "/api-keys/{key_id}": {"delete": _op("Revoke a key: the caller's own, or (owner, admin) any of the account",
+                                         204, None, params=[_path("key_id", "From GET /api-keys")],
+                                         errors=(401, 404))},
+    "/users/{user_id}/api-keys": {
+        "post": _op("Issue a new key for a user (owner, admin); shown once", 201, _KEY,
+                    params=[_path("user_id", "User id")], errors=(401, 403, 404)),
+        "delete": _op("Revoke every key of a user (owner, admin)", 200, _obj({"revoked": _INT}),
+                      params=[_path("user_id", "User id")], errors=(401, 403, 404))},
+    "/runners/{runner_id}/claim": {
+        "post": {**_op("A runner asks for work of its pool (Authorization: Bearer <runner token>): a long poll of "
+                       "up to `wait` seconds (at most 20) that answers as soon as a run is claimed; counts as a "
+                       "heartbeat", 200, _obj({"run": {"oneOf": [_ref("Work"), {"type": "null"}]},
+                                               "poll_seconds": _INT}),
+                       body=_obj({"wait": {"type": "number", "minimum": 0, "maximum": 20}}),
+                       params=[_path("runner_id", "Runner id")], errors=(400, 401)), **_RUNNER_AUTH}},
+    "/runners/{runner_id}/token/rotate": {
+        "post": _op("A new runner token (owner, admin); the old one stops working at once", 200,
+                    _obj({"runner": _ref("Runner"), "token": _STR}), params=[_path("runner_id", "Runner id")],
+                    errors=(401, 403, 404))},
+    "/runs/{run_id}/session": {
+        "post": {**_op("An environment appends session items (Authorization: Bearer <lease token>); renews the "
+                       "lease when a third of it is used", 200,
+                       _obj({"written": _INT, "lease_expires_at": _STR}), params=[_RUN_ID],
+                       body=_obj({"items": {"type": "array", "items": _ref("SessionItem")}}, ["items"]),
+                       errors=(400, 401, 409, 413)), **_LEASE}},
+    "/runs/{run_id}/lease": {
+        "post": {**_op("An environment renews its lease (409: the run ended or went elsewhere; stop)", 200,
+                       _obj({"lease_expires_at": _STR}), params=[_RUN_ID], errors=(401, 409)), **_LEASE}},
+    "/runs/{run_id}/outcome": {
+        "post": {**_op("An environment reports how the run ended; the run's actions fire as for any run", 200,
+                       _obj({"status": _STR, "retry_after": {"type": ["integer", "null"]}}), params=[_RUN_ID],
+                       body=_obj({"status": {"enum": ["succeeded", "partial", "failed", "retry"]},
+                                  "reason": {"type": "string", "description": "Required unless succeeded"}},
+                                 ["status"]), errors=(400, 401, 409)), **_LEASE}},
     "/runners/{runner_id}": {
         "delete": _op("Delete a runner (owner, admin); its token stops working. Refused (409) while an "
                       "automation's environment names it", 204, None, params=[_path("runner_id", "Runner id")],
                       errors=(401, 403, 404, 409))},
     "/runners/{runner_id}/heartbeat": {
-        "post": {**_op("A runner reports it is alive (Authorization: Bearer <runner token>)", 200,
-                       _obj({"runner": _ref("Runner")}), params=[_path("runner_id", "Runner id")], errors=(401,)),
+        "post": {**_op("A runner reports it is alive (Authorization: Bearer <runner token>); "
+                       "{\"state\": \"offline\"} when it stops", 200,
+                       _obj({"runner": _ref("Runner")}), params=[_path("runner_id", "Runner id")], errors=(400, 401),
+                       body=_obj({"state": {"enum": ["online", "offline"]}})),
                  "security": [{"runnerToken": []}]}},
     "/events": {
         "post": _op("Send one event or a list of up to 100; each is refused on its own, the good ones kept", 202,
@@ -378,6 +443,9 @@ def document(server_url: str) -> dict:
             "securitySchemes": {
                 "apiKey": {"type": "http", "scheme": "bearer", "description": "An API key (sreak_…)"},
                 "triggerToken": {"type": "http", "scheme": "bearer", "description": "A trigger token (srett_…)"},
-                "runnerToken": {"type": "http", "scheme": "bearer", "description": "A runner token (srert_…)"}},
+                "runnerToken": {"type": "http", "scheme": "bearer", "description": "A runner token (srert_…)"},
+                "leaseToken": {"type": "http", "scheme": "bearer",
+                               "description": "A run's lease token (srels_…): that run, while its environment "
+                                              "holds it"}},
         },
     }

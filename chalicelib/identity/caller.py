@@ -16,6 +16,7 @@ class Caller:
     account_id: str
     role: str
     email: str
+    key_id: str | None = None  # the API key this request came with
     _team_ids: frozenset | None = field(default=None, repr=False)
 
     @property
@@ -63,4 +64,4 @@ def authenticate(headers) -> Caller:
     except User.DoesNotExist:
         raise Unauthorized(_BAD_KEY)
     bind(account_id=user.account_id, user_id=user.id)
-    return Caller(user_id=user.id, account_id=user.account_id, role=user.role, email=user.email)
+    return Caller(user_id=user.id, account_id=user.account_id, role=user.role, email=user.email, key_id=key_id)

@@ -20,11 +20,16 @@ def team_json(team: Team) -> dict:
 
 def issue_api_key(user: User, now) -> str:
     """Create an API key for the user; the token is returned once, never stored."""
-    key_id, token = tokens.new_api_key()
-    ApiKey(key_id, key_hash=tokens.hash_token(token), user_id=user.id,
-           account_id=user.account_id, created_at=iso(now)).save(
-        condition=ApiKey.key_id.does_not_exist())
+    item, token = new_api_key_item(user, now)
+    item.save(condition=ApiKey.key_id.does_not_exist())
     return token
+
+
+def new_api_key_item(user: User, now) -> tuple[ApiKey, str]:
+    """A new key item for the user (not saved) and its token."""
+    key_id, token = tokens.new_api_key()
+    return ApiKey(key_id, key_hash=tokens.hash_token(token), user_id=user.id, account_id=user.account_id,
+                  created_at=iso(now), hint=tokens.hint(token)), token
 
 
 def create_account(name: str, owner_email: str, now, account_id: str | None = None) -> tuple[User, str]:

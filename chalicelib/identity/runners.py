@@ -1,6 +1,9 @@
 """Self-hosted runners and the runner-scope rule for environments."""
-from chalicelib.clock import iso
-from chalicelib.errors import BadRequest, Unauthorized
+from datetime import timedelta
+
+from chalicelib import settings
+from chalicelib.clock import iso, parse_iso
+from chalicelib.errors import BadRequest, NotFound, Unauthorized
 from chalicelib.identity import tokens
 from chalicelib.identity.directory import get_team, parse_team_id
 from chalicelib.store.models import Runner
@@ -26,21 +29,55 @@ def create_runner(caller, body: dict, now) -> tuple[Runner, str]:
     min_healthy = body.get("min_healthy", 1)
     if isinstance(min_healthy, bool) or not isinstance(min_healthy, int) or not 0 <= min_healthy <= 1000:
         raise BadRequest("min_healthy must be an integer 0-1000")
-    token = tokens.new_trigger_token(tokens.RUNNER_TOKEN_PREFIX)
-    runner = Runner(caller.account_id, f"rnr_{tokens.new_id()}", name=name.strip(), team_id=team_id, pool=pool,
+    runner_id = f"rnr_{tokens.new_id()}"
+    token = tokens.new_runner_token(runner_id)
+    runner = Runner(caller.account_id, runner_id, name=name.strip(), team_id=team_id, pool=pool,
                     min_healthy=min_healthy, token_hash=tokens.hash_token(token), created_at=iso(now))
     runner.save()
     return runner, token
 
 
-def heartbeat(runner_id: str, headers, now) -> Runner:
-    """POST /runners/{id}/heartbeat with the runner's own token."""
-    token = tokens.bearer(headers)
-    runner = next(iter(Runner.by_id.query(runner_id, limit=1)), None) if token else None
-    if runner is None or not tokens.matches(token, runner.token_hash):
-        raise Unauthorized("Missing or wrong runner token, or unknown runner.")
-    runner.update(actions=[Runner.last_heartbeat.set(iso(now))])
+def authenticate(runner_id: str, headers) -> Runner:
+    """The runner whose own token the request carries, or 401 (one answer for
+    a wrong token, another runner's token and an unknown runner)."""
+    return tokens.bearer_item(headers, tokens.RUNNER_TOKEN_PREFIX,
+                              lambda: next(iter(Runner.by_id.query(runner_id, limit=1)), None),
+                              lambda found: found.token_hash,
+                              Unauthorized("Missing or wrong runner token, or unknown runner."))
+
+
+def heartbeat(runner_id: str, headers, body: dict, now) -> Runner:
+    """POST /runners/{id}/heartbeat with the runner's own token; `{"state":
+    "offline"}` says it is stopping, so Auto stops picking it at once."""
+    runner = authenticate(runner_id, headers)
+    state = body.get("state", "online")
+    if state not in ("online", "offline"):
+        raise BadRequest(f"state must be online or offline; got {state!r}")
+    beat = Runner.last_heartbeat.set(iso(now)) if state == "online" else Runner.last_heartbeat.remove()
+    runner.update(actions=[beat])
     return runner
+
+
+def touch(runner: Runner, now) -> None:
+    """A claim counts as a heartbeat: written when the last one is 15 s old or more."""
+    if not runner.last_heartbeat or (now - parse_iso(runner.last_heartbeat)).total_seconds() >= 15:
+        runner.update(actions=[Runner.last_heartbeat.set(iso(now))])
+
+
+def is_healthy(runner: Runner, now) -> bool:
+    """Heard from within RUNNER_HEALTH_SECONDS."""
+    cutoff = now - timedelta(seconds=settings.get_int("RUNNER_HEALTH_SECONDS"))
+    return bool(runner.last_heartbeat) and parse_iso(runner.last_heartbeat) >= cutoff
+
+
+def rotate_token(caller, runner_id: str, now) -> tuple[Runner, str]:
+    """POST /runners/{id}/token/rotate (owner, admin): a new token; the old one stops at once."""
+    runner = find_runner(caller.account_id, runner_id)
+    if runner is None:
+        raise NotFound(f"No runner {runner_id!r} in this account.")
+    token = tokens.new_runner_token(runner.id)
+    runner.update(actions=[Runner.token_hash.set(tokens.hash_token(token))])
+    return runner, token
 
 
 def visible_runners(caller) -> list[Runner]:

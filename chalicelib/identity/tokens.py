@@ -13,6 +13,7 @@ import secrets
 API_KEY_PREFIX = "sreak_"
 TRIGGER_TOKEN_PREFIX = "srett_"
 RUNNER_TOKEN_PREFIX = "srert_"
+LEASE_TOKEN_PREFIX = "srels_"  # one run, while an environment holds it
 SIGNING_SECRET_PREFIX = "srews_"  # a webhook signing secret (kept, not hashed: it must sign)
 _KEY_ID_LEN = 16  # hex characters
 
@@ -53,9 +54,38 @@ def new_trigger_token(prefix: str = TRIGGER_TOKEN_PREFIX) -> str:
     return prefix + secrets.token_urlsafe(32)
 
 
+def new_runner_token(runner_id: str) -> str:
+    """A runner token that names its runner (so `sre runner start --token` needs
+    nothing else), like an API key names its key id."""
+    return f"{RUNNER_TOKEN_PREFIX}{runner_id.removeprefix('rnr_')}{secrets.token_urlsafe(32)}"
+
+
+def runner_id_of(token: str) -> str | None:
+    """The runner id a runner token names, or None."""
+    if not token.startswith(RUNNER_TOKEN_PREFIX):
+        return None
+    key_id = token[len(RUNNER_TOKEN_PREFIX):len(RUNNER_TOKEN_PREFIX) + _KEY_ID_LEN]
+    if len(token) < len(RUNNER_TOKEN_PREFIX) + _KEY_ID_LEN + 43 or not all(c in "0123456789abcdef" for c in key_id):
+        return None
+    return f"rnr_{key_id}"
+
+
 def hint(token: str) -> str:
     """What may be shown of a token after creation: its last 4 characters."""
     return "…" + token[-4:]
+
+
+def bearer_item(headers, prefix: str, fetch, stored_hash, refusal: Exception):
+    """The item a prefixed bearer token belongs to: `fetch()` loads it (None
+    when there is none), `stored_hash(item)` is its token hash; the same
+    `refusal` for a missing, foreign, wrong or unknown token."""
+    token = bearer(headers)
+    if not token or not token.startswith(prefix):
+        raise refusal
+    item = fetch()
+    if item is None or not matches(token, stored_hash(item) or ""):
+        raise refusal
+    return item
 
 
 def bearer(headers) -> str | None:

@@ -4,7 +4,9 @@ behalf (agent tools now, actions later).
 A URL is refused when its host resolves to a private, loopback, link-local
 (the cloud metadata address 169.254.169.254 above all), multicast, reserved or
 unspecified address. Loopback and private ranges can be allowed by settings for
-the local stack and tests. Every resolved address is checked, and the request is
+the local stack, tests and self-hosted runners (ALLOW_LOOPBACK,
+ALLOW_PRIVATE_NETWORKS, or only some ranges with ALLOW_NETWORKS); link-local
+never. Every resolved address is checked, and the request is
 sent to the checked address (not re-resolved) so DNS rebinding cannot slip past.
 """
 import ipaddress
@@ -26,7 +28,17 @@ class UnresolvedHost(BlockedAddress):
         self.temporary = temporary
 
 
+def _allowed_networks() -> list:
+    """ALLOW_NETWORKS: internal ranges a runner may reach (comma-separated CIDRs)."""
+    return [ipaddress.ip_network(c.strip(), strict=False) for c in settings.get("ALLOW_NETWORKS").split(",")
+            if c.strip()]
+
+
 def _allowed(ip: ipaddress._BaseAddress) -> bool:
+    if ip.is_link_local:
+        return False  # the cloud metadata address, whatever else is allowed
+    if any(ip.version == net.version and ip in net for net in _allowed_networks()):
+        return True
     if ip.is_loopback:
         return settings.get_bool("ALLOW_LOOPBACK")
     if ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified:

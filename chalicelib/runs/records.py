@@ -71,7 +71,7 @@ def run_json(run: Run, base_url: str = "") -> dict:
         "created_at": iso(parse_iso(run.created_at)), "started_at": run.started_at,
         "finished_at": run.finished_at,
         "duration_ms": int(run.duration_ms) if run.duration_ms is not None else None,
-        "session_id": run.session_id, "attempt": int(run.attempt or 0),
+        "session_id": run.session_id, "attempt": int(run.attempt or 0), "environment": run.environment,
         "context": {**({"text": run.context_text} if run.context_text is not None else {}),
                     **({"started_by": run.started_by} if run.started_by else {})},
         "actions": sorted(as_dict(run.action_results).values(),

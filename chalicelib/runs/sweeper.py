@@ -34,8 +34,8 @@ def sweep(now: datetime) -> dict:
     cutoff = now - timedelta(seconds=after)
     resent, failed = [], []
     for run in records.waiting_runs(cutoff):
-        if run.status not in STARTABLE or (run.resent_at and parse_iso(run.resent_at) > cutoff):
-            continue
+        if run.status not in STARTABLE or run.pool or (run.resent_at and parse_iso(run.resent_at) > cutoff):
+            continue  # ended, waiting for a runner of its pool (claims.py's business), or re-sent lately
         resends = int(run.resends or 0)
         if resends >= limit:
             reason = (f"No worker ever started this run: its message was sent again {resends} time(s), "

@@ -19,7 +19,7 @@ from chalicelib.errors import (
 from chalicelib.identity import permissions, tokens
 from chalicelib.observability import bind
 from chalicelib.runs import queue, records
-from chalicelib.store.models import Run, TriggerToken
+from chalicelib.store.models import Run, TriggerToken, get_or_none
 
 _BAD_TOKEN = "Missing, wrong or rotated trigger token, or unknown trigger URL."
 MAX_IDEMPOTENCY_KEY = 255
@@ -51,15 +51,8 @@ def parse_body(raw: bytes | None) -> str | None:
 
 def authorize(trigger_id: str, headers) -> TriggerToken:
     """The trigger item when the token is right and its issuer may still run it."""
-    token = tokens.bearer(headers)
-    if not token or not token.startswith(tokens.TRIGGER_TOKEN_PREFIX):
-        raise Unauthorized(_BAD_TOKEN)
-    try:
-        item = TriggerToken.get(trigger_id)
-    except TriggerToken.DoesNotExist:
-        raise Unauthorized(_BAD_TOKEN)
-    if not tokens.matches(token, item.token_hash):
-        raise Unauthorized(_BAD_TOKEN)
+    item = tokens.bearer_item(headers, tokens.TRIGGER_TOKEN_PREFIX, lambda: get_or_none(TriggerToken, trigger_id),
+                              lambda found: found.token_hash, Unauthorized(_BAD_TOKEN))
     bind(account_id=item.account_id, automation_id=item.automation_id)
     if not permissions.issuer_may_trigger(item.issuer_id, item.issuer_role, item.owner_id):
         raise Forbidden("This trigger token was issued by someone who is no longer the automation's "

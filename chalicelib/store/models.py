@@ -54,6 +54,14 @@ class User(Model):
     by_email = UsersByEmail()
 
 
+class ApiKeysByUser(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_user"
+        projection = AllProjection()
+    user_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
 class ApiKey(Model):
     """An API key: looked up by its public id, its secret kept only as a hash."""
     Meta = _meta("api-keys")
@@ -62,6 +70,8 @@ class ApiKey(Model):
     user_id = UnicodeAttribute()
     account_id = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    hint = UnicodeAttribute(null=True)  # the last 4 characters, to tell keys apart in a list
+    by_user = ApiKeysByUser()
 
 
 class Team(Model):
@@ -196,6 +206,19 @@ class WaitingRuns(GlobalSecondaryIndex):
     waiting_since = UnicodeAttribute(range_key=True)
 
 
+class RunWork(GlobalSecondaryIndex):
+    """A sparse index of the runs an environment works: runs waiting for a
+    runner of a pool (`work_key` "pool|<account>|<pool>", oldest first, so a
+    runner's claim is one Query) and runs holding a lease (`work_key` "lease",
+    `work_at` = when the lease expires, so the minute tick finds lost runners
+    without a scan). One index for both: a table gains one GSI per update."""
+    class Meta:
+        index_name = "work"
+        projection = AllProjection()
+    work_key = UnicodeAttribute(hash_key=True)
+    work_at = UnicodeAttribute(range_key=True)
+
+
 class Run(Model):
     """One firing of an automation. Expires by TTL after the retention."""
     Meta = _meta("runs")
@@ -224,10 +247,18 @@ class Run(Model):
     trigger_event = JSONAttribute(null=True)  # the event that started an `event` or `automation` run
     started_by = JSONAttribute(null=True)  # an `automation` run: the automation, run and event that started it
     action_results = MapAttribute(default=dict)  # "<outcome>:<index>" -> how that action went
+    # Where it runs: null until placed; {"type": "cloud_sandbox"} or {"type": "runner", "pool", "runner_id"?, ...}
+    environment = JSONAttribute(null=True)
+    pool = UnicodeAttribute(null=True)  # set while the run waits for a runner of this pool (not for the SQS worker)
+    runner_teams = JSONAttribute(null=True)  # team ids of the runners that may claim it (0 = account-global)
+    work_key = UnicodeAttribute(null=True)  # sparse index `work`: waiting for a pool, or holding a lease
+    work_at = UnicodeAttribute(null=True)
+    lease_hash = UnicodeAttribute(null=True)  # SHA-256 of the run's lease token while an environment holds it
     expires_at = TTLAttribute()
     by_automation = RunsByAutomation()
     active_runs = ActiveRuns()
     waiting_runs = WaitingRuns()
+    work = RunWork()
 
 
 class ScheduleEntry(Model):
@@ -325,6 +356,14 @@ class EventWindow(Model):
 
 ALL_MODELS = (Account, User, ApiKey, Team, Membership, Runner, Automation,
               TriggerToken, Run, ScheduleEntry, SchedulerState, SessionEntry, Event, EventTriggerEntry, EventWindow)
+
+
+def get_or_none(model, *keys):
+    """The item with these keys, or None."""
+    try:
+        return model.get(*keys)
+    except model.DoesNotExist:
+        return None
 
 
 def ttl_attribute(model) -> str | None:

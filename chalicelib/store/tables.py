@@ -21,7 +21,7 @@ def ensure_tables() -> None:
 
 
 def ensure_queues(sqs=None) -> dict:
-    """Create the runs queue and its dead-letter queue; return their URLs."""
+    """Create the runs queue and its dead-letter queue, the fan-out and sandbox queues; return their URLs."""
 
     sqs = sqs or boto3.client("sqs", region_name=settings.get("AWS_DEFAULT_REGION"))
     prefix = settings.table_prefix()
@@ -33,4 +33,5 @@ def ensure_queues(sqs=None) -> dict:
                     "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})},
     )["QueueUrl"]
     fanout_url = sqs.create_queue(QueueName=f"{prefix}-fanout", Attributes={"VisibilityTimeout": "120"})["QueueUrl"]
-    return {"runs": runs_url, "runs_dlq": dlq_url, "fanout": fanout_url}
+    sandbox_url = sqs.create_queue(QueueName=f"{prefix}-sandbox", Attributes={"VisibilityTimeout": "600"})["QueueUrl"]
+    return {"runs": runs_url, "runs_dlq": dlq_url, "fanout": fanout_url, "sandbox": sandbox_url}

@@ -92,7 +92,8 @@ export function environmentText(env, runners) {
   if (env.type === "cloud_sandbox") return t("env.cloud_sandbox");
   if (env.type === "runner") {
     const name = env.runner_name || runners.find((r) => r.id === env.runner_id)?.name;
-    return t("env.runnerNamed", { name: name || env.runner_id || "?" });
+    // a run still waiting for a runner names only its pool
+    return t("env.runnerNamed", { name: name || env.runner_id || (env.pool ? `pool ${env.pool}` : "?") });
   }
   return env.type;
 }

@@ -1,0 +1,121 @@
+"""Working one claimed run: the same code in the cloud sandbox, on a runner,
+and (in tests) inside the worker.
+
+`execute(work, reporter)` runs the agent on the work the service handed out
+(the rendered prompt, the context, the automation's recent runs), streams the
+session to `reporter.append(items)` in batches, keeps the lease with
+`reporter.renew()`, and ends with `reporter.finish(status, reason)`. The
+reporter is the only way out: over HTTP with the run's lease token from a
+runner or the sandbox, or the service's own functions in-process. When the
+lease is gone (the run was cancelled, reaped, or given to another runner) the
+reporter raises `Cancelled` and the session stops."""
+import logging
+import threading
+import time
+
+from chalicelib.agents.base import PermanentAgentError, Task, TransientAgentError
+from chalicelib.agents.registry import agent_for_settings
+from chalicelib.agents.tools import Toolbox
+from chalicelib.clock import utcnow
+from chalicelib.sessions.entries import SessionWriter
+
+log = logging.getLogger(__name__)
+THROTTLES = ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded")
+
+
+class Cancelled(Exception):
+    """The run's lease is gone: cancelled, reaped, or lost to another environment."""
+
+
+class TimeLimit(Exception):
+    """The environment's own time limit is near: stop and say so."""
+
+
+def outcome_of(result, toolbox) -> tuple[str, str | None]:
+    """(status, reason) of a finished session."""
+    if result.incomplete:
+        return "partial", result.incomplete
+    if result.failed_tool_calls:
+        reason = f"{result.failed_tool_calls} of {result.tool_calls} tool call(s) failed"
+        if toolbox.first_failure:
+            reason += f"; first: {toolbox.first_failure}"
+        return "partial", reason[:500]
+    return "succeeded", None
+
+
+class _Checkpoint:
+    """Runs after every session entry: renews the lease now and then (unless a
+    background thread does), notices a lost lease, and stops at the deadline."""
+
+    def __init__(self, reporter, renew_seconds: float, deadline: float | None, clock):
+        self.reporter, self.renew_seconds, self.deadline = reporter, renew_seconds, deadline
+        self.clock, self.last, self.lost = clock, clock(), None
+
+    def __call__(self) -> None:
+        if self.lost:
+            raise Cancelled(self.lost)
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise TimeLimit()
+        if self.renew_seconds and (self.clock() - self.last).total_seconds() >= self.renew_seconds:
+            self.last = self.clock()
+            self.reporter.renew()
+
+
+def _renew_in_background(reporter, every: float, checkpoint: _Checkpoint, stop: threading.Event) -> None:
+    """Keeps the lease while a tool call or a model reply takes long."""
+    while not stop.wait(every):
+        try:
+            reporter.renew()
+        except Cancelled as exc:
+            checkpoint.lost = str(exc) or "the lease is gone"
+            return
+        except Exception:  # a network blip: the next renewal may work, the lease has slack
+            log.warning("lease renewal failed; trying again in %.0f s", every, exc_info=True)
+
+
+def execute(work: dict, reporter, agent=None, clock=utcnow, renew_seconds: float = 20.0,
+            background: bool = False, time_limit: float | None = None, limit_name: str = "") -> dict:
+    """Run the work's session to its end; returns {"status", "reason", "answer"}
+    (`answer`: what reporter.finish returned; status "cancelled" when the lease was lost)."""
+    task = Task(prompt=work["prompt"], automation_id=work["automation"]["id"], run_id=work["run_id"],
+                context=work.get("context") or {}, recent_runs=work.get("recent_runs") or [])
+    deadline = time.monotonic() + time_limit if time_limit else None
+    checkpoint = _Checkpoint(reporter, 0 if background else renew_seconds, deadline, clock)
+    stop = threading.Event()
+    if background:
+        threading.Thread(target=_renew_in_background, args=(reporter, renew_seconds, checkpoint, stop),
+                         daemon=True).start()
+    session = SessionWriter(reporter.append, clock, first_seq=work.get("first_seq", 1), on_write=checkpoint)
+    toolbox = Toolbox(task, session, clock)
+    try:
+        try:
+            agent = agent or agent_for_settings()
+            system = getattr(agent, "system_prompt", None)
+            if system:  # the whole conversation is kept, the model's instructions first
+                session.message("system", system)
+            session.message("user", task.prompt)
+            result = agent.run(task, session, toolbox)
+            status, reason = outcome_of(result, toolbox)
+        except TransientAgentError as exc:
+            status, reason = "retry", str(exc)
+        except PermanentAgentError as exc:
+            status, reason = "failed", str(exc)
+        except TimeLimit:
+            status, reason = "failed", f"Stopped at the {limit_name or 'environment'}'s time limit " \
+                                       f"({time_limit:.0f} s) before the session finished."
+        except Cancelled:
+            raise
+        except Exception as exc:  # a bug must end the run, not leave it running
+            if getattr(exc, "cause_response_code", None) in THROTTLES:
+                status, reason = "retry", f"AWS throttled the run ({exc.cause_response_code})"
+            else:
+                log.exception("run %s crashed", task.run_id)
+                status, reason = "failed", f"internal error ({type(exc).__name__}); see the environment's logs"
+        session.flush()
+        answer = reporter.finish(status, reason)
+    except Cancelled as exc:
+        return {"status": "cancelled", "reason": str(exc) or None, "answer": None}
+    finally:
+        stop.set()
+    return {"status": status, "reason": reason, "answer": answer,
+            "streamed": {"items": session.sent_items, "bytes": session.sent_bytes}}

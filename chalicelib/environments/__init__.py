@@ -1,0 +1,2 @@
+"""Where runs execute: placement (Auto, Cloud Sandbox, runner pools), runner
+claims, leases, and the cloud sandbox."""

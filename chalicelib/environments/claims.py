@@ -1,0 +1,73 @@
+"""A runner's claim: `POST /runners/{id}/claim` with its own token.
+
+The claim is a long poll: the API looks for a run waiting in the runner's
+pool (one Query of the sparse `work` index, oldest first) once a second for
+up to `wait` seconds (at most RUNNER_POLL_SECONDS, 20) and answers as soon as
+it has one, so an idle runner makes 3 requests a minute and a new run starts
+within about a second. Taking a run is a conditional write (still queued,
+still in this pool): of two runners racing for one run exactly one gets it.
+A claim counts as the runner's heartbeat. A runner sees only its own
+account's pool, and only runs whose rule its team may serve."""
+import time
+from datetime import datetime, timedelta
+
+from chalicelib import settings
+from chalicelib.environments.placement import pool_key, queue_limit_text
+from chalicelib.errors import BadRequest
+from chalicelib.identity import runners
+from chalicelib.runs import lifecycle, records
+from chalicelib.store.models import Run, Runner
+
+PAGE = 25
+
+
+def claim_once(runner: Runner, now: datetime) -> dict | None:
+    """Take the oldest waiting run this runner may work; its work, or None."""
+    key = pool_key(runner.account_id, runner.pool)
+    for run in Run.work.query(key, limit=PAGE, page_size=PAGE):
+        if int(runner.team_id) not in (run.runner_teams or [0]):
+            continue  # a run of a team this runner does not serve
+        rule = lifecycle.rule_of(run)
+        reason = lifecycle.skip_reason(run, rule)
+        if reason:
+            lifecycle.finish(run, "skipped", reason, now, only_from=("queued",), rule=rule,
+                             condition=Run.work_key == key)
+            continue
+        environment = {"type": "runner", "pool": runner.pool, "runner_id": runner.id, "runner_name": runner.name}
+        token = lifecycle.start(run, rule, environment, now,
+                                condition=(Run.status == "queued") & (Run.work_key == key))
+        if token:
+            return lifecycle.work_for(run, rule, token, now, lifecycle.recent_runs(rule, now))
+    return None
+
+
+def claim(runner_id: str, headers, body: dict, clock, sleep=time.sleep) -> dict:
+    """The long poll: {"run": work} as soon as there is one, else {"run": null} after `wait` seconds."""
+    runner = runners.authenticate(runner_id, headers)
+    wait = body.get("wait", 0)
+    if isinstance(wait, bool) or not isinstance(wait, int | float) or wait < 0:
+        raise BadRequest("wait must be a number of seconds >= 0")
+    wait = min(float(wait), settings.get_int("RUNNER_POLL_SECONDS"))
+    runners.touch(runner, clock())
+    deadline = time.monotonic() + wait
+    while True:
+        work = claim_once(runner, clock())
+        if work or time.monotonic() + 1 > deadline:
+            return {"run": work, "poll_seconds": settings.get_int("RUNNER_POLL_SECONDS")}
+        sleep(1)
+
+
+def expire_waiting(now: datetime) -> list[str]:
+    """Minute tick: runs that waited for a runner past RUNNER_QUEUE_SECONDS end
+    failed with a reason that says so (read from the `waiting` index)."""
+    cutoff = now - timedelta(seconds=settings.get_int("RUNNER_QUEUE_SECONDS"))
+    ended = []
+    for run in records.waiting_runs(cutoff):
+        if run.status != "queued" or not run.pool:
+            continue  # waiting for the queue's worker (the sweeper's business), not for a runner
+        healthy = sum(1 for r in Runner.query(run.account_id) if r.pool == run.pool and runners.is_healthy(r, now))
+        reason = (f"No runner of pool {run.pool!r} took this run within {queue_limit_text()} "
+                  f"({healthy} of its runners healthy now); start a runner of the pool or pick another environment.")
+        if lifecycle.finish(run, "failed", reason, now, only_from=("queued",), condition=Run.pool == run.pool):
+            ended.append(run.id)
+    return ended

@@ -1,0 +1,135 @@
+"""The run lease: what an environment (a runner, the cloud sandbox) holds
+while it works a run, and the only thing it can write with.
+
+The lease token (`srels_…`) is minted when the run starts, shown to the
+environment once, kept as a hash on the run, and good for three calls on that
+one run while it is `running` under that lease: append session items, renew
+the lease, report the outcome. Each renewal (or a session batch, when the
+lease is a third used) pushes the expiry on; the minute tick finds leases that
+expired (the `work` index, never a scan) and returns the run to be placed
+again, up to the attempt limit, or ends it `failed` saying the environment was
+lost."""
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib import settings
+from chalicelib.clock import iso, iso_ms, parse_iso
+from chalicelib.errors import BadRequest, Conflict, Unauthorized
+from chalicelib.identity import tokens
+from chalicelib.runs import lifecycle, queue, records
+from chalicelib.sessions import store as sessions
+from chalicelib.store.models import Run, get_or_none
+
+_BAD = "Missing or wrong lease token for this run (a lease token is good for one run, while its environment holds it)."
+OUTCOMES = ("succeeded", "partial", "failed", "retry")
+
+
+def _lease_until(now: datetime) -> str:
+    return iso_ms(now + timedelta(seconds=lifecycle.lease_seconds()))
+
+
+def authorize(run_id: str, headers, now: datetime) -> tuple[Run, str]:
+    """The run and the lease hash when the token is the run's current lease:
+    401 otherwise; 409 when the run is no longer running (cancelled, reaped,
+    returned): the environment must stop."""
+    run = tokens.bearer_item(headers, tokens.LEASE_TOKEN_PREFIX, lambda: get_or_none(Run, run_id),
+                             lambda found: found.lease_hash, Unauthorized(_BAD))
+    if run.status != "running":
+        raise Conflict(f"The run is {run.status} now" + (f" ({run.reason})" if run.reason else "")
+                       + "; stop working on it.")
+    return run, run.lease_hash
+
+
+def _renew(run: Run, lease_hash: str, now: datetime) -> str:
+    until = _lease_until(now)
+    try:
+        run.update(actions=[Run.work_at.set(until), Run.heartbeat_at.set(iso(now))],
+                   condition=(Run.status == "running") & (Run.lease_hash == lease_hash))
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            raise Conflict("The run's lease is gone (the run ended or went to another environment); stop working.")
+        raise
+    return until
+
+
+def renew(run_id: str, headers, now: datetime) -> dict:
+    """POST /runs/{id}/lease: the lease is good for LEASE_SECONDS more."""
+    run, lease_hash = authorize(run_id, headers, now)
+    return {"lease_expires_at": _renew(run, lease_hash, now)}
+
+
+def append(run_id: str, headers, body: dict, now: datetime) -> dict:
+    """POST /runs/{id}/session: a batch of session items (written in one
+    BatchWriteItem per 25); renews the lease when a third of it is used."""
+    run, lease_hash = authorize(run_id, headers, now)
+    items = sessions.check_items(body.get("items"))
+    sessions.write_items(run.session_id, items, run.expires_at)
+    until = run.work_at
+    renew_after = lifecycle.lease_seconds() * 2 / 3
+    if not until or (parse_iso(until) - now).total_seconds() < renew_after:
+        until = _renew(run, lease_hash, now)
+    return {"written": len(items), "lease_expires_at": until}
+
+
+def report(run_id: str, headers, body: dict, now: datetime, resend: bool = True) -> dict:
+    """POST /runs/{id}/outcome: end the run through the lifecycle (its actions
+    fire and its event is emitted as for any run), or `retry` it later."""
+    run, lease_hash = authorize(run_id, headers, now)
+    status, reason = body.get("status"), body.get("reason")
+    if status not in OUTCOMES:
+        raise BadRequest(f"status must be one of {', '.join(OUTCOMES)}; got {status!r}")
+    if reason is not None and not isinstance(reason, str):
+        raise BadRequest("reason must be a string")
+    if status != "succeeded" and not reason:
+        raise BadRequest(f"a {status} outcome needs a reason a user can read")
+    reason = reason[:1000] if reason and status != "succeeded" else None
+    rule = lifecycle.rule_of(run)
+    mine = Run.lease_hash == lease_hash
+    if status == "retry":
+        delay = lifecycle.retry_later(run, rule, reason, now, condition=mine)
+        if delay is not None and resend:
+            queue.send_run(run, delay)
+        return {"status": "retrying" if delay is not None else "failed", "retry_after": delay}
+    if not lifecycle.finish(run, status, reason, now, rule=rule, condition=mine):
+        raise Conflict("The run already ended; the outcome was not recorded.")
+    return {"status": status, "retry_after": None}
+
+
+def who(environment: dict | None) -> str:
+    """The environment in words, for reasons."""
+    env = environment or {}
+    if env.get("type") == "runner" and env.get("runner_id"):
+        return f"runner {env.get('runner_name') or env['runner_id']} ({env['runner_id']})"
+    return "cloud sandbox"
+
+
+def expire_lost(now: datetime) -> list[str]:
+    """Minute tick: runs whose lease expired go back to be placed again (a new
+    attempt), or end failed once the attempts are used up. Returns their ids."""
+    limit, handled = settings.get_int("MAX_ATTEMPTS"), []
+    for run in Run.work.query("lease", Run.work_at < iso_ms(now)):
+        if run.status != "running":
+            continue
+        attempt, expired = int(run.attempt or 0), iso(parse_iso(run.work_at))
+        lost = f"The {who(run.environment)} was lost mid-run: its lease expired at {expired} without renewal"
+        same_lease = (Run.work_key == "lease") & (Run.work_at == run.work_at)
+        if attempt >= limit:
+            if lifecycle.finish(run, "failed", f"{lost}; gave up after {attempt} attempt(s).", now,
+                                condition=same_lease):
+                handled.append(run.id)
+            continue
+        try:
+            run.update(actions=[
+                Run.status.set("queued"), Run.reason.set(f"{lost}; back in the queue for attempt {attempt + 1} "
+                                                         f"of {limit}."),
+                Run.active.remove(), Run.work_key.remove(), Run.work_at.remove(), Run.environment.remove(),
+                Run.waiting.set(records.waiting_shard(run.id)), Run.waiting_since.set(iso_ms(now)),
+            ], condition=(Run.status == "running") & same_lease)
+        except UpdateError as exc:
+            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+                continue  # renewed or ended meanwhile
+            raise
+        queue.send_run(run)
+        handled.append(run.id)
+    return handled

@@ -1,0 +1,92 @@
+"""The Cloud Sandbox: runs execute in a function of their own.
+
+The worker starts the run with a lease and sends its work to the sandbox
+queue; the `sandbox` Lambda (its own role: no table, no queue but its own, no
+secret but the model key; its own short timeout) runs the agent with the
+same executor as a runner and reports the session and outcome to the API with
+the run's lease token, exactly as a runner does. If the function dies or
+times out, the lease expires and the minute tick deals with the run.
+
+On the local stack the sandbox is its own process without AWS credentials
+(devstack/sandbox.py); tests and benchmarks may set CLOUD_SANDBOX=inline to
+work the session inside the worker through the same executor, with the lease
+calls made in-process instead of over HTTP."""
+import json
+import logging
+
+from chalicelib import settings
+from chalicelib.agents.executor import Cancelled, execute
+
+log = logging.getLogger(__name__)
+MARGIN_SECONDS = 15  # stop this long before the function's timeout, to report the outcome
+
+
+def launch(work: dict) -> None:
+    """Hand a started run to the sandbox function (through its queue)."""
+    from chalicelib.runs import queue
+
+    url = settings.get("SANDBOX_QUEUE_URL")
+    if not url:
+        raise RuntimeError("SANDBOX_QUEUE_URL is not set: the cloud sandbox cannot be reached")
+    queue.sqs().send_message(QueueUrl=url, MessageBody=json.dumps(work))
+
+
+def handle(records: list[dict], agent=None, http=None) -> dict:
+    """The sandbox function: each record is one run's work. Never reports a
+    failed record: the outcome goes to the API, and a lost run is the lease's
+    business (a redelivered message would find its lease gone)."""
+    from chalicelib.agents.remote import LeaseReporter
+
+    api_url = settings.get("SANDBOX_API_URL")
+    for record in records:
+        try:
+            work = json.loads(record["body"])
+            reporter = LeaseReporter(api_url, work["run_id"], work["lease"]["token"], http=http)
+            execute(work, reporter, agent=agent, renew_seconds=work["lease"]["renew_seconds"], background=True,
+                    time_limit=max(10, settings.get_int("SANDBOX_SECONDS") - MARGIN_SECONDS),
+                    limit_name="cloud sandbox")
+        except Exception:
+            log.exception("sandbox message %s could not be worked", record.get("messageId"))
+    return {"batchItemFailures": []}
+
+
+class _InProcess:
+    """The lease calls made directly (tests and benchmarks: CLOUD_SANDBOX=inline)."""
+
+    def __init__(self, work: dict, clock):
+        self.run_id, self.clock = work["run_id"], clock
+        self.headers = {"authorization": f"Bearer {work['lease']['token']}"}
+
+    def _call(self, fn, *args, **kw):
+        from chalicelib.errors import Conflict, NotFound, Unauthorized
+        try:
+            return fn(self.run_id, self.headers, *args, self.clock(), **kw)
+        except (Conflict, Unauthorized, NotFound) as exc:
+            raise Cancelled(str(exc))
+
+    def append(self, items):
+        from chalicelib.environments import leases
+        self._call(leases.append, {"items": items})
+
+    def renew(self):
+        from chalicelib.environments import leases
+        self._call(leases.renew)
+
+    def finish(self, status, reason):
+        from chalicelib.environments import leases
+        return self._call(leases.report, {"status": status, "reason": reason}, resend=False)
+
+
+def run_inline(work: dict, clock, agent=None):
+    """Work the session in this process (CLOUD_SANDBOX=inline); the worker's Outcome."""
+    from chalicelib.runs.lifecycle import Outcome
+
+    result = execute(work, _InProcess(work, clock), agent=agent, clock=clock,
+                     renew_seconds=settings.get_int("HEARTBEAT_SECONDS"))
+    if result["status"] == "cancelled":
+        return Outcome("cancelled")
+    answer = result["answer"] or {}
+    if answer.get("retry_after") is not None:
+        return Outcome("retrying", retry_after=answer["retry_after"])
+    from chalicelib.store.models import Run
+    return Outcome(Run.get(work["run_id"]).status if result["status"] == "succeeded" else answer.get("status"))

@@ -1,0 +1,74 @@
+"""API key rotation and revocation.
+
+A user rotates the key they call with (the old one stops at once: it is
+deleted in the same transaction that writes the new one), lists and revokes
+their own keys; the owner and admins list, revoke and issue keys of any user
+of the account. A revoked key is deleted, so the next request with it is a
+401 like any unknown key."""
+from chalicelib.errors import Forbidden, NotFound
+from chalicelib.identity import directory
+from chalicelib.store.models import ApiKey
+from chalicelib.store.transactions import transaction
+
+
+def key_json(key: ApiKey, caller) -> dict:
+    return {"id": key.key_id, "user_id": key.user_id, "created_at": key.created_at, "hint": key.hint,
+            "current": key.key_id == caller.key_id}
+
+
+def _user_for(caller, user_id: str | None):
+    """The caller themselves, or (owner/admin) another user of the account."""
+    if not user_id or user_id == caller.user_id:
+        return directory.get_user(caller.account_id, caller.user_id)
+    if not caller.is_admin:
+        raise Forbidden("Only the account owner and admins can manage other users' API keys.")
+    return directory.get_user(caller.account_id, user_id)
+
+
+def list_keys(caller, user_id: str | None = None) -> list[dict]:
+    """GET /api-keys[?user_id=]: a user's keys (never their secrets)."""
+    user = _user_for(caller, user_id)
+    return [key_json(k, caller) for k in ApiKey.by_user.query(user.id)]
+
+
+def rotate(caller, now) -> tuple[dict, str]:
+    """POST /api-keys/rotate: a new key for the caller; the key of this request stops working at once."""
+    user = directory.get_user(caller.account_id, caller.user_id)
+    item, token = directory.new_api_key_item(user, now)
+    with transaction() as tx:
+        tx.save(item, condition=ApiKey.key_id.does_not_exist())
+        tx.delete(ApiKey(caller.key_id), condition=ApiKey.user_id == caller.user_id)
+    return key_json(item, caller), token
+
+
+def revoke(caller, key_id: str) -> None:
+    """DELETE /api-keys/{key_id}: the caller's own key, or (owner/admin) any key of the account."""
+    try:
+        key = ApiKey.get(key_id)
+    except ApiKey.DoesNotExist:
+        key = None
+    if key is None or key.account_id != caller.account_id or (key.user_id != caller.user_id and not caller.is_admin):
+        raise NotFound(f"No API key {key_id!r} you can revoke.")
+    key.delete()
+
+
+def revoke_all(caller, user_id: str) -> int:
+    """DELETE /users/{user_id}/api-keys (owner/admin): every key of that user; returns how many."""
+    user = _user_for(caller, user_id)
+    keys = list(ApiKey.by_user.query(user.id))
+    with ApiKey.batch_write() as batch:
+        for key in keys:
+            batch.delete(key)
+    return len(keys)
+
+
+def issue(caller, user_id: str, now) -> tuple[dict, str]:
+    """POST /users/{user_id}/api-keys (owner/admin): a new key for that user, shown once."""
+    if not caller.is_admin:
+        raise Forbidden("Only the account owner and admins can issue API keys for users.")
+    user = directory.get_user(caller.account_id, user_id)
+    item, token = directory.new_api_key_item(user, now)
+    item.save(condition=ApiKey.key_id.does_not_exist())
+    return key_json(item, caller), token
+
+

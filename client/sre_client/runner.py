@@ -1,0 +1,110 @@
+"""The self-hosted runner: `sre runner start --token srert_…`.
+
+It long-polls the API for work of its pool (`POST /runners/{id}/claim`,
+waiting up to 20 s: an idle runner makes 3 requests a minute, and a claim
+counts as its heartbeat), works each claimed run here with the service's own
+agent runtime (the same backends and tools as the cloud sandbox, through
+`chalicelib.agents.executor`), streams the session back in batches and
+reports the outcome with the run's lease token, renewing the lease while it
+works. While a run keeps it busy it sends a heartbeat every 30 s. Its
+outbound HTTP may reach the networks the runner allows (by default loopback
+and private addresses: reaching your own network is the point; never
+link-local, the cloud metadata address). The runner token lets it do nothing
+else: no rule, no secret, no other run."""
+import logging
+import os
+import threading
+import time
+
+from sre_client.api import Api, ApiError
+
+log = logging.getLogger("sre.runner")
+HEARTBEAT_SECONDS = 30
+BACKOFF = (1, 2, 5, 10, 30)
+
+
+def configure_guard(allow_networks: tuple[str, ...]) -> None:
+    """The runner's own allow-list, as settings of this process (env vars win)."""
+    import ipaddress
+
+    for cidr in allow_networks:
+        ipaddress.ip_network(cidr, strict=False)  # a bad CIDR is refused before anything starts
+    if allow_networks:
+        os.environ.setdefault("ALLOW_NETWORKS", ",".join(allow_networks))
+        os.environ.setdefault("ALLOW_LOOPBACK", "false")
+        os.environ.setdefault("ALLOW_PRIVATE_NETWORKS", "false")
+    else:
+        os.environ.setdefault("ALLOW_LOOPBACK", "true")
+        os.environ.setdefault("ALLOW_PRIVATE_NETWORKS", "true")
+
+
+class Runner:
+    """Claims, works and reports runs until stopped."""
+
+    def __init__(self, api_url: str, token: str, runner_id: str, poll_seconds: int = 20, agent=None, http=None):
+        self.api = Api(api_url, token, timeout=poll_seconds + 15, http=http)
+        self.runner_id, self.token, self.poll, self.agent = runner_id, token, poll_seconds, agent
+        self.stopping, self.busy = threading.Event(), threading.Event()
+        self.worked = 0
+
+    def _heartbeats(self) -> None:
+        """While a run keeps the runner from claiming, its heartbeat goes on."""
+        while not self.stopping.wait(HEARTBEAT_SECONDS):
+            if self.busy.is_set():
+                try:
+                    self.api.call("POST", f"/runners/{self.runner_id}/heartbeat", {})
+                except ApiError as exc:
+                    log.warning("heartbeat failed: %s", exc)
+
+    def claim(self) -> dict | None:
+        answer = self.api.call("POST", f"/runners/{self.runner_id}/claim", {"wait": self.poll})
+        return answer.get("run")
+
+    def work(self, work: dict) -> dict:
+        """Work one claimed run here and report it."""
+        from chalicelib.agents.executor import execute
+        from chalicelib.agents.remote import LeaseReporter
+
+        self.busy.set()
+        started = time.monotonic()
+        try:
+            log.info("claimed %s (attempt %s) of %r", work["run_id"], work["attempt"], work["automation"]["name"])
+            reporter = LeaseReporter(self.api.url, work["run_id"], work["lease"]["token"], http=self.api.http)
+            result = execute(work, reporter, agent=self.agent, renew_seconds=work["lease"]["renew_seconds"],
+                             background=True)
+            self.api.requests += reporter.requests
+            log.info("%s %s in %.1f s%s", work["run_id"], result["status"], time.monotonic() - started,
+                     f": {result['reason']}" if result.get("reason") else "")
+            self.worked += 1
+            return result
+        finally:
+            self.busy.clear()
+
+    def run(self, once: bool = False) -> None:
+        """Claim and work until `stop()` (or, with `once`, after one run)."""
+        threading.Thread(target=self._heartbeats, daemon=True).start()
+        failures = 0
+        while not self.stopping.is_set():
+            try:
+                work = self.claim()
+                failures = 0
+            except ApiError as exc:
+                if exc.status == 401:
+                    raise  # a wrong or rotated token: retrying cannot help
+                delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
+                failures += 1
+                log.warning("claim failed: %s; trying again in %s s", exc, delay)
+                self.stopping.wait(delay)
+                continue
+            if work:
+                self.work(work)
+                if once:
+                    break
+
+    def stop(self) -> None:
+        """Stop claiming; say so, so that Auto stops picking this runner at once."""
+        self.stopping.set()
+        try:
+            self.api.call("POST", f"/runners/{self.runner_id}/heartbeat", {"state": "offline"}, timeout=10)
+        except ApiError as exc:
+            log.warning("could not say the runner is offline: %s", exc)
