@@ -6,7 +6,9 @@ import json
 
 NAMESPACE = "SREAutomations"  # chalicelib/observability/metrics.py
 SERVICE = "sre-automations-prod"
+APP = "sre-automations"  # Chalice names the REST API after the app
 DLQ, FANOUT = "sre-automations-prod-runs-dlq", "sre-automations-prod-fanout"
+DEAD_LETTER_QUEUES = (DLQ, "sre-automations-prod-fanout-dlq", "sre-automations-prod-sandbox-dlq")
 ACTION_FAILURE_PERCENT = 20  # over 15 minutes, once at least 5 actions were tried
 ALARM_ACTIONS = {"AlarmActions": [{"Ref": "AlarmTopic"}], "OKActions": [{"Ref": "AlarmTopic"}]}
 
@@ -32,17 +34,25 @@ def _stat(id_, metric, stat, period, visible=False):
 
 ALARMS = {
     "DeadLetterAlarm": _alarm(
-        "Run messages reached the dead-letter queue: their runs ended failed (dead-lettered). "
-        "Read the worker's log for the run ids.",
-        Metrics=[
-            _stat("visible", {"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
-                              "Dimensions": [{"Name": "QueueName", "Value": DLQ}]}, "Maximum", 300),
-            _stat("received", {"Namespace": "AWS/SQS", "MetricName": "NumberOfMessagesReceived",
-                               "Dimensions": [{"Name": "QueueName", "Value": DLQ}]}, "Sum", 300),
-            {"Id": "dead", "Expression": "MAX([FILL(visible, 0), FILL(received, 0)])",
-             "Label": "dead-lettered messages", "ReturnData": True}],
+        "Messages reached a dead-letter queue: runs that ended failed (dead-lettered), scheduler fan-out jobs "
+        "that kept failing (their rules did not run that hour), or sandbox work that never reported. Read the "
+        "worker's, the fan-out's or the sandbox's log for the ids.",
+        Metrics=[*(_stat(f"{kind}{index}", {"Namespace": "AWS/SQS", "MetricName": metric,
+                                            "Dimensions": [{"Name": "QueueName", "Value": queue}]}, stat, 300)
+                   for index, queue in enumerate(DEAD_LETTER_QUEUES)
+                   for kind, metric, stat in (("visible", "ApproximateNumberOfMessagesVisible", "Maximum"),
+                                              ("received", "NumberOfMessagesReceived", "Sum"))),
+                 {"Id": "dead", "Label": "dead-lettered messages", "ReturnData": True,
+                  "Expression": "MAX([" + ", ".join(f"FILL({kind}{index}, 0)"
+                                                    for index in range(len(DEAD_LETTER_QUEUES))
+                                                    for kind in ("visible", "received")) + "])"}],
         EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
         TreatMissingData="notBreaching"),
+    "ApiErrorsAlarm": _simple(
+        "The API answered with 5xx errors (a bug or an AWS failure behind a route; clients saw HTTP 500/503). "
+        "Read the API handler's log for the request ids.",
+        {"Namespace": "AWS/ApiGateway", "MetricName": "5XXError", "Dimensions": [{"Name": "ApiName", "Value": APP}]},
+        "Sum", 300, 5, "GreaterThanOrEqualToThreshold", "notBreaching"),
     "WorkerErrorsAlarm": _simple(
         "The worker Lambda failed (a crash or a timeout, not a failed run).",
         {"Namespace": "AWS/Lambda", "MetricName": "Errors",

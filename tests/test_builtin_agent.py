@@ -22,6 +22,13 @@ def test_urls_are_found_once_in_prompt_and_context():
     assert urls_in("no links here", "") == []
 
 
+def test_urls_in_a_markdown_prompt_lose_its_emphasis_and_link_syntax():
+    """The console saves the task prompt as Markdown: **bold**, _emphasis_ and
+    [text](url) links must not become part of the URL that is checked."""
+    prompt = "Check **https://a.example/health** and _https://b.example/x_ and [docs](https://c.example/d)."
+    assert urls_in(prompt, "") == ["https://a.example/health", "https://b.example/x", "https://c.example/d"]
+
+
 def _run_once(api, owner, prompt, text=None):
     rule = api.ok("POST", "/automations", owner, rule_body(task_prompt=prompt), status=201)["automation"]
     run = records.new_queued(rule["id"], Automation.get(rule["id"]).account_id, "api", NOW, text=text)

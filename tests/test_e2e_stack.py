@@ -196,11 +196,14 @@ def test_the_stacks_own_minute_tick_reaps_a_run_left_running_by_a_restart(tmp_pa
     release = threading.Event()
 
     def hang(*_):
-        release.wait(40)  # the check that keeps the run running until the stack stops
+        release.wait(60)  # the check that keeps the run running until the stack stops
         return 200
 
     with serve(hang) as slow:
-        stack = Stack(tmp_path, MAX_RUN_SECONDS="5", ABANDON_GRACE_SECONDS="0", AGENT_HTTP_TIMEOUT="60")
+        # Long enough that the first stack cannot reap the run before it stops (even on a loaded
+        # machine), with a lease that outlives the reaper so it is the reaper that ends the run.
+        stack = Stack(tmp_path, MAX_RUN_SECONDS="45", ABANDON_GRACE_SECONDS="0", AGENT_HTTP_TIMEOUT="60",
+                      LEASE_SECONDS="600")
         try:
             info = stack.start()
             url, owner = info["api_url"], {"Authorization": f"Bearer {info['api_key']}"}
@@ -228,9 +231,9 @@ def test_the_stacks_own_minute_tick_reaps_a_run_left_running_by_a_restart(tmp_pa
         status_url = f"{url}/runs/{fired['run_id']}"
         assert requests.get(status_url, headers=owner, timeout=5).json()["run"]["status"] == "running"
         run = _wait_for(lambda: (lambda r: r if r["status"] == "abandoned" else None)(
-            requests.get(status_url, headers=owner, timeout=5).json()["run"]), seconds=80)
+            requests.get(status_url, headers=owner, timeout=5).json()["run"]), seconds=130)
         assert run, "the stack's own minute tick never reaped the run"
-        assert "5-second limit" in run["reason"], run
+        assert "45-second limit" in run["reason"], run
     finally:
         assert stack.stop() == 0
     log = stack.log.read_text()

@@ -188,7 +188,7 @@ def test_alarms_publish_to_the_topic_whose_email_is_a_parameter(packaged):
                                           "Endpoint": {"Ref": "AlarmEmail"}}
     alarms = {k: v["Properties"] for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
     assert set(alarms) == {"DeadLetterAlarm", "WorkerErrorsAlarm", "SchedulerTickAlarm", "FanOutBacklogAlarm",
-                           "RunsAbandonedAlarm", "ActionFailureRateAlarm"}
+                           "RunsAbandonedAlarm", "ActionFailureRateAlarm", "ApiErrorsAlarm"}
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}] and alarm["AlarmDescription"]
     assert alarms["WorkerErrorsAlarm"]["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "Worker"}}]
@@ -198,8 +198,16 @@ def test_alarms_publish_to_the_topic_whose_email_is_a_parameter(packaged):
     abandoned = alarms["RunsAbandonedAlarm"]
     assert {"Name": "status", "Value": "abandoned"} in abandoned["Dimensions"]
     dlq = [m for m in alarms["DeadLetterAlarm"]["Metrics"] if "MetricStat" in m]
-    assert {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"] for m in dlq} == \
-        {TEMPLATE["Resources"]["RunsDeadLetterQueue"]["Properties"]["QueueName"]}
+    dead_letter_queues = {TEMPLATE["Resources"][name]["Properties"]["QueueName"] for name in (
+        "RunsDeadLetterQueue", "FanoutDeadLetterQueue", "SandboxDeadLetterQueue")}
+    assert {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"] for m in dlq} == dead_letter_queues
+    for queue in ("RunsQueue", "FanoutQueue", "SandboxQueue"):  # every queue has somewhere to put what keeps failing
+        target = TEMPLATE["Resources"][queue]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        assert TEMPLATE["Resources"][target]["Properties"]["QueueName"] in dead_letter_queues
+    api = alarms["ApiErrorsAlarm"]
+    assert (api["Namespace"], api["MetricName"]) == ("AWS/ApiGateway", "5XXError")
+    assert api["Dimensions"] == [{"Name": "ApiName", "Value": packaged["template"]["Resources"]["RestAPI"][
+        "Properties"]["DefinitionBody"]["info"]["title"]}]
     rate = next(m for m in alarms["ActionFailureRateAlarm"]["Metrics"] if m.get("ReturnData"))
     assert "failed" in rate["Expression"] and "sent" in rate["Expression"]
 
@@ -229,7 +237,7 @@ def test_alarms_and_dashboard_use_the_metrics_the_service_emits(packaged, capsys
     assert {"RunsStarted", "RunsEnded", "RunDuration", "QueueWait", "TicksCompleted", "TickDuration",
             "RulesDispatched", "ActionsSent", "ActionsFailed", "EventsIngested", "EventsMatched"} <= named
     alarm_widget = next(w for w in dashboard["widgets"] if w["type"] == "alarm")
-    assert len(alarm_widget["properties"]["alarms"]) == 6
+    assert len(alarm_widget["properties"]["alarms"]) == 7
 
 
 def _emitted_metric_names(metrics, capsys) -> set:

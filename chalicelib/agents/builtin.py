@@ -15,7 +15,7 @@ def urls_in(*texts: str) -> list[str]:
     seen = []
     for text in texts:
         for url in _URL.findall(text or ""):
-            url = url.rstrip(".,;:!?")
+            url = url.rstrip(".,;:!?*_~")  # sentence punctuation and Markdown emphasis (**url**)
             if url not in seen:
                 seen.append(url)
     return seen[:MAX_URLS]

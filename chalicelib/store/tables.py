@@ -32,6 +32,14 @@ def ensure_queues(sqs=None) -> dict:
         Attributes={"VisibilityTimeout": "960",
                     "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})},
     )["QueueUrl"]
-    fanout_url = sqs.create_queue(QueueName=f"{prefix}-fanout", Attributes={"VisibilityTimeout": "120"})["QueueUrl"]
+    fanout_dlq_url = sqs.create_queue(QueueName=f"{prefix}-fanout-dlq")["QueueUrl"]
+    fanout_dlq_arn = sqs.get_queue_attributes(QueueUrl=fanout_dlq_url,
+                                              AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    fanout_url = sqs.create_queue(  # a job that always fails stops after 5 tries instead of for 4 days
+        QueueName=f"{prefix}-fanout",
+        Attributes={"VisibilityTimeout": "120",
+                    "RedrivePolicy": json.dumps({"deadLetterTargetArn": fanout_dlq_arn, "maxReceiveCount": "5"})},
+    )["QueueUrl"]
     sandbox_url = sqs.create_queue(QueueName=f"{prefix}-sandbox", Attributes={"VisibilityTimeout": "600"})["QueueUrl"]
-    return {"runs": runs_url, "runs_dlq": dlq_url, "fanout": fanout_url, "sandbox": sandbox_url}
+    return {"runs": runs_url, "runs_dlq": dlq_url, "fanout": fanout_url, "fanout_dlq": fanout_dlq_url,
+            "sandbox": sandbox_url}
