@@ -31,7 +31,9 @@ TABLES = $(shell $(BIN)/python -c 'import json; r = json.load(open("infra/resour
 	print(" ".join(v["Properties"]["TableName"] for v in r.values() if v.get("Type") == "AWS::DynamoDB::Table"))')
 OUTPUT = $(AWS) cloudformation describe-stacks --region $(REGION) --stack-name $(STACK) --output text --query
 
-$(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
+# The stamp's name is the requirements' checksum: a change of their content makes a new name (and an install);
+# their mtimes do not matter (a fresh checkout or a git worktree sharing the .venv does not reinstall).
+$(STAMP):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
