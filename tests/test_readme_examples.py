@@ -93,7 +93,7 @@ def _automation(info: dict, name: str) -> dict:
 
 
 def _ended_runs(info: dict, automation_id: str, trigger: str) -> list[dict]:
-    runs = _get(info, f"/automations/{automation_id}/runs?since=2026-11-01T00:00:00Z&status=all")["runs"]
+    runs = _get(info, f"/automations/{automation_id}/runs")["runs"]
     return [r for r in runs if r["trigger"] == trigger and r["status"] in ENDED]
 
 
