@@ -17,10 +17,14 @@ class CallMeter:
 
     @staticmethod
     def target(params: dict) -> str:
-        name = params.get("TableName") or params.get("QueueUrl", "").rsplit("/", 1)[-1]
-        if not name and params.get("RequestItems"):
-            name = "+".join(sorted(params["RequestItems"]))
-        return name.removeprefix(os.environ.get("TABLE_PREFIX", "") + "-")
+        """The table(s) or queue a call is about, without the table prefix."""
+        prefix = os.environ.get("TABLE_PREFIX", "") + "-"
+        names = [params["TableName"]] if params.get("TableName") else sorted(params.get("RequestItems") or [])
+        if params.get("TransactItems"):
+            names = sorted({next(iter(op.values()))["TableName"] for op in params["TransactItems"]})
+        if names:
+            return "+".join(name.removeprefix(prefix) for name in names)
+        return params.get("QueueUrl", "").rsplit("/", 1)[-1]
 
     def __enter__(self):
         from botocore.client import BaseClient
