@@ -12,8 +12,9 @@ to `worker.handle_batch` as Lambda-shaped records, delete the handled ones.
 It prints runs/second (whole loop, and time inside handle_batch alone), the
 rate per window of runs as the history grows, the DynamoDB items the runs table
 answered per run (`ScannedCount` of its Query calls, from a botocore
-`after-call` hook), and the runs counted by final status (all should be
-`succeeded`).
+`after-call` hook), the AWS calls made inside `handle_batch` per run (every
+client: a wrapper around botocore's `_make_api_call`, by operation and table
+or queue), and the runs counted by final status (all should be `succeeded`).
 """
 import argparse
 import os
@@ -31,12 +32,14 @@ os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench
                    "AWS_DEFAULT_REGION": "us-east-1", "TABLE_PREFIX": "bench-worker", "AGENT_BACKEND": "builtin",
                    "CLOUD_SANDBOX": "inline",  # the session worked in the worker (bench/cloud_run.py: the sandbox)
                    "PUBLIC_BASE_URL": "http://bench.invalid",
-                   "POWERTOOLS_METRICS_DISABLED": "true"})  # EMF documents would drown the figures
+                   "POWERTOOLS_METRICS_DISABLED": "true",  # EMF documents would drown the figures
+                   "LOG_LEVEL": "WARNING"})  # and so would two log lines per run
 for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS", "AWS_PROFILE"):
     os.environ.pop(_name, None)
 
 from moto import mock_aws  # noqa: E402
 
+from bench.aws_calls import CallMeter  # noqa: E402
 from chalicelib.clock import utcnow  # noqa: E402
 from chalicelib.identity import directory  # noqa: E402
 from chalicelib.identity.caller import Caller  # noqa: E402
@@ -113,7 +116,7 @@ class Loop:
         self.handler_seconds = 0.0
 
 
-def one_batch(sqs, runs_url: str, batch: int, loop: Loop) -> None:
+def one_batch(sqs, runs_url: str, batch: int, loop: Loop, calls: CallMeter) -> None:
     """Receive one batch, hand it to the worker as Lambda records, delete what it handled."""
     got = sqs.receive_message(QueueUrl=runs_url, MaxNumberOfMessages=batch, WaitTimeSeconds=0,
                               VisibilityTimeout=960).get("Messages", [])
@@ -124,7 +127,8 @@ def one_batch(sqs, runs_url: str, batch: int, loop: Loop) -> None:
     lambda_records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
                       for m in got]
     t0 = time.perf_counter()
-    result = worker.handle_batch(lambda_records)
+    with calls.counting():
+        result = worker.handle_batch(lambda_records)
     loop.handler_seconds += time.perf_counter() - t0
     failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
     done = [m for m in got if m["MessageId"] not in failed]
@@ -138,14 +142,14 @@ def one_batch(sqs, runs_url: str, batch: int, loop: Loop) -> None:
 
 def work(runs_url: str, expected: int, batch: int, deadline: float) -> dict:
     """The worker loop, with a progress line per WINDOW runs; returns counts and timings."""
-    sqs, loop, meter = queue.sqs(), Loop(), RunTableMeter()
+    sqs, loop, meter, calls = queue.sqs(), Loop(), RunTableMeter(), CallMeter()
     started = time.perf_counter()
     window = {"start": started, "runs": 0, "queries": 0, "items": 0}
-    with meter:
+    with meter, calls:
         while loop.handled < expected and loop.empty < EMPTY_RECEIVES:
             if time.monotonic() > deadline:
                 raise BenchError(f"the worker loop ran past --max-seconds after {loop.handled} of {expected} runs")
-            one_batch(sqs, runs_url, batch, loop)
+            one_batch(sqs, runs_url, batch, loop, calls)
             n = loop.handled - window["runs"]
             if n and (n >= WINDOW or loop.handled >= expected):
                 now = time.perf_counter()
@@ -155,7 +159,7 @@ def work(runs_url: str, expected: int, batch: int, deadline: float) -> dict:
                 window = {"start": now, "runs": loop.handled, "queries": meter.queries, "items": meter.items}
     return {"handled": loop.handled, "failed_items": loop.failed_items, "batches": loop.batches,
             "seconds": time.perf_counter() - started, "handler_seconds": loop.handler_seconds,
-            "queries": meter.queries, "items": meter.items}
+            "queries": meter.queries, "items": meter.items, "calls": calls.summary(loop.handled)}
 
 
 def main(argv=None) -> int:
@@ -193,6 +197,7 @@ def main(argv=None) -> int:
         f"per run:                {1000 * stats['seconds'] / max(stats['handled'], 1):.1f} ms",
         f"runs-table Query:       {stats['queries'] / max(stats['handled'], 1):.1f} calls and "
         f"{stats['items'] / max(stats['handled'], 1):,.0f} items read per run (ScannedCount)",
+        f"AWS calls per run:      {stats['calls']}",
         f"batch item failures:    {stats['failed_items']}",
         "final status:           " + ", ".join(f"{k}={v}" for k, v in sorted(statuses.items())))
     for reason, n in reasons.most_common(5):

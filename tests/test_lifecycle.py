@@ -5,6 +5,7 @@ from datetime import timedelta
 import boto3
 import pytest
 
+from bench.aws_calls import CallMeter
 from chalicelib.agents.base import AgentOutcome, PermanentAgentError, TransientAgentError
 from chalicelib.agents.tools import RECENT_RUNS
 from chalicelib.runs import lifecycle, queue, reaper, records, worker
@@ -266,20 +267,15 @@ def test_the_overlap_check_reads_a_bounded_page_whatever_the_history(rule):
     assert len(scanned) == 1 and scanned[0] <= RECENT_RUNS  # one small page: overlap check and query_runs
 
 
-def test_a_run_reads_its_automation_once_to_start_and_once_to_end(rule):
+def test_a_run_reads_its_automation_once_with_the_run_and_its_account(rule):
+    """One BatchGetItem to place and start it; the session worked in the
+    worker ends on what it read (the lease is checked by the outcome's write)."""
     message = _queued(rule)
-    reads = []
-    client = Automation._get_connection().connection.client
-
-    def count(model, **_):
-        reads.append(model.name)
-
-    client.meta.events.register("before-call.dynamodb", count)
-    try:
+    with CallMeter() as meter, meter.counting():
         assert lifecycle.process(message, NOW, agent=ScriptedAgent("ok")).status == "succeeded"
-    finally:
-        client.meta.events.unregister("before-call.dynamodb", count)
-    assert reads == ["GetItem", "GetItem"]  # the worker to place and start it; the outcome, for its actions
+    reads = {key: n for key, n in meter.calls.items()
+             if key[0] in ("GetItem", "BatchGetItem", "Query") and "automations" in key[1]}
+    assert reads == {("BatchGetItem", "accounts+automations+runs"): 1}
 
 
 def _waiting_ids(before):

@@ -16,6 +16,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib import settings
 from chalicelib.clock import iso, iso_ms, parse_iso
 from chalicelib.errors import BadRequest, Conflict, Unauthorized
+from chalicelib.events import triggers
 from chalicelib.identity import tokens
 from chalicelib.runs import lifecycle, queue, records
 from chalicelib.sessions import store as sessions
@@ -56,6 +57,12 @@ def _renew(run: Run, lease_hash: str, now: datetime) -> str:
 def renew(run_id: str, headers, now: datetime) -> dict:
     """POST /runs/{id}/lease: the lease is good for LEASE_SECONDS more."""
     run, lease_hash = authorize(run_id, headers, now)
+    return renew_held(run, lease_hash, now)
+
+
+def renew_held(run: Run, lease_hash: str, now: datetime) -> dict:
+    """Renew a lease the caller holds (checked by `authorize`, or minted in
+    this process): a conditional write, 409 when the lease is gone."""
     return {"lease_expires_at": _renew(run, lease_hash, now)}
 
 
@@ -63,6 +70,11 @@ def append(run_id: str, headers, body: dict, now: datetime) -> dict:
     """POST /runs/{id}/session: a batch of session items (written in one
     BatchWriteItem per 25); renews the lease when a third of it is used."""
     run, lease_hash = authorize(run_id, headers, now)
+    return append_held(run, lease_hash, body, now)
+
+
+def append_held(run: Run, lease_hash: str, body: dict, now: datetime) -> dict:
+    """Write a session batch under a lease the caller holds (see renew_held)."""
     items = sessions.check_items(body.get("items"))
     sessions.write_items(run.session_id, items, run.expires_at)
     until = run.work_at
@@ -76,6 +88,14 @@ def report(run_id: str, headers, body: dict, now: datetime, resend: bool = True)
     """POST /runs/{id}/outcome: end the run through the lifecycle (its actions
     fire and its event is emitted as for any run), or `retry` it later."""
     run, lease_hash = authorize(run_id, headers, now)
+    rule, account = lifecycle.rule_and_account(run)
+    return report_held(run, lease_hash, body, now, rule, triggers.runs_watched(account), resend)
+
+
+def report_held(run: Run, lease_hash: str, body: dict, now: datetime, rule, watched: bool = True,
+                resend: bool = True) -> dict:
+    """Report the outcome under a lease the caller holds (see renew_held),
+    with the run's automation and its account's run-event marker at hand."""
     status, reason = body.get("status"), body.get("reason")
     if status not in OUTCOMES:
         raise BadRequest(f"status must be one of {', '.join(OUTCOMES)}; got {status!r}")
@@ -84,14 +104,13 @@ def report(run_id: str, headers, body: dict, now: datetime, resend: bool = True)
     if status != "succeeded" and not reason:
         raise BadRequest(f"a {status} outcome needs a reason a user can read")
     reason = reason[:1000] if reason and status != "succeeded" else None
-    rule = lifecycle.rule_of(run)
     mine = Run.lease_hash == lease_hash
     if status == "retry":
-        delay = lifecycle.retry_later(run, rule, reason, now, condition=mine)
+        delay = lifecycle.retry_later(run, rule, reason, now, condition=mine, watched=watched)
         if delay is not None and resend:
             queue.send_run(run, delay)
         return {"status": "retrying" if delay is not None else "failed", "retry_after": delay}
-    if not lifecycle.finish(run, status, reason, now, rule=rule, condition=mine):
+    if not lifecycle.finish(run, status, reason, now, rule=rule, condition=mine, watched=watched):
         raise Conflict("The run already ended; the outcome was not recorded.")
     return {"status": status, "retry_after": None}
 

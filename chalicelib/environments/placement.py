@@ -20,7 +20,7 @@ from pynamodb.exceptions import UpdateError
 
 from chalicelib import settings
 from chalicelib.clock import iso_ms
-from chalicelib.identity.runners import is_healthy
+from chalicelib.identity.runners import is_healthy, may_have_runners
 from chalicelib.runs import records
 from chalicelib.store.models import Automation, Run, Runner
 
@@ -39,10 +39,11 @@ def pool_key(account_id: str, pool: str) -> str:
     return f"pool|{account_id}|{pool}"
 
 
-def place(rule: Automation, now: datetime) -> Placement:
-    """Where this run of the rule executes (one Query of the account's runners unless Cloud Sandbox)."""
+def place(rule: Automation, now: datetime, account=None) -> Placement:
+    """Where this run of the rule executes (one Query of the account's runners
+    unless Cloud Sandbox, or Auto in an `account` that never had a runner)."""
     env = rule.environment or {"type": "auto"}
-    if env["type"] == "cloud_sandbox":
+    if env["type"] == "cloud_sandbox" or (env["type"] == "auto" and not may_have_runners(account)):
         return Placement()
     team = int(rule.team_id)
     runners = list(Runner.query(rule.account_id))

@@ -10,7 +10,11 @@ times out, the lease expires and the minute tick deals with the run.
 On the local stack the sandbox is its own process without AWS credentials
 (devstack/sandbox.py); tests and benchmarks may set CLOUD_SANDBOX=inline to
 work the session inside the worker through the same executor, with the lease
-calls made in-process instead of over HTTP."""
+calls made in-process instead of over HTTP: on the run, automation and
+account marker the worker read to start it, so no call reads them again (the
+lease is still checked by the conditional writes of renewal and outcome; a
+change to the automation while such a session works shows from its next run).
+"""
 import json
 import logging
 
@@ -51,42 +55,43 @@ def handle(records: list[dict], agent=None, http=None) -> dict:
 
 
 class _InProcess:
-    """The lease calls made directly (tests and benchmarks: CLOUD_SANDBOX=inline)."""
+    """The lease calls made directly (tests and benchmarks: CLOUD_SANDBOX=inline),
+    on the run the worker started (its lease hash is the one just minted)."""
 
-    def __init__(self, work: dict, clock):
-        self.run_id, self.clock = work["run_id"], clock
-        self.headers = {"authorization": f"Bearer {work['lease']['token']}"}
+    def __init__(self, run, rule, watched: bool, clock):
+        self.run, self.rule, self.watched, self.clock = run, rule, watched, clock
 
     def _call(self, fn, *args, **kw):
         from chalicelib.errors import Conflict, NotFound, Unauthorized
         try:
-            return fn(self.run_id, self.headers, *args, self.clock(), **kw)
+            return fn(self.run, self.run.lease_hash, *args, self.clock(), **kw)
         except (Conflict, Unauthorized, NotFound) as exc:
             raise Cancelled(str(exc))
 
     def append(self, items):
         from chalicelib.environments import leases
-        self._call(leases.append, {"items": items})
+        self._call(leases.append_held, {"items": items})
 
     def renew(self):
         from chalicelib.environments import leases
-        self._call(leases.renew)
+        self._call(leases.renew_held)
 
     def finish(self, status, reason):
         from chalicelib.environments import leases
-        return self._call(leases.report, {"status": status, "reason": reason}, resend=False)
+        return self._call(leases.report_held, {"status": status, "reason": reason}, rule=self.rule,
+                          watched=self.watched, resend=False)
 
 
-def run_inline(work: dict, clock, agent=None):
-    """Work the session in this process (CLOUD_SANDBOX=inline); the worker's Outcome."""
+def run_inline(work: dict, clock, agent=None, *, run, rule, watched: bool = True):
+    """Work the session of `run` (just started, with `work`) in this process
+    (CLOUD_SANDBOX=inline); the worker's Outcome."""
     from chalicelib.runs.lifecycle import Outcome
 
-    result = execute(work, _InProcess(work, clock), agent=agent, clock=clock,
+    result = execute(work, _InProcess(run, rule, watched, clock), agent=agent, clock=clock,
                      renew_seconds=settings.get_int("HEARTBEAT_SECONDS"))
     if result["status"] == "cancelled":
         return Outcome("cancelled")
     answer = result["answer"] or {}
     if answer.get("retry_after") is not None:
         return Outcome("retrying", retry_after=answer["retry_after"])
-    from chalicelib.store.models import Run
-    return Outcome(Run.get(work["run_id"]).status if result["status"] == "succeeded" else answer.get("status"))
+    return Outcome(answer.get("status"))

@@ -75,8 +75,9 @@ def ingest(account_id: str, body, now) -> dict:
     return out
 
 
-def record(account_id: str, event: dict, now) -> tuple[bool, list]:
-    """Store an event once and match it; (False, []) for an id seen before."""
+def record(account_id: str, event: dict, now, match_triggers: bool = True) -> tuple[bool, list]:
+    """Store an event once and match it (unless the caller knows no trigger
+    can match it: `match_triggers` False); (False, []) for an id seen before."""
     item = Event(f"{account_id}:{event['id']}", account_id=account_id,
                  occurred_key=f"{event['occurred']}#{event['id']}", body=event,
                  expires_at=now + timedelta(days=settings.get_int("EVENT_RETENTION_DAYS")))
@@ -86,7 +87,7 @@ def record(account_id: str, event: dict, now) -> tuple[bool, list]:
         if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
             return False, []
         raise
-    return True, match(account_id, event, now)
+    return True, match(account_id, event, now) if match_triggers else []
 
 
 def match(account_id: str, event: dict, now) -> list:

@@ -27,14 +27,16 @@ def run_event(run, status: str, reason: str | None, now, name: str | None) -> di
     }
 
 
-def emit(run, status: str, reason: str | None, now, name: str | None = None) -> None:
-    """Record and match the event; a failure here never breaks the run itself."""
+def emit(run, status: str, reason: str | None, now, name: str | None = None, watched: bool = True) -> None:
+    """Record and match the event; a failure here never breaks the run itself.
+    `watched` False (the account's marker names no trigger on run events,
+    triggers.runs_watched) records it without reading the trigger index."""
     try:
         if name is None:
             try:
                 name = Automation.get(run.automation_id).name
             except Automation.DoesNotExist:
                 name = None
-        ingest.record(run.account_id, run_event(run, status, reason, now, name), now)
+        ingest.record(run.account_id, run_event(run, status, reason, now, name), now, match_triggers=watched)
     except Exception:
         log.exception("could not emit automation.run.%s for %s", status, run.id)

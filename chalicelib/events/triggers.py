@@ -5,7 +5,7 @@ import re
 
 from chalicelib.errors import BadRequest
 from chalicelib.events.matching import name_matches
-from chalicelib.store.models import EventTriggerEntry
+from chalicelib.store.models import Account, EventTriggerEntry
 
 POSTURES = ("reactive", "proactive")
 RUN_STATUSES = ("running", "retrying", "succeeded", "partial", "failed", "skipped", "abandoned")
@@ -73,11 +73,16 @@ def parse(item: dict, where: str, automation_id: str) -> dict:
     return trigger
 
 
+def can_match_run_events(trigger: dict) -> bool:
+    """Whether the trigger's names match any run event (`automation.run.*`)."""
+    names = trigger["expect"] + trigger["after"]
+    return any(name_matches(names, f"automation.run.{s}") for s in RUN_STATUSES + ("queued",))
+
+
 def _refuse_self_loop(trigger: dict, where: str, automation_id: str) -> None:
     """A trigger that can match this rule's own run events would make each run
     start the next. It must name the automation(s) it watches, not this one."""
-    names = trigger["expect"] + trigger["after"]
-    if not any(name_matches(names, f"automation.run.{s}") for s in RUN_STATUSES + ("queued",)):
+    if not can_match_run_events(trigger):
         return
     watched = trigger["match"].get("resource.id")
     watched = watched if isinstance(watched, list) else [watched] if watched else []
@@ -117,3 +122,26 @@ def entries_for(rule) -> list[EventTriggerEntry]:
 def candidate_buckets(account_id: str, event_name: str) -> list[str]:
     """The index partitions an event must read."""
     return [f"{account_id}|{event_name.split('.', 1)[0]}", f"{account_id}|*"]
+
+
+def watches_runs(rule) -> bool:
+    """Whether the rule's index entries include a trigger on run events."""
+    return any(can_match_run_events(entry.trigger) for entry in entries_for(rule)) if rule is not None else False
+
+
+def watcher_actions(rule, old) -> list:
+    """The account's `run_watchers` change that goes in the same transaction
+    as the rule's index entries (so the marker and the index never disagree):
+    add the rule while it watches run events, remove it when it stops."""
+    if watches_runs(rule):
+        return [Account.run_watchers.add({rule.id})]
+    if watches_runs(old):
+        return [Account.run_watchers.delete({rule.id})]
+    return []
+
+
+def runs_watched(account) -> bool:
+    """Whether a run event of this account may match a trigger, so the index
+    must be read: no when the account keeps the marker and it names no
+    automation (an account from before the marker, or unknown: yes)."""
+    return account is None or not account.markers or bool(account.run_watchers)

@@ -35,7 +35,8 @@ def new_api_key_item(user: User, now) -> tuple[ApiKey, str]:
 def create_account(name: str, owner_email: str, now, account_id: str | None = None) -> tuple[User, str]:
     """A new account with its owner; returns (owner, owner's API key). A
     given `account_id` that exists already raises pynamodb's PutError."""
-    account = Account(account_id or tokens.new_id(), name=name, next_team_id=0, created_at=iso(now))
+    account = Account(account_id or tokens.new_id(), name=name, next_team_id=0, created_at=iso(now),
+                      markers=True, has_runners=False)
     account.save(condition=Account.id.does_not_exist())
     owner = _new_user(account.id, owner_email, "owner", now)
     return owner, issue_api_key(owner, now)

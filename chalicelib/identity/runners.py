@@ -6,7 +6,7 @@ from chalicelib.clock import iso, parse_iso
 from chalicelib.errors import BadRequest, NotFound, Unauthorized
 from chalicelib.identity import tokens
 from chalicelib.identity.directory import get_team, parse_team_id
-from chalicelib.store.models import Runner
+from chalicelib.store.models import Account, Runner
 
 
 def runner_json(runner: Runner) -> dict:
@@ -33,8 +33,16 @@ def create_runner(caller, body: dict, now) -> tuple[Runner, str]:
     token = tokens.new_runner_token(runner_id)
     runner = Runner(caller.account_id, runner_id, name=name.strip(), team_id=team_id, pool=pool,
                     min_healthy=min_healthy, token_hash=tokens.hash_token(token), created_at=iso(now))
+    # The marker first: a runner never exists while its account says it has none.
+    Account(caller.account_id).update(actions=[Account.has_runners.set(True)])
     runner.save()
     return runner, token
+
+
+def may_have_runners(account) -> bool:
+    """Whether the account may have runners (so Auto must read them): no only
+    when it keeps the marker and never registered one."""
+    return account is None or not account.markers or bool(account.has_runners)
 
 
 def authenticate(runner_id: str, headers) -> Runner:

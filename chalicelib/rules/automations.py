@@ -15,7 +15,7 @@ from chalicelib.identity import permissions, tokens
 from chalicelib.identity.directory import get_team
 from chalicelib.identity.runners import find_runner, runner_fits
 from chalicelib.rules import api_trigger, schedule, schedule_index, signing, templates, validation
-from chalicelib.store.models import Automation, Membership, TriggerToken
+from chalicelib.store.models import Account, Automation, Membership, TriggerToken
 from chalicelib.store.transactions import transaction
 
 
@@ -224,6 +224,9 @@ def _save(rule, caller, wanted: list[dict], now, base_url: str, old) -> tuple[di
             tx.delete(entry)
         for entry in new_entries:
             tx.save(entry)
+        watchers = event_triggers.watcher_actions(rule, old)
+        if watchers:
+            tx.update(Account(rule.account_id), actions=watchers)
     return automation_json(rule, caller, base_url, now), shown
 
 
@@ -269,6 +272,8 @@ def delete(caller, automation_id: str, now) -> None:
             tx.delete(TriggerToken(api["trigger_id"]))
         for entry in entries:
             tx.delete(entry)
+        if event_triggers.watches_runs(rule):
+            tx.update(Account(rule.account_id), actions=[Account.run_watchers.delete({rule.id})])
 
 
 def rotate_signing_secret(caller, automation_id: str, now) -> dict:

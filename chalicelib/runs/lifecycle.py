@@ -25,11 +25,13 @@ from chalicelib import settings
 from chalicelib.agents.tools import RECENT_RUNS
 from chalicelib.clock import iso, iso_ms, parse_iso
 from chalicelib.events import run_events
+from chalicelib.events.triggers import runs_watched
 from chalicelib.identity import tokens
 from chalicelib.observability import metrics
 from chalicelib.runs import notify, records
 from chalicelib.sessions import store as sessions
-from chalicelib.store.models import Automation, Run, get_or_none
+from chalicelib.store import reads
+from chalicelib.store.models import Account, Automation, Run, get_or_none
 
 log = logging.getLogger(__name__)
 TERMINAL = ("succeeded", "partial", "failed", "skipped", "abandoned")
@@ -48,29 +50,40 @@ def _conflict(exc) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
-def ensure_run(message: dict, now: datetime) -> Run:
-    """The run a message is about. (The tick's fan-out saves scheduled runs
-    `queued` before sending their message; a message that still carries
-    `scheduled_for`, from before that, has its run created here, once.)"""
+def ensure_run(message: dict, now: datetime) -> tuple[Run, Automation | None, Account | None]:
+    """The run a message is about, with its automation and account, read in
+    one BatchGetItem when the message names all three (as queue.run_message
+    does). (The tick's fan-out saves scheduled runs `queued` before sending
+    their message; a message that still carries `scheduled_for`, from before
+    that, has its run created here, once.)"""
     if message.get("trigger") == "schedule" and message.get("scheduled_for"):
         run = records.new_queued(message["automation_id"], message["account_id"], "schedule", now,
                                  scheduled_for=parse_iso(message["scheduled_for"]), run_id=message["run_id"])
         try:
             run.save(condition=Run.id.does_not_exist())
-            return run
         except PutError as exc:
             if not _conflict(exc):
                 raise
-    return Run.get(message["run_id"])
+    ids = (message.get("automation_id"), message.get("account_id"))
+    if not all(ids):
+        run = Run.get(message["run_id"])
+        return (run, *rule_and_account(run))
+    run, rule, account = reads.get_many((Run, message["run_id"]), (Automation, ids[0]), (Account, ids[1]))
+    if run is None:
+        raise Run.DoesNotExist(f"no run {message['run_id']}")
+    if (run.automation_id, run.account_id) != ids:  # a message that does not match its run: trust the run
+        return (run, *rule_and_account(run))
+    return run, rule, account
 
 
 def finish(run: Run, status: str, reason: str | None, now: datetime, only_from=("running",), rule=None,
-           condition=None) -> bool:
+           condition=None, watched: bool = True) -> bool:
     """End a run (conditionally: a run another actor already ended stays as it is;
     `condition` narrows it further, e.g. to the lease that reports), with the
     `queued` records of the actions this status fires in the same write; then
     queue those actions and emit the run's event (notify.conclude).
-    `rule` saves reading the automation again when the caller has it."""
+    `rule` saves reading the automation again when the caller has it;
+    `watched` False (from the account's marker) saves reading the trigger index."""
     rule = rule if rule is not None else rule_of(run)
     reason = records.with_note(run, reason)
     actions = [Run.status.set(status), Run.reason.set(reason) if reason else Run.reason.remove(),
@@ -88,13 +101,19 @@ def finish(run: Run, status: str, reason: str | None, now: datetime, only_from=(
         if _conflict(exc):
             return False
         raise
-    notify.conclude(run, status, reason, now, rule)
+    notify.conclude(run, status, reason, now, rule, watched=watched)
     return True
 
 
 def rule_of(run: Run) -> Automation | None:
     """The run's automation (None once it is gone for good)."""
     return get_or_none(Automation, run.automation_id)
+
+
+def rule_and_account(run: Run) -> tuple[Automation | None, Account | None]:
+    """The run's automation (None once it is gone for good) and its account, in one BatchGetItem."""
+    rule, account = reads.get_many((Automation, run.automation_id), (Account, run.account_id))
+    return rule, account
 
 
 def recent_runs(rule: Automation, now: datetime) -> list[Run]:
@@ -131,7 +150,8 @@ def lease_seconds() -> int:
     return max(3, settings.get_int("LEASE_SECONDS"))
 
 
-def start(run: Run, rule: Automation, environment: dict, now: datetime, condition=None) -> str | None:
+def start(run: Run, rule: Automation, environment: dict, now: datetime, condition=None,
+          watched: bool = True) -> str | None:
     """queued/retrying -> running in `environment`, with a fresh lease: returns
     the lease token (shown to the environment once, kept as a hash), or None
     when another delivery or runner got the run first."""
@@ -154,7 +174,7 @@ def start(run: Run, rule: Automation, environment: dict, now: datetime, conditio
         raise
     metrics.run_started(run, now)
     sessions.write_header(session_id, run, environment)
-    run_events.emit(run, "running", None, now, name=rule.name)
+    run_events.emit(run, "running", None, now, name=rule.name, watched=watched)
     return token
 
 
@@ -190,40 +210,42 @@ def process(message: dict, now: datetime, clock=None, agent=None) -> Outcome:
     from chalicelib.environments import placement, sandbox
 
     clock = clock or (lambda: now)
-    run = ensure_run(message, now)
+    run, rule, account = ensure_run(message, now)
     if run.status not in STARTABLE:
         return Outcome(run.status)  # a duplicate delivery, or already ended (cancelled)
     if run.pool and run.status == "queued":
         return Outcome("waiting")  # already waiting for a runner (a duplicate delivery)
-    rule = rule_of(run)
+    watched = runs_watched(account)
     recent = recent_runs(rule, now) if rule is not None and not rule.deleted_at and rule.enabled else None
     reason = skip_reason(run, rule, recent)
     if reason:
-        finish(run, "skipped", reason, now, only_from=STARTABLE, rule=rule)
+        finish(run, "skipped", reason, now, only_from=STARTABLE, rule=rule, watched=watched)
         return Outcome("skipped")
-    where = placement.place(rule, now)
+    where = placement.place(rule, now, account)
     if where.error:
-        finish(run, "failed", where.error, now, only_from=STARTABLE, rule=rule)
+        finish(run, "failed", where.error, now, only_from=STARTABLE, rule=rule, watched=watched)
         return Outcome("failed")
     if where.pool:
         return Outcome("waiting" if placement.wait_for_runner(run, where, now) else "duplicate")
-    token = start(run, rule, {"type": "cloud_sandbox"}, now)
+    token = start(run, rule, {"type": "cloud_sandbox"}, now, watched=watched)
     if not token:
         return Outcome("duplicate")
     work = work_for(run, rule, token, now, recent)
     if settings.get("CLOUD_SANDBOX") == "inline":
-        return sandbox.run_inline(work, clock, agent)
+        return sandbox.run_inline(work, clock, agent, run=run, rule=rule, watched=watched)
     sandbox.launch(work)
     return Outcome("running")
 
 
-def retry_later(run: Run, rule: Automation | None, reason: str, now: datetime, condition=None) -> int | None:
+def retry_later(run: Run, rule: Automation | None, reason: str, now: datetime, condition=None,
+                watched: bool = True) -> int | None:
     """A transient failure: `retrying` with exponential backoff (returns the
     delay in seconds), or `failed` when the attempts are used up (None)."""
     attempt, limit = int(run.attempt), settings.get_int("MAX_ATTEMPTS")
     only = Run.status == "running"
     if attempt >= limit:
-        finish(run, "failed", f"Gave up after {attempt} attempts: {reason}", now, rule=rule, condition=condition)
+        finish(run, "failed", f"Gave up after {attempt} attempts: {reason}", now, rule=rule, condition=condition,
+               watched=watched)
         return None
     delay = min(settings.get_int("RETRY_BASE_SECONDS") * 2 ** (attempt - 1), 900)
     try:
@@ -238,5 +260,5 @@ def retry_later(run: Run, rule: Automation | None, reason: str, now: datetime, c
             return None
         raise
     metrics.run_retrying(run, delay)
-    run_events.emit(run, "retrying", run.reason, now, name=rule.name if rule else None)
+    run_events.emit(run, "retrying", run.reason, now, name=rule.name if rule else None, watched=watched)
     return delay

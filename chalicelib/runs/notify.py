@@ -209,11 +209,12 @@ def turn_partial(run, rule, now) -> None:
     conclude(run, "partial", reason, now, rule, ended=False)
 
 
-def conclude(run, status: str, reason: str | None, now, rule, ended: bool = True) -> None:
+def conclude(run, status: str, reason: str | None, now, rule, ended: bool = True, watched: bool = True) -> None:
     """After a run entered a final status (its action records say `queued`
-    already): queue its actions for that status, then emit its event. The
-    RunsEnded metric counts a run once, when it ends (`ended`): one that turns
-    `partial` later shows in ActionsFailed, not twice in RunsEnded."""
+    already): queue its actions for that status, then emit its event (`watched`:
+    see run_events.emit). The RunsEnded metric counts a run once, when it ends
+    (`ended`): one that turns `partial` later shows in ActionsFailed, not twice
+    in RunsEnded."""
     if rule is not None and rule.actions:
         try:
             send(run, rule, status, run_events.run_event(run, status, reason, now, rule.name), now)
@@ -221,4 +222,4 @@ def conclude(run, status: str, reason: str | None, now, rule, ended: bool = True
             log.exception("actions of run %s", run.id)
     if ended:
         metrics.run_ended(run, status, reason)
-    run_events.emit(run, status, reason, now, name=rule.name if rule else None)
+    run_events.emit(run, status, reason, now, name=rule.name if rule else None, watched=watched)

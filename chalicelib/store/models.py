@@ -28,12 +28,21 @@ def _meta(name: str):
 
 
 class Account(Model):
-    """An account: the only security boundary. Holds the team id counter."""
+    """An account: the only security boundary. Holds the team id counter and
+    two markers the worker reads with the run (so a run of an account without
+    runners, or without a trigger on run events, reads no index for them)."""
     Meta = _meta("accounts")
     id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     next_team_id = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
+    # True on accounts created since the markers exist; an older account has
+    # neither marker kept and always reads the runners and the trigger index.
+    markers = BooleanAttribute(null=True)
+    has_runners = BooleanAttribute(null=True)  # set when its first runner is registered, never unset
+    # The automations whose enabled event trigger can match run events
+    # (kept in the same transaction as their event-trigger index entries).
+    run_watchers = UnicodeSetAttribute(null=True)
 
 
 class UsersByEmail(GlobalSecondaryIndex):
