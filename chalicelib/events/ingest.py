@@ -16,7 +16,8 @@ from chalicelib.observability import metrics
 from chalicelib.store.models import Event, EventTriggerEntry
 
 MAX_BATCH = 100
-_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+NAME_PATTERN = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
+_NAME = re.compile(NAME_PATTERN[1:-1])  # matched whole (fullmatch: no trailing newline)
 MAX_PAYLOAD = 32 * 1024
 RESERVED_PREFIX = "automation."  # our own run events; nobody may send them in (or forge them)
 
@@ -26,7 +27,7 @@ def parse(raw, now) -> dict:
     if not isinstance(raw, dict):
         raise BadRequest("an event must be a JSON object")
     name = raw.get("event")
-    if not isinstance(name, str) or not 0 < len(name) <= 255 or not _NAME.match(name):
+    if not isinstance(name, str) or not 0 < len(name) <= 255 or not _NAME.fullmatch(name):
         raise BadRequest("event must be a dotted name like 'incident.triggered'")
     event_id = raw.get("id") or tokens.new_id(12)
     if not isinstance(event_id, str) or not 0 < len(event_id) <= 128 or ":" in event_id:
@@ -73,6 +74,14 @@ def ingest(account_id: str, body, now) -> dict:
         out["accepted" if stored else "duplicates"].append(event["id"])
         out["runs"] += [run.id for run in runs]
     return out
+
+
+def refusal(result: dict) -> dict:
+    """The 400 answer when no event was kept: the Error shape every refusal
+    has, with the per-event result beside it."""
+    reasons = "; ".join(f"event {r['index']}: {r['reason']}" for r in result["rejected"][:5])
+    more = f" (and {len(result['rejected']) - 5} more)" if len(result["rejected"]) > 5 else ""
+    return {"Code": "BadRequest", "Message": f"No event was accepted: {reasons}{more}", **result}
 
 
 def record(account_id: str, event: dict, now) -> tuple[bool, list]:

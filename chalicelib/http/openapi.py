@@ -5,13 +5,27 @@ of app.py is described here and nothing else is.
 """
 from copy import deepcopy
 
-from chalicelib import __version__
+from chalicelib import __version__, secrets
+from chalicelib.actions import registry
+from chalicelib.events import ingest
+from chalicelib.http import cursors
+from chalicelib.identity import directory
+from chalicelib.rules import templates
+from chalicelib.runs import records
 
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
 _BOOL = {"type": "boolean"}
 _TIME = {"type": "string", "format": "date-time"}
 _NTIME = {"type": ["string", "null"], "format": "date-time"}
+# The limits the server checks, stated once here so the document says exactly what is refused.
+_TEAM_ID = {"type": "integer", "minimum": 0, "maximum": directory.MAX_TEAM_ID, "description": "0 = personal"}
+_LIMIT = {"type": "integer", "minimum": 1, "maximum": cursors.MAX_LIMIT, "default": cursors.DEFAULT_LIMIT}
+# Not blank: a name is trimmed, and must keep a character that is not whitespace.
+_NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"}
+_EMAIL = {"type": "string", "maxLength": 254, "pattern": r"^\s*[^@\s]{1,64}@[^@\s]+\.[^@\s]+\s*$",
+          "description": "Trimmed and lower-cased"}
+_SECRET_NAME = {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,128}$"}
 
 
 def _ref(name):
@@ -26,18 +40,23 @@ def _json(schema):
     return {"content": {"application/json": {"schema": schema}}}
 
 
+_WORDS = {400: "Malformed input; the message names the field", 401: "Missing or invalid credential",
+          403: "Known caller without the right", 404: "Not found or not visible",
+          409: "State conflict", 413: "Body over its limit",
+          415: "A Content-Type this route does not read (checked before the credential)",
+          503: "Could not queue; retry"}
+
+
 def _errors(*codes):
-    words = {400: "Malformed input; the message names the field", 401: "Missing or invalid credential",
-             403: "Known caller without the right", 404: "Not found or not visible",
-             409: "State conflict", 413: "Body over its limit", 503: "Could not queue; retry"}
-    return {str(c): {"description": words[c], **_json(_ref("Error"))} for c in codes}
+    return {str(c): {"description": _WORDS[c], **_json(_ref("Error"))} for c in codes}
 
 
-def _op(summary, ok_code, ok_schema, errors=(400, 401, 403, 404), body=None, params=(), auth=True):
+def _op(summary, ok_code, ok_schema, errors=(400, 401, 403, 404), body=None, params=(), auth=True,
+        body_required=True):
     ok = {"description": "OK", **(_json(ok_schema) if ok_schema else {})}
     op = {"summary": summary, "responses": {str(ok_code): ok, **_errors(*errors)}}
     if body:
-        op["requestBody"] = {"required": True, **_json(body)}
+        op["requestBody"] = {"required": body_required, **_json(body)}
     if params:
         op["parameters"] = list(params)
     if not auth:
@@ -59,7 +78,7 @@ _SCHEMAS = {
                   ["Code", "Message"]),
     "User": _obj({"id": _STR, "email": _STR, "role": {"enum": ["owner", "admin", "member"]}}),
     "Team": _obj({"id": {"type": "integer", "minimum": 1}, "name": _STR}),
-    "Runner": _obj({"id": _STR, "name": _STR, "team_id": {"type": "integer", "minimum": 0},
+    "Runner": _obj({"id": _STR, "name": _STR, "team_id": _TEAM_ID,
                     "pool": {"type": "string", "description": "The set of runners it belongs to"},
                     "min_healthy": {"type": "integer", "description": "Pool health threshold"},
                     "last_heartbeat": _NTIME}),
@@ -68,7 +87,22 @@ _SCHEMAS = {
                    "resource": {"type": "object", "required": ["id"], "properties": {"id": _STR},
                                 "additionalProperties": True},
                    "related": {"type": "array", "items": {"type": "object"}}, "payload": {"type": "object"}},
-                  ["event", "resource"]),
+                  ["id", "event", "occurred", "received", "resource", "related", "payload"]),
+    "EventInput": _obj({
+        "id": {"type": "string", "pattern": "^[^:]{0,128}$",
+               "description": "Up to 128 characters without ':'; a repeated id is accepted once (empty or "
+                              "absent: the service picks one)"},
+        "event": {"type": "string", "maxLength": 255, "pattern": ingest.NAME_PATTERN,
+                  "description": "Dotted name, e.g. incident.triggered; names starting with 'automation.' are "
+                                 "the service's own run events and refused"},
+        "occurred": {"type": ["string", "null"], "format": "date-time",
+                     "description": "Default: when received; at most an hour in the future"},
+        "resource": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "minLength": 1}},
+                     "additionalProperties": True},
+        "related": {"type": ["array", "null"], "maxItems": 20, "items": {
+            "type": "object", "required": ["id"], "properties": {"id": _STR}, "additionalProperties": True}},
+        "payload": {"type": ["object", "null"], "description": "At most 32 KiB as JSON"}},
+        ["event", "resource"]),
     "Environment": _obj({"type": {"enum": ["auto", "cloud_sandbox", "runner"]}, "runner_id": _STR}, ["type"]),
     "RunEnvironment": {"type": ["object", "null"], "description": "Where the run ran (null until placed; a run "
                        "waiting for a runner shows its pool)", "properties": {
@@ -135,10 +169,11 @@ _SCHEMAS = {
     "WebhookSigning": _obj({"secret": {"type": "string", "description": "srews_…, shown once"},
                             "header": _STR, "scheme": _STR}, ["secret", "header", "scheme"]),
     "AutomationInput": _obj({
-        "name": {"type": "string", "maxLength": 255}, "team_id": {"type": "integer", "minimum": 0},
+        "name": {"type": "string", "maxLength": 255}, "team_id": _TEAM_ID,
         "environment": _ref("Environment"), "task_prompt": _STR, "enabled": _BOOL,
         "triggers": {"type": "array", "minItems": 1, "items": _ref("Trigger")},
-        "template_id": {"type": "string", "description": "Prefills name and task_prompt (overridable)"},
+        "template_id": {"type": ["string", "null"], "enum": [*templates.ids(), None],
+                        "description": "Prefills name and task_prompt (overridable); see GET /automation-templates"},
         "overlap": {"enum": ["skip", "allow"],
                     "description": "A run due while the previous one still runs: skip it (default) or allow it"},
         "actions": {"type": "array", "maxItems": 20, "items": _ref("Action")}}),
@@ -216,6 +251,10 @@ _SCHEMAS["Status"] = _obj({
     "runs": _obj({"running": {"type": "integer", "description": "The account's runs running now"},
                   "oldest_running_since": _NTIME, "oldest_running_seconds": {"type": ["number", "null"]}})})
 
+_INGESTED = {"accepted": {"type": "array", "items": _STR}, "duplicates": {"type": "array", "items": _STR},
+             "rejected": {"type": "array", "items": _obj({"index": _INT, "reason": _STR}, ["index", "reason"])},
+             "runs": {"type": "array", "items": _STR}}
+_SCHEMAS["Ingested"] = _obj(_INGESTED, list(_INGESTED))
 _AUTOMATION = _obj({"automation": _ref("Automation")})
 _KEY = _obj({"api_key": {"type": "string", "description": "Shown once"}, "key": _ref("ApiKey")})
 _RUN_ID = _path("run_id", "Run id")
@@ -233,24 +272,27 @@ _PATHS = {
                        _obj({"user": _ref("User"), "teams": {"type": "array", "items": _ref("Team")}}), errors=(401,))},
     "/users": {"post": _op("Add a user to the account (owner, admin); the API key is shown once", 201,
                            _obj({"user": _ref("User"), "api_key": _STR}), errors=(400, 401, 403, 409, 413),
-                           body=_obj({"email": _STR, "role": {"enum": ["admin", "member"]}}, ["email"]))},
+                           body=_obj({"email": _EMAIL, "role": {"enum": ["admin", "member"]}}, ["email"]))},
     "/teams": {"post": _op("Create a team (owner, admin)", 201, _obj({"team": _ref("Team")}),
-                           errors=(400, 401, 403, 413), body=_obj({"name": _STR}, ["name"])),
+                           errors=(400, 401, 403, 413), body=_obj({"name": _NAME}, ["name"])),
                "get": _op("Teams: every team of the account for the owner and admins, a member's own teams otherwise",
                           200, _obj({"teams": {"type": "array", "items": _ref("Team")}}), errors=(401,))},
     "/teams/{team_id}": {
         "delete": _op("Delete a team (owner, admin); its memberships go with it. Refused (409) while automations "
-                      "belong to it or runners serve it", 204, None, params=[_path("team_id", "Team id", _INT)],
+                      "belong to it or runners serve it", 204, None, params=[_path("team_id", "Team id", _TEAM_ID)],
                       errors=(400, 401, 403, 404, 409))},
     "/teams/{team_id}/members/{user_id}": {
         "put": _op("Add a member (owner, admin)", 200, None,
-                   params=[_path("team_id", "Team id", _INT), _path("user_id", "User id")]),
+                   params=[_path("team_id", "Team id", _TEAM_ID), _path("user_id", "User id")]),
         "delete": _op("Remove a member (owner, admin)", 200, None,
-                      params=[_path("team_id", "Team id", _INT), _path("user_id", "User id")])},
+                      params=[_path("team_id", "Team id", _TEAM_ID), _path("user_id", "User id")])},
     "/runners": {
         "post": _op("Register a runner (owner, admin); team_id 0 = account-global; its heartbeat token is shown once",
                     201, _obj({"runner": _ref("Runner"), "token": _STR}),
-                    body=_obj({"name": _STR, "team_id": _INT, "pool": _STR, "min_healthy": _INT}, ["name"]),
+                    body=_obj({"name": _NAME, "team_id": _TEAM_ID,
+                               "pool": {"type": "string", "minLength": 1, "maxLength": 64, "default": "default"},
+                               "min_healthy": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 1}},
+                              ["name"]),
                     errors=(400, 401, 403, 404, 413)),
         "get": _op("Runners the caller can pick", 200,
                    _obj({"runners": {"type": "array", "items": _ref("Runner")}}), errors=(401,))},
@@ -272,7 +314,7 @@ _PATHS = {
                        "up to `wait` seconds (at most 20) that answers as soon as a run is claimed; counts as a "
                        "heartbeat", 200, _obj({"run": {"oneOf": [_ref("Work"), {"type": "null"}]},
                                                "poll_seconds": _INT}),
-                       body=_obj({"wait": {"type": "number", "minimum": 0, "maximum": 20}}),
+                       body=_obj({"wait": {"type": "number", "minimum": 0, "maximum": 20}}), body_required=False,
                        params=[_path("runner_id", "Runner id")], errors=(400, 401)), **_RUNNER_AUTH}},
     "/runners/{runner_id}/token/rotate": {
         "post": _op("A new runner token (owner, admin); the old one stops working at once", 200,
@@ -301,22 +343,21 @@ _PATHS = {
         "post": {**_op("A runner reports it is alive (Authorization: Bearer <runner token>); "
                        "{\"state\": \"offline\"} when it stops", 200,
                        _obj({"runner": _ref("Runner")}), params=[_path("runner_id", "Runner id")], errors=(400, 401),
-                       body=_obj({"state": {"enum": ["online", "offline"]}})),
+                       body=_obj({"state": {"enum": ["online", "offline"]}}), body_required=False),
                  "security": [{"runnerToken": []}]}},
     "/events": {
-        "post": _op("Send one event or a list of up to 100; each is refused on its own, the good ones kept", 202,
-                    _obj({"accepted": {"type": "array", "items": _STR}, "duplicates": {"type": "array", "items": _STR},
-                          "rejected": {"type": "array", "items": _obj({"index": _INT, "reason": _STR})},
-                          "runs": {"type": "array", "items": _STR}}),
-                    body={"oneOf": [_ref("Event"), {"type": "array", "maxItems": 100, "items": _ref("Event")}]},
-                    errors=(400, 401, 413)),
+        "post": _op("Send one event or a list of up to 100; each is refused on its own, the good ones kept "
+                    "(202 when at least one was kept or was a duplicate; 400 when none was: an Error that also "
+                    "carries the per-event result)", 202, _ref("Ingested"), errors=(400, 401, 413),
+                    body={"oneOf": [_ref("EventInput"), {"type": "array", "minItems": 1, "maxItems": ingest.MAX_BATCH,
+                                                         "items": _ref("EventInput")}]}),
         "get": _op("Events of the account the caller may see, newest first: external events, and run events of "
                    "automations the caller can view", 200,
                    _obj({"events": {"type": "array", "items": _ref("Event")},
                          "next_cursor": {"type": ["string", "null"]}}),
                    params=[_q("event", "Name pattern, * wildcards"), _q("resource_id", "Exact resource id"),
                            _q("since", "Default: the retention", _TIME), _q("until", "Default: now", _TIME),
-                           _q("limit", "1-200, default 50", _INT), _q("cursor", "next_cursor of the previous page")],
+                           _q("limit", "1-200, default 50", _LIMIT), _q("cursor", "next_cursor of the previous page")],
                    errors=(400, 401))},
     "/automations": {
         "post": _op("Create an automation", 201, _obj({"automation": _ref("Automation"),
@@ -327,10 +368,11 @@ _PATHS = {
                    _obj({"automations": {"type": "array", "items": _ref("Automation")},
                          "next_cursor": {"type": ["string", "null"]}}), errors=(400, 401),
                    params=[_q("scope", "all | personal | team", {"enum": ["all", "personal", "team"]}),
-                           {**_q("team_id", "Repeatable; narrows to these teams", {"type": "array", "items": _INT}),
+                           {**_q("team_id", "Repeatable; narrows to these teams", {"type": "array",
+                                                                                  "items": _TEAM_ID}),
                             "explode": True},
                            _q("status", "all | enabled | disabled", {"enum": ["all", "enabled", "disabled"]}),
-                           _q("limit", "1-200, default 50", _INT), _q("cursor", "next_cursor of the previous page")])},
+                           _q("limit", "1-200, default 50", _LIMIT), _q("cursor", "next_cursor of the previous page")])},
     "/automations/{automation_id}": {
         "get": _op("One automation", 200, _AUTOMATION, errors=(401, 404), params=[_AUTOMATION_ID]),
         "patch": _op("Edit any of the create fields", 200,
@@ -354,27 +396,34 @@ _PATHS = {
                     params=[_AUTOMATION_ID], errors=(401, 403, 404, 409))},
     "/automations/{automation_id}/runs": {
         "post": _op("Start a manual run (whoever can_edit); optional context text", 202, _obj({"run": _ref("Run")}),
-                    body=_obj({"text": _STR}), params=[_AUTOMATION_ID], errors=(400, 401, 403, 404, 409, 413, 503)),
+                    body=_obj({"text": {"type": ["string", "null"], "description": "At most 64 KiB"}}),
+                    body_required=False, params=[_AUTOMATION_ID], errors=(400, 401, 403, 404, 409, 413, 503)),
         "get": _op("Run history, newest first (only where can_edit)", 200,
                    _obj({"runs": {"type": "array", "items": _ref("Run")}, "next_cursor": {"type": ["string", "null"]}}),
                    params=[_AUTOMATION_ID, _q("since", "Default: 30 days before until", _TIME),
-                           _q("until", "Default: now", _TIME), _q("status", "A run status or all"),
-                           _q("limit", "1-200, default 50", _INT), _q("cursor", "next_cursor of the previous page")])},
+                           _q("until", "Default: now", _TIME), _q("status", "A run status or all", {"enum": ["all", *records.STATUSES]}),
+                           _q("limit", "1-200, default 50", _LIMIT), _q("cursor", "next_cursor of the previous page")])},
     "/automations/{automation_id}/test": {
         "post": _op("Render every action for a sample event (or a run outcome) and explain the trigger match; "
                     "nothing is sent", 200,
                     _obj({"outcome": _STR, "event": _ref("Event"), "trigger": {"type": ["object", "null"]},
                           "actions": {"type": "array", "items": {"type": "object"}}, "sent": {"const": False}}),
-                    body=_obj({"event": _ref("Event"), "outcome": _STR}), params=[_AUTOMATION_ID],
-                    errors=(400, 401, 403, 404))},
+                    body=_obj({"event": {"oneOf": [_ref("EventInput"), {"type": "null"}],
+                                         "description": "A sample event (else a run outcome)"},
+                               "outcome": {"enum": [o for o in registry.OUTCOMES if o != "triggered"],
+                                           "default": "failed"}}),
+                    body_required=False, params=[_AUTOMATION_ID], errors=(400, 401, 403, 404))},
     "/secrets": {
         "get": _op("The account's secret names (never a value) and when each last changed", 200,
                    _obj({"secrets": {"type": "array", "items": _obj({"name": _STR, "updated_at": _NTIME})}}),
                    errors=(401, 503))},
     "/secrets/{name}": {
-        "put": _op("Store a named secret (owner, admin); its value is never returned", 200,
-                   _obj({"name": _STR, "created": _BOOL}), body=_obj({"value": _STR}, ["value"]),
-                   params=[_path("name", "1-128 of A-Z a-z 0-9 _ . -")], errors=(400, 401, 403, 413))},
+        "put": _op("Store a named secret (owner, admin): 201 when it is new, 200 when its value was replaced; "
+                   "the value is never returned", 200, _obj({"name": _STR, "created": _BOOL}),
+                   body=_obj({"value": {"type": "string", "minLength": 1, "maxLength": secrets.MAX_VALUE_BYTES,
+                                        "description": f"At most {secrets.MAX_VALUE_BYTES} bytes as UTF-8"}},
+                             ["value"]),
+                   params=[_path("name", "1-128 of A-Z a-z 0-9 _ . -", _SECRET_NAME)], errors=(400, 401, 403, 413))},
     "/automation-templates": {
         "get": _op("Preset templates; locale from ?locale=, else Accept-Language, else en-US", 200,
                    _obj({"locale": _STR, "templates": {"type": "array", "items": _ref("Template")}}),
@@ -409,6 +458,12 @@ def _console_page(summary):
         "503": {"description": "The console is not built (make console)"}}}}
 
 
+_PATHS["/secrets/{name}"]["put"]["responses"]["201"] = {"description": "Created",
+                                                        **_json(_obj({"name": _STR, "created": {"const": True}}))}
+# No event kept: an Error (as every refusal is) that also says what became of each event.
+_PATHS["/events"]["post"]["responses"]["400"] = {"description": "No event was kept (or the body is not events)",
+                                                 **_json({"allOf": [_ref("Error"), _obj(_INGESTED)]})}
+
 _PATHS.update({
     "/ai-sre/automations": _console_page("Console: the automations list"),
     "/ai-sre/automations/{rule_id}": {"get": {**_console_page("Console: an automation's form (or 'new')")["get"],
@@ -426,6 +481,11 @@ _PATHS.update({
                                                                             "text/css": {"schema": _STR}}},
                       "404": {"description": "No such asset in this build"}}}},
 })
+
+# Chalice answers 415 to a Content-Type a route does not read, on every route and before any handler runs.
+for _ops in _PATHS.values():
+    for _operation in _ops.values():
+        _operation["responses"].update(_errors(415))
 
 
 def document(server_url: str) -> dict:

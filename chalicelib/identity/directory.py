@@ -6,7 +6,8 @@ from chalicelib.errors import BadRequest, Conflict, NotFound
 from chalicelib.identity import tokens
 from chalicelib.store.models import Account, ApiKey, Membership, Team, User
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")  # whole string (fullmatch: no trailing newline)
+MAX_TEAM_ID = 2**31 - 1
 ROLES = ("admin", "member")
 
 
@@ -43,7 +44,7 @@ def create_account(name: str, owner_email: str, now, account_id: str | None = No
 
 def checked_email(email) -> str:
     """A valid email address, trimmed and lower-cased; 400 otherwise."""
-    if not isinstance(email, str) or not _EMAIL.match(email.strip()) or len(email) > 254:
+    if not isinstance(email, str) or not _EMAIL.fullmatch(email.strip()) or len(email) > 254:
         raise BadRequest("email must be a valid email address, e.g. 'oncall@example.com'")
     return email.strip().lower()
 
@@ -105,8 +106,8 @@ def parse_team_id(value, field: str = "team_id") -> int:
         raise BadRequest(f"{field} must be an integer (0 for personal)")
     if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
-    if not isinstance(value, int) or not 0 <= value < 2**31:
-        raise BadRequest(f"{field} must be an integer >= 0 (0 for personal); got {value!r}")
+    if not isinstance(value, int) or not 0 <= value <= MAX_TEAM_ID:
+        raise BadRequest(f"{field} must be an integer 0-{MAX_TEAM_ID} (0 for personal); got {value!r}")
     return value
 
 
