@@ -49,3 +49,13 @@ def after_call(context, case, response):
         for lost, rescuer in (("owner", "spare"), ("spare", "owner")):
             if not _works(_KEYS[lost]["key"]):
                 _reissue(lost, rescuer)
+
+
+@schemathesis.hook
+def map_query(context, query):
+    # `cursor` is a token the service issued (next_cursor); a generated one is refused (400), as the document
+    # says, which the positive checks would count as a valid request rejected. Pages are tested in
+    # tests/test_history.py and tests/test_events.py; here the cursor is left out.
+    if query and "cursor" in query:
+        query = {k: v for k, v in query.items() if k != "cursor"}
+    return query

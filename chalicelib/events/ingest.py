@@ -43,11 +43,11 @@ def parse(raw, now) -> dict:
     resource = raw.get("resource")
     if not isinstance(resource, dict) or not isinstance(resource.get("id"), str) or not resource["id"]:
         raise BadRequest('resource must be an object with a string "id"')
-    related = raw.get("related") or []
+    related = [] if raw.get("related") is None else raw["related"]  # absent or null; not false, 0 or ""
     if not isinstance(related, list) or len(related) > 20 or not all(
             isinstance(r, dict) and isinstance(r.get("id"), str) for r in related):
         raise BadRequest('related must be a list of at most 20 objects with a string "id"')
-    payload = raw.get("payload") or {}
+    payload = {} if raw.get("payload") is None else raw["payload"]
     if not isinstance(payload, dict) or len(json.dumps(payload, default=str)) > MAX_PAYLOAD:
         raise BadRequest("payload must be an object of at most 32 KiB")
     return {"id": event_id, "event": name, "occurred": iso_ms(occurred), "received": iso_ms(now),

@@ -5,6 +5,7 @@ import re
 
 from chalicelib.errors import BadRequest
 from chalicelib.events.matching import name_matches
+from chalicelib.http.request import whole_number
 from chalicelib.store.models import EventTriggerEntry
 
 POSTURES = ("reactive", "proactive")
@@ -41,9 +42,9 @@ def _match(value, where: str) -> dict:
 
 
 def _int(item, key, lo, hi, default, where) -> int:
-    value = item.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise BadRequest(f"{where}.{key} must be an integer {lo}-{hi}; got {value!r}")
+    value = whole_number(item.get(key, default))
+    if value is None or not lo <= value <= hi:
+        raise BadRequest(f"{where}.{key} must be an integer {lo}-{hi}; got {item.get(key, default)!r}")
     return value
 
 

@@ -5,7 +5,7 @@ of app.py is described here and nothing else is.
 """
 from copy import deepcopy
 
-from chalicelib import __version__, secrets
+from chalicelib import __version__, secrets, settings
 from chalicelib.actions import registry
 from chalicelib.events import ingest
 from chalicelib.http import cursors
@@ -18,6 +18,7 @@ _INT = {"type": "integer"}
 _BOOL = {"type": "boolean"}
 _TIME = {"type": "string", "format": "date-time"}
 _NTIME = {"type": ["string", "null"], "format": "date-time"}
+_QTIME = {"anyOf": [_TIME, {"type": "string", "maxLength": 0, "description": "Empty: the default"}]}
 # The limits the server checks, stated once here so the document says exactly what is refused.
 _TEAM_ID = {"type": "integer", "minimum": 0, "maximum": directory.MAX_TEAM_ID, "description": "0 = personal"}
 _LIMIT = {"type": "integer", "minimum": 1, "maximum": cursors.MAX_LIMIT, "default": cursors.DEFAULT_LIMIT}
@@ -95,7 +96,7 @@ _SCHEMAS = {
         "event": {"type": "string", "maxLength": 255, "pattern": ingest.NAME_PATTERN,
                   "description": "Dotted name, e.g. incident.triggered; names starting with 'automation.' are "
                                  "the service's own run events and refused"},
-        "occurred": {"type": ["string", "null"], "format": "date-time",
+        "occurred": {"anyOf": [_TIME, {"type": "null"}],
                      "description": "Default: when received; at most an hour in the future"},
         "resource": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "minLength": 1}},
                      "additionalProperties": True},
@@ -131,7 +132,7 @@ _SCHEMAS = {
         "cron": {"type": "string", "description": "UTC 'hour day-of-month month day-of-week'; each * or one number. "
                  "Given for custom; always returned. For daily/weekly: the UTC hour (and weekday) the next run "
                  "starts in, which follows the zone's offset (a +05:30 zone starts at :30 of that hour)."}},
-        ["type"]),
+        ["type", "mode"]),
     "ApiTrigger": _obj({"type": {"const": "api"}, "id": _STR, "url": _STR,
                         "token_hint": {"type": "string", "description": "Last 4 characters of the token"}}, ["type"]),
     "EventTrigger": _obj({
@@ -169,8 +170,10 @@ _SCHEMAS = {
     "WebhookSigning": _obj({"secret": {"type": "string", "description": "srews_…, shown once"},
                             "header": _STR, "scheme": _STR}, ["secret", "header", "scheme"]),
     "AutomationInput": _obj({
-        "name": {"type": "string", "maxLength": 255}, "team_id": _TEAM_ID,
-        "environment": _ref("Environment"), "task_prompt": _STR, "enabled": _BOOL,
+        "name": _NAME, "team_id": _TEAM_ID,
+        "environment": _ref("Environment"), "enabled": _BOOL,
+        "task_prompt": {"type": "string", "minLength": 1, "pattern": r"\S",
+                        "maxLength": settings.get_int("MAX_TASK_PROMPT_CHARS")},
         "triggers": {"type": "array", "minItems": 1, "items": _ref("Trigger")},
         "template_id": {"type": ["string", "null"], "enum": [*templates.ids(), None],
                         "description": "Prefills name and task_prompt (overridable); see GET /automation-templates"},
@@ -258,6 +261,8 @@ _SCHEMAS["Ingested"] = _obj(_INGESTED, list(_INGESTED))
 _AUTOMATION = _obj({"automation": _ref("Automation")})
 _KEY = _obj({"api_key": {"type": "string", "description": "Shown once"}, "key": _ref("ApiKey")})
 _RUN_ID = _path("run_id", "Run id")
+_PAGE = [_q("limit", "1-200, default 50", _LIMIT), _q("cursor", "next_cursor of the previous page (a value the "
+                                                          "service issued: any other is refused, 400)")]
 _LEASE = {"security": [{"leaseToken": []}]}
 _RUNNER_AUTH = {"security": [{"runnerToken": []}]}
 _AUTOMATION_ID = _path("automation_id", "Automation id")
@@ -356,8 +361,8 @@ _PATHS = {
                    _obj({"events": {"type": "array", "items": _ref("Event")},
                          "next_cursor": {"type": ["string", "null"]}}),
                    params=[_q("event", "Name pattern, * wildcards"), _q("resource_id", "Exact resource id"),
-                           _q("since", "Default: the retention", _TIME), _q("until", "Default: now", _TIME),
-                           _q("limit", "1-200, default 50", _LIMIT), _q("cursor", "next_cursor of the previous page")],
+                           _q("since", "Default: the retention before until; not after until", _QTIME), _q("until", "Default: now", _QTIME),
+                           *_PAGE],
                    errors=(400, 401))},
     "/automations": {
         "post": _op("Create an automation", 201, _obj({"automation": _ref("Automation"),
@@ -372,7 +377,7 @@ _PATHS = {
                                                                                   "items": _TEAM_ID}),
                             "explode": True},
                            _q("status", "all | enabled | disabled", {"enum": ["all", "enabled", "disabled"]}),
-                           _q("limit", "1-200, default 50", _LIMIT), _q("cursor", "next_cursor of the previous page")])},
+                           *_PAGE])},
     "/automations/{automation_id}": {
         "get": _op("One automation", 200, _AUTOMATION, errors=(401, 404), params=[_AUTOMATION_ID]),
         "patch": _op("Edit any of the create fields", 200,
@@ -400,9 +405,11 @@ _PATHS = {
                     body_required=False, params=[_AUTOMATION_ID], errors=(400, 401, 403, 404, 409, 413, 503)),
         "get": _op("Run history, newest first (only where can_edit)", 200,
                    _obj({"runs": {"type": "array", "items": _ref("Run")}, "next_cursor": {"type": ["string", "null"]}}),
-                   params=[_AUTOMATION_ID, _q("since", "Default: 30 days before until", _TIME),
-                           _q("until", "Default: now", _TIME), _q("status", "A run status or all", {"enum": ["all", *records.STATUSES]}),
-                           _q("limit", "1-200, default 50", _LIMIT), _q("cursor", "next_cursor of the previous page")])},
+                   params=[_AUTOMATION_ID, _q("since", "Default: 30 days before until; at most 180 days before until",
+                                              _QTIME),
+                           _q("until", "Default: now", _QTIME),
+                           _q("status", "A run status or all", {"enum": ["all", *records.STATUSES]}),
+                           *_PAGE])},
     "/automations/{automation_id}/test": {
         "post": _op("Render every action for a sample event (or a run outcome) and explain the trigger match; "
                     "nothing is sent", 200,

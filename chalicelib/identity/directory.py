@@ -3,6 +3,7 @@ import re
 
 from chalicelib.clock import iso
 from chalicelib.errors import BadRequest, Conflict, NotFound
+from chalicelib.http.request import whole_number
 from chalicelib.identity import tokens
 from chalicelib.store.models import Account, ApiKey, Membership, Team, User
 
@@ -106,7 +107,8 @@ def parse_team_id(value, field: str = "team_id") -> int:
         raise BadRequest(f"{field} must be an integer (0 for personal)")
     if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
-    if not isinstance(value, int) or not 0 <= value <= MAX_TEAM_ID:
+    value = whole_number(value) if not isinstance(value, str) else None
+    if value is None or not 0 <= value <= MAX_TEAM_ID:
         raise BadRequest(f"{field} must be an integer 0-{MAX_TEAM_ID} (0 for personal); got {value!r}")
     return value
 
