@@ -29,7 +29,7 @@ def parse(raw, now) -> dict:
     name = raw.get("event")
     if not isinstance(name, str) or not 0 < len(name) <= 255 or not _NAME.fullmatch(name):
         raise BadRequest("event must be a dotted name like 'incident.triggered'")
-    event_id = raw.get("id") or tokens.new_id(12)
+    event_id = tokens.new_id(12) if raw.get("id") in (None, "") else raw["id"]  # absent or empty: ours
     if not isinstance(event_id, str) or not 0 < len(event_id) <= 128 or ":" in event_id:
         raise BadRequest("id must be a string of 1-128 characters without ':'")
     occurred = now

@@ -132,7 +132,11 @@ _SCHEMAS = {
         "cron": {"type": "string", "description": "UTC 'hour day-of-month month day-of-week'; each * or one number. "
                  "Given for custom; always returned. For daily/weekly: the UTC hour (and weekday) the next run "
                  "starts in, which follows the zone's offset (a +05:30 zone starts at :30 of that hour)."}},
-        ["type", "mode"]),
+        ["type", "mode"],
+        # what each mode needs besides its name
+        ) | {"allOf": [{"if": {"properties": {"mode": {"enum": ["daily", "weekly"]}}}, "then": {"required": ["hour"]}},
+                     {"if": {"properties": {"mode": {"const": "weekly"}}}, "then": {"required": ["weekday"]}},
+                     {"if": {"properties": {"mode": {"const": "custom"}}}, "then": {"required": ["cron"]}}]},
     "ApiTrigger": _obj({"type": {"const": "api"}, "id": _STR, "url": _STR,
                         "token_hint": {"type": "string", "description": "Last 4 characters of the token"}}, ["type"]),
     "EventTrigger": _obj({
@@ -361,7 +365,8 @@ _PATHS = {
                    _obj({"events": {"type": "array", "items": _ref("Event")},
                          "next_cursor": {"type": ["string", "null"]}}),
                    params=[_q("event", "Name pattern, * wildcards"), _q("resource_id", "Exact resource id"),
-                           _q("since", "Default: the retention before until; not after until", _QTIME), _q("until", "Default: now", _QTIME),
+                           _q("since", "Default: the retention before until; not after until", _QTIME),
+                           _q("until", "Default: now", _QTIME),
                            *_PAGE],
                    errors=(400, 401))},
     "/automations": {
