@@ -69,7 +69,7 @@ def validate_actions(value, allow_triggered: bool = True, saved_by: str | None =
         where = f"actions[{index}]"
         if not isinstance(item, dict):
             raise BadRequest(f"{where} must be an object with a type")
-        if item.get("type") not in ACTIONS:
+        if not isinstance(item.get("type"), str) or item["type"] not in ACTIONS:  # {} is unhashable
             raise BadRequest(f"{where}.type must be one of {', '.join(ACTIONS)}; got {item.get('type')!r}")
         common = {"type": item["type"], "on": _on(item, where, allow_triggered), "retries": _retries(item, where)}
         if item["type"] in CONTROL_TYPES and saved_by:

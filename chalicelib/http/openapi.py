@@ -3,14 +3,16 @@
 Kept beside the routes by tests/test_openapi.py, which checks that every route
 of app.py is described here and nothing else is.
 """
+import re
 from copy import deepcopy
+from zoneinfo import available_timezones
 
 from chalicelib import __version__, secrets, settings
-from chalicelib.actions import registry
-from chalicelib.events import ingest
+from chalicelib.actions import control, email, pagerduty, registry, run_automation, twilio, webhook
+from chalicelib.events import ingest, triggers
 from chalicelib.http import cursors
 from chalicelib.identity import directory
-from chalicelib.rules import templates
+from chalicelib.rules import schedule, templates
 from chalicelib.runs import records
 
 _STR = {"type": "string"}
@@ -23,10 +25,18 @@ _QTIME = {"anyOf": [_TIME, {"type": "string", "maxLength": 0, "description": "Em
 _TEAM_ID = {"type": "integer", "minimum": 0, "maximum": directory.MAX_TEAM_ID, "description": "0 = personal"}
 _LIMIT = {"type": "integer", "minimum": 1, "maximum": cursors.MAX_LIMIT, "default": cursors.DEFAULT_LIMIT}
 # Not blank: a name is trimmed, and must keep a character that is not whitespace.
-_NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"}
-_EMAIL = {"type": "string", "maxLength": 254, "pattern": r"^\s*[^@\s]{1,64}@[^@\s]+\.[^@\s]+\s*$",
+# Python's \s (what the server strips and refuses) has \x1c-\x1f and \x85 besides ECMA's \s.
+_SPACE = r"\s\x1c-\x1f\x85"
+_NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": f"[^{_SPACE}]"}
+_EMAIL = {"type": "string", "maxLength": 254,
+          "pattern": f"^[{_SPACE}]*[^@{_SPACE}]{{1,64}}@[^@{_SPACE}]+\\.[^@{_SPACE}]+[{_SPACE}]*$",
           "description": "Trimmed and lower-cased"}
 _SECRET_NAME = {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,128}$"}
+
+
+_OUTCOME = {"enum": list(registry.OUTCOMES)}
+_PATTERN = {"type": "string", "pattern": triggers.PATTERN.pattern}
+_MATCH = {"type": "string", "minLength": 1, "maxLength": 255}
 
 
 def _ref(name):
@@ -35,6 +45,120 @@ def _ref(name):
 
 def _obj(props, required=()):
     return {"type": "object", "properties": props, **({"required": list(required)} if required else {})}
+
+
+def _template(most=4000):
+    return {"type": ["string", "null"], "minLength": 1, "maxLength": most, "description": "A template"}
+
+
+_SECRET_REF = {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,128}$",
+               "description": "The name of a secret written with PUT /secrets/{name}"}
+_AUTOMATION_REF = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$",
+                   "description": "An automation id (aut_…) the saver may edit"}
+# Each action setting's shape, by name (a name means the same thing in every action type that has it).
+_SETTINGS = {
+    "url": {"type": "string", "maxLength": 2048, "pattern": "^https?://[^/?#\\s@:]+",
+            "description": "http(s) URL; an address literal must not be an internal address"},
+    "method": {"enum": list(webhook.METHODS), "default": "POST"},
+    "payload": {"type": ["string", "object", "array", "null"],
+                "description": "A JSON template (a string), or JSON whose strings are templates; not with GET"},
+    "headers": {"type": ["object", "null"], "maxProperties": 20,
+                "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 1000}},
+    "webhook_url_secret": _SECRET_REF, "routing_key_secret": _SECRET_REF, "auth_token_secret": _SECRET_REF,
+    "message": _template(), "title": _template(500), "subject": _template(email.MAX_SUBJECT),
+    "body": _template(20_000), "summary": _template(pagerduty.MAX_SUMMARY),
+    "dedup_key": _template(pagerduty.MAX_DEDUP_KEY),
+    "text": _template(run_automation.MAX_TEXT), "reason": _template(control.MAX_REASON), "run_id": _template(200),
+    "to_emails": {"type": "array", "minItems": 1, "maxItems": 50, "items": {"type": "string",
+                                                                          "pattern": email.EMAIL.pattern}},
+    "phone_numbers": {"type": "array", "minItems": 1, "maxItems": 20,
+                      "items": {"type": "string", "pattern": twilio.PHONE.pattern}},
+    "account_sid": {"type": "string", "pattern": twilio.ACCOUNT.pattern},
+    "messaging_service_sid": {"type": ["string", "null"], "pattern": twilio.SERVICE.pattern},
+    "from_number": {"type": ["string", "null"], "pattern": twilio.SENDER.pattern},
+    "severity": {"enum": list(pagerduty.SEVERITIES), "default": "error"},
+    "event_action": {"enum": list(pagerduty.EVENT_ACTIONS), "default": "auto"},
+    "automation_id": _AUTOMATION_REF}
+_TYPE_SETTINGS = {"twilio": {"message": _template(twilio.MAX_TEXT)}}  # one SMS body
+_REQUIRED = {"webhook": ["url"], "slack": ["webhook_url_secret"], "teams": ["webhook_url_secret"],
+             "email": ["to_emails"], "twilio": ["account_sid", "auth_token_secret", "phone_numbers"],
+             "pagerduty": ["routing_key_secret"], "run_automation": ["automation_id"]}
+
+
+def _action(cls):
+    """One action type's schema: the common fields and its own settings, nothing else."""
+    props = {"type": {"const": cls.type},
+             "on": {"anyOf": [{"type": "array", "minItems": 1, "items": _OUTCOME}, _OUTCOME],
+                    "description": "The outcomes that fire it (one, or a list); default [\"failed\"]; triggered "
+                                   "only in an automation with an event trigger"},
+             "retries": {"type": "integer", "minimum": 0, "maximum": registry.MAX_RETRIES,
+                         "description": "Tries again on a transient failure"},
+             "saved_by": {"description": "Control actions: the user who saved it, whose rights it acts with (set "
+                                         "by the service; a value sent in is ignored)"},
+             **{name: _SETTINGS[name] for name in cls.fields}, **_TYPE_SETTINGS.get(cls.type, {})}
+    schema = {**_obj(props, ["type", *_REQUIRED.get(cls.type, [])]), "additionalProperties": False}
+    if cls.type == "twilio":  # a sender: the messaging service, a from number, or both
+        schema["anyOf"] = [{"required": ["messaging_service_sid"], "properties": {"messaging_service_sid": _STR}},
+                           {"required": ["from_number"], "properties": {"from_number": _STR}}]
+    return schema
+
+
+_CRON = {"type": "string", "pattern": r"^\s*(\*|[01]?\d|2[0-3])\s+(\*|0?[1-9]|[12]\d|3[01])\s+(\*|0?[1-9]|1[0-2])"
+                                     r"\s+(\*|[0-7])\s*$",
+         "description": "UTC 'hour day-of-month month day-of-week', each * or one number (no minute segment); "
+                        "a day-of-month that never occurs in its month is refused"}
+_IGNORED = {"description": "Not read in this mode"}
+
+
+def _schedule(mode):
+    """One mode of a schedule trigger: what it reads; the rest of the fields are ignored."""
+    local = mode in ("daily", "weekly")
+    props = {"type": {"const": "schedule"}, "mode": {"const": mode}, "hour": _IGNORED, "weekday": _IGNORED,
+             "timezone": _IGNORED, "cron": _IGNORED}
+    required = ["type", "mode"]
+    if local:
+        props["hour"] = {"type": "integer", "minimum": 0, "maximum": 23, "description": "The local hour"}
+        props["timezone"] = {"enum": sorted(available_timezones()), "default": "UTC",
+                             "description": "IANA zone: the local hour is kept all year, across DST changes"}
+        required.append("hour")
+    if mode == "weekly":
+        props["weekday"] = {"type": "integer", "minimum": 0, "maximum": 6, "description": "0 = Sunday"}
+        required.append("weekday")
+    if mode == "custom":  # a trigger with a cron and no mode is a custom one
+        props.update(mode={"enum": ["custom", None]}, cron=_CRON,
+                     timezone={"enum": list(schedule.UTC_NAMES), "description": "Custom crons are UTC"})
+        required = ["type", "cron"]
+    return {**_obj(props, required), "description": "Returned with its UTC cron (for daily/weekly: the UTC hour "
+            "and weekday the next run starts in, which follows the zone's offset)"}
+
+
+def _event_trigger(posture):
+    """One posture of an event trigger, with the limits events/triggers.py checks."""
+    patterns = {"anyOf": [{"type": "array", "minItems": 1, "maxItems": 20, "items": _PATTERN}, _PATTERN]}
+    proactive = posture == "proactive"
+    props = {
+        "type": {"const": "event"}, "posture": {"const": posture},
+        "expect": {**patterns, "description": "Event name patterns; * wildcard, ! negation"},
+        "match": {"type": ["object", "null"], "maxProperties": 20,
+                  "propertyNames": {"pattern": triggers.FIELD_PATH.pattern},
+                  "additionalProperties": {"anyOf": [_MATCH, {"type": "array", "minItems": 1, "items": _MATCH}]},
+                  "description": "Field filters: resource.<label>, payload.<key> or event -> a pattern or a "
+                                 "list of patterns"},
+        "for_each": {"type": ["array", "null"], "maxItems": 5, "items": {"type": "string",
+                     "pattern": triggers.FIELD_PATH.pattern}, "description": "Count separately per these fields"},
+        "threshold": {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1},
+        "within": {"type": "integer", "minimum": 60 if proactive else 0, "maximum": triggers.MAX_WITHIN,
+                   "default": 3600 if proactive else 0, "description": "Window in seconds"}}
+    if proactive:
+        props["after"] = {**patterns, "description": "The events that open a window"}
+    else:
+        props["after"] = {"type": "null", "description": "Proactive triggers only"}
+    required = ["type", "expect", "posture"] + (["after"] if proactive else [])
+    schema = _obj(props, required)
+    if not proactive:  # reactive is the default posture
+        schema = {"anyOf": [schema, {**_obj({k: v for k, v in props.items() if k != "posture"}, ["type", "expect"]),
+                                     "not": {"required": ["posture"]}}]}
+    return schema
 
 
 def _json(schema):
@@ -90,10 +214,11 @@ _SCHEMAS = {
                    "related": {"type": "array", "items": {"type": "object"}}, "payload": {"type": "object"}},
                   ["id", "event", "occurred", "received", "resource", "related", "payload"]),
     "EventInput": _obj({
-        "id": {"type": "string", "pattern": "^[^:]{0,128}$",
-               "description": "Up to 128 characters without ':'; a repeated id is accepted once (empty or "
-                              "absent: the service picks one)"},
-        "event": {"type": "string", "maxLength": 255, "pattern": ingest.NAME_PATTERN,
+        "id": {"type": ["string", "null"], "pattern": "^[^:]{0,128}$",
+               "description": "Up to 128 characters without ':'; a repeated id is accepted once (empty, null "
+                              "or absent: the service picks one)"},
+        "event": {"type": "string", "maxLength": 255,
+                  "pattern": "^(?!" + re.escape(ingest.RESERVED_PREFIX) + ")" + ingest.NAME_PATTERN.lstrip("^"),
                   "description": "Dotted name, e.g. incident.triggered; names starting with 'automation.' are "
                                  "the service's own run events and refused"},
         "occurred": {"anyOf": [_TIME, {"type": "null"}],
@@ -104,7 +229,9 @@ _SCHEMAS = {
             "type": "object", "required": ["id"], "properties": {"id": _STR}, "additionalProperties": True}},
         "payload": {"type": ["object", "null"], "description": "At most 32 KiB as JSON"}},
         ["event", "resource"]),
-    "Environment": _obj({"type": {"enum": ["auto", "cloud_sandbox", "runner"]}, "runner_id": _STR}, ["type"]),
+    "Environment": {**_obj({"type": {"enum": ["auto", "cloud_sandbox", "runner"]}, "runner_id": _STR}, ["type"]),
+                    "if": {"properties": {"type": {"const": "runner"}}}, "then": {"required": ["runner_id"]},
+                    "description": "runner_id: a runner of the rule's team or an account-wide one"},
     "RunEnvironment": {"type": ["object", "null"], "description": "Where the run ran (null until placed; a run "
                        "waiting for a runner shows its pool)", "properties": {
                            "type": {"enum": ["cloud_sandbox", "runner"]}, "pool": _STR, "runner_id": _STR,
@@ -123,50 +250,24 @@ _SCHEMAS = {
                   "environment": {"type": "object"}, "first_seq": _INT,
                   "lease": _obj({"token": {"type": "string", "description": "srels_…: this run, while held"},
                                  "seconds": _INT, "renew_seconds": _INT})}),
-    "ScheduleTrigger": _obj({
-        "type": {"const": "schedule"}, "mode": {"enum": ["hourly", "daily", "weekly", "custom"]},
-        "hour": {"type": "integer", "minimum": 0, "maximum": 23, "description": "Local hour (daily, weekly)"},
-        "weekday": {"type": "integer", "minimum": 0, "maximum": 6, "description": "0 = Sunday (weekly)"},
-        "timezone": {"type": "string", "description": "IANA zone for daily/weekly (default UTC): the local hour "
-                     "is kept all year, across DST changes. Custom crons are UTC: any other zone is refused"},
-        "cron": {"type": "string", "description": "UTC 'hour day-of-month month day-of-week'; each * or one number. "
-                 "Given for custom; always returned. For daily/weekly: the UTC hour (and weekday) the next run "
-                 "starts in, which follows the zone's offset (a +05:30 zone starts at :30 of that hour)."}},
-        ["type", "mode"],
-        # what each mode needs besides its name
-        ) | {"allOf": [{"if": {"properties": {"mode": {"enum": ["daily", "weekly"]}}}, "then": {"required": ["hour"]}},
-                     {"if": {"properties": {"mode": {"const": "weekly"}}}, "then": {"required": ["weekday"]}},
-                     {"if": {"properties": {"mode": {"const": "custom"}}}, "then": {"required": ["cron"]}}]},
-    "ApiTrigger": _obj({"type": {"const": "api"}, "id": _STR, "url": _STR,
-                        "token_hint": {"type": "string", "description": "Last 4 characters of the token"}}, ["type"]),
-    "EventTrigger": _obj({
-        "type": {"const": "event"}, "posture": {"enum": ["reactive", "proactive"]},
-        "expect": {"type": "array", "items": _STR, "description": "Event name patterns; * wildcard, ! negation"},
-        "match": {"type": "object", "description": "Field filters: resource.<label>, payload.<key> or event -> "
-                  "a pattern or a list of patterns"},
-        "after": {"type": "array", "items": _STR, "description": "Proactive: the events that open a window"},
-        "for_each": {"type": "array", "items": _STR, "description": "Count separately per these fields"},
-        "threshold": {"type": "integer", "minimum": 1}, "within": {"type": "integer", "minimum": 0,
-                                                                   "description": "Window in seconds"}},
-        ["type", "expect"]),
+    "ScheduleTrigger": {"oneOf": [_schedule(mode) for mode in schedule.MODES]},
+    "ApiTrigger": _obj({"type": {"const": "api"}, **{name: {"description": "Returned by the service; ignored when "
+                                                                    "sent"} for name in ("id", "url", "token_hint")}},
+                       ["type"]),
+    "EventTrigger": {"oneOf": [_event_trigger("reactive"), _event_trigger("proactive")]},
+    # As the service returns them: the input's fields, normalised (a reactive trigger has after [], a
+    # schedule its UTC cron and zone, an api trigger its url and token hint).
+    "StoredTrigger": {"type": "object", "required": ["type"], "properties": {
+        "type": {"enum": ["schedule", "api", "event"]}, "mode": {"enum": ["hourly", "daily", "weekly", "custom"]},
+        "cron": _STR, "timezone": _STR, "hour": _INT, "weekday": _INT, "id": _STR, "url": _STR, "token_hint": _STR,
+        "posture": {"enum": ["reactive", "proactive"]}, "expect": {"type": "array", "items": _STR},
+        "after": {"type": "array", "items": _STR}, "match": {"type": "object"},
+        "for_each": {"type": "array", "items": _STR}, "threshold": _INT, "within": _INT}},
     "Trigger": {"oneOf": [_ref("ScheduleTrigger"), _ref("ApiTrigger"), _ref("EventTrigger")]},
-    "Action": {"type": "object", "required": ["type"], "additionalProperties": True, "properties": {
-        "type": {"enum": ["webhook", "slack", "teams", "email", "twilio", "pagerduty", "run_automation",
-                          "cancel_run", "pause_automation", "resume_automation"]},
-        "on": {"type": "array", "items": {"enum": ["succeeded", "partial", "failed", "skipped", "abandoned",
-                                                   "triggered"]}, "description": "Default [\"failed\"]"},
-        "retries": {"type": "integer", "minimum": 0, "maximum": 10,
-                    "description": "Tries again on a transient failure"},
-        "saved_by": {"type": "string", "readOnly": True,
-                     "description": "Control actions: the user who saved it, whose rights it acts with (set by "
-                                    "the service; a value sent in is ignored)"}},
-        "description": "Settings per type: webhook url, method, payload, headers (a value may name a secret: "
-                       "{secret.name}); slack webhook_url_secret, message; teams webhook_url_secret, title, message; "
-                       "email to_emails, subject, body; twilio account_sid, auth_token_secret, messaging_service_sid "
-                       "and/or from_number, phone_numbers, message; pagerduty routing_key_secret, severity, summary, "
-                       "event_action (auto|trigger|acknowledge|resolve), dedup_key; run_automation automation_id, "
-                       "text; cancel_run run_id, reason; pause_automation and resume_automation automation_id, "
-                       "reason. Templates: {dotted.name} or Jinja2, sandboxed."},
+    "Action": {"oneOf": [_action(cls) for cls in registry.ACTIONS.values()],
+               "description": "One of the action types, each with its own settings. Text settings are "
+                              "templates: {dotted.name} or Jinja2, sandboxed; a header value may name a secret "
+                              "({secret.name})."},
     "Paused": {"type": ["object", "null"], "description": "Why a disabled automation is paused (null otherwise)",
                "properties": {"by": _obj({"kind": {"enum": ["automation", "user"]}, "id": _STR, "name": _STR}),
                               "run_id": {"type": ["string", "null"]}, "reason": {"type": ["string", "null"]},
@@ -176,21 +277,26 @@ _SCHEMAS = {
     "AutomationInput": _obj({
         "name": _NAME, "team_id": _TEAM_ID,
         "environment": _ref("Environment"), "enabled": _BOOL,
-        "task_prompt": {"type": "string", "minLength": 1, "pattern": r"\S",
+        "task_prompt": {"type": "string", "minLength": 1, "pattern": f"[^{_SPACE}]",
                         "maxLength": settings.get_int("MAX_TASK_PROMPT_CHARS")},
         "triggers": {"type": "array", "minItems": 1, "items": _ref("Trigger")},
         "template_id": {"type": ["string", "null"], "enum": [*templates.ids(), None],
                         "description": "Prefills name and task_prompt (overridable); see GET /automation-templates"},
         "overlap": {"enum": ["skip", "allow"],
                     "description": "A run due while the previous one still runs: skip it (default) or allow it"},
-        "actions": {"type": "array", "maxItems": 20, "items": _ref("Action")}}),
+        "actions": {"type": ["array", "null"], "maxItems": 20, "items": _ref("Action"),
+                    "description": "null: none"}}),
+    # Creating needs triggers, and a name and task prompt unless a template gives them.
+    "AutomationCreate": {"allOf": [_ref("AutomationInput"), {"required": ["triggers"]}, {"anyOf": [
+        {"required": ["template_id"], "properties": {"template_id": {"type": "string"}}},
+        {"required": ["name", "task_prompt"]}]}]},
     "Automation": _obj({
         "id": _STR, "name": _STR, "team_id": _INT, "owner_id": _STR, "environment": _ref("Environment"),
         "task_prompt": _STR, "enabled": _BOOL, "can_edit": _BOOL, "overlap": {"enum": ["skip", "allow"]},
         "actions": {"type": "array", "items": _ref("Action")}, "paused": _ref("Paused"),
         "webhook_signing": {"type": ["object", "null"], "properties": {"secret_hint": _STR, "header": _STR},
                             "description": "The webhook signing secret's last characters (null: no webhook yet)"},
-        "triggers": {"type": "array", "items": _ref("Trigger")},
+        "triggers": {"type": "array", "items": _ref("StoredTrigger")},
         "next_runs": {"type": "array", "items": _TIME, "description": "Next five UTC run times"},
         "next_runs_local": {"type": "array", "description": "The same runs in UTC and in the schedule's own zone "
                             "(UTC for hourly and custom), across DST changes",
@@ -373,7 +479,7 @@ _PATHS = {
         "post": _op("Create an automation", 201, _obj({"automation": _ref("Automation"),
                                                        "api_trigger": _ref("ApiTriggerSecret"),
                                                        "webhook_signing": _ref("WebhookSigning")}),
-                    body=_ref("AutomationInput"), errors=(400, 401, 413)),
+                    body=_ref("AutomationCreate"), errors=(400, 401, 413)),
         "get": _op("Automations visible to the caller, newest first, one page at a time", 200,
                    _obj({"automations": {"type": "array", "items": _ref("Automation")},
                          "next_cursor": {"type": ["string", "null"]}}), errors=(400, 401),
@@ -396,7 +502,7 @@ _PATHS = {
     "/automations/{automation_id}/disable": {"post": {**_op(
         "Disable (history is kept); the optional reason is kept in paused", 200, _AUTOMATION,
         params=[_AUTOMATION_ID], errors=(400, 401, 403, 404)), "requestBody": {"required": False, **_json(_obj(
-            {"reason": {"type": "string", "maxLength": 500}}))}}},
+            {"reason": {"type": ["string", "null"], "maxLength": 500}}))}}},
     "/automations/{automation_id}/webhook-secret/rotate": {
         "post": _op("New webhook signing secret, shown once; the old one stops signing at once", 200,
                     _obj({"webhook_signing": _ref("WebhookSigning")}), params=[_AUTOMATION_ID],

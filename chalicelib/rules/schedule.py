@@ -27,7 +27,7 @@ def _int_field(item: dict, key: str, lo: int, hi: int, where: str) -> int:
 
 def parse(item: dict, where: str, now) -> dict:
     """Validate a schedule trigger and return it as stored."""
-    mode = item.get("mode") or ("custom" if "cron" in item else None)
+    mode = "custom" if item.get("mode") is None and "cron" in item else item.get("mode")
     if mode not in MODES:
         raise BadRequest(f"{where}.mode must be one of {', '.join(MODES)}; got {mode!r}")
     if mode == "hourly":
