@@ -307,7 +307,9 @@ def events_route():
         found, cursor = events_query.list_events(caller, query(req), utcnow())
         return {"events": found, "next_cursor": cursor}
     result = ingest.ingest(caller.account_id, json_value(req.raw_body), utcnow())
-    return Response(result, status_code=202 if result["accepted"] or result["duplicates"] else 400)
+    if not (result["accepted"] or result["duplicates"]):
+        return Response(ingest.refusal(result), status_code=400)
+    return Response(result, status_code=202)
 
 
 # --- Console: the same shell for every page (the browser routes), and its assets ---

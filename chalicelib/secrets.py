@@ -11,7 +11,7 @@ from chalicelib.errors import BadRequest, NotFound, ServiceUnavailable
 
 PREFIX = "sre-automations"
 MAX_VALUE_BYTES = 10 * 1024
-_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")  # the whole name (fullmatch: no trailing newline)
 _TRANSIENT = ("ThrottlingException", "InternalServiceError", "ServiceUnavailable", "RequestTimeout")
 
 
@@ -25,7 +25,7 @@ class SecretUnavailable(ServiceUnavailable):
 
 def check_name(name, field: str = "name") -> str:
     """A secret name: 1-128 characters of letters, digits, `_`, `.` and `-`."""
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise BadRequest(f"{field} must be a secret name of 1-128 letters, digits, '_', '.' or '-'; got {name!r}")
     return name
 

@@ -43,6 +43,18 @@ def _send_compressed(self, code, headers, body):
 
 
 ChaliceRequestHandler.disable_nagle_algorithm = True
+
+
+def _any_method(self, name):
+    """do_<METHOD> for any other method (TRACE, QUERY, ...): the app answers
+    405 with an Allow header, as API Gateway refuses a method a route does
+    not have, not http.server's HTML 501."""
+    if name.startswith("do_"):
+        return self._generic_handle
+    raise AttributeError(name)
+
+
+ChaliceRequestHandler.__getattr__ = _any_method
 ChaliceRequestHandler._send_http_response_with_body = _send_compressed
 _handle_error = ThreadedHTTPServer.handle_error
 

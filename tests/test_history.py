@@ -104,3 +104,9 @@ def test_read_only_viewers_get_the_history_message(api, people):
     for path in (f"/automations/{rule['id']}/runs", f"/runs/{run.id}"):
         code, data = api.call("GET", path, people["carol"]["key"])
         assert code == 403 and data["Message"] == "Run history is not available for read-only automations."
+
+
+def test_a_backwards_window_is_refused_in_words(api, owner, rule):
+    for path in (f"/automations/{rule['id']}/runs", "/events"):
+        status, body = api.call("GET", f"{path}?since=2026-11-20T00:00:00Z&until=2026-11-19T00:00:00Z", owner)
+        assert (status, body["Message"]) == (400, "since must be before until"), path

@@ -16,7 +16,7 @@ from chalicelib.actions import fields
 from chalicelib.actions.base import Action, ActionFailed, ActionResult, ActionRetry, message, render, send_each
 
 MAX_SUBJECT = 200
-_EMAIL = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+EMAIL = re.compile(r"^[^@\s\x1c-\x1f\x85<>,;\"]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _TRANSIENT = ("Throttling", "ThrottlingException", "ServiceUnavailable", "InternalFailure", "RequestTimeout")
 _QUOTA = "daily message quota exceeded"
 
@@ -35,7 +35,7 @@ class EmailAction(Action):
     fields = ("to_emails", "subject", "body")
 
     def check(self, config: dict, where: str) -> dict:
-        return {**fields.matching_list(config, "to_emails", where, _EMAIL, "email address", 50),
+        return {**fields.matching_list(config, "to_emails", where, EMAIL, "email address", 50),
                 **fields.template(config, "subject", where, max_chars=MAX_SUBJECT),
                 **fields.template(config, "body", where, max_chars=20_000)}
 

@@ -15,6 +15,7 @@ from chalicelib.actions.teams import TeamsAction
 from chalicelib.actions.twilio import TwilioAction
 from chalicelib.actions.webhook import WebhookAction
 from chalicelib.errors import BadRequest
+from chalicelib.http.request import whole_number
 
 ACTIONS: dict[str, type[Action]] = {cls.type: cls for cls in (
     WebhookAction, SlackAction, TeamsAction, EmailAction, TwilioAction, PagerDutyAction,
@@ -45,9 +46,10 @@ def _on(item: dict, where: str, allow_triggered: bool) -> list[str]:
 
 
 def _retries(item: dict, where: str) -> int:
-    value = item.get("retries", settings.get_int("ACTION_MAX_RETRIES"))
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETRIES:
-        raise BadRequest(f"{where}.retries must be an integer 0-{MAX_RETRIES}; got {value!r}")
+    given = item.get("retries", settings.get_int("ACTION_MAX_RETRIES"))
+    value = whole_number(given)
+    if value is None or not 0 <= value <= MAX_RETRIES:
+        raise BadRequest(f"{where}.retries must be an integer 0-{MAX_RETRIES}; got {given!r}")
     return value
 
 
@@ -67,7 +69,7 @@ def validate_actions(value, allow_triggered: bool = True, saved_by: str | None =
         where = f"actions[{index}]"
         if not isinstance(item, dict):
             raise BadRequest(f"{where} must be an object with a type")
-        if item.get("type") not in ACTIONS:
+        if not isinstance(item.get("type"), str) or item["type"] not in ACTIONS:  # {} is unhashable
             raise BadRequest(f"{where}.type must be one of {', '.join(ACTIONS)}; got {item.get('type')!r}")
         common = {"type": item["type"], "on": _on(item, where, allow_triggered), "retries": _retries(item, where)}
         if item["type"] in CONTROL_TYPES and saved_by:

@@ -16,11 +16,11 @@ from chalicelib.actions.outbound import HttpAction, Outbound
 from chalicelib.errors import BadRequest
 
 MAX_TEXT = 1600  # Twilio's limit for one message body
-_ACCOUNT = re.compile(r"^AC[0-9a-fA-F]{32}$")
-_SERVICE = re.compile(r"^MG[0-9a-fA-F]{32}$")
-_PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
+ACCOUNT = re.compile(r"^AC[0-9a-fA-F]{32}$")
+SERVICE = re.compile(r"^MG[0-9a-fA-F]{32}$")
+PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 # A Twilio number in E.164, or an alphanumeric sender ID (1-11 letters, digits, spaces; at least one letter).
-_SENDER = re.compile(r"^(\+[1-9][0-9]{6,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})$")
+SENDER = re.compile(r"^(\+[1-9][0-9]{6,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})$")
 
 
 class TwilioAction(HttpAction):
@@ -33,14 +33,14 @@ class TwilioAction(HttpAction):
                              "alphanumeric sender ID), or both")
         sender = {}
         if config.get("messaging_service_sid") is not None:
-            sender.update(fields.matching(config, "messaging_service_sid", where, _SERVICE,
+            sender.update(fields.matching(config, "messaging_service_sid", where, SERVICE,
                                           "a Twilio messaging service SID (MG + 32 hex)"))
         if config.get("from_number") is not None:
-            sender.update(fields.matching(config, "from_number", where, _SENDER,
+            sender.update(fields.matching(config, "from_number", where, SENDER,
                                           "a Twilio number in E.164 (+15551234567) or an alphanumeric sender ID"))
-        return {**fields.matching(config, "account_sid", where, _ACCOUNT, "a Twilio account SID (AC + 32 hex)"),
+        return {**fields.matching(config, "account_sid", where, ACCOUNT, "a Twilio account SID (AC + 32 hex)"),
                 **fields.secret(config, "auth_token_secret", where), **sender,
-                **fields.matching_list(config, "phone_numbers", where, _PHONE, "E.164 phone number (+15551234567)",
+                **fields.matching_list(config, "phone_numbers", where, PHONE, "E.164 phone number (+15551234567)",
                                        20),
                 **fields.template(config, "message", where, max_chars=MAX_TEXT)}
 

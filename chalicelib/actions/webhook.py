@@ -129,6 +129,8 @@ class WebhookAction(HttpAction):
             for name in headers:
                 if not _HEADER.match(name) or name.lower() in _RESERVED:
                     raise BadRequest(f"{where}.headers: {name!r} is not a header name you can set")
+                if not isinstance(headers[name], str):
+                    raise BadRequest(f"{where}.headers.{name} must be a template of 1-1000 characters")
                 fields.template(headers, name, f"{where}.headers", max_chars=1000)
                 for secret_name in _SECRET_REF.findall(headers[name]):
                     check_name(secret_name, f"{where}.headers.{name} secret")

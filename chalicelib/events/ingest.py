@@ -16,7 +16,8 @@ from chalicelib.observability import metrics
 from chalicelib.store.models import Event, EventTriggerEntry
 
 MAX_BATCH = 100
-_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+NAME_PATTERN = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
+_NAME = re.compile(NAME_PATTERN[1:-1])  # matched whole (fullmatch: no trailing newline)
 MAX_PAYLOAD = 32 * 1024
 RESERVED_PREFIX = "automation."  # our own run events; nobody may send them in (or forge them)
 
@@ -26,9 +27,9 @@ def parse(raw, now) -> dict:
     if not isinstance(raw, dict):
         raise BadRequest("an event must be a JSON object")
     name = raw.get("event")
-    if not isinstance(name, str) or not 0 < len(name) <= 255 or not _NAME.match(name):
+    if not isinstance(name, str) or not 0 < len(name) <= 255 or not _NAME.fullmatch(name):
         raise BadRequest("event must be a dotted name like 'incident.triggered'")
-    event_id = raw.get("id") or tokens.new_id(12)
+    event_id = tokens.new_id(12) if raw.get("id") in (None, "") else raw["id"]  # absent or empty: ours
     if not isinstance(event_id, str) or not 0 < len(event_id) <= 128 or ":" in event_id:
         raise BadRequest("id must be a string of 1-128 characters without ':'")
     occurred = now
@@ -42,11 +43,11 @@ def parse(raw, now) -> dict:
     resource = raw.get("resource")
     if not isinstance(resource, dict) or not isinstance(resource.get("id"), str) or not resource["id"]:
         raise BadRequest('resource must be an object with a string "id"')
-    related = raw.get("related") or []
+    related = [] if raw.get("related") is None else raw["related"]  # absent or null; not false, 0 or ""
     if not isinstance(related, list) or len(related) > 20 or not all(
             isinstance(r, dict) and isinstance(r.get("id"), str) for r in related):
         raise BadRequest('related must be a list of at most 20 objects with a string "id"')
-    payload = raw.get("payload") or {}
+    payload = {} if raw.get("payload") is None else raw["payload"]
     if not isinstance(payload, dict) or len(json.dumps(payload, default=str)) > MAX_PAYLOAD:
         raise BadRequest("payload must be an object of at most 32 KiB")
     return {"id": event_id, "event": name, "occurred": iso_ms(occurred), "received": iso_ms(now),
@@ -73,6 +74,14 @@ def ingest(account_id: str, body, now) -> dict:
         out["accepted" if stored else "duplicates"].append(event["id"])
         out["runs"] += [run.id for run in runs]
     return out
+
+
+def refusal(result: dict) -> dict:
+    """The 400 answer when no event was kept: the Error shape every refusal
+    has, with the per-event result beside it."""
+    reasons = "; ".join(f"event {r['index']}: {r['reason']}" for r in result["rejected"][:5])
+    more = f" (and {len(result['rejected']) - 5} more)" if len(result["rejected"]) > 5 else ""
+    return {"Code": "BadRequest", "Message": f"No event was accepted: {reasons}{more}", **result}
 
 
 def record(account_id: str, event: dict, now, match_triggers: bool = True) -> tuple[bool, list]:

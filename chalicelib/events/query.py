@@ -47,7 +47,8 @@ def list_events(caller, query: dict, now) -> tuple[list[dict], str | None]:
     """One page of the events the caller may see, and the cursor of the next (or None)."""
     account_id, visible = caller.account_id, Visibility(caller)
     until = parse_time(query.get("until"), "until", now)
-    since = parse_time(query.get("since"), "since", now - timedelta(days=settings.get_int("EVENT_RETENTION_DAYS")))
+    # the default window ends at `until`: ?until= alone in the past is a valid window, not "since after until"
+    since = parse_time(query.get("since"), "since", until - timedelta(days=settings.get_int("EVENT_RETENTION_DAYS")))
     if since > until:
         raise BadRequest("since must be before until")
     limit = cursors.page_size(query)

@@ -5,13 +5,14 @@ import re
 
 from chalicelib.errors import BadRequest
 from chalicelib.events.matching import name_matches
+from chalicelib.http.request import whole_number
 from chalicelib.store.models import Account, EventTriggerEntry
 
 POSTURES = ("reactive", "proactive")
 RUN_STATUSES = ("running", "retrying", "succeeded", "partial", "failed", "skipped", "abandoned")
 QUEUED = "automation.run.queued"  # never emitted; `after` it means "late to start" (events/late_start.py)
-_NAME_PATTERN = re.compile(r"^!?[A-Za-z0-9_.*-]{1,255}$")
-_PATH = re.compile(r"^(event|(resource|payload)(\.[A-Za-z0-9_-]{1,64}){1,4})$")
+PATTERN = re.compile(r"^!?[A-Za-z0-9_.*-]{1,255}$")
+FIELD_PATH = re.compile(r"^(event|(resource|payload)(\.[A-Za-z0-9_-]{1,64}){1,4})$")
 MAX_WITHIN = 30 * 24 * 3600
 
 
@@ -21,7 +22,7 @@ def _patterns(value, where: str, required: bool) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value or len(value) > 20 or \
-            not all(isinstance(p, str) and _NAME_PATTERN.match(p) for p in value):
+            not all(isinstance(p, str) and PATTERN.match(p) for p in value):
         raise BadRequest(f"{where} must be a list of 1-20 event name patterns like 'incident.*'")
     return value
 
@@ -32,7 +33,7 @@ def _match(value, where: str) -> dict:
     if not isinstance(value, dict) or len(value) > 20:
         raise BadRequest(f"{where} must be an object of at most 20 field filters")
     for path, spec in value.items():
-        if not _PATH.match(path):
+        if not FIELD_PATH.match(path):
             raise BadRequest(f"{where}: {path!r} is not a field; use event, resource.<label> or payload.<key>")
         specs = spec if isinstance(spec, list) else [spec]
         if not specs or not all(isinstance(s, str) and 0 < len(s) <= 255 for s in specs):
@@ -41,9 +42,9 @@ def _match(value, where: str) -> dict:
 
 
 def _int(item, key, lo, hi, default, where) -> int:
-    value = item.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise BadRequest(f"{where}.{key} must be an integer {lo}-{hi}; got {value!r}")
+    value = whole_number(item.get(key, default))
+    if value is None or not lo <= value <= hi:
+        raise BadRequest(f"{where}.{key} must be an integer {lo}-{hi}; got {item.get(key, default)!r}")
     return value
 
 
@@ -64,9 +65,9 @@ def parse(item: dict, where: str, automation_id: str) -> dict:
     if any(not p.startswith("!") and name_matches([p], QUEUED) and "*" not in p for p in trigger["expect"]):
         raise BadRequest(f"{where}.expect: {QUEUED} is not emitted as an event; to act on runs that wait too long "
                          f"to start, use posture proactive with after [\"{QUEUED}\"] and within <seconds>")
-    for_each = item.get("for_each") or []
+    for_each = [] if item.get("for_each") is None else item["for_each"]
     if not isinstance(for_each, list) or len(for_each) > 5 or not all(
-            isinstance(p, str) and _PATH.match(p) for p in for_each):
+            isinstance(p, str) and FIELD_PATH.match(p) for p in for_each):
         raise BadRequest(f"{where}.for_each must be a list of at most 5 fields like 'resource.id'")
     trigger["for_each"] = for_each
     _refuse_self_loop(trigger, where, automation_id)

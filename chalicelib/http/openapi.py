@@ -3,15 +3,40 @@
 Kept beside the routes by tests/test_openapi.py, which checks that every route
 of app.py is described here and nothing else is.
 """
+import re
 from copy import deepcopy
+from zoneinfo import available_timezones
 
-from chalicelib import __version__
+from chalicelib import __version__, secrets, settings
+from chalicelib.actions import control, email, pagerduty, registry, run_automation, twilio, webhook
+from chalicelib.events import ingest, triggers
+from chalicelib.http import cursors
+from chalicelib.identity import directory
+from chalicelib.rules import schedule, templates
+from chalicelib.runs import records
 
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
 _BOOL = {"type": "boolean"}
 _TIME = {"type": "string", "format": "date-time"}
 _NTIME = {"type": ["string", "null"], "format": "date-time"}
+_QTIME = {"anyOf": [_TIME, {"type": "string", "maxLength": 0, "description": "Empty: the default"}]}
+# The limits the server checks, stated once here so the document says exactly what is refused.
+_TEAM_ID = {"type": "integer", "minimum": 0, "maximum": directory.MAX_TEAM_ID, "description": "0 = personal"}
+_LIMIT = {"type": "integer", "minimum": 1, "maximum": cursors.MAX_LIMIT, "default": cursors.DEFAULT_LIMIT}
+# Not blank: a name is trimmed, and must keep a character that is not whitespace.
+# Python's \s (what the server strips and refuses) has \x1c-\x1f and \x85 besides ECMA's \s.
+_SPACE = r"\s\x1c-\x1f\x85"
+_NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": f"[^{_SPACE}]"}
+_EMAIL = {"type": "string", "maxLength": 254,
+          "pattern": f"^[{_SPACE}]*[^@{_SPACE}]{{1,64}}@[^@{_SPACE}]+\\.[^@{_SPACE}]+[{_SPACE}]*$",
+          "description": "Trimmed and lower-cased"}
+_SECRET_NAME = {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,128}$"}
+
+
+_OUTCOME = {"enum": list(registry.OUTCOMES)}
+_PATTERN = {"type": "string", "pattern": triggers.PATTERN.pattern}
+_MATCH = {"type": "string", "minLength": 1, "maxLength": 255}
 
 
 def _ref(name):
@@ -22,22 +47,141 @@ def _obj(props, required=()):
     return {"type": "object", "properties": props, **({"required": list(required)} if required else {})}
 
 
+def _template(most=4000):
+    return {"type": ["string", "null"], "minLength": 1, "maxLength": most, "description": "A template"}
+
+
+_SECRET_REF = {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,128}$",
+               "description": "The name of a secret written with PUT /secrets/{name}"}
+_AUTOMATION_REF = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$",
+                   "description": "An automation id (aut_…) the saver may edit"}
+# Each action setting's shape, by name (a name means the same thing in every action type that has it).
+_SETTINGS = {
+    "url": {"type": "string", "maxLength": 2048, "pattern": "^https?://[^/?#\\s@:]+",
+            "description": "http(s) URL; an address literal must not be an internal address"},
+    "method": {"enum": list(webhook.METHODS), "default": "POST"},
+    "payload": {"type": ["string", "object", "array", "null"],
+                "description": "A JSON template (a string), or JSON whose strings are templates; not with GET"},
+    "headers": {"type": ["object", "null"], "maxProperties": 20,
+                "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 1000}},
+    "webhook_url_secret": _SECRET_REF, "routing_key_secret": _SECRET_REF, "auth_token_secret": _SECRET_REF,
+    "message": _template(), "title": _template(500), "subject": _template(email.MAX_SUBJECT),
+    "body": _template(20_000), "summary": _template(pagerduty.MAX_SUMMARY),
+    "dedup_key": _template(pagerduty.MAX_DEDUP_KEY),
+    "text": _template(run_automation.MAX_TEXT), "reason": _template(control.MAX_REASON), "run_id": _template(200),
+    "to_emails": {"type": "array", "minItems": 1, "maxItems": 50, "items": {"type": "string",
+                                                                          "pattern": email.EMAIL.pattern}},
+    "phone_numbers": {"type": "array", "minItems": 1, "maxItems": 20,
+                      "items": {"type": "string", "pattern": twilio.PHONE.pattern}},
+    "account_sid": {"type": "string", "pattern": twilio.ACCOUNT.pattern},
+    "messaging_service_sid": {"type": ["string", "null"], "pattern": twilio.SERVICE.pattern},
+    "from_number": {"type": ["string", "null"], "pattern": twilio.SENDER.pattern},
+    "severity": {"enum": list(pagerduty.SEVERITIES), "default": "error"},
+    "event_action": {"enum": list(pagerduty.EVENT_ACTIONS), "default": "auto"},
+    "automation_id": _AUTOMATION_REF}
+_TYPE_SETTINGS = {"twilio": {"message": _template(twilio.MAX_TEXT)}}  # one SMS body
+_REQUIRED = {"webhook": ["url"], "slack": ["webhook_url_secret"], "teams": ["webhook_url_secret"],
+             "email": ["to_emails"], "twilio": ["account_sid", "auth_token_secret", "phone_numbers"],
+             "pagerduty": ["routing_key_secret"], "run_automation": ["automation_id"]}
+
+
+def _action(cls):
+    """One action type's schema: the common fields and its own settings, nothing else."""
+    props = {"type": {"const": cls.type},
+             "on": {"anyOf": [{"type": "array", "minItems": 1, "items": _OUTCOME}, _OUTCOME],
+                    "description": "The outcomes that fire it (one, or a list); default [\"failed\"]; triggered "
+                                   "only in an automation with an event trigger"},
+             "retries": {"type": "integer", "minimum": 0, "maximum": registry.MAX_RETRIES,
+                         "description": "Tries again on a transient failure"},
+             "saved_by": {"description": "Control actions: the user who saved it, whose rights it acts with (set "
+                                         "by the service; a value sent in is ignored)"},
+             **{name: _SETTINGS[name] for name in cls.fields}, **_TYPE_SETTINGS.get(cls.type, {})}
+    schema = {**_obj(props, ["type", *_REQUIRED.get(cls.type, [])]), "additionalProperties": False}
+    if cls.type == "twilio":  # a sender: the messaging service, a from number, or both
+        schema["anyOf"] = [{"required": ["messaging_service_sid"], "properties": {"messaging_service_sid": _STR}},
+                           {"required": ["from_number"], "properties": {"from_number": _STR}}]
+    return schema
+
+
+_CRON = {"type": "string", "pattern": r"^\s*(\*|[01]?\d|2[0-3])\s+(\*|0?[1-9]|[12]\d|3[01])\s+(\*|0?[1-9]|1[0-2])"
+                                     r"\s+(\*|[0-7])\s*$",
+         "description": "UTC 'hour day-of-month month day-of-week', each * or one number (no minute segment); "
+                        "a day-of-month that never occurs in its month is refused"}
+_IGNORED = {"description": "Not read in this mode"}
+
+
+def _schedule(mode):
+    """One mode of a schedule trigger: what it reads; the rest of the fields are ignored."""
+    local = mode in ("daily", "weekly")
+    props = {"type": {"const": "schedule"}, "mode": {"const": mode}, "hour": _IGNORED, "weekday": _IGNORED,
+             "timezone": _IGNORED, "cron": _IGNORED}
+    required = ["type", "mode"]
+    if local:
+        props["hour"] = {"type": "integer", "minimum": 0, "maximum": 23, "description": "The local hour"}
+        props["timezone"] = {"enum": sorted(available_timezones()), "default": "UTC",
+                             "description": "IANA zone: the local hour is kept all year, across DST changes"}
+        required.append("hour")
+    if mode == "weekly":
+        props["weekday"] = {"type": "integer", "minimum": 0, "maximum": 6, "description": "0 = Sunday"}
+        required.append("weekday")
+    if mode == "custom":  # a trigger with a cron and no mode is a custom one
+        props.update(mode={"enum": ["custom", None]}, cron=_CRON,
+                     timezone={"enum": list(schedule.UTC_NAMES), "description": "Custom crons are UTC"})
+        required = ["type", "cron"]
+    return {**_obj(props, required), "description": "Returned with its UTC cron (for daily/weekly: the UTC hour "
+            "and weekday the next run starts in, which follows the zone's offset)"}
+
+
+def _event_trigger(posture):
+    """One posture of an event trigger, with the limits events/triggers.py checks."""
+    patterns = {"anyOf": [{"type": "array", "minItems": 1, "maxItems": 20, "items": _PATTERN}, _PATTERN]}
+    proactive = posture == "proactive"
+    props = {
+        "type": {"const": "event"}, "posture": {"const": posture},
+        "expect": {**patterns, "description": "Event name patterns; * wildcard, ! negation"},
+        "match": {"type": ["object", "null"], "maxProperties": 20,
+                  "propertyNames": {"pattern": triggers.FIELD_PATH.pattern},
+                  "additionalProperties": {"anyOf": [_MATCH, {"type": "array", "minItems": 1, "items": _MATCH}]},
+                  "description": "Field filters: resource.<label>, payload.<key> or event -> a pattern or a "
+                                 "list of patterns"},
+        "for_each": {"type": ["array", "null"], "maxItems": 5, "items": {"type": "string",
+                     "pattern": triggers.FIELD_PATH.pattern}, "description": "Count separately per these fields"},
+        "threshold": {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1},
+        "within": {"type": "integer", "minimum": 60 if proactive else 0, "maximum": triggers.MAX_WITHIN,
+                   "default": 3600 if proactive else 0, "description": "Window in seconds"}}
+    if proactive:
+        props["after"] = {**patterns, "description": "The events that open a window"}
+    else:
+        props["after"] = {"type": "null", "description": "Proactive triggers only"}
+    required = ["type", "expect", "posture"] + (["after"] if proactive else [])
+    schema = _obj(props, required)
+    if not proactive:  # reactive is the default posture
+        schema = {"anyOf": [schema, {**_obj({k: v for k, v in props.items() if k != "posture"}, ["type", "expect"]),
+                                     "not": {"required": ["posture"]}}]}
+    return schema
+
+
 def _json(schema):
     return {"content": {"application/json": {"schema": schema}}}
 
 
+_WORDS = {400: "Malformed input; the message names the field", 401: "Missing or invalid credential",
+          403: "Known caller without the right", 404: "Not found or not visible",
+          409: "State conflict", 413: "Body over its limit",
+          415: "A Content-Type this route does not read (checked before the credential)",
+          503: "Could not queue; retry"}
+
+
 def _errors(*codes):
-    words = {400: "Malformed input; the message names the field", 401: "Missing or invalid credential",
-             403: "Known caller without the right", 404: "Not found or not visible",
-             409: "State conflict", 413: "Body over its limit", 503: "Could not queue; retry"}
-    return {str(c): {"description": words[c], **_json(_ref("Error"))} for c in codes}
+    return {str(c): {"description": _WORDS[c], **_json(_ref("Error"))} for c in codes}
 
 
-def _op(summary, ok_code, ok_schema, errors=(400, 401, 403, 404), body=None, params=(), auth=True):
+def _op(summary, ok_code, ok_schema, errors=(400, 401, 403, 404), body=None, params=(), auth=True,
+        body_required=True):
     ok = {"description": "OK", **(_json(ok_schema) if ok_schema else {})}
     op = {"summary": summary, "responses": {str(ok_code): ok, **_errors(*errors)}}
     if body:
-        op["requestBody"] = {"required": True, **_json(body)}
+        op["requestBody"] = {"required": body_required, **_json(body)}
     if params:
         op["parameters"] = list(params)
     if not auth:
@@ -59,7 +203,7 @@ _SCHEMAS = {
                   ["Code", "Message"]),
     "User": _obj({"id": _STR, "email": _STR, "role": {"enum": ["owner", "admin", "member"]}}),
     "Team": _obj({"id": {"type": "integer", "minimum": 1}, "name": _STR}),
-    "Runner": _obj({"id": _STR, "name": _STR, "team_id": {"type": "integer", "minimum": 0},
+    "Runner": _obj({"id": _STR, "name": _STR, "team_id": _TEAM_ID,
                     "pool": {"type": "string", "description": "The set of runners it belongs to"},
                     "min_healthy": {"type": "integer", "description": "Pool health threshold"},
                     "last_heartbeat": _NTIME}),
@@ -68,8 +212,26 @@ _SCHEMAS = {
                    "resource": {"type": "object", "required": ["id"], "properties": {"id": _STR},
                                 "additionalProperties": True},
                    "related": {"type": "array", "items": {"type": "object"}}, "payload": {"type": "object"}},
-                  ["event", "resource"]),
-    "Environment": _obj({"type": {"enum": ["auto", "cloud_sandbox", "runner"]}, "runner_id": _STR}, ["type"]),
+                  ["id", "event", "occurred", "received", "resource", "related", "payload"]),
+    "EventInput": _obj({
+        "id": {"type": ["string", "null"], "pattern": "^[^:]{0,128}$",
+               "description": "Up to 128 characters without ':'; a repeated id is accepted once (empty, null "
+                              "or absent: the service picks one)"},
+        "event": {"type": "string", "maxLength": 255,
+                  "pattern": "^(?!" + re.escape(ingest.RESERVED_PREFIX) + ")" + ingest.NAME_PATTERN.lstrip("^"),
+                  "description": "Dotted name, e.g. incident.triggered; names starting with 'automation.' are "
+                                 "the service's own run events and refused"},
+        "occurred": {"anyOf": [_TIME, {"type": "null"}],
+                     "description": "Default: when received; at most an hour in the future"},
+        "resource": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "minLength": 1}},
+                     "additionalProperties": True},
+        "related": {"type": ["array", "null"], "maxItems": 20, "items": {
+            "type": "object", "required": ["id"], "properties": {"id": _STR}, "additionalProperties": True}},
+        "payload": {"type": ["object", "null"], "description": "At most 32 KiB as JSON"}},
+        ["event", "resource"]),
+    "Environment": {**_obj({"type": {"enum": ["auto", "cloud_sandbox", "runner"]}, "runner_id": _STR}, ["type"]),
+                    "if": {"properties": {"type": {"const": "runner"}}}, "then": {"required": ["runner_id"]},
+                    "description": "runner_id: a runner of the rule's team or an account-wide one"},
     "RunEnvironment": {"type": ["object", "null"], "description": "Where the run ran (null until placed; a run "
                        "waiting for a runner shows its pool)", "properties": {
                            "type": {"enum": ["cloud_sandbox", "runner"]}, "pool": _STR, "runner_id": _STR,
@@ -88,46 +250,24 @@ _SCHEMAS = {
                   "environment": {"type": "object"}, "first_seq": _INT,
                   "lease": _obj({"token": {"type": "string", "description": "srels_…: this run, while held"},
                                  "seconds": _INT, "renew_seconds": _INT})}),
-    "ScheduleTrigger": _obj({
-        "type": {"const": "schedule"}, "mode": {"enum": ["hourly", "daily", "weekly", "custom"]},
-        "hour": {"type": "integer", "minimum": 0, "maximum": 23, "description": "Local hour (daily, weekly)"},
-        "weekday": {"type": "integer", "minimum": 0, "maximum": 6, "description": "0 = Sunday (weekly)"},
-        "timezone": {"type": "string", "description": "IANA zone for daily/weekly (default UTC): the local hour "
-                     "is kept all year, across DST changes. Custom crons are UTC: any other zone is refused"},
-        "cron": {"type": "string", "description": "UTC 'hour day-of-month month day-of-week'; each * or one number. "
-                 "Given for custom; always returned. For daily/weekly: the UTC hour (and weekday) the next run "
-                 "starts in, which follows the zone's offset (a +05:30 zone starts at :30 of that hour)."}},
-        ["type"]),
-    "ApiTrigger": _obj({"type": {"const": "api"}, "id": _STR, "url": _STR,
-                        "token_hint": {"type": "string", "description": "Last 4 characters of the token"}}, ["type"]),
-    "EventTrigger": _obj({
-        "type": {"const": "event"}, "posture": {"enum": ["reactive", "proactive"]},
-        "expect": {"type": "array", "items": _STR, "description": "Event name patterns; * wildcard, ! negation"},
-        "match": {"type": "object", "description": "Field filters: resource.<label>, payload.<key> or event -> "
-                  "a pattern or a list of patterns"},
-        "after": {"type": "array", "items": _STR, "description": "Proactive: the events that open a window"},
-        "for_each": {"type": "array", "items": _STR, "description": "Count separately per these fields"},
-        "threshold": {"type": "integer", "minimum": 1}, "within": {"type": "integer", "minimum": 0,
-                                                                   "description": "Window in seconds"}},
-        ["type", "expect"]),
+    "ScheduleTrigger": {"oneOf": [_schedule(mode) for mode in schedule.MODES]},
+    "ApiTrigger": _obj({"type": {"const": "api"}, **{name: {"description": "Returned by the service; ignored when "
+                                                                    "sent"} for name in ("id", "url", "token_hint")}},
+                       ["type"]),
+    "EventTrigger": {"oneOf": [_event_trigger("reactive"), _event_trigger("proactive")]},
+    # As the service returns them: the input's fields, normalised (a reactive trigger has after [], a
+    # schedule its UTC cron and zone, an api trigger its url and token hint).
+    "StoredTrigger": {"type": "object", "required": ["type"], "properties": {
+        "type": {"enum": ["schedule", "api", "event"]}, "mode": {"enum": ["hourly", "daily", "weekly", "custom"]},
+        "cron": _STR, "timezone": _STR, "hour": _INT, "weekday": _INT, "id": _STR, "url": _STR, "token_hint": _STR,
+        "posture": {"enum": ["reactive", "proactive"]}, "expect": {"type": "array", "items": _STR},
+        "after": {"type": "array", "items": _STR}, "match": {"type": "object"},
+        "for_each": {"type": "array", "items": _STR}, "threshold": _INT, "within": _INT}},
     "Trigger": {"oneOf": [_ref("ScheduleTrigger"), _ref("ApiTrigger"), _ref("EventTrigger")]},
-    "Action": {"type": "object", "required": ["type"], "additionalProperties": True, "properties": {
-        "type": {"enum": ["webhook", "slack", "teams", "email", "twilio", "pagerduty", "run_automation",
-                          "cancel_run", "pause_automation", "resume_automation"]},
-        "on": {"type": "array", "items": {"enum": ["succeeded", "partial", "failed", "skipped", "abandoned",
-                                                   "triggered"]}, "description": "Default [\"failed\"]"},
-        "retries": {"type": "integer", "minimum": 0, "maximum": 10,
-                    "description": "Tries again on a transient failure"},
-        "saved_by": {"type": "string", "readOnly": True,
-                     "description": "Control actions: the user who saved it, whose rights it acts with (set by "
-                                    "the service; a value sent in is ignored)"}},
-        "description": "Settings per type: webhook url, method, payload, headers (a value may name a secret: "
-                       "{secret.name}); slack webhook_url_secret, message; teams webhook_url_secret, title, message; "
-                       "email to_emails, subject, body; twilio account_sid, auth_token_secret, messaging_service_sid "
-                       "and/or from_number, phone_numbers, message; pagerduty routing_key_secret, severity, summary, "
-                       "event_action (auto|trigger|acknowledge|resolve), dedup_key; run_automation automation_id, "
-                       "text; cancel_run run_id, reason; pause_automation and resume_automation automation_id, "
-                       "reason. Templates: {dotted.name} or Jinja2, sandboxed."},
+    "Action": {"oneOf": [_action(cls) for cls in registry.ACTIONS.values()],
+               "description": "One of the action types, each with its own settings. Text settings are "
+                              "templates: {dotted.name} or Jinja2, sandboxed; a header value may name a secret "
+                              "({secret.name})."},
     "Paused": {"type": ["object", "null"], "description": "Why a disabled automation is paused (null otherwise)",
                "properties": {"by": _obj({"kind": {"enum": ["automation", "user"]}, "id": _STR, "name": _STR}),
                               "run_id": {"type": ["string", "null"]}, "reason": {"type": ["string", "null"]},
@@ -135,20 +275,28 @@ _SCHEMAS = {
     "WebhookSigning": _obj({"secret": {"type": "string", "description": "srews_…, shown once"},
                             "header": _STR, "scheme": _STR}, ["secret", "header", "scheme"]),
     "AutomationInput": _obj({
-        "name": {"type": "string", "maxLength": 255}, "team_id": {"type": "integer", "minimum": 0},
-        "environment": _ref("Environment"), "task_prompt": _STR, "enabled": _BOOL,
+        "name": _NAME, "team_id": _TEAM_ID,
+        "environment": _ref("Environment"), "enabled": _BOOL,
+        "task_prompt": {"type": "string", "minLength": 1, "pattern": f"[^{_SPACE}]",
+                        "maxLength": settings.get_int("MAX_TASK_PROMPT_CHARS")},
         "triggers": {"type": "array", "minItems": 1, "items": _ref("Trigger")},
-        "template_id": {"type": "string", "description": "Prefills name and task_prompt (overridable)"},
+        "template_id": {"type": ["string", "null"], "enum": [*templates.ids(), None],
+                        "description": "Prefills name and task_prompt (overridable); see GET /automation-templates"},
         "overlap": {"enum": ["skip", "allow"],
                     "description": "A run due while the previous one still runs: skip it (default) or allow it"},
-        "actions": {"type": "array", "maxItems": 20, "items": _ref("Action")}}),
+        "actions": {"type": ["array", "null"], "maxItems": 20, "items": _ref("Action"),
+                    "description": "null: none"}}),
+    # Creating needs triggers, and a name and task prompt unless a template gives them.
+    "AutomationCreate": {"allOf": [_ref("AutomationInput"), {"required": ["triggers"]}, {"anyOf": [
+        {"required": ["template_id"], "properties": {"template_id": {"type": "string"}}},
+        {"required": ["name", "task_prompt"]}]}]},
     "Automation": _obj({
         "id": _STR, "name": _STR, "team_id": _INT, "owner_id": _STR, "environment": _ref("Environment"),
         "task_prompt": _STR, "enabled": _BOOL, "can_edit": _BOOL, "overlap": {"enum": ["skip", "allow"]},
         "actions": {"type": "array", "items": _ref("Action")}, "paused": _ref("Paused"),
         "webhook_signing": {"type": ["object", "null"], "properties": {"secret_hint": _STR, "header": _STR},
                             "description": "The webhook signing secret's last characters (null: no webhook yet)"},
-        "triggers": {"type": "array", "items": _ref("Trigger")},
+        "triggers": {"type": "array", "items": _ref("StoredTrigger")},
         "next_runs": {"type": "array", "items": _TIME, "description": "Next five UTC run times"},
         "next_runs_local": {"type": "array", "description": "The same runs in UTC and in the schedule's own zone "
                             "(UTC for hourly and custom), across DST changes",
@@ -216,9 +364,15 @@ _SCHEMAS["Status"] = _obj({
     "runs": _obj({"running": {"type": "integer", "description": "The account's runs running now"},
                   "oldest_running_since": _NTIME, "oldest_running_seconds": {"type": ["number", "null"]}})})
 
+_INGESTED = {"accepted": {"type": "array", "items": _STR}, "duplicates": {"type": "array", "items": _STR},
+             "rejected": {"type": "array", "items": _obj({"index": _INT, "reason": _STR}, ["index", "reason"])},
+             "runs": {"type": "array", "items": _STR}}
+_SCHEMAS["Ingested"] = _obj(_INGESTED, list(_INGESTED))
 _AUTOMATION = _obj({"automation": _ref("Automation")})
 _KEY = _obj({"api_key": {"type": "string", "description": "Shown once"}, "key": _ref("ApiKey")})
 _RUN_ID = _path("run_id", "Run id")
+_PAGE = [_q("limit", "1-200, default 50", _LIMIT), _q("cursor", "next_cursor of the previous page (a value the "
+                                                          "service issued: any other is refused, 400)")]
 _LEASE = {"security": [{"leaseToken": []}]}
 _RUNNER_AUTH = {"security": [{"runnerToken": []}]}
 _AUTOMATION_ID = _path("automation_id", "Automation id")
@@ -233,24 +387,27 @@ _PATHS = {
                        _obj({"user": _ref("User"), "teams": {"type": "array", "items": _ref("Team")}}), errors=(401,))},
     "/users": {"post": _op("Add a user to the account (owner, admin); the API key is shown once", 201,
                            _obj({"user": _ref("User"), "api_key": _STR}), errors=(400, 401, 403, 409, 413),
-                           body=_obj({"email": _STR, "role": {"enum": ["admin", "member"]}}, ["email"]))},
+                           body=_obj({"email": _EMAIL, "role": {"enum": ["admin", "member"]}}, ["email"]))},
     "/teams": {"post": _op("Create a team (owner, admin)", 201, _obj({"team": _ref("Team")}),
-                           errors=(400, 401, 403, 413), body=_obj({"name": _STR}, ["name"])),
+                           errors=(400, 401, 403, 413), body=_obj({"name": _NAME}, ["name"])),
                "get": _op("Teams: every team of the account for the owner and admins, a member's own teams otherwise",
                           200, _obj({"teams": {"type": "array", "items": _ref("Team")}}), errors=(401,))},
     "/teams/{team_id}": {
         "delete": _op("Delete a team (owner, admin); its memberships go with it. Refused (409) while automations "
-                      "belong to it or runners serve it", 204, None, params=[_path("team_id", "Team id", _INT)],
+                      "belong to it or runners serve it", 204, None, params=[_path("team_id", "Team id", _TEAM_ID)],
                       errors=(400, 401, 403, 404, 409))},
     "/teams/{team_id}/members/{user_id}": {
         "put": _op("Add a member (owner, admin)", 200, None,
-                   params=[_path("team_id", "Team id", _INT), _path("user_id", "User id")]),
+                   params=[_path("team_id", "Team id", _TEAM_ID), _path("user_id", "User id")]),
         "delete": _op("Remove a member (owner, admin)", 200, None,
-                      params=[_path("team_id", "Team id", _INT), _path("user_id", "User id")])},
+                      params=[_path("team_id", "Team id", _TEAM_ID), _path("user_id", "User id")])},
     "/runners": {
         "post": _op("Register a runner (owner, admin); team_id 0 = account-global; its heartbeat token is shown once",
                     201, _obj({"runner": _ref("Runner"), "token": _STR}),
-                    body=_obj({"name": _STR, "team_id": _INT, "pool": _STR, "min_healthy": _INT}, ["name"]),
+                    body=_obj({"name": _NAME, "team_id": _TEAM_ID,
+                               "pool": {"type": "string", "minLength": 1, "maxLength": 64, "default": "default"},
+                               "min_healthy": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 1}},
+                              ["name"]),
                     errors=(400, 401, 403, 404, 413)),
         "get": _op("Runners the caller can pick", 200,
                    _obj({"runners": {"type": "array", "items": _ref("Runner")}}), errors=(401,))},
@@ -272,7 +429,7 @@ _PATHS = {
                        "up to `wait` seconds (at most 20) that answers as soon as a run is claimed; counts as a "
                        "heartbeat", 200, _obj({"run": {"oneOf": [_ref("Work"), {"type": "null"}]},
                                                "poll_seconds": _INT}),
-                       body=_obj({"wait": {"type": "number", "minimum": 0, "maximum": 20}}),
+                       body=_obj({"wait": {"type": "number", "minimum": 0, "maximum": 20}}), body_required=False,
                        params=[_path("runner_id", "Runner id")], errors=(400, 401)), **_RUNNER_AUTH}},
     "/runners/{runner_id}/token/rotate": {
         "post": _op("A new runner token (owner, admin); the old one stops working at once", 200,
@@ -301,36 +458,37 @@ _PATHS = {
         "post": {**_op("A runner reports it is alive (Authorization: Bearer <runner token>); "
                        "{\"state\": \"offline\"} when it stops", 200,
                        _obj({"runner": _ref("Runner")}), params=[_path("runner_id", "Runner id")], errors=(400, 401),
-                       body=_obj({"state": {"enum": ["online", "offline"]}})),
+                       body=_obj({"state": {"enum": ["online", "offline"]}}), body_required=False),
                  "security": [{"runnerToken": []}]}},
     "/events": {
-        "post": _op("Send one event or a list of up to 100; each is refused on its own, the good ones kept", 202,
-                    _obj({"accepted": {"type": "array", "items": _STR}, "duplicates": {"type": "array", "items": _STR},
-                          "rejected": {"type": "array", "items": _obj({"index": _INT, "reason": _STR})},
-                          "runs": {"type": "array", "items": _STR}}),
-                    body={"oneOf": [_ref("Event"), {"type": "array", "maxItems": 100, "items": _ref("Event")}]},
-                    errors=(400, 401, 413)),
+        "post": _op("Send one event or a list of up to 100; each is refused on its own, the good ones kept "
+                    "(202 when at least one was kept or was a duplicate; 400 when none was: an Error that also "
+                    "carries the per-event result)", 202, _ref("Ingested"), errors=(400, 401, 413),
+                    body={"oneOf": [_ref("EventInput"), {"type": "array", "minItems": 1, "maxItems": ingest.MAX_BATCH,
+                                                         "items": _ref("EventInput")}]}),
         "get": _op("Events of the account the caller may see, newest first: external events, and run events of "
                    "automations the caller can view", 200,
                    _obj({"events": {"type": "array", "items": _ref("Event")},
                          "next_cursor": {"type": ["string", "null"]}}),
                    params=[_q("event", "Name pattern, * wildcards"), _q("resource_id", "Exact resource id"),
-                           _q("since", "Default: the retention", _TIME), _q("until", "Default: now", _TIME),
-                           _q("limit", "1-200, default 50", _INT), _q("cursor", "next_cursor of the previous page")],
+                           _q("since", "Default: the retention before until; not after until", _QTIME),
+                           _q("until", "Default: now", _QTIME),
+                           *_PAGE],
                    errors=(400, 401))},
     "/automations": {
         "post": _op("Create an automation", 201, _obj({"automation": _ref("Automation"),
                                                        "api_trigger": _ref("ApiTriggerSecret"),
                                                        "webhook_signing": _ref("WebhookSigning")}),
-                    body=_ref("AutomationInput"), errors=(400, 401, 413)),
+                    body=_ref("AutomationCreate"), errors=(400, 401, 413)),
         "get": _op("Automations visible to the caller, newest first, one page at a time", 200,
                    _obj({"automations": {"type": "array", "items": _ref("Automation")},
                          "next_cursor": {"type": ["string", "null"]}}), errors=(400, 401),
                    params=[_q("scope", "all | personal | team", {"enum": ["all", "personal", "team"]}),
-                           {**_q("team_id", "Repeatable; narrows to these teams", {"type": "array", "items": _INT}),
+                           {**_q("team_id", "Repeatable; narrows to these teams", {"type": "array",
+                                                                                  "items": _TEAM_ID}),
                             "explode": True},
                            _q("status", "all | enabled | disabled", {"enum": ["all", "enabled", "disabled"]}),
-                           _q("limit", "1-200, default 50", _INT), _q("cursor", "next_cursor of the previous page")])},
+                           *_PAGE])},
     "/automations/{automation_id}": {
         "get": _op("One automation", 200, _AUTOMATION, errors=(401, 404), params=[_AUTOMATION_ID]),
         "patch": _op("Edit any of the create fields", 200,
@@ -344,7 +502,7 @@ _PATHS = {
     "/automations/{automation_id}/disable": {"post": {**_op(
         "Disable (history is kept); the optional reason is kept in paused", 200, _AUTOMATION,
         params=[_AUTOMATION_ID], errors=(400, 401, 403, 404)), "requestBody": {"required": False, **_json(_obj(
-            {"reason": {"type": "string", "maxLength": 500}}))}}},
+            {"reason": {"type": ["string", "null"], "maxLength": 500}}))}}},
     "/automations/{automation_id}/webhook-secret/rotate": {
         "post": _op("New webhook signing secret, shown once; the old one stops signing at once", 200,
                     _obj({"webhook_signing": _ref("WebhookSigning")}), params=[_AUTOMATION_ID],
@@ -354,27 +512,36 @@ _PATHS = {
                     params=[_AUTOMATION_ID], errors=(401, 403, 404, 409))},
     "/automations/{automation_id}/runs": {
         "post": _op("Start a manual run (whoever can_edit); optional context text", 202, _obj({"run": _ref("Run")}),
-                    body=_obj({"text": _STR}), params=[_AUTOMATION_ID], errors=(400, 401, 403, 404, 409, 413, 503)),
+                    body=_obj({"text": {"type": ["string", "null"], "description": "At most 64 KiB"}}),
+                    body_required=False, params=[_AUTOMATION_ID], errors=(400, 401, 403, 404, 409, 413, 503)),
         "get": _op("Run history, newest first (only where can_edit)", 200,
                    _obj({"runs": {"type": "array", "items": _ref("Run")}, "next_cursor": {"type": ["string", "null"]}}),
-                   params=[_AUTOMATION_ID, _q("since", "Default: 30 days before until", _TIME),
-                           _q("until", "Default: now", _TIME), _q("status", "A run status or all"),
-                           _q("limit", "1-200, default 50", _INT), _q("cursor", "next_cursor of the previous page")])},
+                   params=[_AUTOMATION_ID, _q("since", "Default: 30 days before until; at most 180 days before until",
+                                              _QTIME),
+                           _q("until", "Default: now", _QTIME),
+                           _q("status", "A run status or all", {"enum": ["all", *records.STATUSES]}),
+                           *_PAGE])},
     "/automations/{automation_id}/test": {
         "post": _op("Render every action for a sample event (or a run outcome) and explain the trigger match; "
                     "nothing is sent", 200,
                     _obj({"outcome": _STR, "event": _ref("Event"), "trigger": {"type": ["object", "null"]},
                           "actions": {"type": "array", "items": {"type": "object"}}, "sent": {"const": False}}),
-                    body=_obj({"event": _ref("Event"), "outcome": _STR}), params=[_AUTOMATION_ID],
-                    errors=(400, 401, 403, 404))},
+                    body=_obj({"event": {"oneOf": [_ref("EventInput"), {"type": "null"}],
+                                         "description": "A sample event (else a run outcome)"},
+                               "outcome": {"enum": [o for o in registry.OUTCOMES if o != "triggered"],
+                                           "default": "failed"}}),
+                    body_required=False, params=[_AUTOMATION_ID], errors=(400, 401, 403, 404))},
     "/secrets": {
         "get": _op("The account's secret names (never a value) and when each last changed", 200,
                    _obj({"secrets": {"type": "array", "items": _obj({"name": _STR, "updated_at": _NTIME})}}),
                    errors=(401, 503))},
     "/secrets/{name}": {
-        "put": _op("Store a named secret (owner, admin); its value is never returned", 200,
-                   _obj({"name": _STR, "created": _BOOL}), body=_obj({"value": _STR}, ["value"]),
-                   params=[_path("name", "1-128 of A-Z a-z 0-9 _ . -")], errors=(400, 401, 403, 413))},
+        "put": _op("Store a named secret (owner, admin): 201 when it is new, 200 when its value was replaced; "
+                   "the value is never returned", 200, _obj({"name": _STR, "created": _BOOL}),
+                   body=_obj({"value": {"type": "string", "minLength": 1, "maxLength": secrets.MAX_VALUE_BYTES,
+                                        "description": f"At most {secrets.MAX_VALUE_BYTES} bytes as UTF-8"}},
+                             ["value"]),
+                   params=[_path("name", "1-128 of A-Z a-z 0-9 _ . -", _SECRET_NAME)], errors=(400, 401, 403, 413))},
     "/automation-templates": {
         "get": _op("Preset templates; locale from ?locale=, else Accept-Language, else en-US", 200,
                    _obj({"locale": _STR, "templates": {"type": "array", "items": _ref("Template")}}),
@@ -409,6 +576,12 @@ def _console_page(summary):
         "503": {"description": "The console is not built (make console)"}}}}
 
 
+_PATHS["/secrets/{name}"]["put"]["responses"]["201"] = {"description": "Created",
+                                                        **_json(_obj({"name": _STR, "created": {"const": True}}))}
+# No event kept: an Error (as every refusal is) that also says what became of each event.
+_PATHS["/events"]["post"]["responses"]["400"] = {"description": "No event was kept (or the body is not events)",
+                                                 **_json({"allOf": [_ref("Error"), _obj(_INGESTED)]})}
+
 _PATHS.update({
     "/ai-sre/automations": _console_page("Console: the automations list"),
     "/ai-sre/automations/{rule_id}": {"get": {**_console_page("Console: an automation's form (or 'new')")["get"],
@@ -426,6 +599,11 @@ _PATHS.update({
                                                                             "text/css": {"schema": _STR}}},
                       "404": {"description": "No such asset in this build"}}}},
 })
+
+# Chalice answers 415 to a Content-Type a route does not read, on every route and before any handler runs.
+for _ops in _PATHS.values():
+    for _operation in _ops.values():
+        _operation["responses"].update(_errors(415))
 
 
 def document(server_url: str) -> dict:

@@ -17,6 +17,16 @@ def json_value(raw: bytes | None):
         raise BadRequest(f"The body is not valid JSON ({exc}); send a JSON object.")
 
 
+def whole_number(value) -> int | None:
+    """A JSON integer as an int, or None. 3.0 is an integer in JSON (and in the
+    OpenAPI document's schemas), so it counts; true and false do not."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) else None
+
+
 def json_object(raw: bytes | None, allow_empty: bool = False) -> dict:
     """The body as a JSON object: 413 over MAX_BODY_BYTES, 400 when not an object."""
     if allow_empty and not (raw or b"").strip():

@@ -3,10 +3,12 @@ import re
 
 from chalicelib.clock import iso
 from chalicelib.errors import BadRequest, Conflict, NotFound
+from chalicelib.http.request import whole_number
 from chalicelib.identity import tokens
 from chalicelib.store.models import Account, ApiKey, Membership, Team, User
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")  # whole string (fullmatch: no trailing newline)
+MAX_TEAM_ID = 2**31 - 1
 ROLES = ("admin", "member")
 
 
@@ -44,7 +46,7 @@ def create_account(name: str, owner_email: str, now, account_id: str | None = No
 
 def checked_email(email) -> str:
     """A valid email address, trimmed and lower-cased; 400 otherwise."""
-    if not isinstance(email, str) or not _EMAIL.match(email.strip()) or len(email) > 254:
+    if not isinstance(email, str) or not _EMAIL.fullmatch(email.strip()) or len(email) > 254:
         raise BadRequest("email must be a valid email address, e.g. 'oncall@example.com'")
     return email.strip().lower()
 
@@ -106,8 +108,9 @@ def parse_team_id(value, field: str = "team_id") -> int:
         raise BadRequest(f"{field} must be an integer (0 for personal)")
     if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
-    if not isinstance(value, int) or not 0 <= value < 2**31:
-        raise BadRequest(f"{field} must be an integer >= 0 (0 for personal); got {value!r}")
+    value = whole_number(value) if not isinstance(value, str) else None
+    if value is None or not 0 <= value <= MAX_TEAM_ID:
+        raise BadRequest(f"{field} must be an integer 0-{MAX_TEAM_ID} (0 for personal); got {value!r}")
     return value
 
 

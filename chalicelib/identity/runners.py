@@ -4,6 +4,7 @@ from datetime import timedelta
 from chalicelib import settings
 from chalicelib.clock import iso, parse_iso
 from chalicelib.errors import BadRequest, NotFound, Unauthorized
+from chalicelib.http.request import whole_number
 from chalicelib.identity import tokens
 from chalicelib.identity.directory import get_team, parse_team_id
 from chalicelib.store.models import Account, Runner
@@ -26,8 +27,8 @@ def create_runner(caller, body: dict, now) -> tuple[Runner, str]:
     pool = body.get("pool", "default")
     if not isinstance(pool, str) or not 0 < len(pool) <= 64:
         raise BadRequest("pool must be a string of 1-64 characters naming the runner's set")
-    min_healthy = body.get("min_healthy", 1)
-    if isinstance(min_healthy, bool) or not isinstance(min_healthy, int) or not 0 <= min_healthy <= 1000:
+    min_healthy = whole_number(body.get("min_healthy", 1))
+    if min_healthy is None or not 0 <= min_healthy <= 1000:
         raise BadRequest("min_healthy must be an integer 0-1000")
     runner_id = f"rnr_{tokens.new_id()}"
     token = tokens.new_runner_token(runner_id)

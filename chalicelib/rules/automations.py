@@ -152,7 +152,7 @@ def _actions(value, triggers: list[dict], caller, rule) -> list[dict]:
     """The rule's actions, checked; `triggered` only where an event trigger
     exists; control actions record the caller as their saver, who must be
     allowed to run, pause or resume the automation they name."""
-    actions = action_registry.validate_actions(value or [], saved_by=caller.user_id,
+    actions = action_registry.validate_actions(value, saved_by=caller.user_id,
                                                allow_triggered=any(t["type"] == "event" for t in triggers))
     for index, action in enumerate(actions):
         target_id = action.get("automation_id") if action["type"] in action_registry.CONTROL_TYPES else None

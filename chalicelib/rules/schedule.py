@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.clock import iso
 from chalicelib.errors import BadRequest
+from chalicelib.http.request import whole_number
 from chalicelib.rules import cron, local_time, timezones
 
 MODES = ("hourly", "daily", "weekly", "custom")
@@ -18,15 +19,15 @@ UTC_NAMES = ("UTC", "Etc/UTC")
 
 
 def _int_field(item: dict, key: str, lo: int, hi: int, where: str) -> int:
-    value = item.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise BadRequest(f"{where}.{key} must be an integer {lo}-{hi}; got {value!r}")
+    value = whole_number(item.get(key))
+    if value is None or not lo <= value <= hi:
+        raise BadRequest(f"{where}.{key} must be an integer {lo}-{hi}; got {item.get(key)!r}")
     return value
 
 
 def parse(item: dict, where: str, now) -> dict:
     """Validate a schedule trigger and return it as stored."""
-    mode = item.get("mode") or ("custom" if "cron" in item else None)
+    mode = "custom" if item.get("mode") is None and "cron" in item else item.get("mode")
     if mode not in MODES:
         raise BadRequest(f"{where}.mode must be one of {', '.join(MODES)}; got {mode!r}")
     if mode == "hourly":

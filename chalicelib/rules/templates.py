@@ -17,6 +17,11 @@ def all_for(locale: str) -> tuple[dict, ...]:
         return tuple(json.load(f))
 
 
+def ids() -> list[str]:
+    """The template ids (the same in every locale)."""
+    return [t["id"] for t in all_for(DEFAULT_LOCALE)]
+
+
 def get(template_id, locale: str) -> dict:
     """One template by id in the locale, or 400 naming the known ids."""
     for template in all_for(locale):

@@ -12,8 +12,8 @@ TRIGGER_TYPES = ("schedule", "api", "event")
 def name(value) -> str:
     if not isinstance(value, str) or not value.strip():
         raise BadRequest("name is required: a non-empty string of at most 255 characters")
-    if len(value.strip()) > 255:
-        raise BadRequest(f"name is {len(value.strip())} characters long; the limit is 255")
+    if len(value) > 255:
+        raise BadRequest(f"name is {len(value)} characters long; the limit is 255")
     return value.strip()
 
 
