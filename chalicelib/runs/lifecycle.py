@@ -112,8 +112,7 @@ def rule_of(run: Run) -> Automation | None:
 
 def rule_and_account(run: Run) -> tuple[Automation | None, Account | None]:
     """The run's automation (None once it is gone for good) and its account, in one BatchGetItem."""
-    rule, account = reads.get_many((Automation, run.automation_id), (Account, run.account_id))
-    return rule, account
+    return tuple(reads.get_many((Automation, run.automation_id), (Account, run.account_id)))
 
 
 def recent_runs(rule: Automation, now: datetime) -> list[Run]:
