@@ -66,6 +66,12 @@ def test_malformed_events_are_refused_one_by_one(api, owner):
     assert code == 400 and "100" in data["Message"]
 
 
+def test_an_event_from_the_future_is_refused_in_the_error_shape(api, owner):
+    code, data = api.call("POST", "/events", owner, _event(occurred="2999-01-01T00:00:00Z"))
+    assert code == 400 and data["Code"] == "BadRequest"
+    assert "more than an hour in the future" in data["Message"] and data["accepted"] == []
+
+
 def test_events_need_an_api_key_and_stay_in_their_account(api, owner):
     from chalicelib.identity import directory
     assert api.call("POST", "/events", None, _event())[0] == 401
