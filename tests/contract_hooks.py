@@ -108,6 +108,9 @@ def _rule(body: dict) -> dict:
     triggers, seen = [], set()
     for trigger in body["triggers"] if isinstance(body.get("triggers"), list) else []:
         kind = trigger.get("type") if isinstance(trigger, dict) else None
+        if not isinstance(kind, str):  # a malformed trigger is left as generated (refused as it is)
+            triggers.append(trigger)
+            continue
         if kind in seen:
             continue
         seen.add(kind)

@@ -3,6 +3,7 @@ automations, the teams and the secret names; and the console's pages as the
 app serves them (headers, assets)."""
 from datetime import timedelta
 
+from bench.aws_calls import CallMeter
 from chalicelib.identity import directory
 from tests.conftest import NOW, rule_body
 
@@ -49,6 +50,17 @@ def test_pages_hold_only_what_the_filters_and_the_caller_allow(api, people):
     assert len(red_only) == 6
     off, _ = _all_pages(api, people["owner"]["key"], query="&status=disabled", limit=1)
     assert len(off) == 2
+
+
+def test_a_filter_few_rules_pass_reads_the_account_in_a_few_calls(api, owner):
+    [oldest] = _create(api, owner, 1)  # the one disabled rule, behind every other in the list
+    api.ok("POST", f"/automations/{oldest}/disable", owner)
+    _create(api, owner, 40)
+    with CallMeter() as meter, meter.counting():
+        page = api.ok("GET", "/automations?limit=2&status=disabled", owner)
+    assert [a["id"] for a in page["automations"]] == [oldest] and page["next_cursor"] is None
+    # pages of 2, 8, 32 and 128 rules read: one query per 2 rules would be 21
+    assert meter.calls[("Query", "automations")] <= 4, meter.calls
 
 
 def test_a_bad_or_foreign_cursor_is_refused(api, owner):

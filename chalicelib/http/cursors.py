@@ -39,14 +39,41 @@ def page_size(query: dict) -> int:
     return int(raw)
 
 
-def take(items, keep, limit: int, key_of) -> tuple[list, str | None]:
-    """Up to `limit` items for which `keep(item)` holds, and the cursor after the
+def take(results, keep, limit: int, key_of) -> tuple[list, str | None]:
+    """Up to `limit` items of a pynamodb query (`results`, asked for with
+    page_size=limit) for which `keep(item)` holds, and the cursor after the
     last one (None when the results ran out first)."""
+    results.page_iter = _WideningPages(results.page_iter)
     page = []
-    for item in items:
+    for item in results:
         if not keep(item):
             continue
         page.append(item)
         if len(page) == limit:
             return page, encode(key_of(item))
     return page, None
+
+
+WIDEST_PAGE = 1000  # items read per call at most (DynamoDB stops at 1 MB anyway)
+
+
+class _WideningPages:
+    """A query's pages, each asked for four times as large as the one before.
+    DynamoDB filters a page after reading it, so a listing whose filter few
+    items pass would otherwise cost one call per `limit` items read; the first
+    page is still `limit` items, so a listing that finds its page at once reads
+    no more than before."""
+
+    def __init__(self, pages):
+        self.pages = pages
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        page = next(self.pages)
+        self.pages.page_size = min(self.pages.page_size * 4, WIDEST_PAGE)
+        return page
+
+    def __getattr__(self, name):  # last_evaluated_key, key_names, …: the query's own
+        return getattr(self.pages, name)
