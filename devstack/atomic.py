@@ -13,12 +13,26 @@ writes to with a deep copy of the whole table, so saving a rule took time in
 proportion to the rules already stored (about 200 ms at 300 rules, 500 ms at
 2,000). Here the backup is of the transaction's own items only, and undoing a
 cancelled transaction puts those items back: the same all-or-nothing result."""
+import contextlib
 import copy
 import functools
 import threading
 
 _LOCK = threading.RLock()
 WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+_written = 0  # writes taken so far (batch writes are put_item/delete_item calls inside moto)
+
+
+def write_count() -> int:
+    """How many writes moto's DynamoDB has taken: unchanged means no item changed."""
+    return _written
+
+
+@contextlib.contextmanager
+def writes_held():
+    """No write lands while this is open (for a consistent copy of every table)."""
+    with _LOCK:
+        yield
 
 
 def serialise_dynamodb_writes() -> None:
@@ -33,7 +47,9 @@ def serialise_dynamodb_writes() -> None:
             continue
 
         def locked(self, *args, _method=method, _undo=name == "transact_write_items", **kw):
+            global _written
             with _LOCK:
+                _written += 1
                 if not _undo:
                     return _method(self, *args, **kw)
                 saved = _items_before(self, args[0] if args else kw["transact_items"])

@@ -20,6 +20,7 @@ import os
 import boto3
 
 from chalicelib.store.models import ALL_MODELS
+from devstack import atomic
 
 
 def _write(path: str, data, private: bool = False) -> None:
@@ -38,17 +39,18 @@ def _read(path: str):
 
 
 def snapshot(path: str) -> int:
-    """Write every table's items to `path` atomically; returns the item count."""
-    client = boto3.client("dynamodb")
-    data, count = {}, 0
-    for model in ALL_MODELS:
-        items = []
-        for page in client.get_paginator("scan").paginate(TableName=model.Meta.table_name):
-            items.extend(page["Items"])
-        data[model.Meta.table_name] = items
-        count += len(items)
+    """Write every table's items to `path` atomically; returns the item count.
+    Read from moto's memory while writes wait (a Scan through moto's HTTP API
+    took 3.5 s of CPU for 2,000 items), in the wire format `restore` loads."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    tables = dynamodb_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_DEFAULT_REGION"]].tables
+    with atomic.writes_held():
+        data = {model.Meta.table_name: [item.to_json()["Attributes"] for item in
+                                        tables[model.Meta.table_name].all_items()] for model in ALL_MODELS}
     _write(path, data)
-    return count
+    return sum(len(items) for items in data.values())
 
 
 def restore(path: str) -> int:

@@ -103,9 +103,9 @@ def main() -> None:
 
     from moto.server import ThreadedMotoServer
 
-    from devstack.atomic import serialise_dynamodb_writes
+    from devstack import atomic
 
-    serialise_dynamodb_writes()  # conditional writes race as on DynamoDB
+    atomic.serialise_dynamodb_writes()  # conditional writes race as on DynamoDB
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log: one line per AWS call
 
@@ -173,7 +173,7 @@ def main() -> None:
               f"written:  {stack_file}\n"
               f"sre:      {ROOT / '.venv' / 'bin' / 'sre'} login --url {api_url} --key {api_key}\n"
               "Ctrl-C stops everything.\n", flush=True)
-        last = time.monotonic()
+        last, saved_after = time.monotonic(), None
         while not stopping:
             if api.poll() is not None:
                 raise RuntimeError(f"chalice local exited with {api.returncode}")
@@ -181,7 +181,9 @@ def main() -> None:
                 raise RuntimeError(f"the sandbox process exited with {sandbox.returncode}")
             time.sleep(0.2)
             if time.monotonic() - last >= SNAPSHOT_SECONDS:
-                persist.snapshot(snapshot_path)
+                if atomic.write_count() != saved_after:  # a table changed since the last snapshot
+                    saved_after = atomic.write_count()
+                    persist.snapshot(snapshot_path)
                 persist.snapshot_secrets(secrets_path)
                 last = time.monotonic()
     finally:

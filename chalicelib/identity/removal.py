@@ -15,9 +15,12 @@ from chalicelib.store.models import Automation, Membership, Runner
 NAMED = 3  # how many names a refusal lists
 
 
-def _live_rules(account_id: str, condition):
-    """The account's automations (not deleted) that satisfy `condition`."""
-    return [rule for rule in Automation.by_account.query(account_id) if not rule.deleted_at and condition(rule)]
+def _live_rules(account_id: str, narrowed, condition):
+    """The account's automations (not deleted) that satisfy `condition`; DynamoDB
+    returns only those that pass `narrowed` (a filter at least as wide), so a
+    large account's other rules are read but not sent."""
+    found = Automation.by_account.query(account_id, filter_condition=Automation.deleted_at.does_not_exist() & narrowed)
+    return [rule for rule in found if not rule.deleted_at and condition(rule)]
 
 
 def _names(items) -> str:
@@ -29,7 +32,7 @@ def delete_team(caller, team_id) -> int:
     """DELETE /teams/{team_id}: the team and its memberships; returns how many memberships went."""
     team = get_team(caller.account_id, team_id)
     tid = int(team.team_id)
-    rules = _live_rules(caller.account_id, lambda rule: int(rule.team_id) == tid)
+    rules = _live_rules(caller.account_id, Automation.team_id == tid, lambda rule: int(rule.team_id) == tid)
     if rules:
         raise Conflict(f"Team {tid} still has {len(rules)} automation(s) ({_names(rules)}); move them to another "
                        "team or delete them first.")
@@ -50,7 +53,8 @@ def delete_runner(caller, runner_id: str) -> None:
         runner = Runner.get(caller.account_id, runner_id)
     except Runner.DoesNotExist:
         raise NotFound(f"No runner {runner_id!r} in this account.")
-    rules = _live_rules(caller.account_id, lambda rule: (rule.environment or {}).get("runner_id") == runner.id)
+    rules = _live_rules(caller.account_id, Automation.environment.contains(runner.id),  # the JSON text names it
+                        lambda rule: (rule.environment or {}).get("runner_id") == runner.id)
     if rules:
         raise Conflict(f"Runner {runner.id} is the environment of {len(rules)} automation(s) ({_names(rules)}); "
                        "give them another environment first.")
