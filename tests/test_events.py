@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from bench.aws_calls import CallMeter
 from chalicelib.events import ingest
 from chalicelib.runs import lifecycle
 from chalicelib.store.models import Automation, EventTriggerEntry, Run
@@ -164,6 +165,18 @@ def test_matching_reads_only_triggers_that_could_match_the_name(api, owner):
         client.meta.events.unregister("provide-client-params.dynamodb.Query", count)
     assert len(seen) == 2
     assert all("deploy" not in str(values) for values in seen)
+
+
+def test_a_batch_reads_each_index_bucket_once_and_still_counts_every_event(api, owner):
+    rule = _event_rule(api, owner, threshold=3, within=60, for_each=["resource.id"])
+    batch = [_event(rid="a"), _event(rid="b"), _event(name="deploy.finished"), _event(rid="a"),
+             _event(rid="b"), _event(rid="a"), _event(name="deploy.started")]
+    with CallMeter() as meter, meter.counting():
+        result = ingest.ingest(_account(rule), batch, NOW)
+    assert len(result["accepted"]) == 7
+    assert len(result["runs"]) == 1 and len(_event_runs(rule["id"])) == 1  # "a" reached 3; "b" did not
+    # buckets "<acct>|incident", "<acct>|deploy" and "<acct>|*": one Query each for the whole batch
+    assert meter.calls[("Query", "event-triggers")] == 3, meter.calls
 
 
 def test_disabled_rules_leave_the_index(api, owner):

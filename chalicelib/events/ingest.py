@@ -60,6 +60,7 @@ def ingest(account_id: str, body, now) -> dict:
     if not 0 < len(batch) <= MAX_BATCH:
         raise BadRequest(f"send one event or a list of 1-{MAX_BATCH} events")
     out = {"accepted": [], "duplicates": [], "rejected": [], "runs": []}
+    index_read: dict[str, list] = {}  # the trigger index, read once per bucket for the whole batch
     for index, raw in enumerate(batch):
         try:
             event = parse(raw, now)
@@ -69,7 +70,7 @@ def ingest(account_id: str, body, now) -> dict:
         except BadRequest as exc:
             out["rejected"].append({"index": index, "reason": str(exc)})
             continue
-        stored, runs = record(account_id, event, now)
+        stored, runs = record(account_id, event, now, index_read=index_read)
         metrics.event_ingested(event, stored, runs)
         out["accepted" if stored else "duplicates"].append(event["id"])
         out["runs"] += [run.id for run in runs]
@@ -84,9 +85,11 @@ def refusal(result: dict) -> dict:
     return {"Code": "BadRequest", "Message": f"No event was accepted: {reasons}{more}", **result}
 
 
-def record(account_id: str, event: dict, now, match_triggers: bool = True) -> tuple[bool, list]:
+def record(account_id: str, event: dict, now, match_triggers: bool = True,
+           index_read: dict | None = None) -> tuple[bool, list]:
     """Store an event once and match it (unless the caller knows no trigger
-    can match it: `match_triggers` False); (False, []) for an id seen before."""
+    can match it: `match_triggers` False); (False, []) for an id seen before.
+    `index_read`: the trigger-index buckets already read for this request (see `match`)."""
     item = Event(f"{account_id}:{event['id']}", account_id=account_id,
                  occurred_key=f"{event['occurred']}#{event['id']}", body=event,
                  expires_at=now + timedelta(days=settings.get_int("EVENT_RETENTION_DAYS")))
@@ -96,14 +99,20 @@ def record(account_id: str, event: dict, now, match_triggers: bool = True) -> tu
         if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
             return False, []
         raise
-    return True, match(account_id, event, now) if match_triggers else []
+    return True, match(account_id, event, now, index_read) if match_triggers else []
 
 
-def match(account_id: str, event: dict, now) -> list:
-    """Run the event through every trigger that could match its name."""
+def match(account_id: str, event: dict, now, index_read: dict | None = None) -> list:
+    """Run the event through every trigger that could match its name.
+    `index_read` keeps each bucket of the trigger index as first read, so the
+    events of one batch read a bucket once (two Queries per batch of one name,
+    not two per event); the windows and runs they touch are still per event."""
     runs, seen = [], set()
+    index_read = {} if index_read is None else index_read
     for bucket in triggers.candidate_buckets(account_id, event["event"]):
-        for entry in EventTriggerEntry.query(bucket):
+        if bucket not in index_read:
+            index_read[bucket] = list(EventTriggerEntry.query(bucket))
+        for entry in index_read[bucket]:
             if entry.automation_id in seen:
                 continue
             seen.add(entry.automation_id)
