@@ -557,6 +557,8 @@ def test_validation_normalises_defaults():
      r"actions\[0\].payload: bad template: placeholder"),
     ([{"type": "webhook", "url": "https://a.example", "method": "GET", "payload": "{}"}], "cannot be sent with GET"),
     ([{"type": "webhook", "url": "https://a.example", "headers": {"Host": "x"}}], "'Host' is not a header name"),
+    ([{"type": "webhook", "url": "https://a.example", "headers": {"X-Trace\n": "x"}}], "is not a header name"),
+    ([{"type": "webhook", "url": "https://a.example", "headers": {"\u00b6x": "x"}}], "is not a header name"),
     ([{"type": "webhook", "url": "https://a.example", "headers": {"X-A": "{{ x"}}],
      r"actions\[0\].headers.X-A: bad template"),
     ([{"type": "email", "to_emails": []}], r"actions\[0\].to_emails must be a list of 1-50"),

@@ -27,9 +27,9 @@ METHODS = ("POST", "PUT", "PATCH", "GET", "DELETE")
 MAX_PAYLOAD = 20_000
 SIGNATURE_HEADER = "X-Automation-Signature"
 EVENT_ID_HEADER = "X-Automation-Event-Id"
-_HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
-_RESERVED = ("host", "content-length", "transfer-encoding", "connection", "idempotency-key",
-             SIGNATURE_HEADER.lower(), EVENT_ID_HEADER.lower())  # set by us
+HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}")  # an HTTP token (RFC 9110), whole
+RESERVED_HEADERS = ("host", "content-length", "transfer-encoding", "connection", "idempotency-key",
+                    SIGNATURE_HEADER.lower(), EVENT_ID_HEADER.lower())  # set by us
 _ONE_PLACEHOLDER = re.compile(r"^\{([^{}\s\"']+)\}$")
 _SECRET_REF = re.compile(r"\{secret\.([^{}\s\"']+)\}")
 
@@ -127,7 +127,7 @@ class WebhookAction(HttpAction):
             if not isinstance(headers, dict) or len(headers) > 20:
                 raise BadRequest(f"{where}.headers must be an object of at most 20 headers")
             for name in headers:
-                if not _HEADER.match(name) or name.lower() in _RESERVED:
+                if not HEADER_NAME.fullmatch(name) or name.lower() in RESERVED_HEADERS:
                     raise BadRequest(f"{where}.headers: {name!r} is not a header name you can set")
                 if not isinstance(headers[name], str):
                     raise BadRequest(f"{where}.headers.{name} must be a template of 1-1000 characters")

@@ -55,6 +55,14 @@ _SECRET_REF = {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,128}$",
                "description": "The name of a secret written with PUT /secrets/{name}"}
 _AUTOMATION_REF = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$",
                    "description": "An automation id (aut_…) the saver may edit"}
+_END = r"(?![\s\S])"  # the end of the text in every regex dialect (Python's `$` also passes a trailing newline)
+
+
+def _any_case(word: str) -> str:
+    """`word` as a regex matching it in any letter case (JSON Schema patterns have no flags)."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
 # Each action setting's shape, by name (a name means the same thing in every action type that has it).
 _SETTINGS = {
     "url": {"type": "string", "maxLength": 2048, "pattern": "^https?://[^/?#\\s@:]+",
@@ -63,6 +71,9 @@ _SETTINGS = {
     "payload": {"type": ["string", "object", "array", "null"],
                 "description": "A JSON template (a string), or JSON whose strings are templates; not with GET"},
     "headers": {"type": ["object", "null"], "maxProperties": 20,
+                "propertyNames": {"pattern": "^(?!(?:" + "|".join(map(_any_case, webhook.RESERVED_HEADERS)) + ")$)"
+                                  + webhook.HEADER_NAME.pattern + _END,
+                                  "description": "An HTTP header name, not one the service sets itself"},
                 "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 1000}},
     "webhook_url_secret": _SECRET_REF, "routing_key_secret": _SECRET_REF, "auth_token_secret": _SECRET_REF,
     "message": _template(), "title": _template(500), "subject": _template(email.MAX_SUBJECT),
