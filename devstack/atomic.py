@@ -45,23 +45,29 @@ def serialise_dynamodb_writes() -> None:
         method = getattr(DynamoDBBackend, name)
         if getattr(method, "_serialised", False):
             continue
+        inner = _undone_when_cancelled(method) if name == "transact_write_items" else method
 
-        def locked(self, *args, _method=method, _undo=name == "transact_write_items", **kw):
+        def locked(self, *args, _method=inner, **kw):
             global _written
             with _LOCK:
                 _written += 1
-                if not _undo:
-                    return _method(self, *args, **kw)
-                saved = _items_before(self, args[0] if args else kw["transact_items"])
-                try:
-                    return _method(self, *args, **kw)
-                except Exception:
-                    _put_back(saved)
-                    raise
+                return _method(self, *args, **kw)
 
         locked = functools.wraps(method)(locked)
         locked._serialised = True
         setattr(DynamoDBBackend, name, locked)
+
+
+def _undone_when_cancelled(transact_write_items):
+    """moto's transaction, undone item by item when it fails (run under the lock)."""
+    def transaction(self, transact_items, *args, **kw):
+        saved = _items_before(self, transact_items)
+        try:
+            return transact_write_items(self, transact_items, *args, **kw)
+        except Exception:
+            _put_back(saved)
+            raise
+    return transaction
 
 
 class _TablesNotCopied:

@@ -2,8 +2,9 @@
 
 moto keeps everything in memory, so the stack saves what a user wrote and what
 is still to be done, every few seconds (the tables when something changed) and
-on shutdown, and loads it back on start. (moto's request recorder would replay every call, queue polling
-included, and grow without bound; a snapshot stays small.)
+on shutdown, and loads it back on start. (moto's request recorder would replay
+every call, queue polling included, and grow without bound; a snapshot stays
+small.)
 
 - every DynamoDB table, to `.local/dynamodb.json`;
 - every Secrets Manager secret, to `.local/secrets.json` (readable by its

@@ -20,7 +20,7 @@ def _live_rules(account_id: str, narrowed, condition):
     returns only those that pass `narrowed` (a filter at least as wide), so a
     large account's other rules are read but not sent."""
     found = Automation.by_account.query(account_id, filter_condition=Automation.deleted_at.does_not_exist() & narrowed)
-    return [rule for rule in found if not rule.deleted_at and condition(rule)]
+    return [rule for rule in found if condition(rule)]
 
 
 def _names(items) -> str:
