@@ -68,7 +68,9 @@ screenshots: install console browser
 package: install console
 	rm -rf build/package
 	$(BIN)/python infra/template.py build/infra.json
-	AWS_DEFAULT_REGION=$(or $(REGION),us-east-1) $(BIN)/chalice package --stage prod --merge-template build/infra.json build/package
+	$(BIN)/python infra/stage.py build/stage
+	cd build/stage && AWS_DEFAULT_REGION=$(or $(REGION),us-east-1) $(CURDIR)/$(BIN)/chalice package --stage prod \
+		--merge-template ../infra.json ../package
 	$(BIN)/python infra/slim_layer.py build/package
 
 deploy-check:

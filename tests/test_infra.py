@@ -70,8 +70,11 @@ def packaged(tmp_path_factory):
     env = dict(os.environ, AWS_DEFAULT_REGION="us-east-1")
     bin_dir = Path(sys.executable).parent
     subprocess.run([sys.executable, "infra/template.py", str(out / "infra.json")], cwd=ROOT, check=True)
-    subprocess.run([str(bin_dir / "chalice"), "package", "--stage", "prod", "--merge-template",
-                    str(out / "infra.json"), str(out / "package")], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "infra/stage.py", str(out / "stage")], cwd=ROOT, check=True)
+    chalice = subprocess.run([str(bin_dir / "chalice"), "package", "--stage", "prod", "--merge-template",
+                              str(out / "infra.json"), str(out / "package")], cwd=out / "stage", env=env,
+                             capture_output=True, text=True)
+    assert chalice.returncode == 0, chalice.stdout + chalice.stderr
     slim = subprocess.run([sys.executable, "infra/slim_layer.py", str(out / "package")], cwd=ROOT, check=True,
                           capture_output=True, text=True)
     return {"dir": out / "package", "template": json.loads((out / "package" / "sam.json").read_text()),
@@ -170,6 +173,8 @@ def test_dependencies_are_one_layer_and_the_functions_hold_only_our_code(package
     with zipfile.ZipFile(folder / "deployment.zip") as code:
         tops = {n.split("/")[0] for n in code.namelist()}
     assert tops == {"app.py", "chalicelib", "chalice"}  # chalice: its small runtime (app.py), nothing else
+    assert not [n for n in code.namelist() if "__pycache__" in n or n.endswith(".pyc")]  # staged: sources only
+    assert "chalicelib/console/dist/manifest.json" in code.namelist()  # the console ships with the API
     with zipfile.ZipFile(folder / "layer-deployment.zip") as deps:
         packages = {n.split("/")[4] for n in deps.namelist() if n.count("/") > 4}
     assert {"pynamodb", "aws_lambda_powertools", "jinja2", "croniter", "requests", "urllib3", "tzdata"} <= packages
