@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from chalicelib.rules import automations
 from chalicelib.runs import catch_up, lifecycle, sweeper, tick
-from chalicelib.store.models import Run, ScheduleEntry, SchedulerState
+from chalicelib.store.models import Automation, Run, ScheduleEntry, SchedulerState
 from tests import test_local_time
 from tests.conftest import receive_all as _receive
 from tests.conftest import rule_body
@@ -38,9 +38,10 @@ def _tick(aws, at, **kw) -> list[dict]:
     return _drain(aws)
 
 
-def _create(api, key, trigger, name="rule") -> str:
+def _create(api, key, trigger, name="rule", at=DAY - timedelta(days=1)) -> str:
+    """A scheduled rule, created at `at` (by default the day before the ticks these tests run)."""
     body = rule_body(name=name, task_prompt=PROMPT, triggers=[{"type": "schedule", **trigger}])
-    return api.ok("POST", "/automations", key, body, status=201)["automation"]["id"]
+    return automations.create(_caller(key), body, at, "http://t", "en-US")[0]["id"]
 
 
 @pytest.fixture
@@ -135,6 +136,40 @@ def test_a_failed_tick_is_caught_up_once_by_the_next(api, owner, aws, no_jitter,
     assert len(events) == 1 and events[0]["payload"]["caught_up"] == ["2026-11-23T11:00:00Z"]
     # an automation can alert on it
     assert [r.trigger for r in Run.scan() if r.automation_id == watcher] == ["event"]
+
+
+def _miss(aws, monkeypatch, at):
+    """The tick of `at` dies before queueing its jobs."""
+    good_fanout = aws["fanout"]
+    _fail_next_tick(monkeypatch)
+    with pytest.raises(botocore.exceptions.ClientError):
+        tick.scheduler_tick(at)
+    monkeypatch.setenv("FANOUT_QUEUE_URL", good_fanout)
+
+
+def test_a_catch_up_fires_no_tick_from_before_the_rule_was_scheduled(api, owner, aws, no_jitter, monkeypatch):
+    """Created, changed or re-enabled after a missed tick: that tick was never due for it."""
+    ten, eleven, noon = DAY.replace(hour=10), DAY.replace(hour=11), DAY.replace(hour=12)
+    old = _create(api, owner, {"mode": "hourly"}, "old")
+    renamed = _create(api, owner, {"mode": "hourly"}, "renamed")
+    rescheduled = _create(api, owner, {"mode": "custom", "cron": "* * * *"}, "rescheduled")
+    paused = _create(api, owner, {"mode": "hourly"}, "paused")
+    automations.set_enabled(_caller(owner), paused, False, ten, "http://t")
+    assert {m["automation_id"] for m in _tick(aws, ten)} == {old, renamed, rescheduled}
+    _miss(aws, monkeypatch, eleven)
+    late_rule = _create(api, owner, {"mode": "hourly"}, "new", at=eleven + timedelta(minutes=5))
+    later = eleven + timedelta(minutes=6)
+    automations.update(_caller(owner), renamed, {"name": "renamed, same schedule"}, later, "http://t")
+    automations.update(_caller(owner), rescheduled, {"triggers": [{"type": "schedule", "mode": "hourly"}]},
+                       later, "http://t")
+    automations.set_enabled(_caller(owner), paused, True, later, "http://t")
+
+    fired = {(m["automation_id"], Run.get(m["run_id"]).scheduled_for) for m in _tick(aws, noon)}
+    at_eleven, at_noon = "2026-11-23T11:00:00Z", "2026-11-23T12:00:00Z"
+    assert fired == {(old, at_eleven), (renamed, at_eleven), (old, at_noon), (renamed, at_noon),
+                     (rescheduled, at_noon), (paused, at_noon), (late_rule, at_noon)}
+    assert Automation.get(late_rule).scheduled_since == "2026-11-23T11:05:00.000Z"
+    assert Automation.get(renamed).scheduled_since == "2026-11-22T00:00:00.000Z"  # a rename keeps it
 
 
 def test_catch_up_stops_at_the_look_back(api, owner, aws, no_jitter, monkeypatch):

@@ -198,6 +198,7 @@ def _save(rule, caller, wanted: list[dict], now, base_url: str, old) -> tuple[di
             triggers.append({"type": "api", "trigger_id": token_item.trigger_id,
                              "token_hint": tokens.hint(token)})
     rule.triggers = triggers
+    rule.scheduled_since = schedule_index.scheduled_since(rule, old, now)
     shown = {"api_trigger": shown_token} if shown_token else {}
     if signing.needs_secret(rule) and not rule.signing_secret:  # its first webhook: the secret it signs with
         rule.signing_secret = signing.new_secret()

@@ -21,6 +21,7 @@ from itertools import product
 from zoneinfo import ZoneInfo
 
 from chalicelib import settings
+from chalicelib.clock import iso_ms, parse_iso
 from chalicelib.rules import local_time
 from chalicelib.store.models import ScheduleEntry, SchedulerState
 
@@ -56,16 +57,33 @@ def schedule_of(rule) -> dict | None:
     return None if not rule.enabled or rule.deleted_at else schedule
 
 
+def scheduled_since(rule, old, now: datetime) -> str | None:
+    """When the rule's schedule, as this save leaves it, began to apply: now
+    when the save creates, changes or re-enables it; unchanged otherwise."""
+    schedule = schedule_of(rule)
+    if schedule is None:
+        return None
+    if old is None or schedule_of(old) != schedule:
+        return iso_ms(now)
+    return old.scheduled_since
+
+
 def entries_for(rule) -> list[ScheduleEntry]:
     """The index entries a rule should have: none when disabled, deleted or unscheduled."""
     schedule = schedule_of(rule)
     if schedule is None:
         return []
-    slot = f"#{shard_of(rule.id)}"
+    slot, since = f"#{shard_of(rule.id)}", rule.scheduled_since
     if schedule["mode"] in LOCAL_MODES:
-        return [ScheduleEntry(local_key(schedule) + slot, rule.id, account_id=rule.account_id)]
-    return [ScheduleEntry(key + slot, rule.id, account_id=rule.account_id, cron=schedule["cron"])
+        return [ScheduleEntry(local_key(schedule) + slot, rule.id, account_id=rule.account_id, since=since)]
+    return [ScheduleEntry(key + slot, rule.id, account_id=rule.account_id, cron=schedule["cron"], since=since)
             for key in index_keys(schedule["cron"])]
+
+
+def scheduled_after(entry: ScheduleEntry, due: datetime) -> bool:
+    """Whether the rule's schedule began only after `due` (so a caught-up
+    tick of `due` must not fire it)."""
+    return entry.since is not None and parse_iso(entry.since) > due
 
 
 def local_keys_of(rule) -> set[str]:

@@ -103,6 +103,8 @@ def fan_out(job: dict, clock=utcnow) -> dict:
         read += 1
         if entry.cron is not None and not cron.is_due(entry.cron, at):
             continue
+        if note and schedule_index.scheduled_after(entry, at):
+            continue  # a caught-up tick from before the rule was scheduled: it was never due
         run = new_queued(entry.automation_id, entry.account_id, "schedule", clock(), scheduled_for=at,
                                  run_id=scheduled_run_id(entry.automation_id, at), note=note)
         try:

@@ -161,6 +161,9 @@ class Automation(Model):
     # {"by": {"kind": "automation"|"user", "id", "name"}, "run_id", "reason", "at"}.
     paused = JSONAttribute(null=True)
     signing_secret = UnicodeAttribute(null=True)  # signs its webhooks (see rules/signing.py); never returned
+    # When its current schedule began to apply (created, changed or enabled);
+    # a catch-up never fires a tick from before it. None: scheduled before it was kept.
+    scheduled_since = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     # Deleting keeps the rule (hidden) until its run history's retention ends,
@@ -280,6 +283,7 @@ class ScheduleEntry(Model):
     automation_id = UnicodeAttribute(range_key=True)
     account_id = UnicodeAttribute()
     cron = UnicodeAttribute(null=True)  # UTC cron entries only
+    since = UnicodeAttribute(null=True)  # the rule's scheduled_since
 
 
 class SchedulerState(Model):
