@@ -258,7 +258,7 @@ def test_a_due_cron_with_at_most_one_day_field_is_among_the_due_keys(expr):
 
 
 def _indexed_keys(expr):
-    rule = SimpleNamespace(id="rule-1", account_id="acc-1", enabled=True, deleted_at=None,
+    rule = SimpleNamespace(id="rule-1", account_id="acc-1", enabled=True, deleted_at=None, scheduled_since=None,
                            triggers=[{"type": "schedule", "mode": "custom", "cron": expr}])
     entries = schedule_index.entries_for(rule)
     return {e.slot.rsplit("#", 1)[0] for e in entries}

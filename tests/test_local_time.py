@@ -201,7 +201,7 @@ _aimable = st.lists(st.tuples(_triggers, st.booleans()), min_size=1, max_size=12
 
 
 def _rules(items, saved: datetime):
-    return [SimpleNamespace(id=f"aut_{i}", account_id="acc", enabled=True, deleted_at=None,
+    return [SimpleNamespace(id=f"aut_{i}", account_id="acc", enabled=True, deleted_at=None, scheduled_since=None,
                             triggers=[{"type": "schedule", **schedule.parse(dict(item), "t", saved)}])
             for i, item in enumerate(items)]
 
