@@ -38,7 +38,7 @@ def _tick(aws, at, **kw) -> list[dict]:
     return _drain(aws)
 
 
-def _create(api, key, trigger, name="rule", at=DAY - timedelta(days=1)) -> str:
+def _create(key, trigger, name="rule", at=DAY - timedelta(days=1)) -> str:
     """A scheduled rule, created at `at` (by default the day before the ticks these tests run)."""
     body = rule_body(name=name, task_prompt=PROMPT, triggers=[{"type": "schedule", **trigger}])
     return automations.create(_caller(key), body, at, "http://t", "en-US")[0]["id"]
@@ -52,9 +52,9 @@ def no_jitter(monkeypatch):
 # --- local-time rules on the quarter-hour ticks ---------------------------------------
 
 def test_local_time_rules_fire_at_their_local_hour_through_the_real_tick(api, owner, aws, no_jitter):
-    berlin = _create(api, owner, {"mode": "daily", "hour": 9, "timezone": "Europe/Berlin"}, "berlin")
-    kolkata = _create(api, owner, {"mode": "daily", "hour": 9, "timezone": "Asia/Kolkata"}, "kolkata")
-    weekly = _create(api, owner, {"mode": "weekly", "hour": 9, "weekday": 1, "timezone": "Asia/Kathmandu"}, "ktm")
+    berlin = _create(owner, {"mode": "daily", "hour": 9, "timezone": "Europe/Berlin"}, "berlin")
+    kolkata = _create(owner, {"mode": "daily", "hour": 9, "timezone": "Asia/Kolkata"}, "kolkata")
+    weekly = _create(owner, {"mode": "weekly", "hour": 9, "weekday": 1, "timezone": "Asia/Kathmandu"}, "ktm")
     fired = {}
     at = DAY
     while at < DAY + timedelta(days=1):
@@ -68,7 +68,7 @@ def test_local_time_rules_fire_at_their_local_hour_through_the_real_tick(api, ow
 
 
 def test_spring_forward_runs_the_skipped_hour_once_after_the_gap(api, owner, aws, no_jitter):
-    rule = _create(api, owner, {"mode": "daily", "hour": 2, "timezone": "Europe/Berlin"})
+    rule = _create(owner, {"mode": "daily", "hour": 2, "timezone": "Europe/Berlin"})
     day = datetime(2026, 3, 29, tzinfo=UTC)  # 02:00-03:00 does not exist in Berlin
     fired = [at for at in (day + timedelta(minutes=15 * q) for q in range(12))
              for m in _tick(aws, at, catch_up_missed=False) if m["automation_id"] == rule]
@@ -96,7 +96,7 @@ def _fail_next_tick(monkeypatch):
 
 
 def test_a_failed_tick_is_caught_up_once_by_the_next(api, owner, aws, no_jitter, monkeypatch):
-    hourly = _create(api, owner, {"mode": "hourly"}, "hourly")
+    hourly = _create(owner, {"mode": "hourly"}, "hourly")
     watcher = api.ok("POST", "/automations", owner, rule_body(
         name="alert", task_prompt=PROMPT, triggers=[{"type": "event", "expect": ["scheduler.tick.missed"]}]),
         status=201)["automation"]["id"]
@@ -150,14 +150,14 @@ def _miss(aws, monkeypatch, at):
 def test_a_catch_up_fires_no_tick_from_before_the_rule_was_scheduled(api, owner, aws, no_jitter, monkeypatch):
     """Created, changed or re-enabled after a missed tick: that tick was never due for it."""
     ten, eleven, noon = DAY.replace(hour=10), DAY.replace(hour=11), DAY.replace(hour=12)
-    old = _create(api, owner, {"mode": "hourly"}, "old")
-    renamed = _create(api, owner, {"mode": "hourly"}, "renamed")
-    rescheduled = _create(api, owner, {"mode": "custom", "cron": "* * * *"}, "rescheduled")
-    paused = _create(api, owner, {"mode": "hourly"}, "paused")
+    old = _create(owner, {"mode": "hourly"}, "old")
+    renamed = _create(owner, {"mode": "hourly"}, "renamed")
+    rescheduled = _create(owner, {"mode": "custom", "cron": "* * * *"}, "rescheduled")
+    paused = _create(owner, {"mode": "hourly"}, "paused")
     automations.set_enabled(_caller(owner), paused, False, ten, "http://t")
     assert {m["automation_id"] for m in _tick(aws, ten)} == {old, renamed, rescheduled}
     _miss(aws, monkeypatch, eleven)
-    late_rule = _create(api, owner, {"mode": "hourly"}, "new", at=eleven + timedelta(minutes=5))
+    late_rule = _create(owner, {"mode": "hourly"}, "new", at=eleven + timedelta(minutes=5))
     later = eleven + timedelta(minutes=6)
     automations.update(_caller(owner), renamed, {"name": "renamed, same schedule"}, later, "http://t")
     automations.update(_caller(owner), rescheduled, {"triggers": [{"type": "schedule", "mode": "hourly"}]},
@@ -172,9 +172,19 @@ def test_a_catch_up_fires_no_tick_from_before_the_rule_was_scheduled(api, owner,
     assert Automation.get(renamed).scheduled_since == "2026-11-22T00:00:00.000Z"  # a rename keeps it
 
 
+def test_resaving_a_local_time_rule_after_a_clock_change_keeps_its_place(api, owner, aws):
+    """Its stored UTC cron follows the zone's offset; the schedule its owner set is the same."""
+    berlin = {"type": "schedule", "mode": "daily", "hour": 9, "timezone": "Europe/Berlin"}
+    winter, summer = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
+    rule = _create(owner, berlin, at=winter)
+    automations.update(_caller(owner), rule, {"name": "renamed", "triggers": [berlin]}, summer, "http://t")
+    saved = Automation.get(rule)
+    assert saved.triggers[0]["cron"] == "7 * * *" and saved.scheduled_since == "2026-03-01T00:00:00.000Z"
+
+
 def test_catch_up_stops_at_the_look_back(api, owner, aws, no_jitter, monkeypatch):
     monkeypatch.setenv("SCHEDULER_LOOKBACK_HOURS", "3")
-    hourly = _create(api, owner, {"mode": "hourly"})
+    hourly = _create(owner, {"mode": "hourly"})
     _tick(aws, DAY.replace(hour=1))
     messages = _tick(aws, DAY.replace(hour=10))  # 02:00 to 09:45 missed; only 07:00 to 09:45 caught up
     fired = sorted(Run.get(m["run_id"]).scheduled_for for m in messages)
@@ -185,7 +195,7 @@ def test_catch_up_stops_at_the_look_back(api, owner, aws, no_jitter, monkeypatch
 
 
 def test_make_tick_fires_one_tick_and_moves_no_record(api, owner, aws, no_jitter):
-    _create(api, owner, {"mode": "hourly"})
+    _create(owner, {"mode": "hourly"})
     _tick(aws, DAY.replace(hour=1))
     assert len(_tick(aws, DAY.replace(hour=9), catch_up_missed=False)) == 1
     assert catch_up.last_completed() == DAY.replace(hour=1)
@@ -241,7 +251,7 @@ def test_the_sweeper_sends_a_retrying_run_past_its_due_time_again(api, owner, aw
 
 
 def test_a_scheduled_run_whose_message_is_lost_is_swept_too(api, owner, aws, no_jitter):
-    rule = _create(api, owner, {"mode": "hourly"})
+    rule = _create(owner, {"mode": "hourly"})
     at = DAY.replace(hour=10)
     tick.scheduler_tick(at, catch_up_missed=False)
     _drain(aws)  # the run messages are thrown away
@@ -325,7 +335,7 @@ def _caller(key):
 def test_a_scheduled_run_waiting_out_its_start_offset_is_not_late_to_start(api, owner, aws, monkeypatch):
     from chalicelib.events import late_start
     monkeypatch.setenv("JITTER_SECONDS", "900")
-    rule = _create(api, owner, {"mode": "hourly"})
+    rule = _create(owner, {"mode": "hourly"})
     api.ok("POST", "/automations", owner, rule_body(name="start SLA", task_prompt=PROMPT, triggers=[{
         "type": "event", "posture": "proactive", "after": ["automation.run.queued"],
         "expect": ["automation.run.running"], "within": 60, "match": {"resource.id": rule}}]), status=201)

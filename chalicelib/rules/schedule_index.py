@@ -63,9 +63,16 @@ def scheduled_since(rule, old, now: datetime) -> str | None:
     schedule = schedule_of(rule)
     if schedule is None:
         return None
-    if old is None or schedule_of(old) != schedule:
+    before = schedule_of(old) if old is not None else None
+    if before is None or _as_set(before) != _as_set(schedule):
         return iso_ms(now)
     return old.scheduled_since
+
+
+def _as_set(schedule: dict) -> dict:
+    """A schedule as its owner set it: a local-time rule's `cron` is only the
+    UTC time in force when it was saved, and changes with the zone's offset."""
+    return {k: v for k, v in schedule.items() if k != "cron"} if schedule["mode"] in LOCAL_MODES else schedule
 
 
 def entries_for(rule) -> list[ScheduleEntry]:
