@@ -2,7 +2,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt client/pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt runtime/pyproject.toml client/pyproject.toml | cksum | cut -d' ' -f1)
 
 CONSOLE := chalicelib/console/dist/manifest.json
 CONSOLE_SRC := $(shell find console/src -type f 2>/dev/null) console/build.mjs

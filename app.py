@@ -1,30 +1,39 @@
 """HTTP routes of the AI SRE automations service. Each handler parses, calls
-into chalicelib, and shapes the answer; the logic lives in chalicelib."""
+into chalicelib, and shapes the answer; the logic lives in chalicelib, and
+the core's errors become answers in one place (chalicelib/http/errors.py)."""
 import time
 
 from chalice import Chalice, Cron, Rate, Response
 
-from chalicelib import observability, secrets, settings, status
+from chalicelib import observability, secrets, settings, status, worker
 from chalicelib.clock import parse_iso, utcnow
 from chalicelib.console import serve as console
-from chalicelib.environments import claims, leases, sandbox
-from chalicelib.events import ingest, late_start, runner_health
+from chalicelib.environments import claims, leases, runner_health, sandbox
+from chalicelib.events import ingest
 from chalicelib.events import query as events_query
-from chalicelib.http import openapi
+from chalicelib.http import errors, openapi
 from chalicelib.http.request import base_url, json_object, json_value, query, query_list
 from chalicelib.identity import bootstrap as first_owner
 from chalicelib.identity import directory, keys, permissions, removal, runners
 from chalicelib.identity.caller import authenticate
 from chalicelib.observability import metrics
 from chalicelib.rules import automations, templates
-from chalicelib.runs import control, history, reaper, records, sweeper, test_fire, tick, trigger_url, worker
+from chalicelib.runs import control, fire, history, late_start, reaper, records, sweeper, test_fire, tick, trigger_url
 
-settings.check_deployment()  # a prod stage without its required settings refuses to start, saying why
+settings.check_deployment(settings.current())  # read once (at a cold start); a bad or missing setting fails it, naming it
 app = Chalice(app_name="sre-automations")
 observability.install(app)  # JSON logs with each invocation's ids, for every handler below
 # Bodies are read as JSON whatever the declared type: `curl -d` without a
 # Content-Type header says form-urlencoded, and a 415 would only confuse.
 JSON_BODY = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
+
+
+def route(path: str, **options):
+    """app.route, with the core's errors answered as the API documents them."""
+    def register(view):
+        app.route(path, **options)(errors.answering(view))
+        return view
+    return register
 
 
 def _req():
@@ -46,31 +55,31 @@ def _body(allow_empty=False):
     return json_object(_req().raw_body, allow_empty=allow_empty)
 
 
-@app.route("/health", methods=["GET"])
+@route("/health", methods=["GET"])
 def health():
     return {"status": "ok"}
 
 
-@app.route("/status", methods=["GET"])
+@route("/status", methods=["GET"])
 def service_status():
     return status.status(_caller(), utcnow())
 
 
-@app.route("/openapi.json", methods=["GET"])
+@route("/openapi.json", methods=["GET"])
 def openapi_document():
     return openapi.document(base_url(_req()))
 
 
 # --- Identity ---------------------------------------------------------------
 
-@app.route("/me", methods=["GET"])
+@route("/me", methods=["GET"])
 def me():
     caller = _caller()
     return {"user": {"id": caller.user_id, "email": caller.email, "role": caller.role},
             "teams": directory.teams_of(caller)}
 
 
-@app.route("/users", methods=["POST"], content_types=JSON_BODY)
+@route("/users", methods=["POST"], content_types=JSON_BODY)
 def create_user():
     caller = _caller()
     permissions.require_admin(caller)
@@ -78,7 +87,7 @@ def create_user():
     return Response({"user": directory.user_json(user), "api_key": api_key}, status_code=201)
 
 
-@app.route("/teams", methods=["POST", "GET"], content_types=JSON_BODY)
+@route("/teams", methods=["POST", "GET"], content_types=JSON_BODY)
 def teams_route():
     caller = _caller()
     if _req().method == "GET":
@@ -88,13 +97,13 @@ def teams_route():
     return Response({"team": directory.team_json(team)}, status_code=201)
 
 
-@app.route("/teams/{team_id}", methods=["DELETE"])
+@route("/teams/{team_id}", methods=["DELETE"])
 def delete_team(team_id):
     removal.delete_team(_admin(), team_id)
     return Response(body="", status_code=204)
 
 
-@app.route("/teams/{team_id}/members/{user_id}", methods=["PUT", "DELETE"], content_types=JSON_BODY)
+@route("/teams/{team_id}/members/{user_id}", methods=["PUT", "DELETE"], content_types=JSON_BODY)
 def team_member(team_id, user_id):
     caller = _caller()
     permissions.require_admin(caller)
@@ -105,7 +114,7 @@ def team_member(team_id, user_id):
     return {"team_id": int(team_id), "user_id": user_id, "member": _req().method == "PUT"}
 
 
-@app.route("/runners", methods=["POST", "GET"], content_types=JSON_BODY)
+@route("/runners", methods=["POST", "GET"], content_types=JSON_BODY)
 def runners_route():
     caller = _caller()
     if _req().method == "GET":
@@ -115,24 +124,24 @@ def runners_route():
     return Response({"runner": runners.runner_json(runner), "token": token}, status_code=201)
 
 
-@app.route("/api-keys", methods=["GET"])
+@route("/api-keys", methods=["GET"])
 def api_keys():
     return {"api_keys": keys.list_keys(_caller(), query(_req()).get("user_id"))}
 
 
-@app.route("/api-keys/rotate", methods=["POST"], content_types=JSON_BODY)
+@route("/api-keys/rotate", methods=["POST"], content_types=JSON_BODY)
 def rotate_api_key():
     key, token = keys.rotate(_caller(), utcnow())
     return {"api_key": token, "key": key}
 
 
-@app.route("/api-keys/{key_id}", methods=["DELETE"], content_types=JSON_BODY)
+@route("/api-keys/{key_id}", methods=["DELETE"], content_types=JSON_BODY)
 def revoke_api_key(key_id):
     keys.revoke(_caller(), key_id)
     return Response(body="", status_code=204)
 
 
-@app.route("/users/{user_id}/api-keys", methods=["POST", "DELETE"], content_types=JSON_BODY)
+@route("/users/{user_id}/api-keys", methods=["POST", "DELETE"], content_types=JSON_BODY)
 def user_api_keys(user_id):
     caller = _admin()
     if _req().method == "DELETE":
@@ -141,24 +150,24 @@ def user_api_keys(user_id):
     return Response({"api_key": token, "key": key}, status_code=201)
 
 
-@app.route("/runners/{runner_id}", methods=["DELETE"])
+@route("/runners/{runner_id}", methods=["DELETE"])
 def delete_runner(runner_id):
     removal.delete_runner(_admin(), runner_id)
     return Response(body="", status_code=204)
 
 
-@app.route("/runners/{runner_id}/heartbeat", methods=["POST"], content_types=JSON_BODY)
+@route("/runners/{runner_id}/heartbeat", methods=["POST"], content_types=JSON_BODY)
 def runner_heartbeat(runner_id):
     runner = runners.heartbeat(runner_id, _req().headers, _body(allow_empty=True), utcnow())
     return {"runner": runners.runner_json(runner)}
 
 
-@app.route("/runners/{runner_id}/claim", methods=["POST"], content_types=JSON_BODY)
+@route("/runners/{runner_id}/claim", methods=["POST"], content_types=JSON_BODY)
 def runner_claim(runner_id):
     return claims.claim(runner_id, _req().headers, _body(allow_empty=True), utcnow)
 
 
-@app.route("/runners/{runner_id}/token/rotate", methods=["POST"], content_types=JSON_BODY)
+@route("/runners/{runner_id}/token/rotate", methods=["POST"], content_types=JSON_BODY)
 def rotate_runner_token(runner_id):
     caller = _admin()
     runner, token = runners.rotate_token(caller, runner_id, utcnow())
@@ -167,7 +176,7 @@ def rotate_runner_token(runner_id):
 
 # --- Automations ------------------------------------------------------------
 
-@app.route("/automations", methods=["POST", "GET"], content_types=JSON_BODY)
+@route("/automations", methods=["POST", "GET"], content_types=JSON_BODY)
 def automations_route():
     caller, req = _caller(), _req()
     if req.method == "GET":
@@ -179,7 +188,7 @@ def automations_route():
     return Response({"automation": automation, **shown_once}, status_code=201)
 
 
-@app.route("/automations/{automation_id}", methods=["GET", "PATCH", "DELETE"], content_types=JSON_BODY)
+@route("/automations/{automation_id}", methods=["GET", "PATCH", "DELETE"], content_types=JSON_BODY)
 def automation_route(automation_id):
     caller, req = _caller(), _req()
     if req.method == "GET":
@@ -192,30 +201,30 @@ def automation_route(automation_id):
     return {"automation": automation, **shown_once}
 
 
-@app.route("/automations/{automation_id}/enable", methods=["POST"], content_types=JSON_BODY)
+@route("/automations/{automation_id}/enable", methods=["POST"], content_types=JSON_BODY)
 def enable(automation_id):
     rule = automations.set_enabled(_caller(), automation_id, True, utcnow(), base_url(_req()))
     return {"automation": rule}
 
 
-@app.route("/automations/{automation_id}/disable", methods=["POST"], content_types=JSON_BODY)
+@route("/automations/{automation_id}/disable", methods=["POST"], content_types=JSON_BODY)
 def disable(automation_id):
     reason = _body(allow_empty=True).get("reason")
     rule = automations.set_enabled(_caller(), automation_id, False, utcnow(), base_url(_req()), reason)
     return {"automation": rule}
 
 
-@app.route("/automations/{automation_id}/api-trigger/rotate", methods=["POST"], content_types=JSON_BODY)
+@route("/automations/{automation_id}/api-trigger/rotate", methods=["POST"], content_types=JSON_BODY)
 def rotate(automation_id):
     return automations.rotate(_caller(), automation_id, utcnow(), base_url(_req()))
 
 
-@app.route("/automations/{automation_id}/webhook-secret/rotate", methods=["POST"], content_types=JSON_BODY)
+@route("/automations/{automation_id}/webhook-secret/rotate", methods=["POST"], content_types=JSON_BODY)
 def rotate_webhook_secret(automation_id):
     return {"webhook_signing": automations.rotate_signing_secret(_caller(), automation_id, utcnow())}
 
 
-@app.route("/automations/{automation_id}/runs", methods=["GET"])
+@route("/automations/{automation_id}/runs", methods=["GET"])
 def automation_runs(automation_id):
     caller, req = _caller(), _req()
     automations.get_history_readable(caller, automation_id)
@@ -223,12 +232,12 @@ def automation_runs(automation_id):
     return {"runs": [records.run_json(r, base_url(req)) for r in found], "next_cursor": cursor}
 
 
-@app.route("/automations/{automation_id}/test", methods=["POST"], content_types=JSON_BODY)
+@route("/automations/{automation_id}/test", methods=["POST"], content_types=JSON_BODY)
 def test_automation(automation_id):
     return test_fire.test_fire(_caller(), automation_id, _body(allow_empty=True), utcnow())
 
 
-@app.route("/secrets/{name}", methods=["PUT"], content_types=JSON_BODY)
+@route("/secrets/{name}", methods=["PUT"], content_types=JSON_BODY)
 def put_secret(name):
     caller = _caller()
     permissions.require_admin(caller)
@@ -236,12 +245,12 @@ def put_secret(name):
     return Response({"name": name, "created": created}, status_code=201 if created else 200)
 
 
-@app.route("/secrets", methods=["GET"])
+@route("/secrets", methods=["GET"])
 def list_secrets():
     return {"secrets": secrets.list_names(_caller().account_id)}
 
 
-@app.route("/automation-templates", methods=["GET"])
+@route("/automation-templates", methods=["GET"])
 def automation_templates():
     _caller()
     req = _req()
@@ -251,7 +260,7 @@ def automation_templates():
 
 # --- Trigger URL and runs -----------------------------------------------------
 
-@app.route("/trigger/{trigger_id}", methods=["POST"], content_types=JSON_BODY)
+@route("/trigger/{trigger_id}", methods=["POST"], content_types=JSON_BODY)
 def trigger(trigger_id):
     req = _req()
     run = trigger_url.trigger(trigger_id, req.headers, req.raw_body, utcnow())
@@ -260,71 +269,71 @@ def trigger(trigger_id):
                     status_code=202, headers={"Location": status_url})
 
 
-@app.route("/automations/{automation_id}/runs", methods=["POST"], content_types=JSON_BODY)
+@route("/automations/{automation_id}/runs", methods=["POST"], content_types=JSON_BODY)
 def start_run(automation_id):
     run = control.start_manual(_caller(), automation_id, _body(allow_empty=True), utcnow())
     return Response({"run": records.run_json(run, base_url(_req()))}, status_code=202)
 
 
-@app.route("/runs/{run_id}", methods=["GET"])
+@route("/runs/{run_id}", methods=["GET"])
 def get_run(run_id):
     run = control.readable_run(_caller(), run_id, utcnow())
     return {"run": records.run_json(run, base_url(_req()))}
 
 
-@app.route("/runs/{run_id}/cancel", methods=["POST"], content_types=JSON_BODY)
+@route("/runs/{run_id}/cancel", methods=["POST"], content_types=JSON_BODY)
 def cancel_run(run_id):
     run = control.cancel(_caller(), run_id, utcnow())
     return {"run": records.run_json(run, base_url(_req()))}
 
 
-@app.route("/runs/{run_id}/session", methods=["POST"], content_types=JSON_BODY)
+@route("/runs/{run_id}/session", methods=["POST"], content_types=JSON_BODY)
 def run_session_items(run_id):
     return leases.append(run_id, _req().headers, _body(), utcnow())
 
 
-@app.route("/runs/{run_id}/lease", methods=["POST"], content_types=JSON_BODY)
+@route("/runs/{run_id}/lease", methods=["POST"], content_types=JSON_BODY)
 def run_lease(run_id):
     return leases.renew(run_id, _req().headers, utcnow())
 
 
-@app.route("/runs/{run_id}/outcome", methods=["POST"], content_types=JSON_BODY)
+@route("/runs/{run_id}/outcome", methods=["POST"], content_types=JSON_BODY)
 def run_outcome(run_id):
     return leases.report(run_id, _req().headers, _body(), utcnow())
 
 
-@app.route("/sessions/{session_id}", methods=["GET"])
+@route("/sessions/{session_id}", methods=["GET"])
 def get_session(session_id):
     return {"session": control.readable_session(_caller(), session_id)}
 
 
 # --- Events -------------------------------------------------------------------
 
-@app.route("/events", methods=["POST", "GET"], content_types=JSON_BODY)
+@route("/events", methods=["POST", "GET"], content_types=JSON_BODY)
 def events_route():
     caller, req = _caller(), _req()
     if req.method == "GET":
         found, cursor = events_query.list_events(caller, query(req), utcnow())
         return {"events": found, "next_cursor": cursor}
-    result = ingest.ingest(caller.account_id, json_value(req.raw_body), utcnow())
+    result = fire.receive(caller.account_id, json_value(req.raw_body), utcnow())
     if not (result["accepted"] or result["duplicates"]):
-        return Response(ingest.refusal(result), status_code=400)
+        return errors.invalid(ingest.refusal_message(result), ingest.refusal_errors(result), **result)
     return Response(result, status_code=202)
 
 
 # --- Console: the same shell for every page (the browser routes), and its assets ---
 
-@app.route("/ai-sre/automations", methods=["GET"])
-@app.route("/ai-sre/automations/{rule_id}", methods=["GET"])
-@app.route("/ai-sre/automations/{rule_id}/history", methods=["GET"])
-@app.route("/ai-sre/chat", methods=["GET"])
-@app.route("/ai-sre/events", methods=["GET"])
-@app.route("/ai-sre/secrets", methods=["GET"])
+@route("/ai-sre/automations", methods=["GET"])
+@route("/ai-sre/automations/{rule_id}", methods=["GET"])
+@route("/ai-sre/automations/{rule_id}/history", methods=["GET"])
+@route("/ai-sre/chat", methods=["GET"])
+@route("/ai-sre/events", methods=["GET"])
+@route("/ai-sre/secrets", methods=["GET"])
 def console_page(rule_id=None):
     return console.shell(base_url(_req()))
 
 
-@app.route("/ai-sre/assets/{name}", methods=["GET"])
+@route("/ai-sre/assets/{name}", methods=["GET"])
 def console_asset(name):
     return console.asset(name)
 
@@ -345,7 +354,7 @@ def minute_tick(event):
     now = utcnow()
     return {"abandoned": reaper.reap(now), "swept": sweeper.sweep(now), "lost_leases": leases.expire_lost(now),
             "runner_queue_timeouts": claims.expire_waiting(now),
-            "proactive_runs": [r.id for r in ingest.check_proactive(now)],
+            "proactive_runs": [r.id for r in fire.fire_all(ingest.check_proactive(now), now)],
             "late_to_start_runs": [r.id for r in late_start.check(now)],
             "unhealthy_pools": [e["resource"]["pool"] for e in runner_health.check(now)]}
 

@@ -1,17 +1,10 @@
 """Time helpers. Callers pass `now` in; only the edges read the wall clock."""
 from datetime import UTC, datetime
 
+from chalicelib.errors import Invalid
+from sre_agent.clock import iso, utcnow
 
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC. Read at the edges only."""
-    return datetime.now(UTC)
-
-
-def iso(dt: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a `Z`, second precision (None stays None)."""
-    if dt is None:
-        return None
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+__all__ = ["iso", "iso_ms", "parse_iso", "parse_time", "utcnow"]
 
 
 def iso_ms(dt: datetime) -> str:
@@ -25,3 +18,14 @@ def parse_iso(value: str) -> datetime:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
+
+
+def parse_time(value, field: str, default: datetime) -> datetime:
+    """An ISO time from a query parameter, or the default; Invalid naming the field when malformed."""
+    if value in (None, ""):
+        return default
+    try:
+        return parse_iso(value)
+    except ValueError as exc:
+        raise Invalid(f"{field} must be an ISO 8601 time such as 2026-11-01T00:00:00Z; got {value!r}",
+                      field=field) from exc

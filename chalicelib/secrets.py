@@ -7,7 +7,7 @@ import botocore.exceptions
 
 from chalicelib import aws
 from chalicelib.clock import iso
-from chalicelib.errors import BadRequest, NotFound, ServiceUnavailable
+from chalicelib.errors import Invalid, NotFound, Unavailable
 
 PREFIX = "sre-automations"
 MAX_VALUE_BYTES = 10 * 1024
@@ -19,14 +19,15 @@ class SecretNotFound(NotFound):
     """No secret of that name in the account."""
 
 
-class SecretUnavailable(ServiceUnavailable):
+class SecretUnavailable(Unavailable):
     """Secrets Manager could not answer now; worth trying again."""
 
 
 def check_name(name, field: str = "name") -> str:
     """A secret name: 1-128 characters of letters, digits, `_`, `.` and `-`."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise BadRequest(f"{field} must be a secret name of 1-128 letters, digits, '_', '.' or '-'; got {name!r}")
+        raise Invalid(f"{field} must be a secret name of 1-128 letters, digits, '_', '.' or '-'; got {name!r}",
+                      field=field)
     return name
 
 
@@ -49,7 +50,7 @@ def put_secret(account_id: str, name: str, value) -> bool:
     """Create or replace a secret's value; True when it was created."""
     check_name(name)
     if not isinstance(value, str) or not value or len(value.encode()) > MAX_VALUE_BYTES:
-        raise BadRequest(f"value must be a non-empty string of at most {MAX_VALUE_BYTES} bytes")
+        raise Invalid(f"value must be a non-empty string of at most {MAX_VALUE_BYTES} bytes", field="value")
     client, sid = _client(), secret_id(account_id, name)
     try:
         try:
@@ -63,10 +64,10 @@ def put_secret(account_id: str, name: str, value) -> bool:
         return False
     except botocore.exceptions.ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in _TRANSIENT:
-            raise _unavailable(name, exc)
+            raise _unavailable(name, exc) from exc
         raise
     except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
-        raise _unavailable(name, exc)
+        raise _unavailable(name, exc) from exc
 
 
 def list_names(account_id: str) -> list[dict]:
@@ -84,10 +85,10 @@ def list_names(account_id: str) -> list[dict]:
                                 "updated_at": iso(changed) if changed else None})
     except botocore.exceptions.ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in _TRANSIENT:
-            raise _unavailable("list", exc)
+            raise _unavailable("list", exc) from exc
         raise
     except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
-        raise _unavailable("list", exc)
+        raise _unavailable("list", exc) from exc
     return sorted(out, key=lambda s: s["name"])
 
 
@@ -99,12 +100,12 @@ def get_secret(account_id: str, name: str) -> str:
     except botocore.exceptions.ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code in _TRANSIENT:
-            raise _unavailable(name, exc)
+            raise _unavailable(name, exc) from exc
         if code in ("ResourceNotFoundException", "InvalidRequestException"):
-            raise SecretNotFound(f"there is no secret named {name!r}; create it with PUT /secrets/{name}")
+            raise SecretNotFound(f"there is no secret named {name!r}; create it with PUT /secrets/{name}") from exc
         raise
     except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
-        raise _unavailable(name, exc)
+        raise _unavailable(name, exc) from exc
     if not answer.get("SecretString"):
         raise SecretNotFound(f"the secret {name!r} has no text value; write it again with PUT /secrets/{name}")
     return answer["SecretString"]

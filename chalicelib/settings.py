@@ -1,116 +1,169 @@
-"""Settings, read from environment variables in this one place.
+"""The service's settings: one frozen object, read from the environment and
+checked once, at start-up. Every setting's type, default and meaning is in
+`Settings` below; a bad value fails the start with the setting's name
+(`SettingError`), never a request later.
 
-Every value is read when asked for, not at import, because the Chalice test
-client and the local stack set environment variables per stage and request.
+- Deployed, each function reads its environment once (`current()`, on first
+  use: app.py asks at import, so a bad value fails the cold start).
+- The local stack and the runner build a `Settings` of their own (`from_env`
+  of the values they choose, `replace`) and `install` it; nothing writes
+  `os.environ` to configure the code.
+- Tests change settings with `override(...)`.
+
+Installing settings also points the store at the tables they name.
 """
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
-DEFAULTS = {
-    "APP_STAGE": "local",
-    "TABLE_PREFIX": "sre-automations-local",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "RUNS_QUEUE_URL": "",
-    "PUBLIC_BASE_URL": "",
-    "SCHEDULE_SHARDS": "8",
-    "RUN_RETENTION_DAYS": "180",
-    "MAX_BODY_BYTES": "262144",
-    "TRIGGER_MAX_BODY_BYTES": "65536",
-    "MAX_TASK_PROMPT_CHARS": "32000",
-    "FANOUT_QUEUE_URL": "",
-    "RUNS_DLQ_URL": "",
-    "JITTER_SECONDS": "300",
-    "MAX_ATTEMPTS": "3",
-    "RETRY_BASE_SECONDS": "30",
-    "MAX_RUN_SECONDS": "900",
-    "ABANDON_GRACE_SECONDS": "120",
-    # The scheduler: catch-up of missed ticks, and the sweeper of runs whose message was lost.
-    "SCHEDULER_LOOKBACK_HOURS": "6",
-    "SWEEP_AFTER_SECONDS": "600",
-    "SWEEP_MAX_RESENDS": "3",
-    "HEARTBEAT_SECONDS": "20",
-    "AGENT_BACKEND": "builtin",
-    "AGENT_MAX_STEPS": "8",
-    "AGENT_TOKEN_BUDGET": "50000",
-    "AGENT_HTTP_TIMEOUT": "10",
-    "AGENT_MODEL_TIMEOUT": "120",
-    "AGENT_MODEL_RETRIES": "3",
-    "AGENT_MODEL_RETRY_MAX_SECONDS": "60",
-    "OPENAI_BASE_URL": "https://api.openai.com/v1",
-    "OPENAI_MODEL": "gpt-4o-mini",
-    "OPENAI_API_KEY_SECRET": "",
-    "BEDROCK_MODEL_ID": "anthropic.claude-3-5-sonnet-20240620-v1:0",
-    "EVENT_RETENTION_DAYS": "30",
-    "RUNNER_HEALTH_SECONDS": "120",
-    "ALLOW_LOOPBACK": "false",
-    "ALLOW_PRIVATE_NETWORKS": "false",
-    "ALLOW_NETWORKS": "",  # comma-separated CIDRs outbound HTTP may reach even though internal (runners)
-    "OPENAI_API_KEY": "",  # a runner's own model key (the cloud reads OPENAI_API_KEY_SECRET instead)
+from sre_agent import config
+from sre_agent.config import SettingError, nested, setting
+from sre_agent.settings import AgentSettings, Outbound
+
+__all__ = ["Settings", "SettingError", "current", "install", "load", "override", "from_env", "check_deployment"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the service (the environment variable, in upper case, is the field's name)."""
+    # Where it runs.
+    app_stage: str = setting("APP_STAGE", "local", "the stage: local, or prod when deployed")
+    table_prefix: str = setting("TABLE_PREFIX", "sre-automations-local", "DynamoDB table names are <prefix>-<table>")
+    region: str = setting("AWS_DEFAULT_REGION", "us-east-1", "the AWS region of the tables, queues and secrets")
+    public_base_url: str = setting("PUBLIC_BASE_URL", "", "base of trigger URLs, status URLs and run links "
+                                    "(empty: from the request's Host)")
+    runs_queue_url: str = setting("RUNS_QUEUE_URL", "", "the SQS runs queue (set by the stack)")
+    fanout_queue_url: str = setting("FANOUT_QUEUE_URL", "", "the scheduler's fan-out queue (set by the stack)")
+    runs_dlq_url: str = setting("RUNS_DLQ_URL", "", "the runs dead-letter queue (set by the stack)")
+    # Limits of the API.
+    max_body_bytes: int = setting("MAX_BODY_BYTES", 262144, "request body limit (413 above)", "int", 1024)
+    trigger_max_body_bytes: int = setting("TRIGGER_MAX_BODY_BYTES", 65536, "trigger URL body limit (413 above)",
+                                           "int", 1024)
+    max_task_prompt_chars: int = setting("MAX_TASK_PROMPT_CHARS", 32000, "task prompt length limit", "int", 1)
+    # Schedules and runs.
+    schedule_shards: int = setting("SCHEDULE_SHARDS", 8, "shards per schedule-index key (fixed per deployment)",
+                                    "int", 1, 64)
+    run_retention_days: int = setting("RUN_RETENTION_DAYS", 180, "run history retention (DynamoDB TTL)", "int", 1)
+    jitter_seconds: int = setting("JITTER_SECONDS", 300, "window of each rule's stable start offset (at most 900)",
+                                   "int", 0)
+    max_attempts: int = setting("MAX_ATTEMPTS", 3, "attempts of a run on transient failures", "int", 1, 20)
+    retry_base_seconds: int = setting("RETRY_BASE_SECONDS", 30, "first retry backoff of a run (doubles each "
+                                       "attempt)", "int", 0)
+    max_run_seconds: int = setting("MAX_RUN_SECONDS", 900, "a running run past this plus the grace is abandoned",
+                                    "int", 1)
+    abandon_grace_seconds: int = setting("ABANDON_GRACE_SECONDS", 120, "grace after MAX_RUN_SECONDS before the "
+                                          "reaper ends a run", "int", 0)
+    scheduler_lookback_hours: int = setting("SCHEDULER_LOOKBACK_HOURS", 6, "how far back a tick catches up ticks "
+                                             "that did not complete", "int", 0, 48)
+    sweep_after_seconds: int = setting("SWEEP_AFTER_SECONDS", 600, "a run waiting this long for a worker has its "
+                                        "message sent again", "int", 0)
+    sweep_max_resends: int = setting("SWEEP_MAX_RESENDS", 3, "after this many re-sends a run no worker started "
+                                      "ends failed", "int", 0)
+    heartbeat_seconds: int = setting("HEARTBEAT_SECONDS", 20, "how often a session worked inside the worker "
+                                      "renews its lease", "int", 1)
+    event_retention_days: int = setting("EVENT_RETENTION_DAYS", 30, "events kept (TTL)", "int", 1)
     # Environments: runners, leases, the cloud sandbox.
-    "LEASE_SECONDS": "60",
-    "RUNNER_POLL_SECONDS": "20",
-    "RUNNER_QUEUE_SECONDS": "1800",
-    "CLOUD_SANDBOX": "queue",
-    "SANDBOX_QUEUE_URL": "",
-    "SANDBOX_API_URL": "",
-    "SANDBOX_SECONDS": "300",
-    # Actions (chalicelib/actions): outbound timeout, retries, and the services' base URLs (tests point them locally).
-    "ACTION_HTTP_TIMEOUT": "10",
-    "ACTION_MAX_RETRIES": "3",
-    "ACTION_RETRY_BASE_SECONDS": "30",
-    "EMAIL_FROM": "",  # required in prod (checked at start-up); the local stack sets one
-    "TWILIO_API_BASE": "https://api.twilio.com",
-    "PAGERDUTY_EVENTS_URL": "https://events.pagerduty.com/v2/enqueue",
-    # Logs (chalicelib/observability): one JSON object per line, or readable text on the local stack.
-    "LOG_LEVEL": "INFO",
-    "LOG_FORMAT": "json",
-}
+    lease_seconds: int = setting("LEASE_SECONDS", 60, "a run's lease without renewal (renewed every third)",
+                                  "int", 3)
+    runner_health_seconds: int = setting("RUNNER_HEALTH_SECONDS", 120, "a runner is healthy while its last "
+                                          "heartbeat is this recent", "int", 1)
+    runner_poll_seconds: int = setting("RUNNER_POLL_SECONDS", 20, "the longest a runner's claim is held open",
+                                        "int", 0, 60)
+    runner_queue_seconds: int = setting("RUNNER_QUEUE_SECONDS", 1800, "how long a run waits for a runner of its "
+                                         "pool before it ends failed", "int", 1)
+    cloud_sandbox: str = setting("CLOUD_SANDBOX", "queue", "queue: the sandbox function works cloud runs; inline "
+                                  "(tests, benchmarks): the worker does", "choice", choices=("queue", "inline"))
+    sandbox_queue_url: str = setting("SANDBOX_QUEUE_URL", "", "the sandbox's queue (set by the stack)")
+    sandbox_api_url: str = setting("SANDBOX_API_URL", "", "the API the sandbox reports to (set by the stack)")
+    sandbox_seconds: int = setting("SANDBOX_SECONDS", 300, "the sandbox function's time limit", "int", 10)
+    # The agent of the cloud sandbox (a runner has its own) and outbound HTTP (agent tools and actions).
+    agent: AgentSettings = nested(AgentSettings, "the cloud sandbox's agent")
+    # Actions.
+    action_http_timeout: float = setting("ACTION_HTTP_TIMEOUT", 10.0, "total deadline of one action send "
+                                          "(seconds)", "float", 0.1)
+    action_max_retries: int = setting("ACTION_MAX_RETRIES", 3, "retries of an action (its `retries` overrides)",
+                                       "int", 0, 10)
+    action_retry_base_seconds: int = setting("ACTION_RETRY_BASE_SECONDS", 30, "first backoff of an action retry",
+                                              "int", 0)
+    email_from: str = setting("EMAIL_FROM", "", "the SES-verified sender of email actions (required in prod)")
+    twilio_api_base: str = setting("TWILIO_API_BASE", "https://api.twilio.com", "Twilio's API (tests point it "
+                                    "locally)")
+    pagerduty_events_url: str = setting("PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com/v2/enqueue",
+                                         "PagerDuty's Events API (tests point it locally)")
+    # Logs.
+    log_level: str = setting("LOG_LEVEL", "INFO", "our modules' log level", "choice",
+                              choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    log_format: str = setting("LOG_FORMAT", "json", "json: one object per line; text: readable lines", "choice",
+                               choices=("json", "text"))
+
+    @property
+    def base_url(self) -> str:
+        """PUBLIC_BASE_URL without a trailing slash (empty when unset)."""
+        return self.public_base_url.rstrip("/")
+
+    @property
+    def outbound(self) -> Outbound:
+        """Where outbound HTTP on a user's behalf may go."""
+        return self.agent.outbound
+
+    def as_env(self) -> dict[str, str]:
+        """The settings as environment variables (for a child process of the local stack)."""
+        return config.as_env(self)
 
 
-def get(name: str) -> str:
-    """The raw string value of a setting (environment first, then default)."""
-    return os.environ.get(name, DEFAULTS.get(name, ""))
+def from_env(environ: Mapping[str, str], **changes) -> Settings:
+    """Settings read from environment variables (the defaults for those not
+    set), then `changes` by field name; SettingError names a bad one."""
+    return config.from_env(Settings, environ, **changes)
 
 
-def get_int(name: str) -> int:
-    """A setting read as an integer."""
-    return int(get(name))
+_current: Settings | None = None
 
 
-def table_prefix() -> str:
-    return get("TABLE_PREFIX")
+def install(value: Settings) -> Settings:
+    """Make `value` the settings of this process (and point the store at its tables)."""
+    global _current
+    _current = value
+    from chalicelib.store import configure
+    configure(value.table_prefix, value.region, {
+        "runs": value.runs_queue_url, "fanout": value.fanout_queue_url, "sandbox": value.sandbox_queue_url,
+        "runs_dlq": value.runs_dlq_url})
+    return value
 
 
-def runs_queue_url() -> str:
-    return get("RUNS_QUEUE_URL")
+def load(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and check the settings of this process from its environment, and install them."""
+    return install(from_env(os.environ if environ is None else environ))
 
 
-def public_base_url() -> str:
-    return get("PUBLIC_BASE_URL").rstrip("/")
+def current() -> Settings:
+    """The settings of this process (read from the environment on first use)."""
+    return _current if _current is not None else load()
 
 
-def schedule_shards() -> int:
-    return max(1, get_int("SCHEDULE_SHARDS"))
+@contextmanager
+def override(**changes) -> Iterator[Settings]:
+    """Settings with some fields changed, for the duration of a `with` (tests)."""
+    before = current()
+    try:
+        yield install(replace(before, **changes))
+    finally:
+        install(before)
 
 
-def run_retention_days() -> int:
-    return get_int("RUN_RETENTION_DAYS")
-
-
-def check_deployment() -> None:
+def check_deployment(value: Settings | None = None, lambda_function: str | None = None) -> None:
     """Refuse to start a deployed (prod) stage in Lambda without the settings
     it cannot work without, with a message that says what to set. (Packaging
     imports the app without them: there CloudFormation refuses a stack whose
     EmailFrom parameter is missing.)"""
-    if get("APP_STAGE") != "prod" or not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+    value = value or current()
+    function = lambda_function if lambda_function is not None else os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    if value.app_stage != "prod" or not function:
         return
-    sender = get("EMAIL_FROM").strip()
+    sender = value.email_from.strip()
     if not sender or "@" not in sender or sender.lower().endswith(("@example.com", "@example.org")):
-        raise RuntimeError(
+        raise SettingError(
             "EMAIL_FROM is not set to a real sender address: set it (an address or domain verified in Amazon "
             "SES) with the EmailFrom parameter of the CloudFormation stack, or in .chalice/config.json "
             f"stages.prod.environment_variables; got {sender!r}")
-
-
-def get_bool(name: str) -> bool:
-    """A setting read as a boolean (1/true/yes/on)."""
-    return get(name).strip().lower() in ("1", "true", "yes", "on")

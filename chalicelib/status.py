@@ -16,18 +16,10 @@ from datetime import datetime
 from chalicelib import __version__, settings
 from chalicelib.clock import iso, parse_iso
 from chalicelib.errors import Forbidden
-from chalicelib.runs import catch_up, queue, records
-from chalicelib.store.models import Run
+from chalicelib.runs import catch_up, records
+from chalicelib.store import repos
 
-QUEUES = (("runs", "RUNS_QUEUE_URL"), ("fanout", "FANOUT_QUEUE_URL"), ("dead_letter", "RUNS_DLQ_URL"))
-_ATTRIBUTES = {"ApproximateNumberOfMessages": "visible", "ApproximateNumberOfMessagesNotVisible": "in_flight",
-               "ApproximateNumberOfMessagesDelayed": "delayed"}
-
-
-def _queue(url: str) -> dict:
-    attributes = queue.sqs().get_queue_attributes(QueueUrl=url, AttributeNames=list(_ATTRIBUTES))["Attributes"]
-    counts = {name: int(attributes.get(attr, 0)) for attr, name in _ATTRIBUTES.items()}
-    return {"depth": sum(counts.values()), **counts}
+QUEUES = (("runs", "runs"), ("fanout", "fanout"), ("dead_letter", "runs_dlq"))  # (shown as, queue name)
 
 
 def _age(since: str | None, now: datetime) -> float | None:
@@ -47,13 +39,13 @@ def status(caller, now: datetime) -> dict:
     """The status document; 403 for members."""
     if not caller.is_admin:
         raise Forbidden("Only the account owner and admins can see the service status (GET /status).")
-    queues = {name: _queue(settings.get(var)) for name, var in QUEUES}
+    queues = {shown: repos.queues.depth(name) for shown, name in QUEUES}
     oldest = oldest_waiting(now)
     queues["runs"]["oldest_age_seconds"] = oldest["age_seconds"] if oldest else 0
     queues["runs"]["oldest_waiting"] = oldest
-    running = list(Run.active_runs.query("running", filter_condition=Run.account_id == caller.account_id))
+    running = repos.runs.running_in_account(caller.account_id)
     started = min((r.started_at for r in running if r.started_at), default=None)
-    return {"version": __version__, "stage": settings.get("APP_STAGE"), "checked_at": iso(now),
+    return {"version": __version__, "stage": settings.current().app_stage, "checked_at": iso(now),
             "scheduler": catch_up.view(now), "queues": queues,
             "runs": {"running": len(running), "oldest_running_since": started,
                      "oldest_running_seconds": _age(started, now)}}

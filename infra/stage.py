@@ -8,8 +8,11 @@ tests compile the modules while the package test runs). A staged copy of the
 sources is the same package every time, a little smaller, and never races.
 
 `.venv/bin/python infra/stage.py build/stage` (re)writes app.py,
-requirements.txt, chalicelib/ and .chalice/*.json there; the folder's
-`.chalice/deployments` (Chalice's cache of built dependencies) is kept.
+requirements.txt, chalicelib/ and .chalice/*.json there, and the agent
+runtime (runtime/sre_agent, the package runners share) as
+vendor/sre_agent, which Chalice puts beside chalicelib/ in the functions'
+package; the folder's `.chalice/deployments` (Chalice's cache of built
+dependencies) is kept.
 """
 import shutil
 import sys
@@ -27,6 +30,8 @@ def stage(target: Path, root: Path = ROOT) -> Path:
         shutil.copy2(root / name, target / name)
     shutil.rmtree(target / "chalicelib", ignore_errors=True)
     shutil.copytree(root / "chalicelib", target / "chalicelib", ignore=BYTECODE)
+    shutil.rmtree(target / "vendor", ignore_errors=True)
+    shutil.copytree(root / "runtime" / "sre_agent", target / "vendor" / "sre_agent", ignore=BYTECODE)
     config = target / ".chalice"
     config.mkdir(exist_ok=True)
     for stale in config.glob("*.json"):

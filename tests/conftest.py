@@ -11,6 +11,7 @@ os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "tes
 for _name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
     os.environ.pop(_name, None)
 
+from dataclasses import replace  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 
 import pytest  # noqa: E402
@@ -18,10 +19,17 @@ from chalice.test import Client  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from chalicelib import aws as aws_clients  # noqa: E402
+from chalicelib import settings  # noqa: E402
+from chalicelib import store as repositories  # noqa: E402
 from chalicelib.identity import directory  # noqa: E402
-from chalicelib.runs import queue  # noqa: E402
 from chalicelib.store import tables  # noqa: E402
-from chalicelib.store.models import ALL_MODELS  # noqa: E402
+
+TEST_SETTINGS = settings.load()  # the environment above, read once, as a function would
+
+
+def sqs():
+    """The SQS client of the tests' moto."""
+    return aws_clients.client("sqs")
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -43,21 +51,22 @@ def _resources(_moto):
 @pytest.fixture
 def aws(_resources):
     """Empty tables and queues for each test (created once, emptied between
-    tests: much cheaper than recreating them)."""
-    for model in ALL_MODELS:
-        with model.batch_write() as batch:
-            for item in model.scan():
-                batch.delete(item)
+    tests: much cheaper than recreating them), and the settings of the
+    tests, with the new queues' URLs (restored after the test)."""
+    repositories.use(repositories.dynamo_repositories())
+    tables.empty_tables()
     secrets_client = aws_clients.client("secretsmanager")
     for page in secrets_client.get_paginator("list_secrets").paginate(IncludePlannedDeletion=True):
         for secret in page["SecretList"]:
             secrets_client.delete_secret(SecretId=secret["ARN"], ForceDeleteWithoutRecovery=True)
     for url in _resources.values():
-        queue.sqs().delete_queue(QueueUrl=url)  # PurgeQueue is limited to once a minute
+        sqs().delete_queue(QueueUrl=url)  # PurgeQueue is limited to once a minute
     queues = tables.ensure_queues()
-    os.environ.update(RUNS_QUEUE_URL=queues["runs"], FANOUT_QUEUE_URL=queues["fanout"],
-                      RUNS_DLQ_URL=queues["runs_dlq"], SANDBOX_QUEUE_URL=queues["sandbox"])
+    settings.install(replace(TEST_SETTINGS, runs_queue_url=queues["runs"], fanout_queue_url=queues["fanout"],
+                             runs_dlq_url=queues["runs_dlq"], sandbox_queue_url=queues["sandbox"]))
+    _resources.update(queues)
     yield queues
+    settings.install(TEST_SETTINGS)
 
 
 class Api:
@@ -115,12 +124,12 @@ def people(api, owner):
 
 def receive_all(url: str) -> list[dict]:
     """Every message now visible in a queue, deleted as it is read (bounded)."""
-    sqs, out = queue.sqs(), []
+    client, out = sqs(), []
     for _ in range(10_000):
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        got = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
         if not got:
             return out
-        sqs.delete_message_batch(QueueUrl=url, Entries=[
+        client.delete_message_batch(QueueUrl=url, Entries=[
             {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
         out += got
     raise AssertionError(f"{url} did not drain")
@@ -138,10 +147,10 @@ def rule_body(**over):
 def work_queue(queue_url: str, clock=lambda: NOW, rounds: int = 20) -> list[dict]:
     """Work the runs queue as the worker Lambda does, until it is empty (or
     `rounds` batches): returns the message bodies handled."""
-    from chalicelib.runs import worker
-    sqs, handled = queue.sqs(), []
+    from chalicelib import worker
+    client, handled = sqs(), []
     for _ in range(rounds):
-        got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        got = client.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
         if not got:
             break
         records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
@@ -150,7 +159,7 @@ def work_queue(queue_url: str, clock=lambda: NOW, rounds: int = 20) -> list[dict
         done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)
                 if m["MessageId"] not in failed]
         if done:
-            sqs.delete_message_batch(QueueUrl=queue_url, Entries=done)
+            client.delete_message_batch(QueueUrl=queue_url, Entries=done)
         handled += [json.loads(m["Body"]) for m in got]
     return handled
 

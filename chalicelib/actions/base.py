@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from chalicelib import secrets, settings
 from chalicelib.actions import templates
-from chalicelib.errors import BadRequest
+from chalicelib.errors import Invalid
 
 COMMON_FIELDS = ("type", "on", "retries", "saved_by")  # validated (saved_by: set) by the registry and the rule
 MAX_DELAY = 900  # the longest SQS DelaySeconds
@@ -70,11 +70,11 @@ class Action:
 
     def validate(self, config: dict, where: str) -> dict:
         """The action's settings checked and normalised (without type/on/retries);
-        BadRequest names the field, e.g. `actions[0].url`."""
+        Invalid names the field, e.g. `actions[0].url`."""
         unknown = sorted(set(config) - set(self.fields) - set(COMMON_FIELDS))
         if unknown:
-            raise BadRequest(f"{where}.{unknown[0]} is not a setting of a {self.type} action; "
-                             f"its settings are {', '.join(self.fields)}")
+            raise Invalid(f"{where}.{unknown[0]} is not a setting of a {self.type} action; "
+                          f"its settings are {', '.join(self.fields)}", field=f"{where}.{unknown[0]}")
         return self.check(config, where)
 
     def check(self, config: dict, where: str) -> dict:  # pragma: no cover - interface
@@ -130,7 +130,7 @@ def render(config: dict, key: str, context: dict, default: str = "", escape=None
     try:
         return templates.render(text, context, escape)
     except templates.TemplateError as exc:
-        raise ActionFailed(f"{key}: template error: {exc}")
+        raise ActionFailed(f"{key}: template error: {exc}") from exc
 
 
 def message(config: dict, context: dict, key: str = "message", escape=None) -> str:
@@ -145,9 +145,9 @@ def read_secret(context: dict, name: str) -> str:
     try:
         return secrets.get_secret(context["account_id"], name)
     except secrets.SecretNotFound as exc:
-        raise ActionFailed(str(exc))
+        raise ActionFailed(str(exc)) from exc
     except secrets.SecretUnavailable as exc:
-        raise ActionRetry(str(exc))
+        raise ActionRetry(str(exc)) from exc
 
 
 def secret_placeholder(name: str) -> str:
@@ -159,5 +159,5 @@ def retry_delay(attempt: int, retry_after: float | None = None) -> int:
     """Seconds to wait after failed attempt `attempt` (1, 2, ...): exponential
     backoff from ACTION_RETRY_BASE_SECONDS, never sooner than the service's
     Retry-After, never more than 900 seconds."""
-    backoff = settings.get_int("ACTION_RETRY_BASE_SECONDS") * 2 ** max(0, attempt - 1)
+    backoff = settings.current().action_retry_base_seconds * 2 ** max(0, attempt - 1)
     return int(min(MAX_DELAY, max(backoff, retry_after or 0)))

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from chalicelib.actions import fields
 from chalicelib.actions.base import Action, ActionFailed, ActionResult, render
-from chalicelib.errors import BadRequest
+from chalicelib.errors import Invalid
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_REASON = 500
@@ -36,7 +36,8 @@ def automation_id(config: dict, where: str, required: bool) -> dict:
     if value is None and not required:
         return {}
     if not isinstance(value, str) or not _ID.match(value):
-        raise BadRequest(f"{where}.automation_id must be the id of an automation (aut_…); got {value!r}")
+        raise Invalid(f"{where}.automation_id must be the id of an automation (aut_…); got {value!r}",
+                      field=f"{where}.automation_id")
     return {"automation_id": value}
 
 

@@ -23,7 +23,7 @@ _QUOTA = "daily message quota exceeded"
 
 def sender() -> str:
     """The EMAIL_FROM setting, or ActionFailed when the deployment has none."""
-    address = settings.get("EMAIL_FROM").strip()
+    address = settings.current().email_from.strip()
     if not address:
         raise ActionFailed("this deployment has no EMAIL_FROM setting (an SES-verified sender); "
                            "set it to send email")
@@ -43,7 +43,7 @@ class EmailAction(Action):
         subject = render(config, "subject", context, str(context.get("title") or "")) or \
             message(config, context).split("\n", 1)[0]
         subject = " ".join(subject.split())[:MAX_SUBJECT]  # a header: no line breaks
-        return {"from": settings.get("EMAIL_FROM").strip() or "<EMAIL_FROM is not set>", "to": config["to_emails"],
+        return {"from": settings.current().email_from.strip() or "<EMAIL_FROM is not set>", "to": config["to_emails"],
                 "subject": subject or "Automation", "body": message(config, context, "body")}
 
     def preview(self, config: dict, context: dict) -> dict:
@@ -65,11 +65,11 @@ class EmailAction(Action):
                 code, text = error.get("Code", ""), error.get("Message", "")
                 if _QUOTA in text.lower():
                     raise ActionFailed(f"SES daily sending quota exceeded ({code}: {text}); raise the quota or "
-                                       "wait for the 24-hour window")
+                                       "wait for the 24-hour window") from exc
                 problem = ActionRetry if code in _TRANSIENT else ActionFailed
-                raise problem(f"SES refused the email: {code}: {text}")
+                raise problem(f"SES refused the email: {code}: {text}") from exc
             except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
-                raise ActionRetry(f"cannot reach SES: {exc}")
+                raise ActionRetry(f"cannot reach SES: {exc}") from exc
             return ActionResult("sent", None, f"email {answer.get('MessageId', '')}")
 
         return send_each(mail["to"], send_one, skip)

@@ -3,7 +3,7 @@
 import re
 
 from chalicelib.actions.templates import validate_template
-from chalicelib.errors import BadRequest
+from chalicelib.errors import Invalid
 from chalicelib.secrets import check_name
 
 
@@ -13,7 +13,7 @@ def template(config: dict, key: str, where: str, max_chars: int = 4000) -> dict:
     if text is None:
         return {}
     if not isinstance(text, str) or not 0 < len(text) <= max_chars:
-        raise BadRequest(f"{where}.{key} must be a template of 1-{max_chars} characters")
+        raise Invalid(f"{where}.{key} must be a template of 1-{max_chars} characters", field=f"{where}.{key}")
     validate_template(text, f"{where}.{key}")
     return {key: text}
 
@@ -21,7 +21,8 @@ def template(config: dict, key: str, where: str, max_chars: int = 4000) -> dict:
 def secret(config: dict, key: str, where: str) -> dict:
     """A required secret name (the secret itself is read at send time)."""
     if config.get(key) is None:
-        raise BadRequest(f"{where}.{key} is required: the name of a secret written with PUT /secrets/{{name}}")
+        raise Invalid(f"{where}.{key} is required: the name of a secret written with PUT /secrets/{{name}}",
+                      field=f"{where}.{key}")
     return {key: check_name(config[key], f"{where}.{key}")}
 
 
@@ -29,7 +30,7 @@ def choice(config: dict, key: str, where: str, options: tuple[str, ...], default
     """One of a few words, with a default."""
     value = config.get(key, default)
     if value not in options:
-        raise BadRequest(f"{where}.{key} must be one of {', '.join(options)}; got {value!r}")
+        raise Invalid(f"{where}.{key} must be one of {', '.join(options)}; got {value!r}", field=f"{where}.{key}")
     return {key: value}
 
 
@@ -37,7 +38,7 @@ def matching(config: dict, key: str, where: str, pattern: re.Pattern, what: str)
     """A required string of a given shape (`what` describes it to the user)."""
     value = config.get(key)
     if not isinstance(value, str) or not pattern.match(value):
-        raise BadRequest(f"{where}.{key} must be {what}; got {value!r}")
+        raise Invalid(f"{where}.{key} must be {what}; got {value!r}", field=f"{where}.{key}")
     return {key: value}
 
 
@@ -45,8 +46,8 @@ def matching_list(config: dict, key: str, where: str, pattern: re.Pattern, what:
     """A required non-empty list of strings of a given shape, without repeats."""
     values = config.get(key)
     if not isinstance(values, list) or not 0 < len(values) <= most:
-        raise BadRequest(f"{where}.{key} must be a list of 1-{most} {what}s")
+        raise Invalid(f"{where}.{key} must be a list of 1-{most} {what}s", field=f"{where}.{key}")
     for index, value in enumerate(values):
         if not isinstance(value, str) or not pattern.match(value):
-            raise BadRequest(f"{where}.{key}[{index}] must be {what}; got {value!r}")
+            raise Invalid(f"{where}.{key}[{index}] must be {what}; got {value!r}", field=f"{where}.{key}[{index}]")
     return {key: list(dict.fromkeys(values))}

@@ -19,9 +19,9 @@ from chalicelib.actions.base import (
     secret_placeholder,
     send_each,
 )
-from chalicelib.net import guard
-from chalicelib.net import http as guarded_http
-from chalicelib.net.http import retry_after
+from sre_agent.net import guard
+from sre_agent.net import http as guarded_http
+from sre_agent.net.http import retry_after
 
 
 @dataclass
@@ -72,21 +72,22 @@ def deliver(req: Outbound) -> ActionResult:
         host = urlsplit(req.url).hostname or "the service"
     except ValueError:
         host = "the service"
-    limit = float(settings.get("ACTION_HTTP_TIMEOUT"))
+    s = settings.current()
+    limit = s.action_http_timeout
     try:
-        answer = guarded_http.request(req.url, req.method, req.all_headers(), req.body(), timeout=limit,
+        answer = guarded_http.request(req.url, s.outbound, req.method, req.all_headers(), req.body(), timeout=limit,
                                       deadline=limit)
     except guard.UnresolvedHost as exc:  # DNS said "try again": a retry may reach it
         problem = ActionRetry if exc.temporary else ActionFailed
-        raise problem(f"cannot send: {str(exc).replace(req.url, '<url>')}")
+        raise problem(f"cannot send: {str(exc).replace(req.url, '<url>')}") from exc
     except guard.BlockedAddress as exc:
-        raise ActionFailed(f"refused to send: {str(exc).replace(req.url, '<url>')}")
+        raise ActionFailed(f"refused to send: {str(exc).replace(req.url, '<url>')}") from exc
     except ssl.SSLCertVerificationError as exc:
-        raise ActionFailed(f"{host} has no valid TLS certificate: {exc.verify_message}")
+        raise ActionFailed(f"{host} has no valid TLS certificate: {exc.verify_message}") from exc
     except (http.client.InvalidURL, ValueError) as exc:  # a malformed URL or header: sending again cannot help
-        raise ActionFailed(f"cannot send to {host}: {str(exc).replace(req.url, '<url>')}")
+        raise ActionFailed(f"cannot send to {host}: {str(exc).replace(req.url, '<url>')}") from exc
     except (OSError, http.client.HTTPException) as exc:  # timeouts, refused connections, broken answers
-        raise ActionRetry(f"cannot reach {host}: {exc or type(exc).__name__}")
+        raise ActionRetry(f"cannot reach {host}: {exc or type(exc).__name__}") from exc
     code = answer.status
     if 200 <= code < 300:
         return ActionResult("sent", code, f"{host} answered HTTP {code}")

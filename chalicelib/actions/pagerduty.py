@@ -60,4 +60,4 @@ class PagerDutyAction(HttpAction):
             if link:
                 event["links"] = [{"href": link, "text": "Automation run"}]
                 event["client"], event["client_url"] = "AI SRE automations", link
-        return [Outbound("POST", settings.get("PAGERDUTY_EVENTS_URL"), {}, json=event)]
+        return [Outbound("POST", settings.current().pagerduty_events_url, {}, json=event)]

@@ -14,8 +14,8 @@ from chalicelib.actions.slack import SlackAction
 from chalicelib.actions.teams import TeamsAction
 from chalicelib.actions.twilio import TwilioAction
 from chalicelib.actions.webhook import WebhookAction
-from chalicelib.errors import BadRequest
-from chalicelib.http.request import whole_number
+from chalicelib.errors import Invalid
+from chalicelib.validation import whole_number
 
 ACTIONS: dict[str, type[Action]] = {cls.type: cls for cls in (
     WebhookAction, SlackAction, TeamsAction, EmailAction, TwilioAction, PagerDutyAction,
@@ -41,15 +41,16 @@ def _on(item: dict, where: str, allow_triggered: bool) -> list[str]:
         value = [value]
     if not isinstance(value, list) or not value or not all(v in allowed for v in value):
         hint = "" if allow_triggered else " (triggered is only for automations with an event trigger)"
-        raise BadRequest(f"{where}.on must be a non-empty list of {', '.join(allowed)}; got {value!r}{hint}")
+        raise Invalid(f"{where}.on must be a non-empty list of {', '.join(allowed)}; got {value!r}{hint}",
+                      field=f"{where}.on")
     return list(dict.fromkeys(value))
 
 
 def _retries(item: dict, where: str) -> int:
-    given = item.get("retries", settings.get_int("ACTION_MAX_RETRIES"))
+    given = item.get("retries", settings.current().action_max_retries)
     value = whole_number(given)
     if value is None or not 0 <= value <= MAX_RETRIES:
-        raise BadRequest(f"{where}.retries must be an integer 0-{MAX_RETRIES}; got {given!r}")
+        raise Invalid(f"{where}.retries must be an integer 0-{MAX_RETRIES}; got {given!r}", field=f"{where}.retries")
     return value
 
 
@@ -58,19 +59,20 @@ def validate_actions(value, allow_triggered: bool = True, saved_by: str | None =
     (default ["failed"]) and `retries` (how many times a transient failure is
     tried again); control actions get `saved_by` (the user saving them, whose
     rights they act with; a `saved_by` sent in is ignored). `allow_triggered=False`
-    for automations without an event trigger. BadRequest names the field,
+    for automations without an event trigger. Invalid names the field,
     e.g. `actions[1].on`."""
     if value is None:
         return []
     if not isinstance(value, list) or len(value) > MAX_ACTIONS:
-        raise BadRequest(f"actions must be a list of at most {MAX_ACTIONS} actions")
+        raise Invalid(f"actions must be a list of at most {MAX_ACTIONS} actions", field="actions")
     out = []
     for index, item in enumerate(value):
         where = f"actions[{index}]"
         if not isinstance(item, dict):
-            raise BadRequest(f"{where} must be an object with a type")
+            raise Invalid(f"{where} must be an object with a type", field=where)
         if not isinstance(item.get("type"), str) or item["type"] not in ACTIONS:  # {} is unhashable
-            raise BadRequest(f"{where}.type must be one of {', '.join(ACTIONS)}; got {item.get('type')!r}")
+            raise Invalid(f"{where}.type must be one of {', '.join(ACTIONS)}; got {item.get('type')!r}",
+                          field=f"{where}.type")
         common = {"type": item["type"], "on": _on(item, where, allow_triggered), "retries": _retries(item, where)}
         if item["type"] in CONTROL_TYPES and saved_by:
             common["saved_by"] = saved_by

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable
 
-from chalicelib.errors import BadRequest
+from chalicelib.errors import Invalid
 
 MAX_OUTPUT = 20_000
 # A placeholder candidate: braces around one "word" (no spaces, quotes or braces).
@@ -51,22 +51,22 @@ def _compile(text: str) -> None:
         try:
             sandbox.compile_template(text)
         except SecurityError as exc:
-            raise TemplateError(f"refused: {exc}")
+            raise TemplateError(f"refused: {exc}") from exc
         except JinjaError as exc:
             line = getattr(exc, "lineno", None)
-            raise TemplateError(f"line {line}: {exc.message}" if line else str(exc.message))
+            raise TemplateError(f"line {line}: {exc.message}" if line else str(exc.message)) from exc
     else:
         placeholders(text)
 
 
 def validate_template(text, field: str) -> None:
-    """Check a template when an automation is saved; BadRequest names the field."""
+    """Check a template when an automation is saved; Invalid names the field."""
     if not isinstance(text, str):
-        raise BadRequest(f"{field} must be a string template")
+        raise Invalid(f"{field} must be a string template", field=field)
     try:
         _compile(text)
     except TemplateError as exc:
-        raise BadRequest(f"{field}: bad template: {exc}")
+        raise Invalid(f"{field}: bad template: {exc}", field=field) from exc
 
 
 def lookup(context: dict, name: str):
@@ -108,10 +108,10 @@ def render(text: str, context: dict, escape: Callable[[str], str] | None = None)
     try:
         return sandbox.generate(text, context, MAX_OUTPUT, escape)
     except SecurityError as exc:
-        raise TemplateError(f"refused: {exc}")
+        raise TemplateError(f"refused: {exc}") from exc
     except UndefinedError as exc:
-        raise TemplateError(f"undefined value: {exc.message}")
+        raise TemplateError(f"undefined value: {exc.message}") from exc
     except JinjaError as exc:
-        raise TemplateError(str(exc.message))
+        raise TemplateError(str(exc.message)) from exc
     except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
-        raise TemplateError(f"{type(exc).__name__}: {exc}")
+        raise TemplateError(f"{type(exc).__name__}: {exc}") from exc

@@ -13,7 +13,7 @@ from chalicelib import settings
 from chalicelib.actions import fields
 from chalicelib.actions.base import message
 from chalicelib.actions.outbound import HttpAction, Outbound
-from chalicelib.errors import BadRequest
+from chalicelib.errors import Invalid
 
 MAX_TEXT = 1600  # Twilio's limit for one message body
 ACCOUNT = re.compile(r"^AC[0-9a-fA-F]{32}$")
@@ -29,8 +29,8 @@ class TwilioAction(HttpAction):
 
     def check(self, config: dict, where: str) -> dict:
         if config.get("messaging_service_sid") is None and config.get("from_number") is None:
-            raise BadRequest(f"{where}: set messaging_service_sid (MG…) or from_number (a Twilio number or "
-                             "alphanumeric sender ID), or both")
+            raise Invalid(f"{where}: set messaging_service_sid (MG…) or from_number (a Twilio number or "
+                          "alphanumeric sender ID), or both", field=f"{where}.messaging_service_sid")
         sender = {}
         if config.get("messaging_service_sid") is not None:
             sender.update(fields.matching(config, "messaging_service_sid", where, SERVICE,
@@ -46,7 +46,7 @@ class TwilioAction(HttpAction):
 
     def requests(self, config: dict, context: dict, idempotency_key: str, secret) -> list[Outbound]:
         sid = config["account_sid"]
-        url = f"{settings.get('TWILIO_API_BASE').rstrip('/')}/2010-04-01/Accounts/{sid}/Messages.json"
+        url = f"{settings.current().twilio_api_base.rstrip('/')}/2010-04-01/Accounts/{sid}/Messages.json"
         text, auth = message(config, context)[:MAX_TEXT], (sid, secret(config["auth_token_secret"]))
         sender = {key: config[name] for key, name in (("MessagingServiceSid", "messaging_service_sid"),
                                                       ("From", "from_number")) if config.get(name)}

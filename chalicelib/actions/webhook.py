@@ -16,12 +16,13 @@ import re
 import time
 from urllib.parse import urlsplit
 
+from chalicelib import settings
 from chalicelib.actions import fields, templates
 from chalicelib.actions.base import ActionFailed, render
 from chalicelib.actions.outbound import HttpAction, Outbound
-from chalicelib.errors import BadRequest
-from chalicelib.net import guard
+from chalicelib.errors import Invalid
 from chalicelib.secrets import check_name
+from sre_agent.net import guard
 
 METHODS = ("POST", "PUT", "PATCH", "GET", "DELETE")
 MAX_PAYLOAD = 20_000
@@ -86,15 +87,15 @@ def _fill(value, context: dict):
 def _check_url(url, where: str) -> str:
     parts = urlsplit(url) if isinstance(url, str) and len(url) <= 2048 else None
     if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadRequest(f"{where}.url must be an http(s) URL of at most 2048 characters")
+        raise Invalid(f"{where}.url must be an http(s) URL of at most 2048 characters", field=f"{where}.url")
     try:
         ipaddress.ip_address(parts.hostname)
     except ValueError:
         return url  # a host name is resolved and checked when sending (its address can change)
     try:
-        guard.check_url(url)
+        guard.check_url(url, settings.current().outbound)
     except guard.BlockedAddress as exc:
-        raise BadRequest(f"{where}.url: {exc}")
+        raise Invalid(f"{where}.url: {exc}", field=f"{where}.url") from exc
     return url
 
 
@@ -107,30 +108,33 @@ class WebhookAction(HttpAction):
         payload = config.get("payload")
         if payload is not None:
             if out["method"] == "GET":
-                raise BadRequest(f"{where}.payload cannot be sent with GET; use POST, PUT, PATCH or DELETE")
+                raise Invalid(f"{where}.payload cannot be sent with GET; use POST, PUT, PATCH or DELETE",
+                              field=f"{where}.payload")
             if not isinstance(payload, str | dict | list) or len(json.dumps(payload)) > MAX_PAYLOAD:
-                raise BadRequest(f"{where}.payload must be a JSON template (a string) or a JSON object or list "
-                                 f"of at most {MAX_PAYLOAD} characters")
+                raise Invalid(f"{where}.payload must be a JSON template (a string) or a JSON object or list "
+                              f"of at most {MAX_PAYLOAD} characters", field=f"{where}.payload")
             for text in _strings(payload):
                 templates.validate_template(text, f"{where}.payload")
                 if _SECRET_REF.search(text):
-                    raise BadRequest(f"{where}.payload: secrets can be named in header values only, "
-                                     "not in the payload")
+                    raise Invalid(f"{where}.payload: secrets can be named in header values only, "
+                                  "not in the payload", field=f"{where}.payload")
             if isinstance(payload, str) and not templates.is_jinja(payload):
                 try:  # every placeholder as 0 shows whether the text is JSON
                     json.loads(templates.render(payload, {}, lambda _: "0"))
                 except ValueError as exc:
-                    raise BadRequest(f"{where}.payload must render to JSON: {exc}")
+                    raise Invalid(f"{where}.payload must render to JSON: {exc}", field=f"{where}.payload") from exc
             out["payload"] = payload
         headers = config.get("headers")
         if headers is not None:
             if not isinstance(headers, dict) or len(headers) > 20:
-                raise BadRequest(f"{where}.headers must be an object of at most 20 headers")
+                raise Invalid(f"{where}.headers must be an object of at most 20 headers", field=f"{where}.headers")
             for name in headers:
                 if not HEADER_NAME.fullmatch(name) or name.lower() in RESERVED_HEADERS:
-                    raise BadRequest(f"{where}.headers: {name!r} is not a header name you can set")
+                    raise Invalid(f"{where}.headers: {name!r} is not a header name you can set",
+                                  field=f"{where}.headers")
                 if not isinstance(headers[name], str):
-                    raise BadRequest(f"{where}.headers.{name} must be a template of 1-1000 characters")
+                    raise Invalid(f"{where}.headers.{name} must be a template of 1-1000 characters",
+                                  field=f"{where}.headers.{name}")
                 fields.template(headers, name, f"{where}.headers", max_chars=1000)
                 for secret_name in _SECRET_REF.findall(headers[name]):
                     check_name(secret_name, f"{where}.headers.{name} secret")
@@ -147,7 +151,7 @@ class WebhookAction(HttpAction):
         try:
             return json.loads(text)
         except ValueError as exc:
-            raise ActionFailed(f"payload did not render to JSON ({exc}): {text[:200]}")
+            raise ActionFailed(f"payload did not render to JSON ({exc}): {text[:200]}") from exc
 
     def requests(self, config: dict, context: dict, idempotency_key: str, secret) -> list[Outbound]:
         headers = {name: _header_value(value, name, context, secret)

@@ -12,11 +12,14 @@ import time
 from datetime import datetime, timedelta
 
 from chalicelib import settings
-from chalicelib.environments.placement import pool_key, queue_limit_text
-from chalicelib.errors import BadRequest
+from chalicelib.environments.placement import queue_limit_text
+from chalicelib.errors import Invalid
 from chalicelib.identity import runners
 from chalicelib.runs import lifecycle, records
-from chalicelib.store.models import Run, Runner
+from chalicelib.runs.lifecycle import Guard
+from chalicelib.store import repos
+from chalicelib.store.records import Runner
+from chalicelib.store.runs import pool_key
 
 PAGE = 25
 
@@ -24,18 +27,16 @@ PAGE = 25
 def claim_once(runner: Runner, now: datetime) -> dict | None:
     """Take the oldest waiting run this runner may work; its work, or None."""
     key = pool_key(runner.account_id, runner.pool)
-    for run in Run.work.query(key, limit=PAGE, page_size=PAGE):
+    for run in repos.runs.in_pool(runner.account_id, runner.pool, PAGE):
         if int(runner.team_id) not in (run.runner_teams or [0]):
             continue  # a run of a team this runner does not serve
         rule = lifecycle.rule_of(run)
         reason = lifecycle.skip_reason(run, rule)
         if reason:
-            lifecycle.finish(run, "skipped", reason, now, only_from=("queued",), rule=rule,
-                             condition=Run.work_key == key)
+            lifecycle.finish(run, "skipped", reason, now, only_from=("queued",), rule=rule, guard=Guard(from_pool=key))
             continue
         environment = {"type": "runner", "pool": runner.pool, "runner_id": runner.id, "runner_name": runner.name}
-        token = lifecycle.start(run, rule, environment, now,
-                                condition=(Run.status == "queued") & (Run.work_key == key))
+        token = lifecycle.start(run, rule, environment, now, from_pool=key)
         if token:
             return lifecycle.work_for(run, rule, token, now, lifecycle.recent_runs(rule, now))
     return None
@@ -46,28 +47,30 @@ def claim(runner_id: str, headers, body: dict, clock, sleep=time.sleep) -> dict:
     runner = runners.authenticate(runner_id, headers)
     wait = body.get("wait", 0)
     if isinstance(wait, bool) or not isinstance(wait, int | float) or wait < 0:
-        raise BadRequest("wait must be a number of seconds >= 0")
-    wait = min(float(wait), settings.get_int("RUNNER_POLL_SECONDS"))
+        raise Invalid("wait must be a number of seconds >= 0", field="wait")
+    poll = settings.current().runner_poll_seconds
+    wait = min(float(wait), poll)
     runners.touch(runner, clock())
     deadline = time.monotonic() + wait
     while True:
         work = claim_once(runner, clock())
         if work or time.monotonic() + 1 > deadline:
-            return {"run": work, "poll_seconds": settings.get_int("RUNNER_POLL_SECONDS")}
+            return {"run": work, "poll_seconds": poll}
         sleep(1)
 
 
 def expire_waiting(now: datetime) -> list[str]:
     """Minute tick: runs that waited for a runner past RUNNER_QUEUE_SECONDS end
     failed with a reason that says so (read from the `waiting` index)."""
-    cutoff = now - timedelta(seconds=settings.get_int("RUNNER_QUEUE_SECONDS"))
+    cutoff = now - timedelta(seconds=settings.current().runner_queue_seconds)
     ended = []
     for run in records.waiting_runs(cutoff):
         if run.status != "queued" or not run.pool:
             continue  # waiting for the queue's worker (the sweeper's business), not for a runner
-        healthy = sum(1 for r in Runner.query(run.account_id) if r.pool == run.pool and runners.is_healthy(r, now))
+        healthy = sum(1 for r in repos.runners.of_account(run.account_id)
+                      if r.pool == run.pool and runners.is_healthy(r, now))
         reason = (f"No runner of pool {run.pool!r} took this run within {queue_limit_text()} "
                   f"({healthy} of its runners healthy now); start a runner of the pool or pick another environment.")
-        if lifecycle.finish(run, "failed", reason, now, only_from=("queued",), condition=Run.pool == run.pool):
+        if lifecycle.finish(run, "failed", reason, now, only_from=("queued",), guard=Guard(pool=run.pool)):
             ended.append(run.id)
     return ended

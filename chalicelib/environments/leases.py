@@ -9,32 +9,29 @@ lease is a third used) pushes the expiry on; the minute tick finds leases that
 expired (the `work` index, never a scan) and returns the run to be placed
 again, up to the attempt limit, or ends it `failed` saying the environment was
 lost."""
-from datetime import datetime, timedelta
-
-from pynamodb.exceptions import UpdateError
+from datetime import datetime
 
 from chalicelib import settings
 from chalicelib.clock import iso, iso_ms, parse_iso
-from chalicelib.errors import BadRequest, Conflict, Unauthorized
+from chalicelib.errors import Conflict, Invalid, Unauthorized
 from chalicelib.events import triggers
 from chalicelib.identity import tokens
-from chalicelib.runs import lifecycle, queue, records
-from chalicelib.sessions import store as sessions
-from chalicelib.store.models import Run, get_or_none
+from chalicelib.runs import lifecycle, queue
+from chalicelib.runs.lifecycle import Guard
+from chalicelib.runs.publish import RUN_EVENTS, RunEvents
+from chalicelib.sessions import items as sessions
+from chalicelib.store import ConditionFailed, repos
+from chalicelib.store.records import Run
 
 _BAD = "Missing or wrong lease token for this run (a lease token is good for one run, while its environment holds it)."
 OUTCOMES = ("succeeded", "partial", "failed", "retry")
-
-
-def _lease_until(now: datetime) -> str:
-    return iso_ms(now + timedelta(seconds=lifecycle.lease_seconds()))
 
 
 def authorize(run_id: str, headers, now: datetime) -> tuple[Run, str]:
     """The run and the lease hash when the token is the run's current lease:
     401 otherwise; 409 when the run is no longer running (cancelled, reaped,
     returned): the environment must stop."""
-    run = tokens.bearer_item(headers, tokens.LEASE_TOKEN_PREFIX, lambda: get_or_none(Run, run_id),
+    run = tokens.bearer_item(headers, tokens.LEASE_TOKEN_PREFIX, lambda: repos.runs.get(run_id),
                              lambda found: found.lease_hash, Unauthorized(_BAD))
     if run.status != "running":
         raise Conflict(f"The run is {run.status} now" + (f" ({run.reason})" if run.reason else "")
@@ -43,14 +40,12 @@ def authorize(run_id: str, headers, now: datetime) -> tuple[Run, str]:
 
 
 def _renew(run: Run, lease_hash: str, now: datetime) -> str:
-    until = _lease_until(now)
+    until = lifecycle.lease_until(now)
     try:
-        run.update(actions=[Run.work_at.set(until), Run.heartbeat_at.set(iso(now))],
-                   condition=(Run.status == "running") & (Run.lease_hash == lease_hash))
-    except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
-            raise Conflict("The run's lease is gone (the run ended or went to another environment); stop working.")
-        raise
+        repos.runs.renew_lease(run, lease_hash=lease_hash, until=until, heartbeat_at=iso(now))
+    except ConditionFailed as exc:
+        raise Conflict("The run's lease is gone (the run ended or went to another environment); stop working.") \
+            from exc
     return until
 
 
@@ -93,24 +88,24 @@ def report(run_id: str, headers, body: dict, now: datetime, resend: bool = True)
 
 
 def report_held(run: Run, lease_hash: str, body: dict, now: datetime, rule, watched: bool = True,
-                resend: bool = True) -> dict:
+                resend: bool = True, events: RunEvents = RUN_EVENTS) -> dict:
     """Report the outcome under a lease the caller holds (see renew_held),
     with the run's automation and its account's run-event marker at hand."""
     status, reason = body.get("status"), body.get("reason")
     if status not in OUTCOMES:
-        raise BadRequest(f"status must be one of {', '.join(OUTCOMES)}; got {status!r}")
+        raise Invalid(f"status must be one of {', '.join(OUTCOMES)}; got {status!r}", field="status")
     if reason is not None and not isinstance(reason, str):
-        raise BadRequest("reason must be a string")
+        raise Invalid("reason must be a string", field="reason")
     if status != "succeeded" and not reason:
-        raise BadRequest(f"a {status} outcome needs a reason a user can read")
+        raise Invalid(f"a {status} outcome needs a reason a user can read", field="reason")
     reason = reason[:1000] if reason and status != "succeeded" else None
-    mine = Run.lease_hash == lease_hash
     if status == "retry":
-        delay = lifecycle.retry_later(run, rule, reason, now, condition=mine, watched=watched)
+        delay = lifecycle.retry_later(run, rule, reason, now, lease_hash=lease_hash, watched=watched, events=events)
         if delay is not None and resend:
             queue.send_run(run, delay)
         return {"status": "retrying" if delay is not None else "failed", "retry_after": delay}
-    if not lifecycle.finish(run, status, reason, now, rule=rule, condition=mine, watched=watched):
+    if not lifecycle.finish(run, status, reason, now, rule=rule, guard=Guard(lease_hash=lease_hash), watched=watched,
+                            events=events):
         raise Conflict("The run already ended; the outcome was not recorded.")
     return {"status": status, "retry_after": None}
 
@@ -126,29 +121,22 @@ def who(environment: dict | None) -> str:
 def expire_lost(now: datetime) -> list[str]:
     """Minute tick: runs whose lease expired go back to be placed again (a new
     attempt), or end failed once the attempts are used up. Returns their ids."""
-    limit, handled = settings.get_int("MAX_ATTEMPTS"), []
-    for run in Run.work.query("lease", Run.work_at < iso_ms(now)):
+    limit, handled = settings.current().max_attempts, []
+    for run in repos.runs.leases_expired(iso_ms(now)):
         if run.status != "running":
             continue
         attempt, expired = int(run.attempt or 0), iso(parse_iso(run.work_at))
         lost = f"The {who(run.environment)} was lost mid-run: its lease expired at {expired} without renewal"
-        same_lease = (Run.work_key == "lease") & (Run.work_at == run.work_at)
         if attempt >= limit:
             if lifecycle.finish(run, "failed", f"{lost}; gave up after {attempt} attempt(s).", now,
-                                condition=same_lease):
+                                guard=Guard(lease_until=run.work_at)):
                 handled.append(run.id)
             continue
         try:
-            run.update(actions=[
-                Run.status.set("queued"), Run.reason.set(f"{lost}; back in the queue for attempt {attempt + 1} "
-                                                         f"of {limit}."),
-                Run.active.remove(), Run.work_key.remove(), Run.work_at.remove(), Run.environment.remove(),
-                Run.waiting.set(records.waiting_shard(run.id)), Run.waiting_since.set(iso_ms(now)),
-            ], condition=(Run.status == "running") & same_lease)
-        except UpdateError as exc:
-            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
-                continue  # renewed or ended meanwhile
-            raise
+            repos.runs.requeue_lost(run, reason=f"{lost}; back in the queue for attempt {attempt + 1} of {limit}.",
+                                    since=iso_ms(now))
+        except ConditionFailed:
+            continue  # renewed or ended meanwhile
         queue.send_run(run)
         handled.append(run.id)
     return handled

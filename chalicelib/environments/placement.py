@@ -16,13 +16,11 @@ runner's claim reads."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib import settings
 from chalicelib.clock import iso_ms
 from chalicelib.identity.runners import is_healthy, may_have_runners
-from chalicelib.runs import records
-from chalicelib.store.models import Automation, Run, Runner
+from chalicelib.store import ConditionFailed, repos
+from chalicelib.store.records import Rule, Run
 
 
 @dataclass
@@ -34,19 +32,14 @@ class Placement:
     error: str | None = None
 
 
-def pool_key(account_id: str, pool: str) -> str:
-    """The `work` index key of a pool's waiting runs."""
-    return f"pool|{account_id}|{pool}"
-
-
-def place(rule: Automation, now: datetime, account=None) -> Placement:
+def place(rule: Rule, now: datetime, account=None) -> Placement:
     """Where this run of the rule executes (one Query of the account's runners
     unless Cloud Sandbox, or Auto in an `account` that never had a runner)."""
     env = rule.environment or {"type": "auto"}
     if env["type"] == "cloud_sandbox" or (env["type"] == "auto" and not may_have_runners(account)):
         return Placement()
     team = int(rule.team_id)
-    runners = list(Runner.query(rule.account_id))
+    runners = repos.runners.of_account(rule.account_id)
     if env["type"] == "runner":
         chosen = next((r for r in runners if r.id == env.get("runner_id")), None)
         if chosen is None:
@@ -64,7 +57,7 @@ def place(rule: Automation, now: datetime, account=None) -> Placement:
 
 
 def queue_limit_text() -> str:
-    seconds = settings.get_int("RUNNER_QUEUE_SECONDS")
+    seconds = settings.current().runner_queue_seconds
     return f"{seconds // 60} minutes" if seconds % 60 == 0 else f"{seconds} seconds"
 
 
@@ -72,19 +65,13 @@ def wait_for_runner(run: Run, where: Placement, now: datetime) -> bool:
     """Leave the run queued for a runner of the pool, with a reason a user can read."""
     reason = f"Waiting for a runner of pool {where.pool!r}"
     if not where.healthy:
-        reason += (f": none is healthy now (no heartbeat in the last {settings.get_int('RUNNER_HEALTH_SECONDS')} s)"
+        reason += (f": none is healthy now (no heartbeat in the last {settings.current().runner_health_seconds} s)"
                    f"; the run fails if none takes it within {queue_limit_text()}")
     if run.reason and not run.reason.startswith("Waiting for a runner"):  # why it came back: a retry, a lost runner
         reason = f"{run.reason.rstrip('.')}. {reason}"
     try:
-        run.update(actions=[
-            Run.status.set("queued"), Run.reason.set(reason), Run.pool.set(where.pool),
-            Run.runner_teams.set(where.runner_teams), Run.environment.set({"type": "runner", "pool": where.pool}),
-            Run.work_key.set(pool_key(run.account_id, where.pool)), Run.work_at.set(iso_ms(now)),
-            Run.waiting.set(records.waiting_shard(run.id)), Run.waiting_since.set(iso_ms(now)),
-        ], condition=Run.status.is_in("queued", "retrying") & Run.pool.does_not_exist())
-    except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
-            return False
-        raise
+        repos.runs.wait_for_pool(run, pool=where.pool, runner_teams=where.runner_teams, reason=reason,
+                                 environment={"type": "runner", "pool": where.pool}, since=iso_ms(now))
+    except ConditionFailed:
+        return False
     return True

@@ -19,35 +19,36 @@ import json
 import logging
 
 from chalicelib import settings
-from chalicelib.agents.executor import Cancelled, execute
+from chalicelib.environments import leases
+from chalicelib.errors import Conflict, NotFound, Unauthorized
+from chalicelib.runs.publish import RunEvents
+from chalicelib.store import repos
+from sre_agent.executor import Cancelled, execute
+from sre_agent.remote import LeaseReporter
 
 log = logging.getLogger(__name__)
 MARGIN_SECONDS = 15  # stop this long before the function's timeout, to report the outcome
+SANDBOX = "sandbox"
 
 
 def launch(work: dict) -> None:
     """Hand a started run to the sandbox function (through its queue)."""
-    from chalicelib.runs import queue
-
-    url = settings.get("SANDBOX_QUEUE_URL")
-    if not url:
-        raise RuntimeError("SANDBOX_QUEUE_URL is not set: the cloud sandbox cannot be reached")
-    queue.sqs().send_message(QueueUrl=url, MessageBody=json.dumps(work))
+    repos.queues.send(SANDBOX, work)
 
 
 def handle(records: list[dict], agent=None, http=None) -> dict:
     """The sandbox function: each record is one run's work. Never reports a
     failed record: the outcome goes to the API, and a lost run is the lease's
     business (a redelivered message would find its lease gone)."""
-    from chalicelib.agents.remote import LeaseReporter
-
-    api_url = settings.get("SANDBOX_API_URL")
+    s = settings.current()
+    api_url = s.sandbox_api_url
     for record in records:
         try:
             work = json.loads(record["body"])
             reporter = LeaseReporter(api_url, work["run_id"], work["lease"]["token"], http=http)
-            execute(work, reporter, agent=agent, renew_seconds=work["lease"]["renew_seconds"], background=True,
-                    time_limit=max(10, settings.get_int("SANDBOX_SECONDS") - MARGIN_SECONDS),
+            execute(work, reporter, s.agent, agent=agent, renew_seconds=work["lease"]["renew_seconds"],
+                    background=True,
+                    time_limit=max(10, s.sandbox_seconds - MARGIN_SECONDS),
                     limit_name="cloud sandbox")
         except Exception:
             log.exception("sandbox message %s could not be worked", record.get("messageId"))
@@ -58,40 +59,29 @@ class _InProcess:
     """The lease calls made directly (tests and benchmarks: CLOUD_SANDBOX=inline),
     on the run the worker started (its lease hash is the one just minted)."""
 
-    def __init__(self, run, rule, watched: bool, clock):
-        self.run, self.rule, self.watched, self.clock = run, rule, watched, clock
+    def __init__(self, run, rule, watched: bool, clock, events: RunEvents):
+        self.run, self.rule, self.watched, self.clock, self.events = run, rule, watched, clock, events
 
     def _call(self, fn, *args, **kw):
-        from chalicelib.errors import Conflict, NotFound, Unauthorized
         try:
             return fn(self.run, self.run.lease_hash, *args, self.clock(), **kw)
         except (Conflict, Unauthorized, NotFound) as exc:
-            raise Cancelled(str(exc))
+            raise Cancelled(str(exc)) from exc
 
     def append(self, items):
-        from chalicelib.environments import leases
         self._call(leases.append_held, {"items": items})
 
     def renew(self):
-        from chalicelib.environments import leases
         self._call(leases.renew_held)
 
     def finish(self, status, reason):
-        from chalicelib.environments import leases
         return self._call(leases.report_held, {"status": status, "reason": reason}, rule=self.rule,
-                          watched=self.watched, resend=False)
+                          watched=self.watched, resend=False, events=self.events)
 
 
-def run_inline(work: dict, clock, agent=None, *, run, rule, watched: bool = True):
+def run_inline(work: dict, clock, agent=None, *, run, rule, watched: bool = True, events: RunEvents) -> dict:
     """Work the session of `run` (just started, with `work`) in this process
-    (CLOUD_SANDBOX=inline); the worker's Outcome."""
-    from chalicelib.runs.lifecycle import Outcome
-
-    result = execute(work, _InProcess(run, rule, watched, clock), agent=agent, clock=clock,
-                     renew_seconds=settings.get_int("HEARTBEAT_SECONDS"))
-    if result["status"] == "cancelled":
-        return Outcome("cancelled")
-    answer = result["answer"] or {}
-    if answer.get("retry_after") is not None:
-        return Outcome("retrying", retry_after=answer["retry_after"])
-    return Outcome(answer.get("status"))
+    (CLOUD_SANDBOX=inline); the executor's result."""
+    s = settings.current()
+    return execute(work, _InProcess(run, rule, watched, clock, events), s.agent, agent=agent, clock=clock,
+                   renew_seconds=s.heartbeat_seconds)

@@ -1,14 +1,9 @@
-"""Our own events: every status a run enters emits `automation.run.<status>`,
+"""Our own events: every status a run enters is `automation.run.<status>`,
 shaped like any other event, so an automation can react to another's runs.
-(`queued` is not emitted: the trigger URL's hot path stays at three AWS calls.)"""
-import logging
-
+(`queued` is not emitted: the trigger URL's hot path stays at three AWS calls.)
+This module only shapes them; the run side records them (runs/publish.py)."""
 from chalicelib import settings
 from chalicelib.clock import iso_ms
-from chalicelib.events import ingest
-from chalicelib.store.models import Automation
-
-log = logging.getLogger(__name__)
 
 
 def run_event(run, status: str, reason: str | None, now, name: str | None) -> dict:
@@ -23,20 +18,5 @@ def run_event(run, status: str, reason: str | None, now, name: str | None) -> di
         "related": [{"id": run.id, "kind": "run"}],
         "payload": {"run_id": run.id, "status": status, "reason": reason, "trigger": run.trigger,
                     "attempt": int(run.attempt or 0),
-                    "link": f"{settings.public_base_url()}/runs/{run.id}", "chain_depth": depth},
+                    "link": f"{settings.current().base_url}/runs/{run.id}", "chain_depth": depth},
     }
-
-
-def emit(run, status: str, reason: str | None, now, name: str | None = None, watched: bool = True) -> None:
-    """Record and match the event; a failure here never breaks the run itself.
-    `watched` False (the account's marker names no trigger on run events,
-    triggers.runs_watched) records it without reading the trigger index."""
-    try:
-        if name is None:
-            try:
-                name = Automation.get(run.automation_id).name
-            except Automation.DoesNotExist:
-                name = None
-        ingest.record(run.account_id, run_event(run, status, reason, now, name), now, match_triggers=watched)
-    except Exception:
-        log.exception("could not emit automation.run.%s for %s", status, run.id)

@@ -3,10 +3,10 @@ a trigger that would fire on the rule's own run events in a loop) and the
 index entries that let an event find only the triggers that could match it."""
 import re
 
-from chalicelib.errors import BadRequest
+from chalicelib.errors import Invalid
 from chalicelib.events.matching import name_matches
-from chalicelib.http.request import whole_number
-from chalicelib.store.models import Account, EventTriggerEntry
+from chalicelib.store.records import TriggerEntry
+from chalicelib.validation import whole_number
 
 POSTURES = ("reactive", "proactive")
 RUN_STATUSES = ("running", "retrying", "succeeded", "partial", "failed", "skipped", "abandoned")
@@ -23,7 +23,7 @@ def _patterns(value, where: str, required: bool) -> list[str]:
         value = [value]
     if not isinstance(value, list) or not value or len(value) > 20 or \
             not all(isinstance(p, str) and PATTERN.match(p) for p in value):
-        raise BadRequest(f"{where} must be a list of 1-20 event name patterns like 'incident.*'")
+        raise Invalid(f"{where} must be a list of 1-20 event name patterns like 'incident.*'", field=where)
     return value
 
 
@@ -31,20 +31,22 @@ def _match(value, where: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict) or len(value) > 20:
-        raise BadRequest(f"{where} must be an object of at most 20 field filters")
+        raise Invalid(f"{where} must be an object of at most 20 field filters", field=where)
     for path, spec in value.items():
         if not FIELD_PATH.match(path):
-            raise BadRequest(f"{where}: {path!r} is not a field; use event, resource.<label> or payload.<key>")
+            raise Invalid(f"{where}: {path!r} is not a field; use event, resource.<label> or payload.<key>",
+                          field=where)
         specs = spec if isinstance(spec, list) else [spec]
         if not specs or not all(isinstance(s, str) and 0 < len(s) <= 255 for s in specs):
-            raise BadRequest(f"{where}.{path} must be a pattern string or a list of them")
+            raise Invalid(f"{where}.{path} must be a pattern string or a list of them", field=f"{where}.{path}")
     return value
 
 
 def _int(item, key, lo, hi, default, where) -> int:
     value = whole_number(item.get(key, default))
     if value is None or not lo <= value <= hi:
-        raise BadRequest(f"{where}.{key} must be an integer {lo}-{hi}; got {item.get(key, default)!r}")
+        raise Invalid(f"{where}.{key} must be an integer {lo}-{hi}; got {item.get(key, default)!r}",
+                      field=f"{where}.{key}")
     return value
 
 
@@ -52,7 +54,7 @@ def parse(item: dict, where: str, automation_id: str) -> dict:
     """Validate an event trigger and return it as stored."""
     posture = item.get("posture", "reactive")
     if posture not in POSTURES:
-        raise BadRequest(f"{where}.posture must be reactive or proactive; got {posture!r}")
+        raise Invalid(f"{where}.posture must be reactive or proactive; got {posture!r}", field=f"{where}.posture")
     trigger = {"type": "event", "posture": posture,
                "expect": _patterns(item.get("expect"), f"{where}.expect", True),
                "after": _patterns(item.get("after"), f"{where}.after", posture == "proactive"),
@@ -61,14 +63,17 @@ def parse(item: dict, where: str, automation_id: str) -> dict:
                "within": _int(item, "within", 60 if posture == "proactive" else 0, MAX_WITHIN,
                               3600 if posture == "proactive" else 0, where)}
     if posture == "reactive" and trigger["after"]:
-        raise BadRequest(f"{where}.after is for proactive triggers (an expected event missing after it)")
+        raise Invalid(f"{where}.after is for proactive triggers (an expected event missing after it)",
+                      field=f"{where}.after")
     if any(not p.startswith("!") and name_matches([p], QUEUED) and "*" not in p for p in trigger["expect"]):
-        raise BadRequest(f"{where}.expect: {QUEUED} is not emitted as an event; to act on runs that wait too long "
-                         f"to start, use posture proactive with after [\"{QUEUED}\"] and within <seconds>")
+        raise Invalid(f"{where}.expect: {QUEUED} is not emitted as an event; to act on runs that wait too long "
+                      f"to start, use posture proactive with after [\"{QUEUED}\"] and within <seconds>",
+                      field=f"{where}.expect")
     for_each = [] if item.get("for_each") is None else item["for_each"]
     if not isinstance(for_each, list) or len(for_each) > 5 or not all(
             isinstance(p, str) and FIELD_PATH.match(p) for p in for_each):
-        raise BadRequest(f"{where}.for_each must be a list of at most 5 fields like 'resource.id'")
+        raise Invalid(f"{where}.for_each must be a list of at most 5 fields like 'resource.id'",
+                      field=f"{where}.for_each")
     trigger["for_each"] = for_each
     _refuse_self_loop(trigger, where, automation_id)
     return trigger
@@ -89,8 +94,9 @@ def _refuse_self_loop(trigger: dict, where: str, automation_id: str) -> None:
     watched = watched if isinstance(watched, list) else [watched] if watched else []
     if watched and all(not w.startswith("!") and "*" not in w and w != automation_id for w in watched):
         return
-    raise BadRequest(f"{where}: this trigger would fire on this automation's own run events and loop; "
-                     "add match {\"resource.id\": \"<id of the automation to watch>\"} naming other automations")
+    raise Invalid(f"{where}: this trigger would fire on this automation's own run events and loop; "
+                  "add match {\"resource.id\": \"<id of the automation to watch>\"} naming other automations",
+                  field=f"{where}.match")
 
 
 def is_late_start(trigger: dict) -> bool:
@@ -112,12 +118,12 @@ def buckets(trigger: dict) -> set[str]:
     return out
 
 
-def entries_for(rule) -> list[EventTriggerEntry]:
+def entries_for(rule) -> list[TriggerEntry]:
     """The index entries a rule should have: none when disabled or deleted."""
     trigger = next((t for t in rule.triggers if t["type"] == "event"), None)
     if not rule.enabled or rule.deleted_at or trigger is None:
         return []
-    return [EventTriggerEntry(f"{rule.account_id}|{b}", rule.id, trigger=trigger) for b in sorted(buckets(trigger))]
+    return [TriggerEntry(f"{rule.account_id}|{b}", rule.id, trigger=trigger) for b in sorted(buckets(trigger))]
 
 
 def candidate_buckets(account_id: str, event_name: str) -> list[str]:
@@ -130,15 +136,16 @@ def watches_runs(rule) -> bool:
     return any(can_match_run_events(entry.trigger) for entry in entries_for(rule)) if rule is not None else False
 
 
-def watcher_actions(rule, old) -> list:
+def watcher_change(rule, old) -> bool | None:
     """The account's `run_watchers` change that goes in the same transaction
     as the rule's index entries (so the marker and the index never disagree):
-    add the rule while it watches run events, remove it when it stops."""
+    True to add the rule while it watches run events, False to remove it
+    when it stops, None for no change."""
     if watches_runs(rule):
-        return [Account.run_watchers.add({rule.id})]
+        return True
     if watches_runs(old):
-        return [Account.run_watchers.delete({rule.id})]
-    return []
+        return False
+    return None
 
 
 def runs_watched(account) -> bool:

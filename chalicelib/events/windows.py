@@ -8,19 +8,15 @@ a conflicting concurrent update.
 """
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import PutError
-
 from chalicelib.clock import iso_ms, parse_iso
-from chalicelib.store.models import EventWindow
+from chalicelib.store import ConditionFailed, repos
+from chalicelib.store.records import EventWindow
 
 ATTEMPTS = 5
 
 
 def _load(key: str, automation_id: str) -> EventWindow:
-    try:
-        return EventWindow.get(key, consistent_read=True)
-    except EventWindow.DoesNotExist:
-        return EventWindow(key, automation_id=automation_id, times=[], count=0)
+    return repos.events.window(key) or EventWindow(key, automation_id=automation_id, times=[], count=0)
 
 
 def _save_retrying(key: str, automation_id: str, change) -> object:
@@ -29,11 +25,10 @@ def _save_retrying(key: str, automation_id: str, change) -> object:
         window = _load(key, automation_id)
         result = change(window)
         try:
-            window.save()
+            repos.events.save_window(window)
             return result
-        except PutError as exc:
-            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
-                raise
+        except ConditionFailed:
+            continue
     raise RuntimeError(f"event window {key} kept changing under concurrent updates")
 
 
@@ -85,16 +80,14 @@ def proactive_expected(trigger: dict, automation_id: str, bucket: str) -> None:
 
 def expired_windows(now: datetime) -> list[EventWindow]:
     """Open proactive windows whose deadline has passed (the sparse index)."""
-    return list(EventWindow.by_deadline.query("1", EventWindow.deadline <= iso_ms(now)))
+    return repos.events.expired_windows(iso_ms(now))
 
 
 def close(window: EventWindow) -> bool:
     """Close an expired window once; False when another tick already did."""
     window.open = window.deadline = None
     try:
-        window.save()
+        repos.events.save_window(window)
         return True
-    except PutError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
-            return False
-        raise
+    except ConditionFailed:
+        return False

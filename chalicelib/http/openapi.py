@@ -7,10 +7,9 @@ import re
 from copy import deepcopy
 from zoneinfo import available_timezones
 
-from chalicelib import __version__, secrets, settings
+from chalicelib import __version__, secrets, settings, validation
 from chalicelib.actions import control, email, pagerduty, registry, run_automation, twilio, webhook
 from chalicelib.events import ingest, triggers
-from chalicelib.http import cursors
 from chalicelib.identity import directory
 from chalicelib.rules import schedule, templates
 from chalicelib.runs import records
@@ -23,7 +22,7 @@ _NTIME = {"type": ["string", "null"], "format": "date-time"}
 _QTIME = {"anyOf": [_TIME, {"type": "string", "maxLength": 0, "description": "Empty: the default"}]}
 # The limits the server checks, stated once here so the document says exactly what is refused.
 _TEAM_ID = {"type": "integer", "minimum": 0, "maximum": directory.MAX_TEAM_ID, "description": "0 = personal"}
-_LIMIT = {"type": "integer", "minimum": 1, "maximum": cursors.MAX_LIMIT, "default": cursors.DEFAULT_LIMIT}
+_LIMIT = {"type": "integer", "minimum": 1, "maximum": validation.MAX_LIMIT, "default": validation.DEFAULT_LIMIT}
 # Not blank: a name is trimmed, and must keep a character that is not whitespace.
 # Python's \s (what the server strips and refuses) has \x1c-\x1f and \x85 besides ECMA's \s.
 _SPACE = r"\s\x1c-\x1f\x85"
@@ -184,7 +183,7 @@ _WORDS = {400: "Malformed input; the message names the field", 401: "Missing or 
 
 
 def _errors(*codes):
-    return {str(c): {"description": _WORDS[c], **_json(_ref("Error"))} for c in codes}
+    return {str(c): {"description": _WORDS[c], **_json(_ref("Invalid" if c == 400 else "Error"))} for c in codes}
 
 
 def _op(summary, ok_code, ok_schema, errors=(400, 401, 403, 404), body=None, params=(), auth=True,
@@ -209,9 +208,20 @@ def _q(name, desc, schema=None):
 
 
 _SCHEMAS = {
+    # Chalice's error shape (Code, Message) with the members of RFC 9457 problem details.
     "Error": _obj({"Code": _STR,
-                   "Message": {"type": "string", "description": "What was wrong, in words a user can act on"}},
+                   "Message": {"type": "string", "description": "What was wrong, in words a user can act on"},
+                   "type": {"type": "string", "description": "about:blank (the status says what kind)"},
+                   "title": {"type": "string", "description": "The status in words"},
+                   "status": {"type": "integer", "description": "The HTTP status"},
+                   "detail": {"type": "string", "description": "The same as Message"}},
                   ["Code", "Message"]),
+    "Invalid": {"allOf": [{"$ref": "#/components/schemas/Error"}, _obj({
+        "errors": {"type": "array", "minItems": 1, "description": "What is wrong, field by field",
+                   "items": _obj({"field": {"type": "string", "description": "Where in the request: a body field "
+                                            "such as triggers[0].hour, a query or path parameter, a header, or "
+                                            "body for the body as a whole"},
+                                  "message": _STR}, ["field", "message"])}}, ["errors"])]},
     "User": _obj({"id": _STR, "email": _STR, "role": {"enum": ["owner", "admin", "member"]}}),
     "Team": _obj({"id": {"type": "integer", "minimum": 1}, "name": _STR}),
     "Runner": _obj({"id": _STR, "name": _STR, "team_id": _TEAM_ID,
@@ -289,7 +299,7 @@ _SCHEMAS = {
         "name": _NAME, "team_id": _TEAM_ID,
         "environment": _ref("Environment"), "enabled": _BOOL,
         "task_prompt": {"type": "string", "minLength": 1, "pattern": f"[^{_SPACE}]",
-                        "maxLength": settings.get_int("MAX_TASK_PROMPT_CHARS")},
+                        "maxLength": settings.current().max_task_prompt_chars},
         "triggers": {"type": "array", "minItems": 1, "items": _ref("Trigger")},
         "template_id": {"type": ["string", "null"], "enum": [*templates.ids(), None],
                         "description": "Prefills name and task_prompt (overridable); see GET /automation-templates"},
@@ -591,7 +601,7 @@ _PATHS["/secrets/{name}"]["put"]["responses"]["201"] = {"description": "Created"
                                                         **_json(_obj({"name": _STR, "created": {"const": True}}))}
 # No event kept: an Error (as every refusal is) that also says what became of each event.
 _PATHS["/events"]["post"]["responses"]["400"] = {"description": "No event was kept (or the body is not events)",
-                                                 **_json({"allOf": [_ref("Error"), _obj(_INGESTED)]})}
+                                                 **_json({"allOf": [_ref("Invalid"), _obj(_INGESTED)]})}
 
 _PATHS.update({
     "/ai-sre/automations": _console_page("Console: the automations list"),

@@ -1,30 +1,20 @@
-"""Reading requests safely: bounded JSON bodies and the public base URL."""
+"""Reading requests safely: bounded JSON bodies, query parameters and the public base URL."""
 import json
 
 from chalicelib import settings
-from chalicelib.errors import BadRequest, PayloadTooLarge
+from chalicelib.errors import Invalid, TooLarge
 
 
 def json_value(raw: bytes | None):
     """The body as any JSON value: 413 over MAX_BODY_BYTES, 400 when not JSON."""
     raw = raw or b""
-    limit = settings.get_int("MAX_BODY_BYTES")
+    limit = settings.current().max_body_bytes
     if len(raw) > limit:
-        raise PayloadTooLarge(f"The request body is {len(raw)} bytes; the limit is {limit} bytes.")
+        raise TooLarge(f"The request body is {len(raw)} bytes; the limit is {limit} bytes.")
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"The body is not valid JSON ({exc}); send a JSON object.")
-
-
-def whole_number(value) -> int | None:
-    """A JSON integer as an int, or None. 3.0 is an integer in JSON (and in the
-    OpenAPI document's schemas), so it counts; true and false do not."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value if isinstance(value, int) else None
+        raise Invalid(f"The body is not valid JSON ({exc}); send a JSON object.", field="body") from exc
 
 
 def json_object(raw: bytes | None, allow_empty: bool = False) -> dict:
@@ -33,13 +23,13 @@ def json_object(raw: bytes | None, allow_empty: bool = False) -> dict:
         return {}
     body = json_value(raw)
     if not isinstance(body, dict):
-        raise BadRequest(f"The body must be a JSON object, not {type(body).__name__}.")
+        raise Invalid(f"The body must be a JSON object, not {type(body).__name__}.", field="body")
     return body
 
 
 def base_url(request) -> str:
     """Where this API is reachable from outside: PUBLIC_BASE_URL, else the request's host."""
-    configured = settings.public_base_url()
+    configured = settings.current().base_url
     if configured:
         return configured
     headers = request.headers or {}

@@ -7,10 +7,9 @@ second owner; two calls at once cannot both succeed either (the first
 account's id is fixed and written only if it does not exist)."""
 import logging
 
-from pynamodb.exceptions import PutError
-
-from chalicelib.errors import BadRequest
+from chalicelib.errors import Invalid
 from chalicelib.identity import directory
+from chalicelib.store import ConditionFailed
 
 FIRST_ACCOUNT_ID = "acc_first"
 REFUSED = ("This stack already has an account, so it was not bootstrapped again. "
@@ -24,7 +23,7 @@ def bootstrap(event: dict, now) -> dict:
     event = event if isinstance(event, dict) else {}
     try:
         email = directory.checked_email(event.get("owner_email"))
-    except BadRequest as exc:
+    except Invalid as exc:
         return {"created": False, "message": f"owner_email: {exc}"}
     name = event.get("account_name") or "Account"
     if not isinstance(name, str) or len(name) > 255:
@@ -34,9 +33,7 @@ def bootstrap(event: dict, now) -> dict:
         return {"created": False, "message": REFUSED}
     try:
         owner, api_key = directory.create_account(name.strip() or "Account", email, now, account_id=FIRST_ACCOUNT_ID)
-    except PutError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
-            raise
+    except ConditionFailed:
         return {"created": False, "message": REFUSED}
     log.info("bootstrapped the account owner", extra={"account_id": owner.account_id, "user_id": owner.id})
     return {"created": True, "owner": directory.user_json(owner), "api_key": api_key}

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from chalicelib.errors import Unauthorized
 from chalicelib.identity import tokens
 from chalicelib.observability import bind
-from chalicelib.store.models import ApiKey, Membership, User
+from chalicelib.store import repos
 
 _BAD_KEY = "Missing or invalid API key: send 'Authorization: Bearer <api key>'."
 
@@ -34,15 +34,14 @@ class Caller:
 
 def team_ids_of(user_id: str) -> frozenset:
     """The ids of the teams a user belongs to."""
-    return frozenset(int(m.team_id) for m in Membership.query(user_id))
+    return repos.accounts.team_ids_of(user_id)
 
 
 def as_user(user_id: str) -> Caller | None:
     """The Caller a user would be now (for acting with the rights of the user
     who saved an action), or None when the user no longer exists."""
-    try:
-        user = User.get(user_id)
-    except User.DoesNotExist:
+    user = repos.accounts.user(user_id)
+    if user is None:
         return None
     return Caller(user_id=user.id, account_id=user.account_id, role=user.role, email=user.email)
 
@@ -51,17 +50,11 @@ def authenticate(headers) -> Caller:
     """Resolve the caller from `Authorization: Bearer <api key>`, or 401."""
     token = tokens.bearer(headers)
     key_id = tokens.api_key_id(token) if token else None
-    if not key_id:
+    key = repos.accounts.key(key_id) if key_id else None
+    if key is None or not tokens.matches(token, key.key_hash):
         raise Unauthorized(_BAD_KEY)
-    try:
-        key = ApiKey.get(key_id)
-    except ApiKey.DoesNotExist:
-        raise Unauthorized(_BAD_KEY)
-    if not tokens.matches(token, key.key_hash):
-        raise Unauthorized(_BAD_KEY)
-    try:
-        user = User.get(key.user_id)
-    except User.DoesNotExist:
+    user = repos.accounts.user(key.user_id)
+    if user is None:
         raise Unauthorized(_BAD_KEY)
     bind(account_id=user.account_id, user_id=user.id)
     return Caller(user_id=user.id, account_id=user.account_id, role=user.role, email=user.email, key_id=key_id)

@@ -7,8 +7,8 @@ of the account. A revoked key is deleted, so the next request with it is a
 401 like any unknown key."""
 from chalicelib.errors import Forbidden, NotFound
 from chalicelib.identity import directory
-from chalicelib.store.models import ApiKey
-from chalicelib.store.transactions import transaction
+from chalicelib.store import repos
+from chalicelib.store.records import ApiKey
 
 
 def key_json(key: ApiKey, caller) -> dict:
@@ -28,38 +28,28 @@ def _user_for(caller, user_id: str | None):
 def list_keys(caller, user_id: str | None = None) -> list[dict]:
     """GET /api-keys[?user_id=]: a user's keys (never their secrets)."""
     user = _user_for(caller, user_id)
-    return [key_json(k, caller) for k in ApiKey.by_user.query(user.id)]
+    return [key_json(k, caller) for k in repos.accounts.keys_of(user.id)]
 
 
 def rotate(caller, now) -> tuple[dict, str]:
     """POST /api-keys/rotate: a new key for the caller; the key of this request stops working at once."""
     user = directory.get_user(caller.account_id, caller.user_id)
     item, token = directory.new_api_key_item(user, now)
-    with transaction() as tx:
-        tx.save(item, condition=ApiKey.key_id.does_not_exist())
-        tx.delete(ApiKey(caller.key_id), condition=ApiKey.user_id == caller.user_id)
+    repos.accounts.replace_key(item, caller.key_id)
     return key_json(item, caller), token
 
 
 def revoke(caller, key_id: str) -> None:
     """DELETE /api-keys/{key_id}: the caller's own key, or (owner/admin) any key of the account."""
-    try:
-        key = ApiKey.get(key_id)
-    except ApiKey.DoesNotExist:
-        key = None
+    key = repos.accounts.key(key_id)
     if key is None or key.account_id != caller.account_id or (key.user_id != caller.user_id and not caller.is_admin):
         raise NotFound(f"No API key {key_id!r} you can revoke.")
-    key.delete()
+    repos.accounts.delete_key(key.key_id)
 
 
 def revoke_all(caller, user_id: str) -> int:
     """DELETE /users/{user_id}/api-keys (owner/admin): every key of that user; returns how many."""
-    user = _user_for(caller, user_id)
-    keys = list(ApiKey.by_user.query(user.id))
-    with ApiKey.batch_write() as batch:
-        for key in keys:
-            batch.delete(key)
-    return len(keys)
+    return repos.accounts.delete_keys_of(_user_for(caller, user_id).id)
 
 
 def issue(caller, user_id: str, now) -> tuple[dict, str]:
@@ -68,7 +58,5 @@ def issue(caller, user_id: str, now) -> tuple[dict, str]:
         raise Forbidden("Only the account owner and admins can issue API keys for users.")
     user = directory.get_user(caller.account_id, user_id)
     item, token = directory.new_api_key_item(user, now)
-    item.save(condition=ApiKey.key_id.does_not_exist())
+    repos.accounts.add_key(item)
     return key_json(item, caller), token
-
-

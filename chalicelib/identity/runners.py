@@ -3,11 +3,13 @@ from datetime import timedelta
 
 from chalicelib import settings
 from chalicelib.clock import iso, parse_iso
-from chalicelib.errors import BadRequest, NotFound, Unauthorized
-from chalicelib.http.request import whole_number
+from chalicelib.errors import Invalid, NotFound, Unauthorized
 from chalicelib.identity import tokens
 from chalicelib.identity.directory import get_team, parse_team_id
-from chalicelib.store.models import Account, Runner
+from chalicelib.store import repos
+from chalicelib.store.records import Runner
+from chalicelib.validation import name as checked_name
+from chalicelib.validation import whole_number
 
 
 def runner_json(runner: Runner) -> dict:
@@ -18,25 +20,23 @@ def runner_json(runner: Runner) -> dict:
 def create_runner(caller, body: dict, now) -> tuple[Runner, str]:
     """POST /runners: an account-global (team_id 0) or team runner, and its
     heartbeat token (shown once)."""
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 255:
-        raise BadRequest("name must be a non-empty string of at most 255 characters")
+    name = checked_name(body.get("name"))
     team_id = parse_team_id(body.get("team_id", 0))
     if team_id:
         get_team(caller.account_id, team_id)
     pool = body.get("pool", "default")
     if not isinstance(pool, str) or not 0 < len(pool) <= 64:
-        raise BadRequest("pool must be a string of 1-64 characters naming the runner's set")
+        raise Invalid("pool must be a string of 1-64 characters naming the runner's set", field="pool")
     min_healthy = whole_number(body.get("min_healthy", 1))
     if min_healthy is None or not 0 <= min_healthy <= 1000:
-        raise BadRequest("min_healthy must be an integer 0-1000")
+        raise Invalid("min_healthy must be an integer 0-1000", field="min_healthy")
     runner_id = f"rnr_{tokens.new_id()}"
     token = tokens.new_runner_token(runner_id)
-    runner = Runner(caller.account_id, runner_id, name=name.strip(), team_id=team_id, pool=pool,
+    runner = Runner(caller.account_id, runner_id, name=name, team_id=team_id, pool=pool,
                     min_healthy=min_healthy, token_hash=tokens.hash_token(token), created_at=iso(now))
     # The marker first: a runner never exists while its account says it has none.
-    Account(caller.account_id).update(actions=[Account.has_runners.set(True)])
-    runner.save()
+    repos.accounts.mark_has_runners(caller.account_id)
+    repos.runners.add(runner)
     return runner, token
 
 
@@ -50,7 +50,7 @@ def authenticate(runner_id: str, headers) -> Runner:
     """The runner whose own token the request carries, or 401 (one answer for
     a wrong token, another runner's token and an unknown runner)."""
     return tokens.bearer_item(headers, tokens.RUNNER_TOKEN_PREFIX,
-                              lambda: next(iter(Runner.by_id.query(runner_id, limit=1)), None),
+                              lambda: repos.runners.by_id(runner_id),
                               lambda found: found.token_hash,
                               Unauthorized("Missing or wrong runner token, or unknown runner."))
 
@@ -61,21 +61,20 @@ def heartbeat(runner_id: str, headers, body: dict, now) -> Runner:
     runner = authenticate(runner_id, headers)
     state = body.get("state", "online")
     if state not in ("online", "offline"):
-        raise BadRequest(f"state must be online or offline; got {state!r}")
-    beat = Runner.last_heartbeat.set(iso(now)) if state == "online" else Runner.last_heartbeat.remove()
-    runner.update(actions=[beat])
+        raise Invalid(f"state must be online or offline; got {state!r}", field="state")
+    repos.runners.set_heartbeat(runner, iso(now) if state == "online" else None)
     return runner
 
 
 def touch(runner: Runner, now) -> None:
     """A claim counts as a heartbeat: written when the last one is 15 s old or more."""
     if not runner.last_heartbeat or (now - parse_iso(runner.last_heartbeat)).total_seconds() >= 15:
-        runner.update(actions=[Runner.last_heartbeat.set(iso(now))])
+        repos.runners.set_heartbeat(runner, iso(now))
 
 
 def is_healthy(runner: Runner, now) -> bool:
     """Heard from within RUNNER_HEALTH_SECONDS."""
-    cutoff = now - timedelta(seconds=settings.get_int("RUNNER_HEALTH_SECONDS"))
+    cutoff = now - timedelta(seconds=settings.current().runner_health_seconds)
     return bool(runner.last_heartbeat) and parse_iso(runner.last_heartbeat) >= cutoff
 
 
@@ -85,13 +84,13 @@ def rotate_token(caller, runner_id: str, now) -> tuple[Runner, str]:
     if runner is None:
         raise NotFound(f"No runner {runner_id!r} in this account.")
     token = tokens.new_runner_token(runner.id)
-    runner.update(actions=[Runner.token_hash.set(tokens.hash_token(token))])
+    repos.runners.set_token_hash(runner, tokens.hash_token(token))
     return runner, token
 
 
 def visible_runners(caller) -> list[Runner]:
     """Runners the caller can pick: all for admins; global and own teams' otherwise."""
-    runners = list(Runner.query(caller.account_id))
+    runners = repos.runners.of_account(caller.account_id)
     if not caller.is_admin:
         runners = [r for r in runners if int(r.team_id) == 0 or int(r.team_id) in caller.team_ids]
     return sorted(runners, key=lambda r: (r.created_at, r.id))
@@ -106,7 +105,4 @@ def find_runner(account_id: str, runner_id) -> Runner | None:
     """The runner with this id in the account, or None."""
     if not isinstance(runner_id, str) or not runner_id:
         return None
-    try:
-        return Runner.get(account_id, runner_id)
-    except Runner.DoesNotExist:
-        return None
+    return repos.runners.get(account_id, runner_id)

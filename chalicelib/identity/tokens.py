@@ -10,9 +10,11 @@ import hashlib
 import hmac
 import secrets
 
+from sre_agent import runner_token
+
 API_KEY_PREFIX = "sreak_"
 TRIGGER_TOKEN_PREFIX = "srett_"
-RUNNER_TOKEN_PREFIX = "srert_"
+RUNNER_TOKEN_PREFIX = runner_token.PREFIX
 LEASE_TOKEN_PREFIX = "srels_"  # one run, while an environment holds it
 SIGNING_SECRET_PREFIX = "srews_"  # a webhook signing secret (kept, not hashed: it must sign)
 _KEY_ID_LEN = 16  # hex characters
@@ -55,19 +57,8 @@ def new_trigger_token(prefix: str = TRIGGER_TOKEN_PREFIX) -> str:
 
 
 def new_runner_token(runner_id: str) -> str:
-    """A runner token that names its runner (so `sre runner start --token` needs
-    nothing else), like an API key names its key id."""
-    return f"{RUNNER_TOKEN_PREFIX}{runner_id.removeprefix('rnr_')}{secrets.token_urlsafe(32)}"
-
-
-def runner_id_of(token: str) -> str | None:
-    """The runner id a runner token names, or None."""
-    if not token.startswith(RUNNER_TOKEN_PREFIX):
-        return None
-    key_id = token[len(RUNNER_TOKEN_PREFIX):len(RUNNER_TOKEN_PREFIX) + _KEY_ID_LEN]
-    if len(token) < len(RUNNER_TOKEN_PREFIX) + _KEY_ID_LEN + 43 or not all(c in "0123456789abcdef" for c in key_id):
-        return None
-    return f"rnr_{key_id}"
+    """A runner token that names its runner (the format runners read: sre_agent/runner_token.py)."""
+    return runner_token.new(runner_id)
 
 
 def hint(token: str) -> str:

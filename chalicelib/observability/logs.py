@@ -69,9 +69,9 @@ def logger() -> Logger:
     """The Powertools Logger behind every record (made once per process)."""
     global _logger
     if _logger is None:
-        level = settings.get("LOG_LEVEL").upper()
+        level = settings.current().log_level
         handler = _Stdout()
-        text = TextFormatter() if settings.get("LOG_FORMAT") == "text" else None
+        text = TextFormatter() if settings.current().log_format == "text" else None
         _logger = Logger(service=SERVICE, level=level, logger_handler=handler, logger_formatter=text,
                          use_rfc3339=True, utc=True, log_record_order=ORDER)
         if text is None:

@@ -25,7 +25,7 @@ _tally: ContextVar[dict | None] = ContextVar("metrics_tally", default=None)
 
 def service() -> str:
     """The `service` dimension of every metric."""
-    return f"sre-automations-{settings.get('APP_STAGE')}"
+    return f"sre-automations-{settings.current().app_stage}"
 
 
 def emit(values: dict, by: dict | None = None) -> None:
@@ -76,15 +76,12 @@ def run_queued(run) -> None:
                                   "account_id": run.account_id, "trigger": run.trigger})
 
 
-def run_started(run, now: datetime, due: datetime | None = None) -> None:
+def run_started(run, now: datetime, due: datetime) -> None:
     """A run went `running`. Queue wait (first attempt only): from when it was
     due (the schedule's hour plus its jitter, or when it was accepted) to now."""
     attempt = int(run.attempt or 1)
     values = {"RunsStarted": ("Count", 1)}
     wait = None
-    if due is None:
-        from chalicelib.runs.tick import start_due
-        due = start_due(run)
     if attempt == 1:
         wait = max(0, int((now - due).total_seconds() * 1000))
         values["QueueWait"] = ("Milliseconds", wait)

@@ -1,7 +1,7 @@
 """The api trigger of a rule: its URL, its token (shown once), rotation."""
 from chalicelib.clock import iso
 from chalicelib.identity import tokens
-from chalicelib.store.models import TriggerToken
+from chalicelib.store.records import TriggerToken
 
 CURL_TEXT = "Describe the event or context for this run."
 

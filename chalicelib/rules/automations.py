@@ -3,23 +3,25 @@
 A rule's side items (its trigger token and its schedule index entry) are
 written in the same DynamoDB transaction as the rule, so they never disagree.
 """
+import copy
 from datetime import timedelta
 
 from chalicelib import settings
 from chalicelib.actions import registry as action_registry
 from chalicelib.clock import iso, iso_ms
-from chalicelib.errors import BadRequest, Conflict, Forbidden, NotFound
+from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound
 from chalicelib.events import triggers as event_triggers
-from chalicelib.http import cursors
 from chalicelib.identity import permissions, tokens
 from chalicelib.identity.directory import get_team
 from chalicelib.identity.runners import find_runner, runner_fits
 from chalicelib.rules import api_trigger, schedule, schedule_index, signing, templates, validation
-from chalicelib.store.models import Account, Automation, Membership, TriggerToken
-from chalicelib.store.transactions import transaction
+from chalicelib.store import BadCursor, repos
+from chalicelib.store.records import Rule, RuleIndex
+from chalicelib.store.rules import RuleFilter, RuleWrite
+from chalicelib.validation import bad_cursor, page_size
 
 
-def automation_json(rule: Automation, caller, base_url: str, now) -> dict:
+def automation_json(rule: Rule, caller, base_url: str, now) -> dict:
     """The automation as the API returns it to this caller."""
     shown = []
     for trig in rule.triggers:
@@ -45,22 +47,19 @@ def automation_json(rule: Automation, caller, base_url: str, now) -> dict:
     }
 
 
-def get_visible(caller, automation_id: str, include_deleted: bool = False) -> Automation:
+def get_visible(caller, automation_id: str, include_deleted: bool = False) -> Rule:
     """The rule if the caller may see it; otherwise the same 404 as a missing one.
 
     A deleted rule is gone for everything but reading its run history.
     """
-    try:
-        rule = Automation.get(automation_id)
-    except Automation.DoesNotExist:
-        rule = None
+    rule = repos.rules.get(automation_id)
     if (rule is None or (rule.deleted_at and not include_deleted)
             or not permissions.can_view(caller, rule)):
         raise NotFound(f"No automation {automation_id!r} visible to you.")
     return rule
 
 
-def get_history_readable(caller, automation_id: str, refusal: str = permissions.HISTORY_READ_ONLY) -> Automation:
+def get_history_readable(caller, automation_id: str, refusal: str = permissions.HISTORY_READ_ONLY) -> Rule:
     """The rule (even deleted) when the caller may read its run history; 403
     with `refusal` otherwise."""
     rule = get_visible(caller, automation_id, include_deleted=True)
@@ -68,26 +67,24 @@ def get_history_readable(caller, automation_id: str, refusal: str = permissions.
     return rule
 
 
-def get_editable(caller, automation_id: str) -> Automation:
+def get_editable(caller, automation_id: str) -> Rule:
     """The rule if the caller may edit it: 404 when invisible, 403 when read-only."""
     rule = get_visible(caller, automation_id)
     permissions.require_edit(caller, rule)
     return rule
 
 
-def _check_scope(rule: Automation, explicit_environment: bool) -> None:
+def _check_scope(rule: Rule, explicit_environment: bool) -> None:
     """Team membership of the owner, and the runner-scope rule."""
     team_id = int(rule.team_id)
     if team_id:
         try:
             get_team(rule.account_id, team_id)
-        except NotFound:
-            raise BadRequest(f"team_id: there is no team {team_id} in this account")
-        try:
-            Membership.get(rule.owner_id, team_id)
-        except Membership.DoesNotExist:
-            raise BadRequest(f"team_id: the automation's owner is not a member of team {team_id}; "
-                             "add them to the team first or choose another scope")
+        except NotFound as exc:
+            raise Invalid(f"team_id: there is no team {team_id} in this account", field="team_id") from exc
+        if not repos.accounts.is_member(rule.owner_id, team_id):
+            raise Invalid(f"team_id: the automation's owner is not a member of team {team_id}; "
+                          "add them to the team first or choose another scope", field="team_id")
     env = rule.environment
     if env["type"] != "runner":
         return
@@ -96,8 +93,9 @@ def _check_scope(rule: Automation, explicit_environment: bool) -> None:
         return
     if explicit_environment:
         where = "no such runner" if runner is None else f"runner belongs to team {int(runner.team_id)}"
-        raise BadRequest(f"environment.runner_id: {env['runner_id']!r} is outside this automation's scope "
-                         f"({where}); pick an account-global runner or one of team {team_id}")
+        raise Invalid(f"environment.runner_id: {env['runner_id']!r} is outside this automation's scope "
+                      f"({where}); pick an account-global runner or one of team {team_id}",
+                      field="environment.runner_id")
     rule.environment = {"type": "auto"}  # moved to a scope the runner does not serve
 
 
@@ -117,9 +115,8 @@ def create(caller, body: dict, now, base_url: str, locale: str) -> tuple[dict, d
             validation.FIELDS[key](None)  # raises the "is required" message
     automation_id = f"aut_{tokens.new_id()}"
     wanted = validation.triggers(body.get("triggers"), now, automation_id)
-    rule = Automation(automation_id, account_id=caller.account_id, owner_id=caller.user_id,
-                      template_id=template_id, created_at=iso_ms(now), updated_at=iso(now),
-                      triggers=[], **fields)
+    rule = Rule(automation_id, account_id=caller.account_id, owner_id=caller.user_id,
+                template_id=template_id, created_at=iso_ms(now), updated_at=iso(now), triggers=[], **fields)
     rule.actions = _actions(body.get("actions"), wanted, caller, rule)
     rule.paused = None if rule.enabled else _paused_by_user(caller, None, now)
     _check_scope(rule, explicit_environment=True)
@@ -129,7 +126,7 @@ def create(caller, body: dict, now, base_url: str, locale: str) -> tuple[dict, d
 def update(caller, automation_id: str, body: dict, now, base_url: str) -> tuple[dict, dict]:
     """PATCH /automations/{id}: any of the create fields."""
     rule = get_editable(caller, automation_id)
-    old = Automation.from_raw_data(rule.serialize())
+    old = copy.deepcopy(rule)
     for key, check in validation.FIELDS.items():
         if key in body:
             setattr(rule, key, check(body[key]))
@@ -158,13 +155,14 @@ def _actions(value, triggers: list[dict], caller, rule) -> list[dict]:
         target_id = action.get("automation_id") if action["type"] in action_registry.CONTROL_TYPES else None
         if target_id is None or target_id == rule.id:
             continue  # acting on itself: the caller is saving it, so may
+        field = f"actions[{index}].automation_id"
         try:
             get_editable(caller, target_id)
-        except NotFound:
-            raise BadRequest(f"actions[{index}].automation_id: there is no automation {target_id!r} visible to you")
-        except Forbidden:
-            raise BadRequest(f"actions[{index}].automation_id: automation {target_id!r} is read-only for you, "
-                             "so an action you save cannot run, pause or resume it")
+        except NotFound as exc:
+            raise Invalid(f"{field}: there is no automation {target_id!r} visible to you", field=field) from exc
+        except Forbidden as exc:
+            raise Invalid(f"{field}: automation {target_id!r} is read-only for you, so an action you save "
+                          "cannot run, pause or resume it", field=field) from exc
     return actions
 
 
@@ -173,13 +171,17 @@ def _paused_by_user(caller, reason: str | None, now) -> dict:
             "reason": reason, "at": iso(now)}
 
 
-def index_entries(rule) -> list:
-    """The index items a rule should have: its schedule slots and event-trigger buckets."""
-    return schedule_index.entries_for(rule) + event_triggers.entries_for(rule)
+def index_entries(rule) -> RuleIndex:
+    """The index entries a rule should have: its schedule slots and event-trigger buckets."""
+    return RuleIndex(schedule=schedule_index.entries_for(rule), triggers=event_triggers.entries_for(rule))
 
 
-def _entry_key(entry) -> tuple:
-    return type(entry).__name__, getattr(entry, type(entry)._hash_keyname), entry.automation_id
+def _stale(old: RuleIndex, new: RuleIndex) -> RuleIndex:
+    """The entries of `old` that `new` no longer has."""
+    slots = {(e.slot, e.automation_id) for e in new.schedule}
+    buckets = {(e.bucket, e.automation_id) for e in new.triggers}
+    return RuleIndex(schedule=[e for e in old.schedule if (e.slot, e.automation_id) not in slots],
+                     triggers=[e for e in old.triggers if (e.bucket, e.automation_id) not in buckets])
 
 
 def _save(rule, caller, wanted: list[dict], now, base_url: str, old) -> tuple[dict, dict]:
@@ -204,30 +206,17 @@ def _save(rule, caller, wanted: list[dict], now, base_url: str, old) -> tuple[di
         rule.signing_secret = signing.new_secret()
         shown["webhook_signing"] = signing.shown_once(rule.signing_secret)
     new_api = next((t for t in triggers if t["type"] == "api"), None)
-    new_entries = index_entries(rule)
-    new_keys = {_entry_key(e) for e in new_entries}
-    stale = [e for e in (index_entries(old) if old else []) if _entry_key(e) not in new_keys]
-    old_slots = {_entry_key(e) for e in schedule_index.entries_for(old)} if old else set()
-    if {k for k in new_keys if k[0] == "ScheduleEntry"} - old_slots:
+    index = index_entries(rule)
+    before = index_entries(old) if old else RuleIndex()
+    if _stale(index, before).schedule:  # filed under a slot it was not under before
         # Before the transaction, and idempotent: a save that fails after it
         # leaves at most a key listed in use with no rule (an empty Query).
         schedule_index.register(rule.account_id, schedule_index.local_keys_of(rule))
-    with transaction() as tx:
-        tx.save(rule)
-        if token_item:
-            tx.save(token_item)
-        elif new_api:  # keep the denormalised copy the trigger URL decides on
-            tx.update(TriggerToken(new_api["trigger_id"]), actions=[
-                TriggerToken.enabled.set(rule.enabled), TriggerToken.owner_id.set(rule.owner_id)])
-        if old_api and not new_api:
-            tx.delete(TriggerToken(old_api["trigger_id"]))
-        for entry in stale:
-            tx.delete(entry)
-        for entry in new_entries:
-            tx.save(entry)
-        watchers = event_triggers.watcher_actions(rule, old)
-        if watchers:
-            tx.update(Account(rule.account_id), actions=watchers)
+    repos.rules.save(rule, RuleWrite(
+        index=index, stale=_stale(before, index), new_token=token_item,
+        synced_token=new_api["trigger_id"] if new_api and not token_item else None,  # the copy the trigger URL reads
+        dropped_token=old_api["trigger_id"] if old_api and not new_api else None,
+        watches_runs=event_triggers.watcher_change(rule, old)))
     return automation_json(rule, caller, base_url, now), shown
 
 
@@ -235,7 +224,7 @@ def set_enabled(caller, automation_id: str, enabled: bool, now, base_url: str, r
     """POST /automations/{id}/enable and …/disable (with an optional reason,
     kept in `paused`)."""
     if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
-        raise BadRequest("reason must be a string of at most 500 characters")
+        raise Invalid("reason must be a string of at most 500 characters", field="reason")
     rule = get_editable(caller, automation_id)
     _change_enabled(rule, caller, enabled, now, _paused_by_user(caller, reason or None, now))
     return automation_json(rule, caller, base_url, now)
@@ -253,7 +242,7 @@ def pause(caller, automation_id: str, paused: bool, now, by: dict, run_id: str |
 
 def _change_enabled(rule, caller, enabled: bool, now, paused: dict) -> None:
     """Enable (clearing `paused`) or disable (setting it), with the indexes."""
-    old = Automation.from_raw_data(rule.serialize())
+    old = copy.deepcopy(rule)
     rule.enabled, rule.paused = enabled, None if enabled else paused
     rule.updated_at = iso(now)
     _save(rule, caller, rule.triggers, now, "", old=old)
@@ -264,17 +253,9 @@ def delete(caller, automation_id: str, now) -> None:
     until its run history's retention ends, then DynamoDB TTL removes it."""
     rule = get_editable(caller, automation_id)
     api = next((t for t in rule.triggers if t["type"] == "api"), None)
-    entries = index_entries(rule)
-    with transaction() as tx:
-        tx.update(rule, actions=[
-            Automation.deleted_at.set(iso(now)), Automation.enabled.set(False),
-            Automation.expires_at.set(now + timedelta(days=settings.run_retention_days()))])
-        if api:
-            tx.delete(TriggerToken(api["trigger_id"]))
-        for entry in entries:
-            tx.delete(entry)
-        if event_triggers.watches_runs(rule):
-            tx.update(Account(rule.account_id), actions=[Account.run_watchers.delete({rule.id})])
+    repos.rules.delete(rule, deleted_at=iso(now), token_id=api["trigger_id"] if api else None,
+                       expires_at=now + timedelta(days=settings.current().run_retention_days),
+                       index=index_entries(rule), unwatch=event_triggers.watches_runs(rule))
 
 
 def rotate_signing_secret(caller, automation_id: str, now) -> dict:
@@ -282,7 +263,7 @@ def rotate_signing_secret(caller, automation_id: str, now) -> dict:
     shown once; webhooks are signed with it (and only it) from now on."""
     rule = get_editable(caller, automation_id)
     secret = signing.new_secret()
-    rule.update(actions=[Automation.signing_secret.set(secret), Automation.updated_at.set(iso(now))])
+    repos.rules.set_signing_secret(rule, secret, iso(now))
     return signing.shown_once(secret)
 
 
@@ -295,9 +276,7 @@ def rotate(caller, automation_id: str, now, base_url: str) -> dict:
     item, token = api_trigger.issue(rule, caller, now, trigger_id=api["trigger_id"])
     api["token_hint"] = tokens.hint(token)
     rule.updated_at = iso(now)
-    with transaction() as tx:
-        tx.save(item)
-        tx.save(rule)
+    repos.rules.rotate_token(rule, item)
     return api_trigger.shown_once(base_url, item.trigger_id, token)
 
 
@@ -305,18 +284,18 @@ SCOPES = ("all", "personal", "team")
 STATUSES = ("all", "enabled", "disabled")
 
 
-def _list_condition(caller, scope: str, status: str, wanted_teams: set[int]):
-    """The DynamoDB filter for a list query, so pages carry only rules the caller will get."""
-    condition = Automation.deleted_at.does_not_exist()
-    if status != "all":
-        condition &= Automation.enabled == (status == "enabled")
+def _list_filter(caller, scope: str, status: str, wanted_teams: set[int]) -> RuleFilter:
+    """What the store may leave out of a list query's pages (so pages carry only rules the caller will get)."""
+    team_in = None
     if scope == "personal":
-        condition &= Automation.team_id == 0
-    elif scope == "team":
-        condition &= Automation.team_id.is_in(*wanted_teams) if wanted_teams else Automation.team_id > 0
+        team_in = frozenset({0})
+    elif scope == "team" and wanted_teams:
+        team_in = frozenset(wanted_teams)
     if not caller.is_admin:  # a member sees personal rules and their teams' rules
-        condition &= Automation.team_id.is_in(0, *caller.team_ids)
-    return condition
+        mine = frozenset({0, *caller.team_ids})
+        team_in = mine if team_in is None else team_in & mine
+    return RuleFilter(enabled=None if status == "all" else status == "enabled", team_in=team_in,
+                      teams_only=scope == "team" and not wanted_teams)
 
 
 def list_visible(caller, query: dict, team_ids: list[str], now, base_url: str) -> tuple[list[dict], str | None]:
@@ -325,13 +304,13 @@ def list_visible(caller, query: dict, team_ids: list[str], now, base_url: str) -
     scope = query.get("scope", "all")
     status = query.get("status", "all")
     if scope not in SCOPES:
-        raise BadRequest(f"scope must be one of {', '.join(SCOPES)}; got {scope!r}")
+        raise Invalid(f"scope must be one of {', '.join(SCOPES)}; got {scope!r}", field="scope")
     if status not in STATUSES:
-        raise BadRequest(f"status must be one of {', '.join(STATUSES)}; got {status!r}")
+        raise Invalid(f"status must be one of {', '.join(STATUSES)}; got {status!r}", field="status")
     wanted_teams = {int(validation.team_id(t)) for t in team_ids}
     if wanted_teams and scope == "all":
         scope = "team"  # naming teams narrows the list to them
-    limit = cursors.page_size(query)
+    limit = page_size(query)
 
     def keep(rule) -> bool:
         team_id = int(rule.team_id)
@@ -340,11 +319,9 @@ def list_visible(caller, query: dict, team_ids: list[str], now, base_url: str) -
             (scope != "team" or (team_id != 0 and (not wanted_teams or team_id in wanted_teams))) and \
             (status == "all" or rule.enabled == (status == "enabled"))
 
-    results = Automation.by_account.query(
-        caller.account_id, scan_index_forward=False, page_size=limit,
-        filter_condition=_list_condition(caller, scope, status, wanted_teams),
-        last_evaluated_key=cursors.decode(query.get("cursor"), {"id", "account_id", "created_at"},
-                                          {"account_id": caller.account_id}))
-    page, cursor = cursors.take(results, keep, limit, lambda rule: {
-        "id": rule.id, "account_id": rule.account_id, "created_at": rule.created_at})
+    try:
+        page, cursor = repos.rules.listing(caller.account_id, _list_filter(caller, scope, status, wanted_teams),
+                                           limit, query.get("cursor"), keep)
+    except BadCursor as exc:
+        raise bad_cursor() from exc
     return [automation_json(rule, caller, base_url, now) for rule in page], cursor

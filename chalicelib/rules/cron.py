@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from croniter import croniter
 
-from chalicelib.errors import BadRequest
+from chalicelib.errors import Invalid
 
 SEGMENTS = (
     ("hour", 0, 23),
@@ -23,35 +23,36 @@ _MAX_DAYS = {m: max(calendar.monthrange(2024, m)[1], calendar.monthrange(2023, m
 def parse(expr, field: str = "cron") -> tuple[str, str, str, str]:
     """Validate a cron and return its normalised segments.
 
-    Numbers lose leading zeros and day-of-week 7 becomes 0. Raises BadRequest
+    Numbers lose leading zeros and day-of-week 7 becomes 0. Raises Invalid
     with a message naming the bad segment.
     """
     if not isinstance(expr, str):
-        raise BadRequest(f"{field} must be a string like '9 * * 1' (hour day-of-month month day-of-week)")
+        raise Invalid(f"{field} must be a string like '9 * * 1' (hour day-of-month month day-of-week)", field=field)
     parts = expr.split()
     if len(parts) != 4:
-        raise BadRequest(
+        raise Invalid(
             f"{field} must have exactly 4 segments 'hour day-of-month month day-of-week' "
-            f"(no minute segment); got {len(parts)} in {expr!r}")
+            f"(no minute segment); got {len(parts)} in {expr!r}", field=field)
     out = []
     for raw, (name, lo, hi) in zip(parts, SEGMENTS, strict=True):
         if raw == "*":
             out.append("*")
             continue
         if not raw.isascii() or not raw.isdigit():
-            raise BadRequest(
+            raise Invalid(
                 f"{field}: {name} segment {raw!r} is not allowed; use * or a single number "
-                f"{lo}-{hi} (ranges, lists, steps and names are not supported)")
+                f"{lo}-{hi} (ranges, lists, steps and names are not supported)", field=field)
         value = int(raw)
         if not lo <= value <= hi:
-            raise BadRequest(f"{field}: {name} segment {raw!r} is out of range {lo}-{hi}")
+            raise Invalid(f"{field}: {name} segment {raw!r} is out of range {lo}-{hi}", field=field)
         if name == "day-of-week" and value == 7:
             value = 0
         out.append(str(value))
     hour, dom, month, dow = out
     if dom != "*" and month != "*" and dow == "*" and int(dom) > _MAX_DAYS[int(month)]:
-        raise BadRequest(
-            f"{field}: day-of-month {dom} never occurs in month {month}, so this schedule would never run")
+        raise Invalid(
+            f"{field}: day-of-month {dom} never occurs in month {month}, so this schedule would never run",
+            field=field)
     return hour, dom, month, dow
 
 

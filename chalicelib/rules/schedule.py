@@ -9,9 +9,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from chalicelib.clock import iso
-from chalicelib.errors import BadRequest
-from chalicelib.http.request import whole_number
+from chalicelib.errors import Invalid
 from chalicelib.rules import cron, local_time, timezones
+from chalicelib.validation import whole_number
 
 MODES = ("hourly", "daily", "weekly", "custom")
 LOCAL_MODES = ("daily", "weekly")
@@ -21,7 +21,7 @@ UTC_NAMES = ("UTC", "Etc/UTC")
 def _int_field(item: dict, key: str, lo: int, hi: int, where: str) -> int:
     value = whole_number(item.get(key))
     if value is None or not lo <= value <= hi:
-        raise BadRequest(f"{where}.{key} must be an integer {lo}-{hi}; got {item.get(key)!r}")
+        raise Invalid(f"{where}.{key} must be an integer {lo}-{hi}; got {item.get(key)!r}", field=f"{where}.{key}")
     return value
 
 
@@ -29,14 +29,14 @@ def parse(item: dict, where: str, now) -> dict:
     """Validate a schedule trigger and return it as stored."""
     mode = "custom" if item.get("mode") is None and "cron" in item else item.get("mode")
     if mode not in MODES:
-        raise BadRequest(f"{where}.mode must be one of {', '.join(MODES)}; got {mode!r}")
+        raise Invalid(f"{where}.mode must be one of {', '.join(MODES)}; got {mode!r}", field=f"{where}.mode")
     if mode == "hourly":
         return {"type": "schedule", "mode": "hourly", "cron": "* * * *"}
     if mode == "custom":
         if item.get("timezone", "UTC") not in UTC_NAMES:
-            raise BadRequest(f"{where}.timezone: a custom cron is always read in UTC, so a timezone of "
-                             f"{item['timezone']!r} cannot apply; drop the timezone, or use mode daily or "
-                             "weekly to run at a local hour")
+            raise Invalid(f"{where}.timezone: a custom cron is always read in UTC, so a timezone of "
+                          f"{item['timezone']!r} cannot apply; drop the timezone, or use mode daily or "
+                          "weekly to run at a local hour", field=f"{where}.timezone")
         return {"type": "schedule", "mode": "custom",
                 "cron": cron.normalise(item.get("cron"), f"{where}.cron"), "timezone": "UTC"}
     hour = _int_field(item, "hour", 0, 23, where)

@@ -23,14 +23,15 @@ from zoneinfo import ZoneInfo
 from chalicelib import settings
 from chalicelib.clock import iso_ms, parse_iso
 from chalicelib.rules import local_time
-from chalicelib.store.models import ScheduleEntry, SchedulerState
+from chalicelib.store import repos
+from chalicelib.store.records import ScheduleEntry
 
 LOCAL_MODES = ("daily", "weekly")
 
 
 def shard_of(automation_id: str, shards: int | None = None) -> int:
     """The stable shard of a rule."""
-    n = shards or settings.schedule_shards()
+    n = shards or settings.current().schedule_shards
     return int.from_bytes(hashlib.sha256(automation_id.encode()).digest()[:4], "big") % n
 
 
@@ -102,10 +103,7 @@ def local_keys_of(rule) -> set[str]:
 def register(account_id: str, keys: set[str]) -> None:
     """Note that the account has scheduled rules, and which local-time keys
     they use (idempotent: a set ADD)."""
-    actions = [SchedulerState.data.set(SchedulerState.data | {"scheduled": True})]
-    if keys:
-        actions.append(SchedulerState.keys.add(set(keys)))
-    SchedulerState("accounts", account_id).update(actions=actions)
+    repos.schedule.register(account_id, keys)
 
 
 def register_all(rules) -> int:
@@ -122,17 +120,17 @@ def register_all(rules) -> int:
 class InUse:
     """The local-time keys in use, and the accounts that have scheduled rules."""
 
-    def __init__(self, items):
+    def __init__(self, registry: list[tuple[str, set[str]]]):
         self.accounts, self.keys, self.zones = [], set(), set()
-        for item in items:
-            self.accounts.append(item.name)
-            self.keys |= set(item.keys or ())
+        for account_id, keys in registry:
+            self.accounts.append(account_id)
+            self.keys |= keys
         self.zones = {key.rsplit(" ", 2)[0] for key in self.keys}
 
 
 def in_use() -> InUse:
     """Read the registry: one Query (a page holds thousands of accounts)."""
-    return InUse(SchedulerState.query("accounts"))
+    return InUse(repos.schedule.registry())
 
 
 def cron_keys(at: datetime) -> list[str]:
@@ -157,7 +155,7 @@ def due_keys(tick: datetime, used: InUse) -> list[str]:
 
 def due_slots(tick: datetime, used: InUse) -> list[str]:
     """Every (key, shard) partition a tick must read."""
-    return [f"{key}#{shard}" for key in due_keys(tick, used) for shard in range(settings.schedule_shards())]
+    return [f"{key}#{shard}" for key in due_keys(tick, used) for shard in range(settings.current().schedule_shards)]
 
 
 def rebuild(rules) -> dict:
@@ -165,12 +163,8 @@ def rebuild(rules) -> dict:
     the rules should have, deletes every other entry, registers the local keys.
     Reads the whole index: for maintenance, never for a tick."""
     wanted = {(e.slot, e.automation_id): e for rule in rules for e in entries_for(rule)}
-    stale = [e for e in ScheduleEntry.scan() if (e.slot, e.automation_id) not in wanted]
-    with ScheduleEntry.batch_write() as batch:
-        for entry in stale:
-            batch.delete(entry)
-        for entry in wanted.values():
-            batch.save(entry)
+    stale = [e for e in repos.schedule.every_entry() if (e.slot, e.automation_id) not in wanted]
+    repos.schedule.replace_entries(stale, list(wanted.values()))
     register_all(rules)
     return {"entries": len(wanted), "removed": len(stale)}
 

@@ -6,10 +6,8 @@ check and so keep as hashes, this secret must sign, so it is kept on the
 automation (DynamoDB encrypts it at rest) and never returned by a read: it is
 shown once, in the answer that first gives the automation a webhook action,
 and again only when rotated (the old secret stops signing at once)."""
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.identity import tokens
-from chalicelib.store.models import Automation
+from chalicelib.store import repos
 
 HEADER = "X-Automation-Signature"
 SCHEME = "t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.<raw body>' with the secret>"
@@ -40,10 +38,4 @@ def ensure(rule) -> str:
     (its owner sees it by rotating it)."""
     if rule.signing_secret:
         return rule.signing_secret
-    secret = new_secret()
-    try:
-        rule.update(actions=[Automation.signing_secret.set(secret)],
-                    condition=Automation.signing_secret.does_not_exist())
-    except UpdateError:  # another worker made one first: use that
-        rule.refresh()
-    return rule.signing_secret
+    return repos.rules.add_signing_secret(rule, new_secret())  # another worker's, if it made one first

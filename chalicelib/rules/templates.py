@@ -3,7 +3,7 @@ import json
 import os
 from functools import cache
 
-from chalicelib.errors import BadRequest
+from chalicelib.errors import Invalid
 
 LOCALES = ("en-US", "zh-CN")
 DEFAULT_LOCALE = "en-US"
@@ -28,14 +28,14 @@ def get(template_id, locale: str) -> dict:
         if template["id"] == template_id:
             return template
     known = ", ".join(t["id"] for t in all_for(locale))
-    raise BadRequest(f"template_id: unknown template {template_id!r}; known templates are {known}")
+    raise Invalid(f"template_id: unknown template {template_id!r}; known templates are {known}", field="template_id")
 
 
 def pick_locale(requested: str | None, accept_language: str | None) -> str:
     """The locale from `?locale=`, else from Accept-Language, else en-US."""
     if requested:
         if requested not in LOCALES:
-            raise BadRequest(f"locale must be one of {', '.join(LOCALES)}; got {requested!r}")
+            raise Invalid(f"locale must be one of {', '.join(LOCALES)}; got {requested!r}", field="locale")
         return requested
     for part in (accept_language or "").split(","):
         tag = part.split(";")[0].strip().lower()

@@ -8,28 +8,25 @@ with scheduled rules, so an automation can alert on it.
 """
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import PutError
-
 from chalicelib import settings
 from chalicelib.clock import iso, iso_ms, parse_iso
-from chalicelib.events import ingest
 from chalicelib.rules.local_time import TICK, TICK_MINUTES, floor_tick
-from chalicelib.store.models import SchedulerState
+from chalicelib.runs import fire
+from chalicelib.store import ConditionFailed, repos
+from chalicelib.store.records import Tick
 
 LAST, LAST_CATCH_UP = "last", "last_catch_up"
 
 
 def lookback() -> timedelta:
     """How far back a tick catches up missed ticks."""
-    return timedelta(hours=max(0, settings.get_int("SCHEDULER_LOOKBACK_HOURS")))
+    return timedelta(hours=max(0, settings.current().scheduler_lookback_hours))
 
 
 def last_completed() -> datetime | None:
     """The time of the last completed tick (None before the first)."""
-    try:
-        return parse_iso(SchedulerState.get("ticks", LAST).slot)
-    except SchedulerState.DoesNotExist:
-        return None
+    last = repos.schedule.tick(LAST)
+    return parse_iso(last.slot) if last else None
 
 
 def missed_ticks(last: datetime | None, tick: datetime) -> tuple[list[datetime], int]:
@@ -62,15 +59,13 @@ def record(tick: datetime, started: datetime, finished: datetime, missed: list[d
             "took_ms": int((finished - started).total_seconds() * 1000), "jobs": jobs,
             "caught_up": [iso(t) for t in missed], "dropped": dropped}
     try:
-        SchedulerState("ticks", LAST, slot=iso(tick), data=data).save(
-            condition=SchedulerState.slot.does_not_exist() | (SchedulerState.slot < iso(tick)))
-    except PutError as exc:  # a newer tick is already recorded: keep it
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+        repos.schedule.record_tick(Tick(LAST, iso(tick), data))
+    except ConditionFailed:  # a newer tick is already recorded: keep it
+        pass
     if missed or dropped:
-        SchedulerState("ticks", LAST_CATCH_UP, slot=iso(tick), data=data).save()
+        repos.schedule.record_tick(Tick(LAST_CATCH_UP, iso(tick), data), only_if_newer=False)
         for account_id in accounts:
-            ingest.record(account_id, missed_event(data, finished), finished)
+            fire.record(account_id, missed_event(data, finished), finished)
     return data
 
 
@@ -91,7 +86,7 @@ def missed_event(data: dict, now: datetime) -> dict:
 
 def view(now: datetime) -> dict:
     """The scheduler as GET /status shows it: one Query of its records."""
-    items = {item.name: item for item in SchedulerState.query("ticks")}
+    items = repos.schedule.ticks()
     last = items.get(LAST)
     due = floor_tick(now)
     behind = None

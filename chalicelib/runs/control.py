@@ -1,11 +1,12 @@
 """Runs started and stopped by people: manual runs, cancel, and reading a
 run's session. Each follows the history rule: only where `can_edit`."""
-from chalicelib.errors import BadRequest, Conflict, PayloadTooLarge
+from chalicelib.errors import Conflict, Invalid, TooLarge
 from chalicelib.identity.permissions import CANCEL_READ_ONLY, RUN_READ_ONLY
 from chalicelib.rules.automations import get_history_readable
 from chalicelib.runs import history, lifecycle, queue, records
-from chalicelib.sessions import store as sessions
-from chalicelib.store.models import Run
+from chalicelib.sessions import items as sessions
+from chalicelib.store import repos
+from chalicelib.store.records import Run
 
 CANCELLABLE = ("queued", "running", "retrying")
 MAX_TEXT = 64 * 1024
@@ -20,9 +21,9 @@ def start_manual(caller, automation_id: str, body: dict, now) -> Run:
         raise Conflict("The automation is disabled; enable it before running it.")
     text = body.get("text")
     if text is not None and not isinstance(text, str):
-        raise BadRequest(f"text must be a string; got {type(text).__name__}")
+        raise Invalid(f"text must be a string; got {type(text).__name__}", field="text")
     if text and len(text.encode()) > MAX_TEXT:
-        raise PayloadTooLarge("text is over 64 KiB")
+        raise TooLarge("text is over 64 KiB")
     run = records.new_queued(rule.id, rule.account_id, "manual", now, text=text)
     queue.enqueue(run)
     return run
@@ -33,10 +34,9 @@ def cancel(caller, run_id: str, now) -> Run:
     run = history.get_run(run_id, now)
     get_history_readable(caller, run.automation_id, CANCEL_READ_ONLY)
     if not lifecycle.finish(run, "failed", "cancelled", now, only_from=CANCELLABLE):
-        run.refresh()
+        run = repos.runs.get(run.id)
         raise Conflict(f"The run already ended ({run.status}); only queued or running runs can be cancelled.")
-    run.refresh()
-    return run
+    return repos.runs.get(run.id)
 
 
 def readable_run(caller, run_id: str, now) -> Run:

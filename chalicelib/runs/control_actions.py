@@ -2,24 +2,24 @@
 starting a run of another automation, cancelling a run, pausing and resuming
 an automation, each with the rights of the user who saved the action, checked
 again now (that user may have left a team, or been removed, since)."""
-from pynamodb.exceptions import PutError
-
 from chalicelib.actions.base import ActionFailed, ActionResult, ActionRetry
-from chalicelib.errors import ApiError, Forbidden, NotFound, ServiceUnavailable
+from chalicelib.errors import DomainError, Forbidden, NotFound, Unavailable
 from chalicelib.events.matching import MAX_CHAIN
 from chalicelib.identity.caller import as_user
 from chalicelib.rules import automations
 from chalicelib.runs import lifecycle, queue, records
 from chalicelib.runs.control import CANCELLABLE
-from chalicelib.store.models import Automation, Run
+from chalicelib.runs.publish import RunEvents
+from chalicelib.store import ConditionFailed, repos
+from chalicelib.store.records import Rule, Run
 
 
 class RunControl:
     """The Control of one action send: the run and rule that fired it, the
     event it fired on, and the time."""
 
-    def __init__(self, run: Run, rule: Automation, event: dict, now):
-        self.run, self.rule, self.event, self.now = run, rule, event or {}, now
+    def __init__(self, run: Run, rule: Rule, event: dict, now, events: RunEvents):
+        self.run, self.rule, self.event, self.now, self.events = run, rule, event or {}, now, events
 
     def _saver(self, user_id: str):
         caller = as_user(user_id)
@@ -28,14 +28,14 @@ class RunControl:
         return caller
 
     @staticmethod
-    def _target(caller, automation_id: str, verb: str) -> Automation:
+    def _target(caller, automation_id: str, verb: str) -> Rule:
         """The automation, when the saver may still run, cancel or pause it (as the API decides)."""
         try:
             return automations.get_editable(caller, automation_id)
-        except NotFound:
-            raise ActionFailed(f"no automation {automation_id!r} that {caller.email} can see")
-        except Forbidden:
-            raise ActionFailed(f"{caller.email}, who saved this action, may no longer {verb} {automation_id}")
+        except NotFound as exc:
+            raise ActionFailed(f"no automation {automation_id!r} that {caller.email} can see") from exc
+        except Forbidden as exc:
+            raise ActionFailed(f"{caller.email}, who saved this action, may no longer {verb} {automation_id}") from exc
 
     def start_run(self, saved_by: str, automation_id: str, text: str, idempotency_key: str) -> ActionResult:
         """A run of the target with trigger `automation` (once per key)."""
@@ -54,27 +54,22 @@ class RunControl:
                           "event_id": self.event.get("id"), "event": self.event.get("event")}
         try:
             queue.enqueue(run)
-        except PutError as exc:
-            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
-                raise
+        except ConditionFailed:
             return ActionResult("sent", None, f"run {run.id} of {target.name!r} was started already")
-        except ServiceUnavailable as exc:
-            raise ActionRetry(str(exc))
+        except Unavailable as exc:
+            raise ActionRetry(str(exc)) from exc
         return ActionResult("sent", None, f"started run {run.id} of {target.name!r}")
 
     def cancel_run(self, saved_by: str, run_id: str, reason: str) -> ActionResult:
         """End a queued or running run `failed`, reason "cancelled by automation …"."""
         caller = self._saver(saved_by)
-        try:
-            run = Run.get(run_id)
-        except Run.DoesNotExist:
-            run = None
+        run = repos.runs.get(run_id)
         if run is None or run.account_id != self.rule.account_id or records.is_expired(run, self.now):
             raise ActionFailed(f"no run {run_id!r}")
         self._target(caller, run.automation_id, "cancel runs of")
         why = f"cancelled by automation {self.rule.name}" + (f": {reason}" if reason else "")
-        if not lifecycle.finish(run, "failed", why, self.now, only_from=CANCELLABLE):
-            run.refresh()
+        if not lifecycle.finish(run, "failed", why, self.now, only_from=CANCELLABLE, events=self.events):
+            run = repos.runs.get(run_id)
             raise ActionFailed(f"run {run_id} already ended ({run.status}); nothing to cancel")
         return ActionResult("sent", None, f"cancelled run {run_id}")
 
@@ -87,8 +82,8 @@ class RunControl:
         try:
             changed = automations.pause(caller, automation_id, paused, self.now, by=by, run_id=self.run.id,
                                         reason=reason or None)
-        except ApiError as exc:  # not visible, read-only for the saver: the API's own words
-            raise ActionFailed(f"{'pause' if paused else 'resume'} {automation_id}: {exc}")
+        except DomainError as exc:  # not visible, read-only for the saver: the API's own words
+            raise ActionFailed(f"{'pause' if paused else 'resume'} {automation_id}: {exc}") from exc
         verb = "paused" if paused else "resumed"
         return ActionResult("sent", None, f"{verb} {automation_id}" if changed else f"{automation_id} was {verb} "
                             "already")

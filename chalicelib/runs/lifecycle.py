@@ -1,4 +1,4 @@
-"""The run lifecycle: one run message in, one run through its statuses.
+"""The run lifecycle: a run through its statuses.
 
 queued ─► (placed) ─► running ─► succeeded | partial | failed
    │         │            └─► retrying ─► queued … (transient failure, backoff, up to MAX_ATTEMPTS)
@@ -7,50 +7,48 @@ queued ─► (placed) ─► running ─► succeeded | partial | failed
 running past its time ─► abandoned (the reaper)   queued/running ─► failed "cancelled"
 running whose lease is lost ─► queued again (placed anew) or failed (attempts used up)
 
-The worker places each run (environments/placement.py): on the cloud sandbox
-it starts the run with a lease and hands the work to the sandbox function; on
-a runner pool it leaves the run queued for a runner's claim. Whoever holds the
-lease streams the session and reports the outcome (environments/work.py);
-every end goes through `finish`. Every transition is a conditional write, so
-a message delivered twice makes one run and one session. `now` is passed in;
-`clock` (a callable) stamps the session while it runs.
+Every transition is a named conditional write of the runs repository, so a
+message delivered twice makes one run and one session. Whoever changes a
+status hands in the publisher of run events (`events`, by default the one
+that records them and starts the runs they fire); the worker
+(chalicelib/worker.py) decides where a run goes (placement, the sandbox) and
+asks this module for the status changes; this module imports neither.
+`now` is passed in.
 """
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import PutError, UpdateError
-
 from chalicelib import settings
-from chalicelib.agents.tools import RECENT_RUNS
 from chalicelib.clock import iso, iso_ms, parse_iso
-from chalicelib.events import run_events
-from chalicelib.events.triggers import runs_watched
 from chalicelib.identity import tokens
 from chalicelib.observability import metrics
 from chalicelib.runs import notify, records
-from chalicelib.sessions import store as sessions
-from chalicelib.store import reads
-from chalicelib.store.models import Account, Automation, Run, get_or_none
+from chalicelib.runs.publish import RUN_EVENTS, RunEvents
+from chalicelib.sessions import items as sessions
+from chalicelib.store import ConditionFailed, repos
+from chalicelib.store.records import Account, Rule, Run
 
-log = logging.getLogger(__name__)
 TERMINAL = ("succeeded", "partial", "failed", "skipped", "abandoned")
 STARTABLE = ("queued", "retrying")
 OVERLAP_WINDOW = 5
+RECENT_RUNS = 20  # how many of the automation's newest runs come with the work (the query_runs tool reads them)
 
 
-@dataclass
-class Outcome:
-    """What the worker does with the message: delete it, or retry after a delay."""
-    status: str
-    retry_after: int | None = None
+@dataclass(frozen=True)
+class Guard:
+    """What a status change expects beside the status, when the caller knows
+    more: the lease it holds, the pool the run waits in (its `pool`, or its
+    `work` key), or the lease expiry it saw."""
+    lease_hash: str | None = None
+    pool: str | None = None
+    from_pool: str | None = None
+    lease_until: str | None = None
 
 
-def _conflict(exc) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+NO_GUARD = Guard()
 
 
-def ensure_run(message: dict, now: datetime) -> tuple[Run, Automation | None, Account | None]:
+def ensure_run(message: dict, now: datetime) -> tuple[Run, Rule | None, Account | None]:
     """The run a message is about, with its automation and account, read in
     one BatchGetItem when the message names all three (as queue.run_message
     does). (The tick's fan-out saves scheduled runs `queued` before sending
@@ -60,66 +58,60 @@ def ensure_run(message: dict, now: datetime) -> tuple[Run, Automation | None, Ac
         run = records.new_queued(message["automation_id"], message["account_id"], "schedule", now,
                                  scheduled_for=parse_iso(message["scheduled_for"]), run_id=message["run_id"])
         try:
-            run.save(condition=Run.id.does_not_exist())
-        except PutError as exc:
-            if not _conflict(exc):
-                raise
+            repos.runs.add(run)
+        except ConditionFailed:
+            pass
     ids = (message.get("automation_id"), message.get("account_id"))
     if not all(ids):
-        run = Run.get(message["run_id"])
+        run = repos.runs.get(message["run_id"])
+        if run is None:
+            raise LookupError(f"no run {message['run_id']}")
         return (run, *rule_and_account(run))
-    run, rule, account = reads.get_many((Run, message["run_id"]), (Automation, ids[0]), (Account, ids[1]))
+    run, rule, account = repos.runs.with_rule(message["run_id"], *ids)
     if run is None:
-        raise Run.DoesNotExist(f"no run {message['run_id']}")
+        raise LookupError(f"no run {message['run_id']}")
     if (run.automation_id, run.account_id) != ids:  # a message that does not match its run: trust the run
         return (run, *rule_and_account(run))
     return run, rule, account
 
 
 def finish(run: Run, status: str, reason: str | None, now: datetime, only_from=("running",), rule=None,
-           condition=None, watched: bool = True) -> bool:
+           guard: Guard = NO_GUARD, watched: bool = True, events: RunEvents = RUN_EVENTS) -> bool:
     """End a run (conditionally: a run another actor already ended stays as it is;
-    `condition` narrows it further, e.g. to the lease that reports), with the
+    `guard` narrows it further, e.g. to the lease that reports), with the
     `queued` records of the actions this status fires in the same write; then
-    queue those actions and emit the run's event (notify.conclude).
-    `rule` saves reading the automation again when the caller has it;
-    `watched` False (from the account's marker) saves reading the trigger index."""
+    queue those actions and emit the run's event (notify.conclude). False when
+    the run was not as expected. `rule` saves reading the automation again when
+    the caller has it; `watched` False (from the account's marker) saves reading the trigger index."""
     rule = rule if rule is not None else rule_of(run)
     reason = records.with_note(run, reason)
-    actions = [Run.status.set(status), Run.reason.set(reason) if reason else Run.reason.remove(),
-               Run.finished_at.set(iso(now)), Run.active.remove(), Run.waiting.remove(), Run.waiting_since.remove(),
-               Run.pool.remove(), Run.runner_teams.remove(), Run.work_key.remove(), Run.work_at.remove()]
-    if run.started_at:
-        ms = max(0, int((now - parse_iso(run.started_at)).total_seconds() * 1000))
-        actions.append(Run.duration_ms.set(ms))
-    if rule is not None:
-        actions += notify.record_updates(rule, status, now)
-    only = Run.status.is_in(*only_from)
+    duration = max(0, int((now - parse_iso(run.started_at)).total_seconds() * 1000)) if run.started_at else None
     try:
-        run.update(actions=actions, condition=only & condition if condition is not None else only)
-    except UpdateError as exc:
-        if _conflict(exc):
-            return False
-        raise
-    notify.conclude(run, status, reason, now, rule, watched=watched)
+        repos.runs.finish(run, status=status, reason=reason, finished_at=iso(now), duration_ms=duration,
+                          only_from=tuple(only_from),
+                          action_records=notify.queued_records(rule, status, now) if rule is not None else None,
+                          lease_hash=guard.lease_hash, pool=guard.pool, from_pool=guard.from_pool,
+                          lease_until=guard.lease_until)
+    except ConditionFailed:
+        return False
+    notify.conclude(run, status, reason, now, rule, events, watched=watched)
     return True
 
 
-def rule_of(run: Run) -> Automation | None:
+def rule_of(run: Run) -> Rule | None:
     """The run's automation (None once it is gone for good)."""
-    return get_or_none(Automation, run.automation_id)
+    return repos.rules.get(run.automation_id)
 
 
-def rule_and_account(run: Run) -> tuple[Automation | None, Account | None]:
+def rule_and_account(run: Run) -> tuple[Rule | None, Account | None]:
     """The run's automation (None once it is gone for good) and its account, in one BatchGetItem."""
-    return tuple(reads.get_many((Automation, run.automation_id), (Account, run.account_id)))
+    return repos.rules.with_account(run.automation_id, run.account_id)
 
 
-def recent_runs(rule: Automation, now: datetime) -> list[Run]:
+def recent_runs(rule: Rule, now: datetime) -> list[Run]:
     """The rule's newest runs (one small page): the overlap check reads the
     first few, the work carries them for the query_runs tool."""
-    return [r for r in Run.by_automation.query(rule.id, scan_index_forward=False, limit=RECENT_RUNS,
-                                               page_size=RECENT_RUNS) if not records.is_expired(r, now)]
+    return [r for r in repos.runs.recent(rule.id, RECENT_RUNS) if not records.is_expired(r, now)]
 
 
 def recent_json(runs: list[Run], run_id: str) -> list[dict]:
@@ -130,7 +122,7 @@ def recent_json(runs: list[Run], run_id: str) -> list[dict]:
             for r in runs if r.id != run_id]
 
 
-def skip_reason(run: Run, rule: Automation | None, recent: list[Run] | None = None) -> str | None:
+def skip_reason(run: Run, rule: Rule | None, recent: list[Run] | None = None) -> str | None:
     """Why a run must not start now (None when it may)."""
     if rule is None or rule.deleted_at:
         return "The automation was deleted before this run started."
@@ -146,38 +138,37 @@ def skip_reason(run: Run, rule: Automation | None, recent: list[Run] | None = No
 
 def lease_seconds() -> int:
     """How long a lease lasts without renewal (renewed every third of it)."""
-    return max(3, settings.get_int("LEASE_SECONDS"))
+    return max(3, settings.current().lease_seconds)
 
 
-def start(run: Run, rule: Automation, environment: dict, now: datetime, condition=None,
-          watched: bool = True) -> str | None:
-    """queued/retrying -> running in `environment`, with a fresh lease: returns
-    the lease token (shown to the environment once, kept as a hash), or None
-    when another delivery or runner got the run first."""
+def lease_until(now: datetime) -> str:
+    """When a lease taken or renewed now expires."""
+    return iso_ms(now + timedelta(seconds=lease_seconds()))
+
+
+def start(run: Run, rule: Rule, environment: dict, now: datetime, from_pool: str | None = None,
+          watched: bool = True, events: RunEvents = RUN_EVENTS) -> str | None:
+    """queued/retrying (or, `from_pool`, queued in that pool) -> running in
+    `environment`, with a fresh lease: returns the lease token (shown to the
+    environment once, kept as a hash), or None when another delivery or
+    runner got the run first."""
     attempt = int(run.attempt or 0) + 1
     token = tokens.new_trigger_token(tokens.LEASE_TOKEN_PREFIX)
     session_id = f"ses_{run.id.removeprefix('run_')}_{attempt}"
     try:
-        run.update(actions=[
-            Run.status.set("running"), Run.attempt.set(attempt), Run.active.set("running"),
-            Run.started_at.set(run.started_at or iso(now)), Run.heartbeat_at.set(iso(now)),
-            Run.session_id.set(session_id), Run.environment.set(environment),
-            Run.reason.set(run.note) if run.note else Run.reason.remove(),
-            Run.waiting.remove(), Run.waiting_since.remove(), Run.pool.remove(), Run.runner_teams.remove(),
-            Run.lease_hash.set(tokens.hash_token(token)), Run.work_key.set("lease"),
-            Run.work_at.set(iso_ms(now + timedelta(seconds=lease_seconds()))),
-        ], condition=condition if condition is not None else Run.status.is_in(*STARTABLE))
-    except UpdateError as exc:
-        if _conflict(exc):
-            return None
-        raise
-    metrics.run_started(run, now)
+        repos.runs.start(run, attempt=attempt, session_id=session_id, environment=environment,
+                         started_at=run.started_at or iso(now), heartbeat_at=iso(now), reason=run.note,
+                         lease_hash=tokens.hash_token(token), lease_until=lease_until(now),
+                         only_from=("queued",) if from_pool else STARTABLE, from_pool=from_pool)
+    except ConditionFailed:
+        return None
+    metrics.run_started(run, now, records.start_due(run))
     sessions.write_header(session_id, run, environment)
-    run_events.emit(run, "running", None, now, name=rule.name, watched=watched)
+    events.emit(run, "running", None, now, name=rule.name, watched=watched)
     return token
 
 
-def render_prompt(rule: Automation, run: Run, now: datetime) -> str:
+def render_prompt(rule: Rule, run: Run, now: datetime) -> str:
     """The session's first message: the task prompt and the context of this firing."""
     lines = [rule.task_prompt.strip(), "", "---", "Context of this run:",
              f"- automation: {rule.name} ({rule.id})", f"- trigger: {run.trigger}", f"- time: {iso(now)}"]
@@ -192,7 +183,7 @@ def render_prompt(rule: Automation, run: Run, now: datetime) -> str:
     return "\n".join(lines)
 
 
-def work_for(run: Run, rule: Automation, token: str, now: datetime, recent: list[Run]) -> dict:
+def work_for(run: Run, rule: Rule, token: str, now: datetime, recent: list[Run]) -> dict:
     """What an environment needs to work the run, and nothing more: no rule,
     no secret, no other run beyond the recent ones the query_runs tool shows."""
     lease = lease_seconds()
@@ -203,61 +194,22 @@ def work_for(run: Run, rule: Automation, token: str, now: datetime, recent: list
             "lease": {"token": token, "seconds": lease, "renew_seconds": max(1, lease // 3)}}
 
 
-def process(message: dict, now: datetime, clock=None, agent=None) -> Outcome:
-    """Work one run message: skip it, place it on a runner pool, or start it
-    on the cloud sandbox."""
-    from chalicelib.environments import placement, sandbox
-
-    clock = clock or (lambda: now)
-    run, rule, account = ensure_run(message, now)
-    if run.status not in STARTABLE:
-        return Outcome(run.status)  # a duplicate delivery, or already ended (cancelled)
-    if run.pool and run.status == "queued":
-        return Outcome("waiting")  # already waiting for a runner (a duplicate delivery)
-    watched = runs_watched(account)
-    recent = recent_runs(rule, now) if rule is not None and not rule.deleted_at and rule.enabled else None
-    reason = skip_reason(run, rule, recent)
-    if reason:
-        finish(run, "skipped", reason, now, only_from=STARTABLE, rule=rule, watched=watched)
-        return Outcome("skipped")
-    where = placement.place(rule, now, account)
-    if where.error:
-        finish(run, "failed", where.error, now, only_from=STARTABLE, rule=rule, watched=watched)
-        return Outcome("failed")
-    if where.pool:
-        return Outcome("waiting" if placement.wait_for_runner(run, where, now) else "duplicate")
-    token = start(run, rule, {"type": "cloud_sandbox"}, now, watched=watched)
-    if not token:
-        return Outcome("duplicate")
-    work = work_for(run, rule, token, now, recent)
-    if settings.get("CLOUD_SANDBOX") == "inline":
-        return sandbox.run_inline(work, clock, agent, run=run, rule=rule, watched=watched)
-    sandbox.launch(work)
-    return Outcome("running")
-
-
-def retry_later(run: Run, rule: Automation | None, reason: str, now: datetime, condition=None,
-                watched: bool = True) -> int | None:
+def retry_later(run: Run, rule: Rule | None, reason: str, now: datetime, lease_hash: str | None = None,
+                watched: bool = True, events: RunEvents = RUN_EVENTS) -> int | None:
     """A transient failure: `retrying` with exponential backoff (returns the
     delay in seconds), or `failed` when the attempts are used up (None)."""
-    attempt, limit = int(run.attempt), settings.get_int("MAX_ATTEMPTS")
-    only = Run.status == "running"
-    if attempt >= limit:
-        finish(run, "failed", f"Gave up after {attempt} attempts: {reason}", now, rule=rule, condition=condition,
-               watched=watched)
+    s = settings.current()
+    attempt = int(run.attempt)
+    if attempt >= s.max_attempts:
+        finish(run, "failed", f"Gave up after {attempt} attempts: {reason}", now, rule=rule,
+               guard=Guard(lease_hash=lease_hash), watched=watched, events=events)
         return None
-    delay = min(settings.get_int("RETRY_BASE_SECONDS") * 2 ** (attempt - 1), 900)
+    delay = min(s.retry_base_seconds * 2 ** (attempt - 1), 900)
     try:
-        run.update(actions=[Run.status.set("retrying"),
-                            Run.reason.set(records.with_note(run, f"Attempt {attempt} failed: {reason}")),
-                            Run.active.remove(), Run.waiting.set(records.waiting_shard(run.id)),
-                            Run.work_key.remove(), Run.work_at.remove(),
-                            Run.waiting_since.set(iso_ms(now + timedelta(seconds=delay)))],
-                   condition=only & condition if condition is not None else only)
-    except UpdateError as exc:
-        if _conflict(exc):
-            return None
-        raise
+        repos.runs.retry(run, reason=records.with_note(run, f"Attempt {attempt} failed: {reason}"),
+                         due_at=iso_ms(now + timedelta(seconds=delay)), lease_hash=lease_hash)
+    except ConditionFailed:
+        return None
     metrics.run_retrying(run, delay)
-    run_events.emit(run, "retrying", run.reason, now, name=rule.name if rule else None, watched=watched)
+    events.emit(run, "retrying", run.reason, now, name=rule.name if rule else None, watched=watched)
     return delay

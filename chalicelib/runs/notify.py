@@ -19,10 +19,7 @@ is emitted, and the actions `on: ["partial"]` fire. So the events of such a
 run are `running`, `succeeded`, then `partial`: every status the run
 entered, in the order it entered them, and never `partial` without its cause.
 """
-import json
 import logging
-
-from pynamodb.exceptions import UpdateError
 
 from chalicelib import settings
 from chalicelib.actions.base import ActionFailed, ActionRetry, retry_delay
@@ -33,7 +30,7 @@ from chalicelib.events import matching, run_events
 from chalicelib.observability import metrics
 from chalicelib.rules import signing
 from chalicelib.runs import queue, records
-from chalicelib.store.models import Automation, Run
+from chalicelib.store import ConditionFailed, repos
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +53,6 @@ def queued_records(rule, outcome: str, now) -> dict[str, dict]:
             for index in due(rule, outcome)}
 
 
-def record_updates(rule, outcome: str, now) -> list:
-    """The same records as pynamodb update actions."""
-    return [Run.action_results[key].set(record) for key, record in queued_records(rule, outcome, now).items()]
-
-
 def message_for(run, index: int, kind: str, outcome: str, event: dict, attempt: int = 1,
                 skip: list | None = None) -> dict:
     """The runs-queue message of one send of one action."""
@@ -80,9 +72,8 @@ def send(run, rule, outcome: str, event: dict, now) -> None:
     bodies = messages(run, rule, outcome, event)
     if not bodies:
         return
-    entries = [{"Id": str(i), "MessageBody": json.dumps(body, default=str)} for i, body in enumerate(bodies)]
     try:
-        failed = [bodies[int(e["Id"])] for e in queue.send_batches(settings.runs_queue_url(), entries)]
+        failed = [bodies[int(e["Id"])] for e in repos.queues.send_batch(queue.RUNS, queue.entries(bodies))]
     except Exception as exc:  # SQS unreachable: say so on the run rather than lose the sends silently
         log.exception("could not queue the actions of run %s", run.id)
         failed, reason = bodies, f"could not be queued ({type(exc).__name__})"
@@ -95,9 +86,9 @@ def unsent(run, bodies: list[dict], reason: str, now) -> None:
     """Record sends that never reached the queue as failed."""
     if not bodies:
         return
-    run.update(actions=[Run.action_results[result_key(b["outcome"], b["index"])].set(
-        {"index": b["index"], "type": b.get("type"), "outcome": b["outcome"], "status": "failed", "attempts": 0,
-         "error": reason, "at": iso(now)}) for b in bodies])
+    repos.runs.set_action_results(run, {result_key(b["outcome"], b["index"]): {
+        "index": b["index"], "type": b.get("type"), "outcome": b["outcome"], "status": "failed", "attempts": 0,
+        "error": reason, "at": iso(now)} for b in bodies})
 
 
 def dedup_key(rule, run) -> str:
@@ -113,7 +104,7 @@ def context_for(run, rule, event: dict, outcome: str, now=None, signing_secret: 
     """What an action and its templates get: plain dicts of the event, the
     run, the automation (plus, for the action alone, the send time and the
     signing secret; previews get neither)."""
-    base = settings.public_base_url()
+    base = settings.current().base_url
     context = build_context(run.account_id, event, run=records.run_json(run, base),
                             automation={"id": rule.id, "name": rule.name, "team_id": int(rule.team_id)},
                             link=f"{base}/runs/{run.id}", dedup_key=dedup_key(rule, run), outcome=outcome)
@@ -124,13 +115,13 @@ def context_for(run, rule, event: dict, outcome: str, now=None, signing_secret: 
     return context
 
 
-def deliver(message: dict, now, controller_for=None) -> dict | None:
+def deliver(message: dict, now, events, controller_for=None) -> dict | None:
     """Work one action message (the worker): send once, keep the result on
     the run, queue a retry when it failed for now. `controller_for(run, rule,
-    event, now)` gives the control actions their Control."""
-    try:
-        run, rule = Run.get(message["run_id"]), Automation.get(message["automation_id"])
-    except (Run.DoesNotExist, Automation.DoesNotExist):
+    event, now)` gives the control actions their Control; `events` publishes
+    the run's `partial` when a `succeeded` action fails for good."""
+    run, rule = repos.runs.get(message["run_id"]), repos.rules.get(message["automation_id"])
+    if run is None or rule is None:
         return None  # gone with its retention
     index, outcome, event = message["index"], message["outcome"], message["event"]
     key, number = result_key(outcome, index), int(message.get("attempt", 1))
@@ -138,9 +129,9 @@ def deliver(message: dict, now, controller_for=None) -> dict | None:
     config = (rule.actions or [])[index] if index < len(rule.actions or []) else None
     if config is None or config["type"] != message.get("type", config["type"]):
         record.update(status="failed", error="not sent: the automation's actions changed after it was queued")
-        run.update(actions=[Run.action_results[key].set(record)])
+        repos.runs.set_action_results(run, {key: record})
         return record
-    previous = (records.as_dict(run.action_results).get(key) or {}).get("deliveries") or []
+    previous = ((run.action_results or {}).get(key) or {}).get("deliveries") or []
     skip = frozenset(message.get("skip") or [])
     try:
         secret = signing.ensure(rule) if config["type"] == "webhook" else None
@@ -154,7 +145,8 @@ def deliver(message: dict, now, controller_for=None) -> dict | None:
         if number <= int(config.get("retries", 0)):
             delay = retry_delay(number, exc.retry_after)
             done = sorted(skip | {d["to"] for d in deliveries or [] if d["status"] != "retrying"})
-            queue.send_message(message_for(run, index, config["type"], outcome, event, number + 1, done), delay)
+            repos.queues.send(queue.RUNS, message_for(run, index, config["type"], outcome, event, number + 1, done),
+                              delay)
             record.update(status="retrying", error=str(exc), retry_in=delay)
         else:
             record.update(status="failed", error=str(exc))
@@ -174,15 +166,15 @@ def deliver(message: dict, now, controller_for=None) -> dict | None:
             record.update(status="failed", error="not sent to " + "; ".join(
                 f"{d['to']}: {d.get('error')}" for d in refused)[:500])
     metrics.action_result(run, record)
-    run.update(actions=[Run.action_results[key].set(record)])
+    repos.runs.set_action_results(run, {key: record})
     if record["status"] == "failed" and outcome == "succeeded":
-        turn_partial(run, rule, now)
+        turn_partial(run, rule, now, events)
     return record
 
 
 def failed_summary(run, outcome: str) -> str | None:
     """A run reason naming the actions of an outcome that failed, or None."""
-    results = [r for r in records.as_dict(run.action_results).values() if r.get("outcome") == outcome]
+    results = [r for r in (run.action_results or {}).values() if r.get("outcome") == outcome]
     failed = [r for r in results if r.get("status") == "failed"]
     if not failed:
         return None
@@ -190,26 +182,23 @@ def failed_summary(run, outcome: str) -> str | None:
         f"{r['type']}: {r.get('error')}" for r in sorted(failed, key=lambda r: r["index"]))[:500]
 
 
-def turn_partial(run, rule, now) -> None:
+def turn_partial(run, rule, now, events) -> None:
     """A `succeeded` action failed for good: the run becomes `partial` (once;
     a later failure only updates the reason) and its partial actions fire."""
     reason = records.with_note(run, failed_summary(run, "succeeded"))
     try:
-        run.update(actions=[Run.status.set("partial"), Run.reason.set(reason), *record_updates(rule, "partial", now)],
-                   condition=Run.status == "succeeded")
-    except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
-            raise
+        repos.runs.turn_partial(run, reason=reason, action_records=queued_records(rule, "partial", now))
+    except ConditionFailed:
         try:  # partial already: its reason names every failure so far
-            run.update(actions=[Run.reason.set(reason)], condition=Run.status == "partial")
-        except UpdateError as again:
-            if getattr(again, "cause_response_code", None) != "ConditionalCheckFailedException":
-                raise
+            repos.runs.set_reason(run, reason, status="partial")
+        except ConditionFailed:
+            pass
         return
-    conclude(run, "partial", reason, now, rule, ended=False)
+    conclude(run, "partial", reason, now, rule, events, ended=False)
 
 
-def conclude(run, status: str, reason: str | None, now, rule, ended: bool = True, watched: bool = True) -> None:
+def conclude(run, status: str, reason: str | None, now, rule, events, ended: bool = True,
+             watched: bool = True) -> None:
     """After a run entered a final status (its action records say `queued`
     already): queue its actions for that status, then emit its event (`watched`:
     see run_events.emit). The RunsEnded metric counts a run once, when it ends
@@ -222,4 +211,4 @@ def conclude(run, status: str, reason: str | None, now, rule, ended: bool = True
             log.exception("actions of run %s", run.id)
     if ended:
         metrics.run_ended(run, status, reason)
-    run_events.emit(run, status, reason, now, name=rule.name if rule else None, watched=watched)
+    events.emit(run, status, reason, now, name=rule.name if rule else None, watched=watched)

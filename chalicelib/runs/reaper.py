@@ -6,17 +6,18 @@ from datetime import datetime, timedelta
 from chalicelib import settings
 from chalicelib.clock import iso
 from chalicelib.runs.lifecycle import finish
-from chalicelib.store.models import Run
+from chalicelib.store import repos
 
 
 def reap(now: datetime) -> list[str]:
     """End every overdue running run; returns their ids."""
-    limit = settings.get_int("MAX_RUN_SECONDS")
-    cutoff = now - timedelta(seconds=limit + settings.get_int("ABANDON_GRACE_SECONDS"))
+    s = settings.current()
+    limit = s.max_run_seconds
+    cutoff = now - timedelta(seconds=limit + s.abandon_grace_seconds)
     span = f"{limit // 60}-minute" if limit % 60 == 0 else f"{limit}-second"
     reason = f"Ran past the {span} limit without finishing; terminated by the system."
     reaped = []
-    for run in Run.active_runs.query("running", Run.started_at < iso(cutoff)):
+    for run in repos.runs.running_since_before(iso(cutoff)):
         if finish(run, "abandoned", reason, now):
             reaped.append(run.id)
     return reaped

@@ -1,29 +1,25 @@
-"""Run records in DynamoDB and how the API shows them."""
+"""Runs as records: making a new one, when it was due to start, and how the
+API shows it."""
 import hashlib
 from datetime import datetime, timedelta
 
 from chalicelib import settings
 from chalicelib.clock import iso, iso_ms, parse_iso
 from chalicelib.identity import tokens
-from chalicelib.store.models import Run
+from chalicelib.store import repos
+from chalicelib.store.records import Run
+from chalicelib.store.runs import is_expired
 
 STATUSES = ("queued", "running", "retrying", "succeeded", "partial", "failed", "skipped", "abandoned")
-WAITING_SHARDS = 8  # partitions of the sparse `waiting` index
-
-
-def waiting_shard(run_id: str) -> str:
-    """The `waiting` index partition of a run (stable per run)."""
-    return f"w{int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:2], 'big') % WAITING_SHARDS}"
+__all__ = ["STATUSES", "is_expired", "new_queued", "new_run_id", "run_json", "start_due", "waiting_runs",
+           "with_note", "jitter_of", "jitter_window"]
 
 
 def waiting_runs(before: datetime, per_shard: int | None = None):
     """Runs waiting for a worker since before `before`: queued ones created
-    earlier, retrying ones due back earlier. Reads the sparse index only
-    (one Query per shard), oldest first within each shard (at most
-    `per_shard` from each when given)."""
-    for shard in range(WAITING_SHARDS):
-        yield from Run.waiting_runs.query(f"w{shard}", Run.waiting_since < iso_ms(before), limit=per_shard,
-                                          page_size=per_shard)
+    earlier, retrying ones due back earlier (the sparse `waiting` index, one
+    Query per shard; oldest first within each shard, at most `per_shard` of each)."""
+    return repos.runs.waiting(iso_ms(before), per_shard)
 
 
 def new_run_id(automation_id: str, idempotency_key: str | None = None) -> str:
@@ -39,13 +35,11 @@ def new_queued(automation_id: str, account_id: str, trigger: str, now: datetime,
                scheduled_for: datetime | None = None, run_id: str | None = None, note: str | None = None) -> Run:
     """A `queued` run, not yet saved (its id random, from the idempotency key, or given).
     A `note` (e.g. that it starts late) stays in its reason whatever the outcome."""
-    run_id = run_id or new_run_id(automation_id, idempotency_key)
     return Run(
-        run_id, automation_id=automation_id, note=note, reason=note,
+        run_id or new_run_id(automation_id, idempotency_key), automation_id=automation_id, note=note, reason=note,
         account_id=account_id, trigger=trigger, status="queued", context_text=text,
-        idempotency_key=idempotency_key, scheduled_for=iso(scheduled_for),
-        created_at=iso_ms(now), attempt=0, waiting=waiting_shard(run_id), waiting_since=iso_ms(now),
-        expires_at=now + timedelta(days=settings.run_retention_days()))
+        idempotency_key=idempotency_key, scheduled_for=iso(scheduled_for), created_at=iso_ms(now), attempt=0,
+        expires_at=now + timedelta(days=settings.current().run_retention_days))
 
 
 def with_note(run: Run, reason: str | None) -> str | None:
@@ -53,14 +47,26 @@ def with_note(run: Run, reason: str | None) -> str | None:
     return " ".join(part for part in (reason, run.note) if part) or None
 
 
-def is_expired(run: Run, now: datetime) -> bool:
-    """TTL deletion can lag by days: an expired run is treated as gone."""
-    return run.expires_at is not None and run.expires_at <= now
+def jitter_window() -> int:
+    """The jitter window in seconds (JITTER_SECONDS, at most SQS's 900)."""
+    return max(0, min(settings.current().jitter_seconds, 900))
 
 
-def as_dict(value) -> dict:
-    """A pynamodb MapAttribute (or a dict, or None) as a plain dict."""
-    return value.as_dict() if hasattr(value, "as_dict") else dict(value or {})
+def jitter_of(automation_id: str) -> int:
+    """A rule's stable start offset within the jitter window (SQS allows 900 s)."""
+    window = jitter_window()
+    if window <= 0:
+        return 0
+    return int.from_bytes(hashlib.sha256(automation_id.encode()).digest()[4:8], "big") % window
+
+
+def start_due(run: Run) -> datetime:
+    """When a run was due to start: a scheduled run at its time plus its
+    rule's start offset (it waits `queued` until then on purpose), any other
+    when it was queued."""
+    if run.trigger == "schedule" and run.scheduled_for:
+        return parse_iso(run.scheduled_for) + timedelta(seconds=jitter_of(run.automation_id))
+    return parse_iso(run.created_at)
 
 
 def run_json(run: Run, base_url: str = "") -> dict:
@@ -74,7 +80,7 @@ def run_json(run: Run, base_url: str = "") -> dict:
         "session_id": run.session_id, "attempt": int(run.attempt or 0), "environment": run.environment,
         "context": {**({"text": run.context_text} if run.context_text is not None else {}),
                     **({"started_by": run.started_by} if run.started_by else {})},
-        "actions": sorted(as_dict(run.action_results).values(),
+        "actions": sorted((run.action_results or {}).values(),
                           key=lambda r: (r.get("outcome", ""), r.get("index", 0))),
         "status_url": f"{base_url}/runs/{run.id}",
     }

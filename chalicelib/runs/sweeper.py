@@ -9,19 +9,16 @@ re-sends ends the run `failed`, saying why.
 """
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib import settings
 from chalicelib.clock import iso, parse_iso
 from chalicelib.runs import queue, records
 from chalicelib.runs.lifecycle import STARTABLE, finish
-from chalicelib.runs.tick import jitter_window
-from chalicelib.store.models import Run
+from chalicelib.store import ConditionFailed, repos
 
 
 def sweep_after() -> int:
     """Seconds a run may wait for a worker before its message is sent again."""
-    return max(settings.get_int("SWEEP_AFTER_SECONDS"), jitter_window() + 10)
+    return max(settings.current().sweep_after_seconds, records.jitter_window() + 10)
 
 
 def _minutes(seconds: int) -> str:
@@ -30,7 +27,7 @@ def _minutes(seconds: int) -> str:
 
 def sweep(now: datetime) -> dict:
     """Re-send or end every run waiting too long; returns their ids."""
-    after, limit = sweep_after(), max(0, settings.get_int("SWEEP_MAX_RESENDS"))
+    after, limit = sweep_after(), max(0, settings.current().sweep_max_resends)
     cutoff = now - timedelta(seconds=after)
     resent, failed = [], []
     for run in records.waiting_runs(cutoff):
@@ -43,14 +40,10 @@ def sweep(now: datetime) -> dict:
             if finish(run, "failed", reason, now, only_from=STARTABLE):
                 failed.append(run.id)
             continue
-        unchanged = Run.resends.does_not_exist() if resends == 0 else Run.resends == resends
         try:  # claim this re-send, so two overlapping minute ticks send it once
-            run.update(actions=[Run.resends.set(resends + 1), Run.resent_at.set(iso(now))],
-                       condition=Run.status.is_in(*STARTABLE) & unchanged)
-        except UpdateError as exc:
-            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
-                continue
-            raise
+            repos.runs.note_resend(run, resent_at=iso(now), only_from=STARTABLE)
+        except ConditionFailed:
+            continue
         queue.send_run(run)
         resent.append(run.id)
     return {"resent": resent, "failed": failed}

@@ -5,7 +5,7 @@ event trigger would match the event and why."""
 from chalicelib.actions.base import ActionFailed
 from chalicelib.actions.registry import OUTCOMES, action_for
 from chalicelib.actions.templates import TemplateError
-from chalicelib.errors import BadRequest
+from chalicelib.errors import Invalid
 from chalicelib.events import ingest, matching, run_events
 from chalicelib.rules.automations import get_editable
 from chalicelib.runs import notify, records
@@ -42,14 +42,15 @@ def test_fire(caller, automation_id: str, body: dict, now) -> dict:
     if body.get("event") is not None:
         try:
             event = ingest.parse(body["event"], now)
-        except BadRequest as exc:
-            raise BadRequest(f"event: {exc}")
+        except Invalid as exc:
+            raise exc.within("event") from exc
         outcome, explanation = "triggered", explain(trigger, event)
         run.trigger, run.trigger_event = "event", event
     else:
         outcome = body.get("outcome", "failed")
         if outcome not in OUTCOMES or outcome == "triggered":
-            raise BadRequest(f"outcome must be one of {', '.join(o for o in OUTCOMES if o != 'triggered')}")
+            raise Invalid(f"outcome must be one of {', '.join(o for o in OUTCOMES if o != 'triggered')}",
+                          field="outcome")
         run.status, run.reason = outcome, None if outcome == "succeeded" else "sample reason for a test"
         event, explanation = run_events.run_event(run, outcome, run.reason, now, rule.name), None
     context = notify.context_for(run, rule, event, outcome)

@@ -19,19 +19,17 @@ them); plus one per follow-up page of a partition past PAGE rules.
 import hashlib
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from pynamodb.exceptions import PutError
-
-from chalicelib import settings
 from chalicelib.clock import iso, parse_iso, utcnow
 from chalicelib.observability import metrics
 from chalicelib.rules import cron, local_time, schedule_index
 from chalicelib.runs import catch_up, queue, sqs_batch
-from chalicelib.runs.records import new_queued
-from chalicelib.store.models import Run, ScheduleEntry
+from chalicelib.runs.records import jitter_of, new_queued
+from chalicelib.store import ConditionFailed, repos
 
 PAGE = 500
+FANOUT = "fanout"
 log = logging.getLogger(__name__)
 
 
@@ -40,30 +38,8 @@ def scheduled_run_id(automation_id: str, at: datetime) -> str:
     return "run_" + hashlib.sha256(f"{automation_id}@{iso(at)}".encode()).hexdigest()[:20]
 
 
-def jitter_of(automation_id: str) -> int:
-    """A rule's stable start offset within the jitter window (SQS allows 900 s)."""
-    window = jitter_window()
-    if window <= 0:
-        return 0
-    return int.from_bytes(hashlib.sha256(automation_id.encode()).digest()[4:8], "big") % window
-
-
-def start_due(run) -> datetime:
-    """When a run was due to start: a scheduled run at its time plus its
-    rule's start offset (it waits `queued` until then on purpose), any other
-    when it was queued."""
-    if run.trigger == "schedule" and run.scheduled_for:
-        return parse_iso(run.scheduled_for) + timedelta(seconds=jitter_of(run.automation_id))
-    return parse_iso(run.created_at)
-
-
-def jitter_window() -> int:
-    """The jitter window in seconds (JITTER_SECONDS, at most SQS's 900)."""
-    return max(0, min(settings.get_int("JITTER_SECONDS"), 900))
-
-
-def _send_batches(queue_url: str, entries: list[dict]) -> int:
-    failed = queue.send_batches(queue_url, [{**e, "Id": str(i)} for i, e in enumerate(entries)])
+def _send_batches(name: str, entries: list[dict]) -> int:
+    failed = repos.queues.send_batch(name, [{**e, "Id": str(i)} for i, e in enumerate(entries)])
     if failed:
         raise RuntimeError(f"{len(failed)} messages were not sent (first: {failed[0]['Id']})")
     return len(entries)
@@ -83,7 +59,7 @@ def scheduler_tick(at: datetime, clock=utcnow, catch_up_missed: bool = True) -> 
     used = schedule_index.in_use()
     missed, dropped = catch_up.missed_ticks(last, tick)
     jobs = [job for due in missed for job in _jobs(due, used, late=tick)] + _jobs(tick, used)
-    _send_batches(settings.get("FANOUT_QUEUE_URL"), jobs)
+    _send_batches(FANOUT, jobs)
     summary = {"tick": iso(tick), "jobs": len(jobs), "keys": schedule_index.due_keys(tick, used),
                "caught_up": [iso(t) for t in missed], "dropped": dropped}
     if catch_up_missed:
@@ -97,7 +73,7 @@ def fan_out(job: dict, clock=utcnow) -> dict:
     """Level 2: one page of one (key, shard): a queued run and its message per due rule."""
     at = parse_iso(job.get("at") or job["hour"])  # "hour": jobs queued before 15-minute ticks
     note = catch_up.late_note(at, parse_iso(job["late"])) if job.get("late") else None
-    page = ScheduleEntry.query(job["slot"], limit=PAGE, last_evaluated_key=job.get("cursor"))
+    page, more = repos.schedule.entries(job["slot"], PAGE, job.get("cursor"))
     messages, read, created = [], 0, 0
     for entry in page:
         read += 1
@@ -108,22 +84,20 @@ def fan_out(job: dict, clock=utcnow) -> dict:
         run = new_queued(entry.automation_id, entry.account_id, "schedule", clock(), scheduled_for=at,
                                  run_id=scheduled_run_id(entry.automation_id, at), note=note)
         try:
-            run.save(condition=Run.id.does_not_exist())
+            repos.runs.add(run)
             created += 1
             metrics.run_queued(run)
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        except ConditionFailed:
             # made by an earlier delivery of this job: its message is sent again
             # (harmless, the worker starts a run once) in case that send was lost
+            pass
         messages.append({"MessageBody": json.dumps(queue.run_message(run)),
                          "DelaySeconds": jitter_of(entry.automation_id)})
-    _send_batches(settings.runs_queue_url(), messages)
-    if page.last_evaluated_key:
-        _send_batches(settings.get("FANOUT_QUEUE_URL"), [{"MessageBody": json.dumps(
-            {**job, "cursor": page.last_evaluated_key})}])
+    _send_batches(queue.RUNS, messages)
+    if more:
+        _send_batches(FANOUT, [{"MessageBody": json.dumps({**job, "cursor": more})}])
     metrics.rules_dispatched(job["slot"], read, len(messages))
-    return {"read": read, "sent": len(messages), "created": created, "more": bool(page.last_evaluated_key)}
+    return {"read": read, "sent": len(messages), "created": created, "more": bool(more)}
 
 
 def handle_jobs(records: list[dict]) -> dict:

@@ -5,21 +5,13 @@ decision needs), the run write, the queue send.
 """
 import json
 
-from pynamodb.exceptions import PutError
-
 from chalicelib import settings
-from chalicelib.errors import (
-    BadRequest,
-    Conflict,
-    Forbidden,
-    PayloadTooLarge,
-    ServiceUnavailable,
-    Unauthorized,
-)
+from chalicelib.errors import Conflict, Forbidden, Invalid, TooLarge, Unauthorized, Unavailable
 from chalicelib.identity import permissions, tokens
 from chalicelib.observability import bind
 from chalicelib.runs import queue, records
-from chalicelib.store.models import Run, TriggerToken, get_or_none
+from chalicelib.store import ConditionFailed, repos
+from chalicelib.store.records import Run, TriggerToken
 
 _BAD_TOKEN = "Missing, wrong or rotated trigger token, or unknown trigger URL."
 MAX_IDEMPOTENCY_KEY = 255
@@ -27,9 +19,9 @@ MAX_IDEMPOTENCY_KEY = 255
 
 def check_size(raw: bytes | None) -> None:
     """413 over the trigger body limit (checked before anything else is done)."""
-    limit = settings.get_int("TRIGGER_MAX_BODY_BYTES")
+    limit = settings.current().trigger_max_body_bytes
     if len(raw or b"") > limit:
-        raise PayloadTooLarge(f"The request body is {len(raw)} bytes; the limit is {limit} bytes (64 KiB).")
+        raise TooLarge(f"The request body is {len(raw)} bytes; the limit is {limit} bytes (64 KiB).")
 
 
 def parse_body(raw: bytes | None) -> str | None:
@@ -40,18 +32,18 @@ def parse_body(raw: bytes | None) -> str | None:
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise BadRequest('The body must be a JSON object such as {"text": "what happened"}.')
+        body = None
     if not isinstance(body, dict):
-        raise BadRequest('The body must be a JSON object such as {"text": "what happened"}.')
+        raise Invalid('The body must be a JSON object such as {"text": "what happened"}.', field="body")
     text = body.get("text")
     if text is not None and not isinstance(text, str):
-        raise BadRequest(f"text must be a string; got {type(text).__name__}")
+        raise Invalid(f"text must be a string; got {type(text).__name__}", field="text")
     return text
 
 
 def authorize(trigger_id: str, headers) -> TriggerToken:
     """The trigger item when the token is right and its issuer may still run it."""
-    item = tokens.bearer_item(headers, tokens.TRIGGER_TOKEN_PREFIX, lambda: get_or_none(TriggerToken, trigger_id),
+    item = tokens.bearer_item(headers, tokens.TRIGGER_TOKEN_PREFIX, lambda: repos.rules.token(trigger_id),
                               lambda found: found.token_hash, Unauthorized(_BAD_TOKEN))
     bind(account_id=item.account_id, automation_id=item.automation_id)
     if not permissions.issuer_may_trigger(item.issuer_id, item.issuer_role, item.owner_id):
@@ -69,16 +61,16 @@ def trigger(trigger_id: str, headers, raw_body: bytes | None, now) -> Run:
     text = parse_body(raw_body)
     key = (headers or {}).get("idempotency-key")
     if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
-        raise BadRequest(f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
+        raise Invalid(f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters", field="Idempotency-Key")
     run = records.new_queued(item.automation_id, item.account_id, "api", now, text=text,
                              idempotency_key=key)
     try:
         queue.enqueue(run)
-    except PutError as exc:
-        if key is None or exc.cause_response_code != "ConditionalCheckFailedException":
+    except ConditionFailed:
+        if key is None:
             raise
-        try:
-            return Run.get(run.id)  # the same call again: the run it already made
-        except Run.DoesNotExist:  # the first call is failing right now and removed it
-            raise ServiceUnavailable("A call with this Idempotency-Key is failing right now; retry it.")
+        made = repos.runs.get(run.id)  # the same call again: the run it already made
+        if made is None:  # the first call is failing right now and removed it
+            raise Unavailable("A call with this Idempotency-Key is failing right now; retry it.") from None
+        return made
     return run

@@ -1,7 +1,9 @@
-"""The pynamodb models: one DynamoDB table each.
+"""The pynamodb models: one DynamoDB table each. Private to the store: the
+core gets records (store/records.py) from the repositories.
 
-Table names are `<TABLE_PREFIX>-<name>`; `infra/resources.json` declares the
-same tables for CloudFormation and tests/test_infra.py keeps the two in step.
+Table names are `<TABLE_PREFIX>-<name>`, set by `configure` (the settings
+call it when they are installed); `infra/resources.json` declares the same
+tables for CloudFormation and tests/test_infra.py keeps the two in step.
 """
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -16,14 +18,13 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from chalicelib import settings
-
 
 def _meta(name: str):
     class Meta:
-        table_name = f"{settings.table_prefix()}-{name}"
-        region = settings.get("AWS_DEFAULT_REGION")
+        table_name = f"sre-automations-local-{name}"  # until `configure` names the deployment's tables
+        region = "us-east-1"
         billing_mode = "PAY_PER_REQUEST"
+        short_name = name
     return Meta
 
 
@@ -369,6 +370,15 @@ class EventWindow(Model):
 
 ALL_MODELS = (Account, User, ApiKey, Team, Membership, Runner, Automation,
               TriggerToken, Run, ScheduleEntry, SchedulerState, SessionEntry, Event, EventTriggerEntry, EventWindow)
+
+
+def configure(table_prefix: str, region: str) -> None:
+    """Point every model at the tables of `table_prefix` in `region`."""
+    for model in ALL_MODELS:
+        if (model.Meta.table_name, model.Meta.region) != (f"{table_prefix}-{model.Meta.short_name}", region):
+            model.Meta.table_name = f"{table_prefix}-{model.Meta.short_name}"
+            model.Meta.region = region
+            model._connection = None  # made again, for the new table and region
 
 
 def get_or_none(model, *keys):

@@ -574,8 +574,9 @@ def runner():
 @click.option("--once", is_flag=True, help="Exit after one run")
 def runner_start(token, url, allow_network, poll, once):
     """Claim and work runs of this runner's pool until Ctrl-C."""
-    from chalicelib.identity.tokens import runner_id_of
-    from sre_client.runner import Runner, configure_guard
+    from sre_agent.config import SettingError
+    from sre_agent.runner_token import runner_id_of
+    from sre_client.runner import Runner, runner_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     runner_id = runner_id_of(token)
@@ -586,10 +587,12 @@ def runner_start(token, url, allow_network, poll, once):
     if not url:
         raise click.UsageError("no API URL: pass --url or run `sre login` first")
     try:
-        configure_guard(allow_network)
+        settings = runner_settings(allow_network)
+    except SettingError as exc:  # an AGENT_*, OPENAI_* or ALLOW_* variable of this shell
+        raise click.UsageError(str(exc)) from exc
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--allow-network")
-    worker = Runner(url, token, runner_id, poll_seconds=poll)
+        raise click.BadParameter(str(exc), param_hint="--allow-network") from exc
+    worker = Runner(url, token, runner_id, poll_seconds=poll, settings=settings)
 
     def interrupt(*_):
         if worker.busy.is_set() and not worker.stopping.is_set():

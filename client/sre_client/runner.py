@@ -3,19 +3,24 @@
 It long-polls the API for work of its pool (`POST /runners/{id}/claim`,
 waiting up to 20 s: an idle runner makes 3 requests a minute, and a claim
 counts as its heartbeat), works each claimed run here with the service's own
-agent runtime (the same backends and tools as the cloud sandbox, through
-`chalicelib.agents.executor`), streams the session back in batches and
+agent runtime (the same backends and tools as the cloud sandbox: the
+`sre-agent` package, `sre_agent.executor`), streams the session back in batches and
 reports the outcome with the run's lease token, renewing the lease while it
 works. While a run keeps it busy it sends a heartbeat every 30 s. Its
 outbound HTTP may reach the networks the runner allows (by default loopback
 and private addresses: reaching your own network is the point; never
 link-local, the cloud metadata address). The runner token lets it do nothing
 else: no rule, no secret, no other run."""
+import ipaddress
 import logging
 import os
 import threading
 import time
+from dataclasses import replace
 
+from sre_agent.executor import execute
+from sre_agent.remote import LeaseReporter
+from sre_agent.settings import AgentSettings, Outbound, agent_settings
 from sre_client.api import Api, ApiError
 
 log = logging.getLogger("sre.runner")
@@ -23,27 +28,32 @@ HEARTBEAT_SECONDS = 30
 BACKOFF = (1, 2, 5, 10, 30)
 
 
-def configure_guard(allow_networks: tuple[str, ...]) -> None:
-    """The runner's own allow-list, as settings of this process (env vars win)."""
-    import ipaddress
-
-    for cidr in allow_networks:
-        ipaddress.ip_network(cidr, strict=False)  # a bad CIDR is refused before anything starts
-    if allow_networks:
-        os.environ.setdefault("ALLOW_NETWORKS", ",".join(allow_networks))
-        os.environ.setdefault("ALLOW_LOOPBACK", "false")
-        os.environ.setdefault("ALLOW_PRIVATE_NETWORKS", "false")
-    else:
-        os.environ.setdefault("ALLOW_LOOPBACK", "true")
-        os.environ.setdefault("ALLOW_PRIVATE_NETWORKS", "true")
+def runner_settings(allow_networks: tuple[str, ...] = (), environ=None) -> AgentSettings:
+    """The runner's own agent settings: AGENT_*, OPENAI_*, BEDROCK_* and
+    ALLOW_* of its environment, and its allow-list. With `--allow-network`
+    ranges, only those (and global addresses) are reachable; without, loopback
+    and private networks are too (reaching your own network is the point).
+    Set ALLOW_* variables win over both. A bad value (or CIDR) is refused
+    before anything starts: SettingError or ValueError naming it."""
+    environ = os.environ if environ is None else environ
+    networks = tuple(ipaddress.ip_network(cidr, strict=False) for cidr in allow_networks)
+    wide = not networks
+    base = Outbound(allow_loopback=wide, allow_private_networks=wide, allow_networks=networks)
+    given = agent_settings({k: v for k, v in environ.items() if k.startswith("ALLOW_")}).outbound
+    outbound = replace(base, **{name: getattr(given, name) for name, env in (
+        ("allow_loopback", "ALLOW_LOOPBACK"), ("allow_private_networks", "ALLOW_PRIVATE_NETWORKS"),
+        ("allow_networks", "ALLOW_NETWORKS")) if env in environ})
+    return agent_settings(environ, outbound=outbound)
 
 
 class Runner:
     """Claims, works and reports runs until stopped."""
 
-    def __init__(self, api_url: str, token: str, runner_id: str, poll_seconds: int = 20, agent=None, http=None):
+    def __init__(self, api_url: str, token: str, runner_id: str, poll_seconds: int = 20, agent=None, http=None,
+                 settings: AgentSettings | None = None):
         self.api = Api(api_url, token, timeout=poll_seconds + 15, http=http)
         self.runner_id, self.token, self.poll, self.agent = runner_id, token, poll_seconds, agent
+        self.settings = settings or runner_settings()
         self.stopping, self.busy = threading.Event(), threading.Event()
         self.worked = 0
 
@@ -62,16 +72,13 @@ class Runner:
 
     def work(self, work: dict) -> dict:
         """Work one claimed run here and report it."""
-        from chalicelib.agents.executor import execute
-        from chalicelib.agents.remote import LeaseReporter
-
         self.busy.set()
         started = time.monotonic()
         try:
             log.info("claimed %s (attempt %s) of %r", work["run_id"], work["attempt"], work["automation"]["name"])
             reporter = LeaseReporter(self.api.url, work["run_id"], work["lease"]["token"], http=self.api.http)
-            result = execute(work, reporter, agent=self.agent, renew_seconds=work["lease"]["renew_seconds"],
-                             background=True)
+            result = execute(work, reporter, self.settings, agent=self.agent,
+                             renew_seconds=work["lease"]["renew_seconds"], background=True)
             self.api.requests += reporter.requests
             log.info("%s %s in %.1f s%s", work["run_id"], result["status"], time.monotonic() - started,
                      f": {result['reason']}" if result.get("reason") else "")

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from chalicelib.net import guard
+from sre_agent.net import guard
+from sre_agent.settings import Outbound
 
 MAX_BODY = 1_000_000
 
@@ -100,14 +101,14 @@ class _Deadline:
             self.timer.cancel()
 
 
-def request(url: str, method: str = "GET", headers: dict | None = None, body: bytes | None = None,
-            timeout: float = 10.0, context: ssl.SSLContext | None = None,
+def request(url: str, policy: Outbound, method: str = "GET", headers: dict | None = None,
+            body: bytes | None = None, timeout: float = 10.0, context: ssl.SSLContext | None = None,
             deadline: float | None = None) -> HttpResult:
-    """Send one request through the guard. `timeout` bounds each socket
-    operation; `deadline` (seconds) the whole request. Raises
+    """Send one request through the guard, under `policy`. `timeout` bounds
+    each socket operation; `deadline` (seconds) the whole request. Raises
     guard.BlockedAddress, OSError (connection, timeout: TimeoutError when the
     deadline passed) or ssl.SSLError."""
-    host, port, ip = guard.check_url(url)
+    host, port, ip = guard.check_url(url, policy)
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if parts.scheme == "https":

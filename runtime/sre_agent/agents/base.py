@@ -32,11 +32,15 @@ class AgentOutcome:
 
 
 class Agent:
-    """A backend. Subclasses set `type` (and `system_prompt` when a model gets
-    one: the lifecycle writes it as the session's first message) and
-    implement `run`."""
+    """A backend, made with the environment's settings. Subclasses set `type`
+    (and `system_prompt` when a model gets one: the executor writes it as the
+    session's first message) and implement `run`."""
     type = ""
     system_prompt: str | None = None
+
+    def __init__(self, settings=None):
+        from sre_agent.settings import AgentSettings
+        self.settings = settings or AgentSettings()
 
     def run(self, task: Task, session, toolbox) -> AgentOutcome:  # pragma: no cover - interface
         raise NotImplementedError

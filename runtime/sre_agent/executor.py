@@ -13,11 +13,12 @@ import logging
 import threading
 import time
 
-from chalicelib.agents.base import PermanentAgentError, Task, TransientAgentError
-from chalicelib.agents.registry import agent_for_settings
-from chalicelib.agents.tools import Toolbox
-from chalicelib.clock import utcnow
-from chalicelib.sessions.entries import SessionWriter
+from sre_agent.agents.base import PermanentAgentError, Task, TransientAgentError
+from sre_agent.agents.registry import agent_for
+from sre_agent.agents.tools import Toolbox
+from sre_agent.clock import utcnow
+from sre_agent.session import SessionWriter
+from sre_agent.settings import AgentSettings
 
 log = logging.getLogger(__name__)
 THROTTLES = ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded")
@@ -73,10 +74,12 @@ def _renew_in_background(reporter, every: float, checkpoint: _Checkpoint, stop: 
             log.warning("lease renewal failed; trying again in %.0f s", every, exc_info=True)
 
 
-def execute(work: dict, reporter, agent=None, clock=utcnow, renew_seconds: float = 20.0,
+def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utcnow, renew_seconds: float = 20.0,
             background: bool = False, time_limit: float | None = None, limit_name: str = "") -> dict:
-    """Run the work's session to its end; returns {"status", "reason", "answer"}
-    (`answer`: what reporter.finish returned; status "cancelled" when the lease was lost)."""
+    """Run the work's session to its end, with the environment's `settings`
+    (and its backend, unless `agent` is given); returns {"status", "reason",
+    "answer"} (`answer`: what reporter.finish returned; status "cancelled"
+    when the lease was lost)."""
     task = Task(prompt=work["prompt"], automation_id=work["automation"]["id"], run_id=work["run_id"],
                 context=work.get("context") or {}, recent_runs=work.get("recent_runs") or [])
     deadline = time.monotonic() + time_limit if time_limit else None
@@ -86,10 +89,10 @@ def execute(work: dict, reporter, agent=None, clock=utcnow, renew_seconds: float
         threading.Thread(target=_renew_in_background, args=(reporter, renew_seconds, checkpoint, stop),
                          daemon=True).start()
     session = SessionWriter(reporter.append, clock, first_seq=work.get("first_seq", 1), on_write=checkpoint)
-    toolbox = Toolbox(task, session, clock)
+    toolbox = Toolbox(task, session, clock, settings)
     try:
         try:
-            agent = agent or agent_for_settings()
+            agent = agent or agent_for(settings)
             system = getattr(agent, "system_prompt", None)
             if system:  # the whole conversation is kept, the model's instructions first
                 session.message("system", system)

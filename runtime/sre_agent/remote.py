@@ -10,7 +10,7 @@ import time
 
 import requests
 
-from chalicelib.agents.executor import Cancelled
+from sre_agent.executor import Cancelled
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (0.5, 1, 2, 4, 8, 8, 8)  # about half a minute: less than a lease

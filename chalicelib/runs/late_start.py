@@ -15,10 +15,11 @@ messages; it only fires triggers.
 from datetime import timedelta
 
 from chalicelib.clock import parse_iso
-from chalicelib.events import fire, matching, run_events, triggers
-from chalicelib.runs import records
-from chalicelib.runs.tick import start_due
-from chalicelib.store.models import Automation, EventTriggerEntry
+from chalicelib.events import matching, run_events, triggers
+from chalicelib.events.ingest import Firing
+from chalicelib.runs import fire, records
+from chalicelib.runs.records import start_due
+from chalicelib.store import repos
 
 MIN_WITHIN = 60  # the shortest `within` a proactive trigger may have (triggers.parse)
 
@@ -27,7 +28,7 @@ def _late_start_triggers(account_id: str) -> list[tuple[str, dict]]:
     """(automation id, trigger) of the account's late-to-start triggers."""
     found = {}
     for bucket in triggers.candidate_buckets(account_id, triggers.QUEUED):
-        for entry in EventTriggerEntry.query(bucket):
+        for entry in repos.events.triggers_in(bucket):
             if triggers.is_late_start(entry.trigger):
                 found[entry.automation_id] = entry.trigger
     return list(found.items())
@@ -54,16 +55,14 @@ def check(now) -> list:
             if waited < trigger["within"]:
                 continue
             if run.automation_id not in names:
-                try:
-                    names[run.automation_id] = Automation.get(run.automation_id).name
-                except Automation.DoesNotExist:
-                    names[run.automation_id] = None
+                rule = repos.rules.get(run.automation_id)
+                names[run.automation_id] = rule.name if rule else None
             event = queued_event(run, names[run.automation_id], waited)
             if matching.role_of(trigger, event) != "after":
                 continue
             why = (f"Late-to-start trigger fired: run {run.id} has been queued for {waited} s "
                    f"(more than {trigger['within']} s) without starting")
-            fired = fire.fire(automation_id, why, event, now, firing_key=f"late-start:{run.id}")
+            fired = fire.fire(Firing(automation_id, why, event, f"late-start:{run.id}"), now)
             if fired:
                 started.append(fired)
     return started

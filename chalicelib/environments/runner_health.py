@@ -5,15 +5,15 @@ while the pool stays short)."""
 from collections import defaultdict
 
 from chalicelib.clock import iso, iso_ms
-from chalicelib.events import ingest
 from chalicelib.identity.runners import is_healthy
-from chalicelib.store.models import Runner
+from chalicelib.runs import fire
+from chalicelib.store import repos
 
 
 def check(now) -> list[dict]:
     """Emit runner.unhealthy for every short pool; returns the events emitted."""
     pools = defaultdict(list)
-    for runner in Runner.scan():  # runners are few: one small table, once a minute
+    for runner in repos.runners.every():  # runners are few: one small table, once a minute
         pools[(runner.account_id, runner.pool)].append(runner)
     emitted = []
     for (account_id, pool), runners in sorted(pools.items()):
@@ -29,6 +29,6 @@ def check(now) -> list[dict]:
                  "payload": {"healthy": len(healthy), "min_healthy": needed, "runners": len(runners),
                              "reason": f"{len(healthy)} of {len(runners)} runner(s) of pool {pool} healthy; "
                                        f"at least {needed} needed"}}
-        if ingest.record(account_id, event, now)[0]:
+        if fire.record(account_id, event, now)[0]:
             emitted.append(event)
     return emitted

@@ -8,7 +8,7 @@ BatchWriteItem in the cloud, an HTTP POST from a runner."""
 import json
 import time
 
-from chalicelib.clock import iso
+from sre_agent.clock import iso
 
 PART_CHARS = 32_000  # one part stays far under DynamoDB's 400 KB item and under one POST, even JSON-escaped
 BATCH_ITEMS = 100  # a batch is written as BatchWriteItem calls of 25

@@ -1,19 +1,19 @@
 """The internal-address guard for every outbound HTTP request made on a user's
-behalf (agent tools now, actions later).
+behalf (agent tools and actions).
 
 A URL is refused when its host resolves to a private, loopback, link-local
 (the cloud metadata address 169.254.169.254 above all), multicast, reserved or
-unspecified address. Loopback and private ranges can be allowed by settings for
-the local stack, tests and self-hosted runners (ALLOW_LOOPBACK,
-ALLOW_PRIVATE_NETWORKS, or only some ranges with ALLOW_NETWORKS); link-local
-never. Every resolved address is checked, and the request is
+unspecified address. Loopback and private ranges can be allowed by the
+caller's `Outbound` policy for the local stack, tests and self-hosted runners
+(ALLOW_LOOPBACK, ALLOW_PRIVATE_NETWORKS, or only some ranges with
+ALLOW_NETWORKS); link-local never. Every resolved address is checked, and the request is
 sent to the checked address (not re-resolved) so DNS rebinding cannot slip past.
 """
 import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from chalicelib import settings
+from sre_agent.settings import Outbound
 
 
 class BlockedAddress(Exception):
@@ -28,27 +28,21 @@ class UnresolvedHost(BlockedAddress):
         self.temporary = temporary
 
 
-def _allowed_networks() -> list:
-    """ALLOW_NETWORKS: internal ranges a runner may reach (comma-separated CIDRs)."""
-    return [ipaddress.ip_network(c.strip(), strict=False) for c in settings.get("ALLOW_NETWORKS").split(",")
-            if c.strip()]
-
-
-def _allowed(ip: ipaddress._BaseAddress) -> bool:
+def _allowed(ip: ipaddress._BaseAddress, policy: Outbound) -> bool:
     if ip.is_link_local:
         return False  # the cloud metadata address, whatever else is allowed
-    if any(ip.version == net.version and ip in net for net in _allowed_networks()):
+    if any(ip.version == net.version and ip in net for net in policy.allow_networks):
         return True
     if ip.is_loopback:
-        return settings.get_bool("ALLOW_LOOPBACK")
+        return policy.allow_loopback
     if ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified:
         return False
     if ip.is_private:
-        return settings.get_bool("ALLOW_PRIVATE_NETWORKS")
+        return policy.allow_private_networks
     return True
 
 
-def check_url(url: str) -> tuple[str, int, str]:
+def check_url(url: str, policy: Outbound) -> tuple[str, int, str]:
     """Validate an http(s) URL and resolve it: returns (host, port, checked ip).
 
     Raises BlockedAddress with a reason a user can read.
@@ -60,11 +54,11 @@ def check_url(url: str) -> tuple[str, int, str]:
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise UnresolvedHost(f"cannot resolve {parts.hostname}: {exc.strerror}", exc.errno == socket.EAI_AGAIN)
+        raise UnresolvedHost(f"cannot resolve {parts.hostname}: {exc.strerror}", exc.errno == socket.EAI_AGAIN) from exc
     addresses = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
     for ip in addresses:
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
             ip = ip.ipv4_mapped
-        if not _allowed(ip):
+        if not _allowed(ip, policy):
             raise BlockedAddress(f"{parts.hostname} resolves to {ip}, an internal address; refused")
     return parts.hostname, port, str(sorted(addresses, key=str)[0])

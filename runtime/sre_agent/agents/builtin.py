@@ -4,7 +4,7 @@ writes a Markdown health report. Deterministic, and useful on its own for
 routine health inspections."""
 import re
 
-from chalicelib.agents.base import Agent, AgentOutcome
+from sre_agent.agents.base import Agent, AgentOutcome
 
 _URL = re.compile(r"https?://[^\s<>\"'`)\]]+")
 MAX_URLS = 20

@@ -25,31 +25,32 @@ import time
 import botocore.exceptions
 import requests
 
-from chalicelib import aws, settings
-from chalicelib.agents import tools
-from chalicelib.agents.base import Agent, AgentOutcome, PermanentAgentError, TransientAgentError
-from chalicelib.agents.conversation import SYSTEM_PROMPT, finish, model_timeout, stop
-from chalicelib.net.http import retry_after
+from sre_agent import aws
+from sre_agent.agents import tools
+from sre_agent.agents.base import Agent, AgentOutcome, PermanentAgentError, TransientAgentError
+from sre_agent.agents.conversation import SYSTEM_PROMPT, finish, stop
+from sre_agent.net.http import retry_after
+from sre_agent.settings import AgentSettings
 
 MAX_ANSWER_TOKENS = 4096
 BILLING_CODES = {"insufficient_quota", "credit_balance_exhausted", "organization_spend_limit_exceeded",
                  "project_spend_limit_exceeded", "organization_usage_limit_exceeded"}
 
 
-def _api_key() -> str | None:
-    if settings.get("OPENAI_API_KEY"):  # a runner's own key, from its environment
-        return settings.get("OPENAI_API_KEY")
-    name = settings.get("OPENAI_API_KEY_SECRET")
+def _api_key(settings: AgentSettings) -> str | None:
+    if settings.openai_api_key:  # a runner's own key, from its environment
+        return settings.openai_api_key
+    name = settings.openai_api_key_secret
     if not name:
         return None  # a local vLLM/Ollama needs no key
     try:
-        secret = aws.client("secretsmanager").get_secret_value(SecretId=name)
+        secret = aws.client("secretsmanager", settings.region).get_secret_value(SecretId=name)
     except botocore.exceptions.ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         error = TransientAgentError if code in ("ThrottlingException", "InternalServiceError") else PermanentAgentError
-        raise error(f"cannot read the OpenAI API key secret {name!r}: {code}")
+        raise error(f"cannot read the OpenAI API key secret {name!r}: {code}") from exc
     except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
-        raise TransientAgentError(f"cannot reach Secrets Manager: {exc}")
+        raise TransientAgentError(f"cannot reach Secrets Manager: {exc}") from exc
     if not secret.get("SecretString", "").strip():
         raise PermanentAgentError(f"the OpenAI API key secret {name!r} has no SecretString")
     return secret["SecretString"].strip()
@@ -69,27 +70,28 @@ def _billing_problem(resp) -> str | None:
     return None
 
 
-def _post(url: str, body: dict, key: str | None, sleep) -> dict:
+def _post(url: str, body: dict, key: str | None, sleep, settings: AgentSettings) -> dict:
     """One model call, retried inside the session on 429, 5xx and dropped connections."""
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    retries, longest = settings.get_int("AGENT_MODEL_RETRIES"), float(settings.get("AGENT_MODEL_RETRY_MAX_SECONDS"))
+    retries, longest = settings.model_retries, settings.model_retry_max_seconds
     for attempt in range(retries + 1):
         wait = float(2 ** attempt)
         try:
             resp = requests.post(url, json=body, headers=headers,
-                                 timeout=(float(settings.get("AGENT_HTTP_TIMEOUT")), model_timeout()))
+                                 timeout=(settings.http_timeout, settings.model_timeout))
         except requests.Timeout as exc:
-            raise TransientAgentError(f"model endpoint timed out: {exc}")
+            raise TransientAgentError(f"model endpoint timed out: {exc}") from exc
         except requests.ConnectionError as exc:
             problem = TransientAgentError(f"cannot reach the model endpoint: {exc}")
         except requests.RequestException as exc:
-            raise PermanentAgentError(f"bad model endpoint request: {exc}")
+            raise PermanentAgentError(f"bad model endpoint request: {exc}") from exc
         else:
             if resp.status_code < 400:
                 try:
                     return resp.json()
-                except ValueError:
-                    raise PermanentAgentError(f"model endpoint answered with non-JSON (HTTP {resp.status_code})")
+                except ValueError as exc:
+                    raise PermanentAgentError(
+                        f"model endpoint answered with non-JSON (HTTP {resp.status_code})") from exc
             detail = (resp.text.replace(key, "***") if key else resp.text)[:300]  # some servers echo the key
             if resp.status_code == 429 and (billing := _billing_problem(resp)):
                 raise PermanentAgentError(f"the model provider refused the request: {billing}")
@@ -124,7 +126,7 @@ def _parse(reply, step: int) -> tuple[str | None, list, str | None, int]:
         tokens = int((reply.get("usage") or {}).get("total_tokens") or 0)
         return message.get("content"), calls, choice.get("finish_reason"), tokens
     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
-        raise PermanentAgentError(f"malformed Chat Completions response: {exc!r}")
+        raise PermanentAgentError(f"malformed Chat Completions response: {exc!r}") from exc
 
 
 def _run_tool(toolbox, call: dict) -> dict:
@@ -141,14 +143,16 @@ class OpenAIAgent(Agent):
     type = "openai"
     system_prompt = SYSTEM_PROMPT
 
-    def __init__(self, sleep=time.sleep):
+    def __init__(self, settings: AgentSettings | None = None, sleep=time.sleep):
+        super().__init__(settings)
         self.sleep = sleep  # tests pass their own to see the waits without waiting
 
     def run(self, task, session, toolbox) -> AgentOutcome:
         """Run the tool-calling loop until the model answers or a limit is reached."""
-        url = settings.get("OPENAI_BASE_URL").rstrip("/") + "/chat/completions"
-        model, key = settings.get("OPENAI_MODEL"), _api_key()
-        max_steps, budget = settings.get_int("AGENT_MAX_STEPS"), settings.get_int("AGENT_TOKEN_BUDGET")
+        s = self.settings
+        url = s.openai_base_url.rstrip("/") + "/chat/completions"
+        model, key = s.openai_model, _api_key(s)
+        max_steps, budget = s.max_steps, s.token_budget
         # task.prompt is the session's first message already, context included
         messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": task.prompt}]
         functions = [{"type": "function", "function": spec} for spec in tools.SPECS]
@@ -156,7 +160,7 @@ class OpenAIAgent(Agent):
         for step in range(1, max_steps + 1):
             reply = _post(url, {"model": model, "messages": messages, "tools": functions,
                                 "max_completion_tokens": max(1, min(MAX_ANSWER_TOKENS, budget - used))},
-                          key, self.sleep)
+                          key, self.sleep, s)
             content, calls, reason, tokens = _parse(reply, step)
             used += tokens
             if not calls:

@@ -1,18 +1,12 @@
-"""What the model-backed agents share: the system prompt, the model call
-timeout, and how a conversation ends (an answer, or a limit reached)."""
-from chalicelib import settings
-from chalicelib.agents.base import AgentOutcome
+"""What the model-backed agents share: the system prompt and how a
+conversation ends (an answer, or a limit reached)."""
+from sre_agent.agents.base import AgentOutcome
 
 SYSTEM_PROMPT = (
     "You are an AI SRE agent running an automation: a task an SRE team set up to run on a schedule, from an API "
     "call or an event. Nobody is watching live and you cannot ask questions. Use the tools to gather facts instead "
     "of guessing. When done, answer with a concise Markdown report whose first line is a one-sentence summary of "
     "the outcome, followed by the findings and anything that needs attention.")
-
-
-def model_timeout() -> float:
-    """Seconds to wait for one model reply: far longer than a health check."""
-    return float(settings.get("AGENT_MODEL_TIMEOUT"))
 
 
 def finish(session, toolbox, answer: str, incomplete: str | None = None) -> AgentOutcome:

@@ -4,10 +4,11 @@ step or token limit)."""
 import botocore.config
 import botocore.exceptions
 
-from chalicelib import aws, settings
-from chalicelib.agents import tools
-from chalicelib.agents.base import Agent, AgentOutcome, PermanentAgentError, TransientAgentError
-from chalicelib.agents.conversation import SYSTEM_PROMPT, finish, model_timeout, stop
+from sre_agent import aws
+from sre_agent.agents import tools
+from sre_agent.agents.base import Agent, AgentOutcome, PermanentAgentError, TransientAgentError
+from sre_agent.agents.conversation import SYSTEM_PROMPT, finish, stop
+from sre_agent.settings import AgentSettings
 
 TRANSIENT_CODES = {"ThrottlingException", "ServiceUnavailableException", "InternalServerException",
                    "ModelNotReadyException", "ModelTimeoutException"}
@@ -21,11 +22,11 @@ def _converse(client, **params) -> dict:
         error = exc.response.get("Error", {})
         code = error.get("Code", "")
         cls = TransientAgentError if code in TRANSIENT_CODES else PermanentAgentError
-        raise cls(f"Bedrock {code}: {error.get('Message', '')}".rstrip(": "))
+        raise cls(f"Bedrock {code}: {error.get('Message', '')}".rstrip(": ")) from exc
     except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
-        raise TransientAgentError(f"cannot reach Bedrock: {exc}")
+        raise TransientAgentError(f"cannot reach Bedrock: {exc}") from exc
     except botocore.exceptions.BotoCoreError as exc:  # no credentials or region, invalid parameters
-        raise PermanentAgentError(f"Bedrock request failed: {exc}")
+        raise PermanentAgentError(f"Bedrock request failed: {exc}") from exc
 
 
 class BedrockAgent(Agent):
@@ -33,20 +34,21 @@ class BedrockAgent(Agent):
     type = "bedrock"
     system_prompt = SYSTEM_PROMPT
 
-    def __init__(self, client=None):
+    def __init__(self, settings: AgentSettings | None = None, client=None):
+        super().__init__(settings)
         self.client = client  # tests pass a stubbed client; otherwise one is made per run
 
     def _client(self):
         if self.client is not None:
             return self.client
-        config = botocore.config.Config(connect_timeout=float(settings.get("AGENT_HTTP_TIMEOUT")),
-                                        read_timeout=model_timeout())
-        return aws.client("bedrock-runtime", config=config)
+        config = botocore.config.Config(connect_timeout=self.settings.http_timeout,
+                                        read_timeout=self.settings.model_timeout)
+        return aws.client("bedrock-runtime", self.settings.region, config=config)
 
     def run(self, task, session, toolbox) -> AgentOutcome:
         """Run the tool-use loop until the model ends its turn or a limit is reached."""
-        client, model = self._client(), settings.get("BEDROCK_MODEL_ID")
-        max_steps, budget = settings.get_int("AGENT_MAX_STEPS"), settings.get_int("AGENT_TOKEN_BUDGET")
+        client, model = self._client(), self.settings.bedrock_model_id
+        max_steps, budget = self.settings.max_steps, self.settings.token_budget
         # task.prompt is the session's first message already, context included
         messages = [{"role": "user", "content": [{"text": task.prompt}]}]
         tool_config = {"tools": [{"toolSpec": {"name": s["name"], "description": s["description"],
@@ -63,7 +65,7 @@ class BedrockAgent(Agent):
                 text = "\n".join(b["text"] for b in blocks if "text" in b)
                 uses = [b["toolUse"] for b in blocks if "toolUse" in b]
             except (KeyError, TypeError) as exc:
-                raise PermanentAgentError(f"malformed Converse response: {exc!r}")
+                raise PermanentAgentError(f"malformed Converse response: {exc!r}") from exc
             if reason != "tool_use" or not uses:
                 cut = None if reason in ("end_turn", "stop_sequence") else f"the model stopped early ({reason})"
                 return finish(session, toolbox, text, cut)

@@ -3,11 +3,11 @@ toolbox that runs them and records each call in the session."""
 import ssl
 from datetime import datetime
 
-from chalicelib import settings
-from chalicelib.net import guard
-from chalicelib.net.http import request
+from sre_agent.net import guard
+from sre_agent.net.http import request
+from sre_agent.settings import AgentSettings
 
-RECENT_RUNS = 20  # how many of the automation's newest runs come with the work (query_runs reads them)
+RECENT_RUNS = 20  # the most runs the work brings for query_runs (the service sends its newest)
 SPECS = [
     {"name": "http_check",
      "description": "Check an http(s) URL: status code, latency, and for https the days until its TLS "
@@ -21,12 +21,11 @@ SPECS = [
 ]
 
 
-def http_check(url: str, now: datetime) -> dict:
+def http_check(url: str, now: datetime, settings: AgentSettings) -> dict:
     """The health of one URL. `ok` is false for errors, 5xx/4xx, or a
     certificate expiring within 14 days."""
-    timeout = float(settings.get("AGENT_HTTP_TIMEOUT"))
     try:
-        result = request(url, timeout=timeout)
+        result = request(url, settings.outbound, timeout=settings.http_timeout)
     except guard.BlockedAddress as exc:
         return {"url": url, "ok": False, "error": str(exc)}
     except ssl.SSLError as exc:
@@ -53,8 +52,8 @@ def query_runs(recent: list[dict], status: str | None = None, limit: int = 10) -
 class Toolbox:
     """Runs tools for one session and records every call in it."""
 
-    def __init__(self, task, session, clock):
-        self.task, self.session, self.clock = task, session, clock
+    def __init__(self, task, session, clock, settings: AgentSettings):
+        self.task, self.session, self.clock, self.settings = task, session, clock, settings
         self.calls = self.failures = 0
         self.first_failure = None  # "<tool> <what>: <error>", for the run's reason
 
@@ -71,7 +70,7 @@ class Toolbox:
             return output
         try:
             if name == "http_check":
-                output = http_check(str(args["url"]), self.clock())
+                output = http_check(str(args["url"]), self.clock(), self.settings)
             elif name == "query_runs":
                 output = query_runs(self.task.recent_runs, args.get("status"), args.get("limit", 10))
             else:

@@ -1,0 +1,207 @@
+"""The records the repositories hand to the core: plain dataclasses, one per
+kind of item, with the same fields as the table items (store/models.py). The
+core reads and builds them; only a repository writes them, through its named
+operations."""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class Account:
+    """An account: the only security boundary. `markers` True: it keeps
+    `has_runners` and `run_watchers` (accounts from before the markers do not)."""
+    id: str
+    name: str
+    created_at: str
+    next_team_id: int = 0
+    markers: bool | None = None
+    has_runners: bool | None = None
+    run_watchers: set | None = None  # automations whose event trigger can match run events
+
+
+@dataclass
+class User:
+    """A person in one account: owner, admin or member."""
+    id: str
+    account_id: str
+    email: str
+    role: str
+    created_at: str
+
+
+@dataclass
+class ApiKey:
+    """An API key: its public id, and its secret only as a hash."""
+    key_id: str
+    key_hash: str
+    user_id: str
+    account_id: str
+    created_at: str
+    hint: str | None = None
+
+
+@dataclass
+class Team:
+    """A team: an integer id > 0 within its account."""
+    account_id: str
+    team_id: int
+    name: str
+    created_at: str
+
+
+@dataclass
+class Runner:
+    """A self-hosted runner: account-global (team_id 0) or of one team, in a pool."""
+    account_id: str
+    id: str
+    name: str
+    team_id: int
+    created_at: str
+    pool: str = "default"
+    min_healthy: int = 1
+    token_hash: str | None = None
+    last_heartbeat: str | None = None
+
+
+@dataclass
+class Rule:
+    """An automation rule."""
+    id: str
+    account_id: str
+    name: str
+    team_id: int
+    owner_id: str
+    environment: dict
+    task_prompt: str
+    enabled: bool
+    triggers: list
+    created_at: str
+    updated_at: str
+    template_id: str | None = None
+    overlap: str = "skip"
+    actions: list = field(default_factory=list)
+    paused: dict | None = None
+    signing_secret: str | None = None
+    scheduled_since: str | None = None
+    deleted_at: str | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass
+class TriggerToken:
+    """An api trigger: the token hash and what the trigger URL decides on
+    without reading the rule (kept in step with it on every save)."""
+    trigger_id: str
+    token_hash: str
+    automation_id: str
+    account_id: str
+    owner_id: str
+    issuer_id: str
+    issuer_role: str
+    enabled: bool
+    created_at: str
+
+
+@dataclass
+class Run:
+    """One firing of an automation. The fields from `active` to `lease_hash`
+    are kept by the store for its indexes; the core reads them, never sets them."""
+    id: str
+    automation_id: str
+    account_id: str
+    trigger: str
+    status: str
+    created_at: str
+    expires_at: datetime | None = None
+    reason: str | None = None
+    context_text: str | None = None
+    idempotency_key: str | None = None
+    scheduled_for: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    duration_ms: int | None = None
+    session_id: str | None = None
+    attempt: int = 0
+    heartbeat_at: str | None = None
+    note: str | None = None  # stays in the reason whatever the outcome (e.g. it started late)
+    resends: int | None = None  # times the sweeper sent its message again
+    resent_at: str | None = None
+    trigger_event: dict | None = None  # the event that started an `event` or `automation` run
+    started_by: dict | None = None
+    action_results: dict = field(default_factory=dict)  # "<outcome>:<index>" -> how that action went
+    environment: dict | None = None  # null until placed
+    pool: str | None = None  # set while it waits for a runner of this pool
+    runner_teams: list | None = None
+    # Kept by the store for its sparse indexes.
+    active: str | None = None
+    waiting: str | None = None
+    waiting_since: str | None = None
+    work_key: str | None = None
+    work_at: str | None = None
+    lease_hash: str | None = None
+
+
+@dataclass
+class ScheduleEntry:
+    """Where an enabled scheduled rule is filed in the schedule index."""
+    slot: str  # "<hour> <dom> <month> <dow>#<shard>" | "<zone> <hour> <dow|*>#<shard>"
+    automation_id: str
+    account_id: str
+    cron: str | None = None  # UTC cron entries only
+    since: str | None = None  # the rule's scheduled_since
+
+
+@dataclass
+class TriggerEntry:
+    """Where an enabled event trigger is filed in the event-trigger index."""
+    bucket: str  # "<account_id>|<first name segment or *>"
+    automation_id: str
+    trigger: dict
+
+
+@dataclass
+class RuleIndex:
+    """Everything a rule is filed under: its schedule slots and event-trigger buckets."""
+    schedule: list[ScheduleEntry] = field(default_factory=list)
+    triggers: list[TriggerEntry] = field(default_factory=list)
+
+
+@dataclass
+class Event:
+    """An event as stored (its body as the API shows it), kept for the event retention."""
+    account_id: str
+    id: str
+    body: dict
+    expires_at: datetime | None = None
+
+
+@dataclass
+class EventWindow:
+    """Counting state of an event trigger for one `for_each` key."""
+    key: str  # "<automation_id>|<posture>|<for_each values>"
+    automation_id: str
+    times: list = field(default_factory=list)
+    count: int = 0
+    open: str | None = None  # set while a proactive window is open
+    deadline: str | None = None
+    context: dict | None = None
+    expires_at: datetime | None = None
+    version: int | None = None  # optimistic locking: None for a window not stored yet
+
+
+@dataclass
+class SessionItem:
+    """One message, tool call or artifact of a session (or one part of a large one); seq 0 is the header."""
+    seq: int
+    kind: str
+    data: str
+    part: int = 0
+    parts: int = 1
+
+
+@dataclass
+class Tick:
+    """A record of the scheduler: the last completed tick, or the last catch-up."""
+    name: str
+    slot: str  # the tick's time (ISO)
+    data: dict
