@@ -3,11 +3,16 @@ import requests
 
 
 class ApiError(Exception):
-    """The API said no (or could not be reached); the message says why."""
+    """The API said no (or could not be reached); the message says why.
 
-    def __init__(self, message: str, status: int | None = None):
+    `errors` is what the answer says to fix, [{"field", "message"}] (`field` a
+    path into the request: `name`, `triggers[0].hour`, `limit`, `body` …),
+    empty when the answer has none (an older server, or not a 400)."""
+
+    def __init__(self, message: str, status: int | None = None, errors: list[dict] | None = None):
         super().__init__(message)
         self.status = status
+        self.errors = errors or []
 
 
 class Api:
@@ -29,16 +34,17 @@ class Api:
             resp = self.http.request(method, url, json=body, params=params, headers=hdrs,
                                      timeout=timeout or self.timeout)
         except requests.RequestException as exc:
-            raise ApiError(f"cannot reach {self.url}: {_short(exc)}")
+            raise ApiError(f"cannot reach {self.url}: {_short(exc)}") from exc
         if resp.status_code >= 400:
-            raise ApiError(f"{_message(resp)} (HTTP {resp.status_code})", resp.status_code)
+            message = _message(resp)
+            raise ApiError(f"{message} (HTTP {resp.status_code})", resp.status_code, _errors(resp, message))
         if not resp.content:
             return None
         try:
             return resp.json()
-        except ValueError:
+        except ValueError as exc:
             raise ApiError(f"{url} answered HTTP {resp.status_code} with something that is not JSON; "
-                           "is this the automations API?", resp.status_code)
+                           "is this the automations API?", resp.status_code) from exc
 
 
 def _message(resp) -> str:
@@ -49,6 +55,19 @@ def _message(resp) -> str:
     if isinstance(data, dict):
         return data.get("Message") or data.get("message") or str(data)[:300]
     return str(data)[:300]
+
+
+def _errors(resp, message: str) -> list[dict]:
+    """The answer's `errors` members that name a field (RFC 9457-style problem details)."""
+    try:
+        data = resp.json()
+    except ValueError:
+        return []
+    found = data.get("errors") if isinstance(data, dict) else None
+    if not isinstance(found, list):
+        return []
+    return [{"field": e["field"], "message": str(e.get("message") or message)} for e in found
+            if isinstance(e, dict) and isinstance(e.get("field"), str) and e["field"]]
 
 
 def _short(exc: Exception) -> str:

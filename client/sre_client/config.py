@@ -20,8 +20,8 @@ def _read(name: str) -> dict:
         return {}
     try:
         return json.loads(path.read_text())
-    except ValueError:
-        raise click.ClickException(f"{path} is not valid JSON; run `sre login` again")
+    except ValueError as exc:
+        raise click.ClickException(f"{path} is not valid JSON; run `sre login` again") from exc
 
 
 def _write(name: str, data: dict) -> Path:
