@@ -60,6 +60,7 @@ run: install console
 
 test: install console browser
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 screenshots: install console browser

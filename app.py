@@ -11,7 +11,7 @@ from chalicelib.console import serve as console
 from chalicelib.environments import claims, leases, runner_health, sandbox
 from chalicelib.events import ingest
 from chalicelib.events import query as events_query
-from chalicelib.http import errors, openapi
+from chalicelib.http import access, errors
 from chalicelib.http.request import base_url, json_object, json_value, query, query_list
 from chalicelib.identity import bootstrap as first_owner
 from chalicelib.identity import directory, keys, permissions, removal, runners
@@ -20,9 +20,9 @@ from chalicelib.observability import metrics
 from chalicelib.rules import automations, templates
 from chalicelib.runs import control, fire, history, late_start, reaper, records, sweeper, test_fire, tick, trigger_url
 
-settings.check_deployment(settings.current())  # read once (at a cold start); a bad or missing setting fails it, naming it
+settings.check_deployment(settings.current())  # read once, at a cold start: a bad setting fails it, named
 app = Chalice(app_name="sre-automations")
-observability.install(app)  # JSON logs with each invocation's ids, for every handler below
+access.install(app)  # JSON logs with each invocation's ids, for every handler below
 # Bodies are read as JSON whatever the declared type: `curl -d` without a
 # Content-Type header says form-urlencoded, and a 415 would only confuse.
 JSON_BODY = ["application/json", "text/plain", "application/x-www-form-urlencoded"]
@@ -67,6 +67,8 @@ def service_status():
 
 @route("/openapi.json", methods=["GET"])
 def openapi_document():
+    from chalicelib.http import openapi  # built on first use: a cold start does not pay for the document
+
     return openapi.document(base_url(_req()))
 
 

@@ -2,8 +2,9 @@
 and ours), by operation and table or queue, through a wrapper around
 botocore's `_make_api_call`. Used by bench/worker.py and tests/test_cost.py."""
 import contextlib
-import os
 from collections import Counter
+
+from chalicelib.store import config
 
 
 class CallMeter:
@@ -18,7 +19,7 @@ class CallMeter:
     @staticmethod
     def target(params: dict) -> str:
         """The table(s) or queue a call is about, without the table prefix."""
-        prefix = os.environ.get("TABLE_PREFIX", "") + "-"
+        prefix = config()["table_prefix"] + "-"
         names = [params["TableName"]] if params.get("TableName") else sorted(params.get("RequestItems") or [])
         if params.get("TransactItems"):
             names = sorted({next(iter(op.values()))["TableName"] for op in params["TransactItems"]})

@@ -18,6 +18,7 @@ import os
 import sys
 from collections import Counter
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,23 +65,22 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args(argv)
     with mock_aws():
-        from app import app
+        from app import app  # reads the settings set above (a cold start)
+        from chalicelib import settings, worker
         from chalicelib.clock import utcnow
         from chalicelib.environments import sandbox
         from chalicelib.identity import directory
-        from chalicelib.runs import queue, worker
-        from chalicelib.store import tables
-        from chalicelib.store.models import Run
+        from chalicelib.store import repos, tables
         from devstack.transport import ChaliceTransport
 
         tables.ensure_tables()
         queues = tables.ensure_queues()
-        os.environ.update(RUNS_QUEUE_URL=queues["runs"], FANOUT_QUEUE_URL=queues["fanout"],
-                          RUNS_DLQ_URL=queues["runs_dlq"], SANDBOX_QUEUE_URL=queues["sandbox"])
+        settings.install(replace(settings.current(), runs_queue_url=queues["runs"], fanout_queue_url=queues["fanout"],
+                                 runs_dlq_url=queues["runs_dlq"], sandbox_queue_url=queues["sandbox"]))
         _, key = directory.create_account("Bench", "bench@example.com", utcnow())
         botocore.client.BaseClient._make_api_call = _counting
         with Client(app, stage_name="local") as client:
-            http, sqs = ChaliceTransport(client), queue.sqs()
+            http, sqs = ChaliceTransport(client), repos.queues.client()
             made = http.request("POST", "/automations", json={
                 "name": "cloud bench", "team_id": 0, "task_prompt": "Summarise how the recent runs went.",
                 "environment": {"type": "cloud_sandbox"}, "overlap": "allow", "triggers": [{"type": "api"}]},
@@ -98,7 +98,7 @@ def main(argv=None) -> int:
                 with phase("sandbox -> lease routes (api_handler)"):
                     sandbox.handle(work, http=http)
         botocore.client.BaseClient._make_api_call = _original
-        statuses = Counter(r.status for r in Run.scan())
+        statuses = Counter(r.status for r in repos.runs.every())
     runs = args.runs
     print(f"== AWS calls per cloud run (builtin agent, no URLs, Cloud Sandbox), {runs} runs")
     by_phase = Counter()

@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,53 +27,78 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 from moto import mock_aws  # noqa: E402
 
+BUCKETS = 50  # the first name segments of the other automations' events
+
 
 def _fill(account_id: str, count: int) -> None:
-    from chalicelib.store.models import EventTriggerEntry
-    with EventTriggerEntry.batch_write() as batch:
-        for i in range(count):
-            name = f"deploy{i % 50}.finished"  # other event names, spread over 50 first segments
-            trigger = {"type": "event", "posture": "reactive", "expect": [name], "after": [], "match": {},
-                       "threshold": 1, "within": 0, "for_each": []}
-            batch.save(EventTriggerEntry(f"{account_id}|{name.split('.')[0]}", f"aut_{i:06d}", trigger=trigger))
+    from chalicelib.store import repos
+    from chalicelib.store.records import TriggerEntry
+    entries = []
+    for i in range(count):
+        name = f"deploy{i % BUCKETS}.finished"  # other event names, spread over 50 first segments
+        trigger = {"type": "event", "posture": "reactive", "expect": [name], "after": [], "match": {},
+                   "threshold": 1, "within": 0, "for_each": []}
+        entries.append(TriggerEntry(f"{account_id}|{name.split('.')[0]}", f"aut_{i:06d}", trigger=trigger))
+    repos.events.put_triggers(entries)
+
+
+class DynamoReads:
+    """Every DynamoDB request while open, and the items Query, GetItem and Scan
+    read: a wrapper around botocore's `_make_api_call`, whichever client calls."""
+
+    def __init__(self):
+        self.items = self.requests = 0
+
+    def __enter__(self):
+        from botocore.client import BaseClient
+        self.original, meter = BaseClient._make_api_call, self
+
+        def metered(client, operation, params):
+            if client.meta.service_model.service_name != "dynamodb":
+                return meter.original(client, operation, params)
+            meter.requests += 1  # counted whatever the answer, as an after-call hook counts it
+            parsed = meter.original(client, operation, params)
+            if operation in ("Query", "GetItem", "Scan"):
+                meter.items += parsed.get("ScannedCount", parsed.get("Count", 1 if parsed.get("Item") else 0))
+            return parsed
+        BaseClient._make_api_call = metered
+        return self
+
+    def __exit__(self, *exc):
+        from botocore.client import BaseClient
+        BaseClient._make_api_call = self.original
 
 
 def _measure(count: int, events: int) -> dict:
     with mock_aws():
-        from chalicelib.events import ingest
-        from chalicelib.store import tables
-        from chalicelib.store.models import ALL_MODELS, EventTriggerEntry
+        from chalicelib import settings
+        from chalicelib.runs import fire
+        from chalicelib.store import repos, tables
+        from chalicelib.store.records import TriggerEntry
+        settings.current()  # read from the environment set above: the bench's table names
         tables.ensure_tables()
-        os.environ["RUNS_QUEUE_URL"] = tables.ensure_queues()["runs"]
+        settings.install(replace(settings.current(), runs_queue_url=tables.ensure_queues()["runs"]))
         account = "acct-bench"
         _fill(account, count)
         candidate = {"type": "event", "posture": "reactive", "expect": ["incident.*"], "after": [],
                      "match": {"resource.id": "never-this"}, "threshold": 1, "within": 0, "for_each": []}
-        EventTriggerEntry(f"{account}|incident", "aut_candidate", trigger=candidate).save()
-        assert sum(1 for _ in EventTriggerEntry.scan()) == count + 1
-        read = {"items": 0, "requests": 0}
-
-        def after_call(parsed, model, **_):
-            read["requests"] += 1
-            if model.name in ("Query", "GetItem", "Scan"):
-                read["items"] += parsed.get("ScannedCount", parsed.get("Count", 1 if parsed.get("Item") else 0))
-
-        clients = {id(c): c for c in (m._get_connection().connection.client for m in ALL_MODELS)}
-        for client in clients.values():
-            client.meta.events.register("after-call.dynamodb", after_call)
+        repos.events.put_triggers([TriggerEntry(f"{account}|incident", "aut_candidate", trigger=candidate)])
+        filed = sum(len(repos.events.triggers_in(f"{account}|{bucket}"))
+                    for bucket in ["incident", *(f"deploy{j}" for j in range(BUCKETS))])
+        assert filed == count + 1, filed
         now = datetime(2026, 11, 23, 10, tzinfo=UTC)
         batch = [{"event": "incident.triggered", "resource": {"id": f"svc-{i % 7}"}} for i in range(100)]
-        ingest.ingest(account, batch[:10], now)  # warm-up
-        read.update(items=0, requests=0)
-        start, sent = time.perf_counter(), 0
-        while sent < events:
-            result = ingest.ingest(account, batch[: min(100, events - sent)], now)
-            assert not result["rejected"] and not result["runs"]
-            sent += len(result["accepted"])
-        elapsed = time.perf_counter() - start
+        fire.receive(account, batch[:10], now)  # warm-up
+        with DynamoReads() as read:
+            start, sent = time.perf_counter(), 0
+            while sent < events:
+                result = fire.receive(account, batch[: min(100, events - sent)], now)  # POST /events
+                assert not result["rejected"] and not result["runs"]
+                sent += len(result["accepted"])
+            elapsed = time.perf_counter() - start
         return {"automations": count, "events": sent, "seconds": round(elapsed, 2),
-                "events_per_second": round(sent / elapsed, 1), "items_read_per_event": read["items"] / sent,
-                "requests_per_event": read["requests"] / sent}
+                "events_per_second": round(sent / elapsed, 1), "items_read_per_event": read.items / sent,
+                "requests_per_event": read.requests / sent}
 
 
 def main() -> None:

@@ -14,8 +14,9 @@ automation whose event trigger fires on `bench.*` with three webhook actions
 - whether every action still reached its receiver (3 per event), and how long
   after the last POST the last one arrived;
 - the AWS calls one such event costs, counted by wrapping botocore's
-  `BaseClient._make_api_call` while calling `ingest.ingest` in-process against
-  the stack's moto (the HTTP sends to the receivers are not AWS calls).
+  `BaseClient._make_api_call` while calling `fire.receive` (what
+  `POST /events` runs: ingestion, matching, the runs fired) in-process
+  against the stack's moto (the HTTP sends to the receivers are not AWS calls).
 
 Everything stays on 127.0.0.1; every loop is bounded in count and time.
 """
@@ -127,22 +128,23 @@ def wait_delivered(receivers: list[SlowReceiver], expected: int, seconds: float)
 
 
 def aws_calls_phase(aws_endpoint: str, api_key: str, calls: int) -> dict:
-    """ingest.ingest in-process against the stack's moto, every botocore call counted."""
+    """fire.receive (POST /events) in-process against the stack's moto, every botocore call counted."""
+    # as in the stack: the receivers are on 127.0.0.1 (set before the settings are read, in configure_aws_env)
+    os.environ.setdefault("ALLOW_LOOPBACK", "true")
     configure_aws_env(aws_endpoint)
-    os.environ.setdefault("ALLOW_LOOPBACK", "true")  # as in the stack: the receivers are on 127.0.0.1
     from chalicelib.clock import utcnow
-    from chalicelib.events import ingest
     from chalicelib.identity.caller import authenticate
+    from chalicelib.runs import fire
 
     account_id = authenticate({"authorization": f"Bearer {api_key}"}).account_id
     counter = AllClientsCounter()
     try:
-        ingest.ingest(account_id, {"event": "bench.warm", "resource": {"id": "warm"}}, utcnow())  # warm clients
+        fire.receive(account_id, {"event": "bench.warm", "resource": {"id": "warm"}}, utcnow())  # warm clients
         counter.reset()
         start = time.perf_counter()
         for i in range(calls):
-            ingest.ingest(account_id, {"id": f"bench-aws-{uuid.uuid4().hex[:10]}", "event": "bench.fired",
-                                       "resource": {"id": f"aws{i}"}}, utcnow())
+            fire.receive(account_id, {"id": f"bench-aws-{uuid.uuid4().hex[:10]}", "event": "bench.fired",
+                                      "resource": {"id": f"aws{i}"}}, utcnow())
         elapsed = time.perf_counter() - start
     finally:
         counter.close()

@@ -29,9 +29,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sre_agent.agents.base import AgentOutcome  # noqa: E402
 from sre_client.runner import Runner  # noqa: E402
-
-from chalicelib.agents.base import AgentOutcome  # noqa: E402
 from tests.test_e2e_stack import Stack  # noqa: E402
 
 

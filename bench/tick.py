@@ -16,8 +16,8 @@ scheduler tick) and all of level 2 (every fan-out job through
 and a scan of the whole index on the same data, for comparison.
 
 Items read are summed from DynamoDB's own answers (`ScannedCount` of every
-Query/Scan, from botocore `after-call` hooks on the clients of the schedule
-index and of the scheduler's own table). The tick must make no Scan, and the
+Query/Scan of the schedule index and of the scheduler's own table, read by a
+wrapper around botocore's `_make_api_call`). The tick must make no Scan, and the
 run messages it sends must name exactly the due rules.
 
 moto answers a Query by sorting every item of the table (about 4.6 s per
@@ -33,6 +33,7 @@ import os
 import random
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -41,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # Before boto3/pynamodb/chalicelib are imported: fake credentials, no real
-# endpoint, the bench's own table names (pynamodb fixes them at import).
+# endpoint, and the bench's settings (read once, on first use: its own table names).
 os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_SESSION_TOKEN": "bench",
                    "AWS_DEFAULT_REGION": "us-east-1", "TABLE_PREFIX": "bench-tick", "JITTER_SECONDS": "0",
                    "POWERTOOLS_METRICS_DISABLED": "true"})  # EMF documents would drown the figures
@@ -53,11 +54,12 @@ from zoneinfo import ZoneInfo  # noqa: E402
 
 from moto import mock_aws  # noqa: E402
 
+from bench.aws_calls import CallMeter  # noqa: E402
 from chalicelib import settings  # noqa: E402
+from chalicelib.clock import iso_ms  # noqa: E402
 from chalicelib.rules import cron, schedule, schedule_index  # noqa: E402
-from chalicelib.runs import queue, tick  # noqa: E402
-from chalicelib.store import models, tables  # noqa: E402
-from chalicelib.store.models import ScheduleEntry  # noqa: E402
+from chalicelib.runs import tick  # noqa: E402
+from chalicelib.store import repos, tables  # noqa: E402
 
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # Monday: hour 10, dom 23, month 11, dow 1
 SAVED = AT - timedelta(days=3)  # no zone changes its offset between saving and the tick
@@ -153,23 +155,22 @@ def rules(total: int, due: int, zones: list[str]) -> list[tuple[SimpleNamespace,
         if due_at_tick(item) != (i < due):
             raise BenchError(f"rule {i} ({item}) is not what it was drawn to be")
         rule = SimpleNamespace(id=f"aut_bench{i:07d}", account_id=ACCOUNTS[i % len(ACCOUNTS)], enabled=True,
-                               deleted_at=None, triggers=[stored(item)])
+                               deleted_at=None, triggers=[stored(item)], scheduled_since=iso_ms(SAVED))
         out.append((rule, i < due))
     return out
 
 
 def write_index(all_rules) -> int:
     """The index entries (and the zones-in-use registry, where the app keeps one); returns items written."""
-    written, started = 0, time.perf_counter()
+    written, started, pending = 0, time.perf_counter(), []
     register = getattr(schedule_index, "register_all", None)
-    with ScheduleEntry.batch_write() as batch:
-        for n, (rule, _) in enumerate(all_rules, 1):
-            for entry in schedule_index.entries_for(rule):
-                batch.save(entry)
-                written += 1
-            if n % PROGRESS_EVERY == 0 or n == len(all_rules):
-                elapsed = time.perf_counter() - started
-                say(f"  wrote {n:>7,} rules / {written:>7,} index items  ({elapsed:6.1f} s)")
+    for n, (rule, _) in enumerate(all_rules, 1):
+        pending += schedule_index.entries_for(rule)
+        if n % PROGRESS_EVERY == 0 or n == len(all_rules):
+            repos.schedule.replace_entries([], pending)  # batch writes
+            written, pending = written + len(pending), []
+            elapsed = time.perf_counter() - started
+            say(f"  wrote {n:>7,} rules / {written:>7,} index items  ({elapsed:6.1f} s)")
     if register:
         written += register([rule for rule, _ in all_rules])
     return written
@@ -178,33 +179,45 @@ def write_index(all_rules) -> int:
 # --- measuring ----------------------------------------------------------------------
 
 class DynamoMeter:
-    """Items read (ScannedCount) and calls of the schedule index's and the
-    scheduler table's clients, from botocore hooks."""
+    """Items read (ScannedCount) and calls on the schedule index and the
+    scheduler's table: a wrapper around botocore's `_make_api_call` that
+    reads the answers of the calls about those tables, whichever client makes them."""
+
+    TABLES = ("schedule-index", "scheduler")
 
     def __init__(self):
-        names = ("ScheduleEntry", "SchedulerState")
-        self.clients = [getattr(models, n)._get_connection().connection.client for n in names if hasattr(models, n)]
+        named = {f"{settings.current().table_prefix}-{t}" for t in self.TABLES}
+        if not named <= set(tables.table_names()):
+            raise BenchError(f"the tables {sorted(named)} are not among {tables.table_names()}")
         self.reset()
 
     def reset(self):
         self.items = self.returned = 0
         self.calls: dict[str, int] = {}
 
-    def _after(self, parsed, model, **_):
-        self.calls[model.name] = self.calls.get(model.name, 0) + 1
-        if model.name in ("Query", "Scan"):
+    def _after(self, operation: str, parsed: dict):
+        self.calls[operation] = self.calls.get(operation, 0) + 1
+        if operation in ("Query", "Scan"):
             self.items += int(parsed.get("ScannedCount", 0))
             self.returned += int(parsed.get("Count", 0))
 
     def __enter__(self):
+        from botocore.client import BaseClient
         self.reset()
-        for client in self.clients:
-            client.meta.events.register("after-call", self._after, unique_id="bench.tick.after")
+        self.original, meter = BaseClient._make_api_call, self
+
+        def metered(client, operation, params):
+            parsed = meter.original(client, operation, params)
+            if client.meta.service_model.service_name == "dynamodb" and \
+                    set(CallMeter.target(params).split("+")) <= set(meter.TABLES):
+                meter._after(operation, parsed)
+            return parsed
+        BaseClient._make_api_call = metered
         return self
 
     def __exit__(self, *exc):
-        for client in self.clients:
-            client.meta.events.unregister("after-call", unique_id="bench.tick.after")
+        from botocore.client import BaseClient
+        BaseClient._make_api_call = self.original
 
 
 class RunMessages:
@@ -212,7 +225,7 @@ class RunMessages:
 
     def __init__(self, runs_url: str):
         self.runs_url, self.bodies = runs_url, []
-        self.events = queue.sqs().meta.events
+        self.events = repos.queues.client().meta.events
 
     def _capture(self, params, model, **_):
         if model.name == "SendMessageBatch" and params.get("QueueUrl") == self.runs_url:
@@ -255,7 +268,7 @@ def fast_moto_queries() -> None:
 
 def whole_tick(fanout_url: str, deadline: float) -> dict:
     """Level 1 and all of level 2, as the Lambdas would do them."""
-    sqs = queue.sqs()
+    sqs = repos.queues.client()
     jobs = level_one()
     handled = follow_ups = 0
     while True:
@@ -278,12 +291,13 @@ def whole_tick(fanout_url: str, deadline: float) -> dict:
 
 def bench_size(mock, total: int, due: int, zones: list[str], deadline: float) -> dict:
     mock.reset()
+    settings.current()  # read from the environment set above: the bench's table names
     tables.ensure_tables()
     queues = tables.ensure_queues()
-    os.environ.update(RUNS_QUEUE_URL=queues["runs"], FANOUT_QUEUE_URL=queues["fanout"],
-                      RUNS_DLQ_URL=queues["runs_dlq"])
+    settings.install(replace(settings.current(), runs_queue_url=queues["runs"], fanout_queue_url=queues["fanout"],
+                             runs_dlq_url=queues["runs_dlq"], sandbox_queue_url=queues["sandbox"]))
     say(f"\n== {total:,} rules over {len(zones)} time zones, {due:,} due at {AT:%Y-%m-%d %H:%M} UTC "
-        f"(SCHEDULE_SHARDS={settings.schedule_shards()}, PAGE={tick.PAGE})")
+        f"(SCHEDULE_SHARDS={settings.current().schedule_shards}, PAGE={tick.PAGE})")
     started = time.perf_counter()
     all_rules = rules(total, due, zones)
     expected = {rule.id for rule, is_due in all_rules if is_due}
@@ -309,7 +323,7 @@ def bench_size(mock, total: int, due: int, zones: list[str], deadline: float) ->
 
     with meter:
         started = time.perf_counter()
-        scanned_items = sum(1 for _ in ScheduleEntry.scan())
+        scanned_items = len(repos.schedule.every_entry())
         scan_seconds = time.perf_counter() - started
     say(f"  tick: {ticked['items']:>7,} items read in {ticked['calls'].get('Query', 0)} Queries "
         f"(DynamoDB calls: {ticked['calls']}), {seconds:.1f} s on moto; {ticked['jobs']} fan-out jobs + "

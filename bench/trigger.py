@@ -30,6 +30,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -238,8 +239,9 @@ def http_phase(url: str, token: str, total: int, concurrency: int, max_seconds: 
 # --- AWS calls per trigger ----------------------------------------------------
 
 def configure_aws_env(aws_endpoint: str) -> str:
-    """Point this process at the stack's moto (before chalicelib is imported);
-    returns the runs queue URL."""
+    """Point this process at the stack's moto (the AWS SDK reads the
+    environment; chalicelib's settings are read from it once, here, on first
+    use), and give the settings the stack's runs queue; returns its URL."""
     if urlparse(aws_endpoint).hostname != LOCALHOST:
         raise BenchError(f"aws_endpoint {aws_endpoint} is not on {LOCALHOST}; refusing to use it")
     os.environ.pop("AWS_PROFILE", None)
@@ -249,10 +251,14 @@ def configure_aws_env(aws_endpoint: str) -> str:
     })
     import boto3
 
-    queue_name = f"{os.environ.get('TABLE_PREFIX', 'sre-automations-local')}-runs"
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from chalicelib import settings
+
+    queue_name = f"{settings.current().table_prefix}-runs"
     sqs = boto3.client("sqs", region_name="us-east-1")
     queue_url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
-    os.environ["RUNS_QUEUE_URL"] = queue_url
+    settings.install(replace(settings.current(), runs_queue_url=queue_url))
     return queue_url
 
 
@@ -313,8 +319,12 @@ def aws_calls_phase(trigger_url_str: str, token: str, calls: int, max_seconds: f
     """Call `trigger_url.trigger` in-process and count the AWS calls per trigger."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    # The hooks go on the clients themselves (and a wrapper of every client
+    # checks that they saw every call): the store's pynamodb models (private to
+    # the store) are the only way to reach its DynamoDB clients, one per table.
     from chalicelib.clock import utcnow
-    from chalicelib.runs import queue, trigger_url
+    from chalicelib.runs import trigger_url
+    from chalicelib.store import repos
     from chalicelib.store.models import ALL_MODELS
 
     trigger_id = urlparse(trigger_url_str).path.rstrip("/").rsplit("/", 1)[-1]
@@ -323,7 +333,7 @@ def aws_calls_phase(trigger_url_str: str, token: str, calls: int, max_seconds: f
     for model in ALL_MODELS:
         client = model._get_connection().connection.client
         clients[id(client)] = (f"{model.__name__} ({model.Meta.table_name})", client)
-    sqs_client = queue.sqs()
+    sqs_client = repos.queues.client()
     clients[id(sqs_client)] = ("runs queue (SQS)", sqs_client)
     for _, client in clients.values():
         client.meta.events.register("before-call", counter)

@@ -11,23 +11,25 @@ runs queue like the worker Lambda: receive up to `--batch` messages, hand them
 to `worker.handle_batch` as Lambda-shaped records, delete the handled ones.
 It prints runs/second (whole loop, and time inside handle_batch alone), the
 rate per window of runs as the history grows, the DynamoDB items the runs table
-answered per run (`ScannedCount` of its Query calls, from a botocore
-`after-call` hook), the AWS calls made inside `handle_batch` per run (every
-client: a wrapper around botocore's `_make_api_call`, by operation and table
-or queue), and the runs counted by final status (all should be `succeeded`).
+answered per run (`ScannedCount` of its Query calls, read from the answers by a
+wrapper around botocore's `_make_api_call`), the AWS calls made inside
+`handle_batch` per run (every client: a wrapper around botocore's
+`_make_api_call`, by operation and table or queue), and the runs counted by
+final status (all should be `succeeded`).
 """
 import argparse
 import os
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # Before boto3/pynamodb/chalicelib are imported: fake credentials, no real
-# endpoint, the bench's own table names (pynamodb fixes them at import).
+# endpoint, and the bench's settings (read once, on first use: its own table names).
 os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_SESSION_TOKEN": "bench",
                    "AWS_DEFAULT_REGION": "us-east-1", "TABLE_PREFIX": "bench-worker", "AGENT_BACKEND": "builtin",
                    "CLOUD_SANDBOX": "inline",  # the session worked in the worker (bench/cloud_run.py: the sandbox)
@@ -40,13 +42,14 @@ for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL
 from moto import mock_aws  # noqa: E402
 
 from bench.aws_calls import CallMeter  # noqa: E402
+from chalicelib import settings, worker  # noqa: E402
 from chalicelib.clock import utcnow  # noqa: E402
 from chalicelib.identity import directory  # noqa: E402
 from chalicelib.identity.caller import Caller  # noqa: E402
 from chalicelib.rules import automations  # noqa: E402
-from chalicelib.runs import queue, records, worker  # noqa: E402
-from chalicelib.store import tables  # noqa: E402
-from chalicelib.store.models import Automation, Run  # noqa: E402
+from chalicelib.runs import queue, records  # noqa: E402
+from chalicelib.store import repos, tables  # noqa: E402
+from chalicelib.store.records import Rule  # noqa: E402
 
 PROMPT = "Summarise how this automation's recent runs went."  # no URL: nothing to fetch
 EMPTY_RECEIVES = 3  # consecutive empty receives before the queue counts as drained
@@ -54,23 +57,32 @@ WINDOW = 100  # runs per progress line
 
 
 class RunTableMeter:
-    """Query calls on the runs table and the items they read (ScannedCount)."""
+    """Query calls on the runs table (and its indexes) and the items they read
+    (ScannedCount): a wrapper around botocore's `_make_api_call` that reads the
+    answers to Queries of that table, whichever client makes them."""
 
     def __init__(self):
-        self.events = Run._get_connection().connection.client.meta.events
+        self.table = f"{settings.current().table_prefix}-runs"
+        if self.table not in tables.table_names():
+            raise BenchError(f"no runs table named {self.table} among {tables.table_names()}")
         self.queries = self.items = 0
 
-    def _after(self, parsed, model, **_):
-        if model.name == "Query":
-            self.queries += 1
-            self.items += int(parsed.get("ScannedCount", 0))
-
     def __enter__(self):
-        self.events.register("after-call", self._after, unique_id="bench.worker.runs")
+        from botocore.client import BaseClient
+        self.original, meter = BaseClient._make_api_call, self
+
+        def metered(client, operation, params):
+            answer = meter.original(client, operation, params)
+            if operation == "Query" and params.get("TableName") == meter.table:
+                meter.queries += 1
+                meter.items += int(answer.get("ScannedCount", 0))
+            return answer
+        BaseClient._make_api_call = metered
         return self
 
     def __exit__(self, *exc):
-        self.events.unregister("after-call", unique_id="bench.worker.runs")
+        from botocore.client import BaseClient
+        BaseClient._make_api_call = self.original
 
 
 class BenchError(RuntimeError):
@@ -82,25 +94,26 @@ def say(*lines: str) -> None:
         print(line, flush=True)
 
 
-def setup() -> tuple[Automation, dict]:
+def setup() -> tuple[Rule, dict]:
     """Tables, queues, an account and one rule with overlap 'allow'."""
+    settings.current()  # read from the environment set above: the bench's table names
     tables.ensure_tables()
     queues = tables.ensure_queues()
-    os.environ.update(RUNS_QUEUE_URL=queues["runs"], FANOUT_QUEUE_URL=queues["fanout"],
-                      RUNS_DLQ_URL=queues["runs_dlq"])
+    settings.install(replace(settings.current(), runs_queue_url=queues["runs"], fanout_queue_url=queues["fanout"],
+                             runs_dlq_url=queues["runs_dlq"], sandbox_queue_url=queues["sandbox"]))
     now = utcnow()
     owner, _ = directory.create_account("Bench account", "bench@example.com", now)
     caller = Caller(user_id=owner.id, account_id=owner.account_id, role="owner", email=owner.email)
     created, _ = automations.create(caller, {"name": "worker bench", "task_prompt": PROMPT,
                                              "triggers": [{"type": "api"}]},
-                                    now, os.environ["PUBLIC_BASE_URL"], "en-US")
-    rule = Automation.get(created["id"])
+                                    now, settings.current().base_url, "en-US")
+    rule = repos.rules.get(created["id"])
     rule.overlap = "allow"
-    rule.save()
+    repos.rules.put_many([rule])  # the rule item alone, as it is
     return rule, queues
 
 
-def enqueue(rule: Automation, count: int) -> float:
+def enqueue(rule: Rule, count: int) -> float:
     started = time.perf_counter()
     for i in range(count):
         run = records.new_queued(rule.id, rule.account_id, "api", utcnow(), text=f"bench run {i}")
@@ -142,7 +155,7 @@ def one_batch(sqs, runs_url: str, batch: int, loop: Loop, calls: CallMeter) -> N
 
 def work(runs_url: str, expected: int, batch: int, deadline: float) -> dict:
     """The worker loop, with a progress line per WINDOW runs; returns counts and timings."""
-    sqs, loop, meter, calls = queue.sqs(), Loop(), RunTableMeter(), CallMeter()
+    sqs, loop, meter, calls = repos.queues.client(), Loop(), RunTableMeter(), CallMeter()
     started = time.perf_counter()
     window = {"start": started, "runs": 0, "queries": 0, "items": 0}
     with meter, calls:
@@ -180,8 +193,9 @@ def main(argv=None) -> int:
             say(f"queued {args.runs} runs in {enqueue_seconds:.2f} s "
                 f"({args.runs / enqueue_seconds:.1f} runs/s through records.new_queued + queue.enqueue)")
             stats = work(queues["runs"], args.runs, args.batch, deadline)
-            statuses = Counter(r.status for r in Run.by_automation.query(rule.id))
-            reasons = Counter(r.reason for r in Run.by_automation.query(rule.id) if r.status != "succeeded")
+            runs = [r for r in repos.runs.every() if r.automation_id == rule.id]
+            statuses = Counter(r.status for r in runs)
+            reasons = Counter(r.reason for r in runs if r.status != "succeeded")
     except BenchError as exc:
         say(f"bench failed: {exc}")
         return 1

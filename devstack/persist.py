@@ -20,7 +20,7 @@ import os
 
 import boto3
 
-from chalicelib.store.models import ALL_MODELS
+from chalicelib.store import config, tables
 from devstack import atomic
 
 
@@ -46,10 +46,10 @@ def snapshot(path: str) -> int:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
 
-    tables = dynamodb_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_DEFAULT_REGION"]].tables
+    stored = dynamodb_backends[DEFAULT_ACCOUNT_ID][config()["region"]].tables
     with atomic.writes_held():
-        data = {model.Meta.table_name: [item.to_json()["Attributes"] for item in
-                                        tables[model.Meta.table_name].all_items()] for model in ALL_MODELS}
+        data = {name: [item.to_json()["Attributes"] for item in stored[name].all_items()]
+                for name in tables.table_names()}
     _write(path, data)
     return sum(len(items) for items in data.values())
 
@@ -58,7 +58,7 @@ def restore(path: str) -> int:
     """Load a snapshot written by `snapshot` into the (empty) tables."""
     data = _read(path) or {}
     client = boto3.client("dynamodb")
-    known = {m.Meta.table_name for m in ALL_MODELS}
+    known = set(tables.table_names())
     count = 0
     for table, items in data.items():
         if table not in known:

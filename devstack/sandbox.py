@@ -13,12 +13,14 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 PASSED = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "TMPDIR")
-PASSED_PREFIXES = ("AGENT_", "OPENAI_", "BEDROCK_", "ALLOW_", "LEASE_", "SANDBOX_", "HEARTBEAT_")
+PASSED_PREFIXES = ("AGENT_", "OPENAI_", "BEDROCK_", "ALLOW_", "LEASE_", "SANDBOX_", "HEARTBEAT_", "LOG_")
 
 
-def environment(api_url: str, model_key: str | None) -> dict:
-    """The sandbox process's whole environment, built from nothing."""
-    env = {k: v for k, v in os.environ.items() if k in PASSED or k.startswith(PASSED_PREFIXES)}
+def environment(stack, api_url: str, model_key: str | None) -> dict:
+    """The sandbox process's whole environment, built from nothing: the
+    stack's settings (`stack`) that a sandbox has, and where the API is."""
+    env = {k: v for k, v in os.environ.items() if k in PASSED}
+    env.update({k: v for k, v in stack.as_env().items() if k.startswith(PASSED_PREFIXES)})
     env.pop("OPENAI_API_KEY_SECRET", None)  # the name of a secret it could not read anyway
     env.pop("SANDBOX_QUEUE_URL", None)
     env.update(SANDBOX_API_URL=api_url, AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,

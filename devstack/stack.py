@@ -13,9 +13,28 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_SECONDS = 5
+# The local stack checks local URLs, starts runs at once, and logs for a person
+# (LOG_FORMAT=json shows Lambda's), unless the environment says otherwise.
+LOCAL_DEFAULTS = {"ALLOW_LOOPBACK": "true", "JITTER_SECONDS": "0", "LOG_FORMAT": "text",
+                  "EMAIL_FROM": "automations@localhost.localdomain"}  # moto's SES: verify it to send
 
 
-def _configure_env(moto_port: int) -> str:
+def stack_settings(environ, queues: dict, api_url: str):
+    """The stack's settings: the local defaults, the environment over them,
+    and the queues and URL of this stack (SettingError names a bad value;
+    before the queues are made, `queues` is empty and their URLs too)."""
+    from chalicelib import settings
+
+    return settings.from_env({**LOCAL_DEFAULTS, **environ}, runs_queue_url=queues.get("runs", ""),
+                             fanout_queue_url=queues.get("fanout", ""), runs_dlq_url=queues.get("runs_dlq", ""),
+                             sandbox_queue_url=queues.get("sandbox", ""), public_base_url=api_url)
+
+
+def _configure_libraries(moto_port: int) -> str:
+    """Point the AWS SDK of this process (and its children) at moto, and keep
+    Powertools' EMF documents off unless asked for: both libraries read their
+    configuration from the environment (our code reads the Settings object only)."""
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     endpoint = f"http://127.0.0.1:{moto_port}"
     # Fixed fake credentials: nothing here can reach a real AWS account.
     os.environ.update({
@@ -33,9 +52,9 @@ def _wait_http(url: str, seconds: float) -> None:
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
-        except OSError:
+        except OSError as exc:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not answer within {seconds:.0f}s")
+                raise RuntimeError(f"{url} did not answer within {seconds:.0f}s") from exc
             time.sleep(0.2)
 
 
@@ -44,16 +63,13 @@ def _owner_key(saved: str | None) -> str:
     bootstrap the account (first start) or issue the owner a new key."""
     from chalicelib.clock import utcnow
     from chalicelib.identity import directory, tokens
-    from chalicelib.store.models import ApiKey, User
+    from chalicelib.store import repos
 
     key_id = tokens.api_key_id(saved) if saved else None
-    if key_id:
-        try:
-            if tokens.matches(saved, ApiKey.get(key_id).key_hash):
-                return saved
-        except ApiKey.DoesNotExist:
-            pass
-    owner = next((u for u in User.scan(User.role == "owner", limit=None)), None)
+    key = repos.accounts.key(key_id) if key_id else None
+    if key is not None and tokens.matches(saved, key.key_hash):
+        return saved
+    owner = next(iter(repos.accounts.users_with_role("owner")), None)
     if owner is None:
         email = os.environ.get("OWNER_EMAIL", "owner@localhost.localdomain")
         _, key = directory.create_account("Local account", email, utcnow())
@@ -66,9 +82,9 @@ def _rebuild_schedule_index() -> None:
     """File every rule where this version's tick looks for it (a snapshot may
     come from a version that filed daily and weekly rules by UTC cron)."""
     from chalicelib.rules import schedule_index
-    from chalicelib.store.models import Automation
+    from chalicelib.store import repos
 
-    schedule_index.rebuild(list(Automation.scan()))
+    schedule_index.rebuild(repos.rules.every())
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -79,10 +95,9 @@ def _write_private(path: Path, text: str) -> None:
     path.chmod(0o600)
 
 
-def _model_key() -> str | None:
+def _model_key(name: str) -> str | None:
     """The model key the sandbox may read (the only secret it may read), read
     for it because it has no AWS access of its own."""
-    name = os.environ.get("OPENAI_API_KEY_SECRET")
     if not name:
         return None
     import boto3
@@ -99,7 +114,10 @@ def main() -> None:
     port = int(os.environ.get("PORT", "8000"))
     state_dir = Path(os.environ.get("STACK_DIR", ROOT / ".local"))
     state_dir.mkdir(parents=True, exist_ok=True)
-    endpoint = _configure_env(moto_port)
+    endpoint = _configure_libraries(moto_port)
+    from chalicelib import settings
+
+    settings.install(stack_settings(os.environ, {}, ""))  # the tables' names, before they are made
 
     from moto.server import ThreadedMotoServer
 
@@ -129,23 +147,17 @@ def main() -> None:
     _write_private(key_file, api_key)  # kept across restarts; stack.json only while running
 
     api_url = f"http://127.0.0.1:{port}"
-    # The local stack checks local URLs and starts runs at once unless told otherwise.
-    os.environ.setdefault("ALLOW_LOOPBACK", "true")
-    os.environ.setdefault("JITTER_SECONDS", "0")
-    os.environ.setdefault("EMAIL_FROM", "automations@localhost.localdomain")  # moto's SES: verify it to send
-    # Logs for a person (LOG_FORMAT=json shows Lambda's); EMF documents only when asked for.
-    os.environ.setdefault("LOG_FORMAT", "text")
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    os.environ.update(RUNS_QUEUE_URL=queues["runs"], FANOUT_QUEUE_URL=queues["fanout"],
-                      RUNS_DLQ_URL=queues["runs_dlq"], SANDBOX_QUEUE_URL=queues["sandbox"], PUBLIC_BASE_URL=api_url)
-    child_env = dict(os.environ)
+    local = settings.install(stack_settings(os.environ, queues, api_url))
+    # The API process reads the same settings from its environment.
+    child_env = {**os.environ, **local.as_env()}
     api = subprocess.Popen([sys.executable, "-m", "devstack.api", "--stage", "local", "--host", "127.0.0.1",
                             "--port", str(port), "--no-autoreload"], cwd=ROOT, env=child_env)
     from devstack import sandbox as local_sandbox
 
     # The cloud sandbox: its own process, with no AWS access (the model key, if any, read for it here).
     sandbox = subprocess.Popen([sys.executable, "-m", "devstack.sandbox"], cwd=ROOT, stdin=subprocess.PIPE,
-                               env=local_sandbox.environment(api_url, _model_key()))
+                               env=local_sandbox.environment(local, api_url, _model_key(
+                                   local.agent.openai_api_key_secret)))
     stopping = False
 
     def stop(*_):

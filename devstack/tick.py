@@ -9,6 +9,7 @@ waiting for the stack's own."""
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ def main(argv: list[str]) -> int:
         print(f"no running stack ({stack_file} is left from one that stopped): start it with make run",
               file=sys.stderr)
         return 1
-    os.environ.setdefault("PUBLIC_BASE_URL", stack["api_url"])
+    # The AWS SDK reads its endpoint and credentials from the environment: the stack's moto.
     os.environ.update(AWS_ENDPOINT_URL=stack["aws_endpoint"], AWS_ACCESS_KEY_ID="local",
                       AWS_SECRET_ACCESS_KEY="local", AWS_SESSION_TOKEN="local",
                       AWS_DEFAULT_REGION=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
@@ -54,6 +55,7 @@ def main(argv: list[str]) -> int:
     from chalicelib import settings
     from chalicelib.clock import parse_iso, utcnow
     from chalicelib.runs import tick
+    from devstack.stack import LOCAL_DEFAULTS
 
     try:
         at = utcnow() if argv[0] == "now" else parse_iso(argv[0])
@@ -61,11 +63,15 @@ def main(argv: list[str]) -> int:
         print(f"AT must be an ISO time such as 2026-11-24T08:00:00Z or 2026-11-24T09:00:00+01:00; got {argv[0]!r}",
               file=sys.stderr)
         return 2
-    prefix = settings.table_prefix()
+    local = settings.from_env({**LOCAL_DEFAULTS, "PUBLIC_BASE_URL": stack["api_url"], **os.environ})
+    prefix = local.table_prefix
     try:
         sqs = boto3.client("sqs")
-        os.environ["FANOUT_QUEUE_URL"] = sqs.get_queue_url(QueueName=f"{prefix}-fanout")["QueueUrl"]
-        os.environ["RUNS_QUEUE_URL"] = sqs.get_queue_url(QueueName=f"{prefix}-runs")["QueueUrl"]
+        settings.install(replace(
+            local, fanout_queue_url=sqs.get_queue_url(QueueName=f"{prefix}-fanout")["QueueUrl"],
+            runs_queue_url=sqs.get_queue_url(QueueName=f"{prefix}-runs")["QueueUrl"],
+            runs_dlq_url=sqs.get_queue_url(QueueName=f"{prefix}-runs-dlq")["QueueUrl"],
+            sandbox_queue_url=sqs.get_queue_url(QueueName=f"{prefix}-sandbox")["QueueUrl"]))
         if minute:
             import app
             from devstack.engine import scheduled_event

@@ -10,9 +10,10 @@ sources is the same package every time, a little smaller, and never races.
 `.venv/bin/python infra/stage.py build/stage` (re)writes app.py,
 requirements.txt, chalicelib/ and .chalice/*.json there, and the agent
 runtime (runtime/sre_agent, the package runners share) as
-vendor/sre_agent, which Chalice puts beside chalicelib/ in the functions'
-package; the folder's `.chalice/deployments` (Chalice's cache of built
-dependencies) is kept.
+vendor/sre_agent, which Chalice (with `automatic_layer`) puts in the
+dependency layer's site-packages, on every function's import path; the
+folder's `.chalice/deployments` (Chalice's cache of built dependencies) is
+kept.
 """
 import shutil
 import sys

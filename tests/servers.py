@@ -5,6 +5,7 @@ import json
 import sys
 import threading
 from contextlib import contextmanager
+from dataclasses import replace
 
 
 def _reply_parts(reply) -> tuple[int, bytes, dict]:
@@ -52,3 +53,13 @@ def serve(answer, record: list | None = None):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def outbound(**changes):
+    """The service's settings with the outbound HTTP policy changed for a
+    `with` (`allow_loopback=True`: the servers above listen on 127.0.0.1)."""
+    from chalicelib import settings
+    agent = settings.current().agent
+    with settings.override(agent=replace(agent, outbound=replace(agent.outbound, **changes))) as changed:
+        yield changed

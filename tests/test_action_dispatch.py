@@ -3,25 +3,42 @@ each send is a runs-queue message that the worker (worked here as Lambda
 would) sends; the services are local HTTP servers, secrets live in moto."""
 import json
 import time
+from contextlib import ExitStack
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from chalicelib.runs import lifecycle
-from chalicelib.store.models import Run
+from chalicelib import settings, worker
+from chalicelib.store import repos
 from tests.conftest import NOW, rule_body, work_queue
-from tests.servers import serve
+from tests.servers import outbound, serve
 from tests.signatures import verify
 
 
 @pytest.fixture(autouse=True)
-def _loopback(monkeypatch):
-    monkeypatch.setenv("ALLOW_LOOPBACK", "true")
+def _loopback(request):
+    if "aws" in request.fixturenames:
+        request.getfixturevalue("aws")  # it installs the tests' settings: the change goes on top of them
+    with outbound(allow_loopback=True):
+        yield
+
+
+@pytest.fixture
+def override():
+    """`override(name=value)` changes settings for the rest of the test."""
+    with ExitStack() as changes:
+        yield lambda **values: changes.enter_context(settings.override(**values))
+
+
+def agent(**changes):
+    """The agent settings now, with some changed."""
+    return replace(settings.current().agent, **changes)
 
 
 def _run_manually(api, key, rule_id, aws):
     run = api.ok("POST", f"/automations/{rule_id}/runs", key, {}, status=202)["run"]
-    lifecycle.process({"run_id": run["id"], "automation_id": rule_id, "trigger": "manual"}, NOW)
+    worker.process({"run_id": run["id"], "automation_id": rule_id, "trigger": "manual"}, NOW)
     return run["id"]
 
 
@@ -29,8 +46,8 @@ def _run(api, key, run_id):
     return api.ok("GET", f"/runs/{run_id}", key)["run"]
 
 
-def test_a_failed_run_queues_its_webhook_and_the_worker_sends_it_signed(api, owner, aws, monkeypatch):
-    monkeypatch.setenv("AGENT_BACKEND", "nope")  # the run fails
+def test_a_failed_run_queues_its_webhook_and_the_worker_sends_it_signed(api, owner, aws, override):
+    override(agent=agent(backend="nope"))  # the run fails
     seen = []
     with serve(lambda *_: 204, record=seen) as url:
         created = api.ok("POST", "/automations", owner, rule_body(actions=[
@@ -57,8 +74,8 @@ def test_a_failed_run_queues_its_webhook_and_the_worker_sends_it_signed(api, own
         "…" + signing["secret"][-4:]
 
 
-def test_rotating_the_signing_secret(api, owner, aws, monkeypatch):
-    monkeypatch.setenv("AGENT_BACKEND", "nope")
+def test_rotating_the_signing_secret(api, owner, aws, override):
+    override(agent=agent(backend="nope"))
     seen = []
     with serve(lambda *_: 200, record=seen) as url:
         rule = api.ok("POST", "/automations", owner, rule_body(), status=201)
@@ -111,9 +128,9 @@ def test_a_failing_slack_action_turns_the_succeeded_run_partial_after_the_fact(a
     assert events == ["automation.run.partial", "automation.run.succeeded", "automation.run.running"]
 
 
-def test_a_transient_failure_is_retried_through_the_queue(api, owner, aws, monkeypatch):
-    monkeypatch.setenv("AGENT_BACKEND", "nope")
-    monkeypatch.setenv("ACTION_RETRY_BASE_SECONDS", "0")  # no backoff to wait for in a test
+def test_a_transient_failure_is_retried_through_the_queue(api, owner, aws, override):
+    override(agent=agent(backend="nope"))
+    override(action_retry_base_seconds=0)  # no backoff to wait for in a test
     answers = iter([(503, "busy"), 200])
     seen = []
     with serve(lambda *_: next(answers), record=seen) as url:
@@ -123,14 +140,14 @@ def test_a_transient_failure_is_retried_through_the_queue(api, owner, aws, monke
         handled = work_queue(aws["runs"])
     assert [m["attempt"] for m in handled if m.get("kind") == "action"] == [1, 2]
     assert len(seen) == 2 and seen[0]["headers"]["Idempotency-Key"] == seen[1]["headers"]["Idempotency-Key"]
-    result = Run.get(run_id).action_results.as_dict()["failed:0"]
+    result = repos.runs.get(run_id).action_results["failed:0"]
     assert result["status"] == "sent" and result["attempts"] == 2
-    assert Run.get(run_id).status == "failed"  # the run's own outcome is untouched
+    assert repos.runs.get(run_id).status == "failed"  # the run's own outcome is untouched
 
 
-def test_twilio_results_per_number_across_a_retry(api, owner, aws, monkeypatch):
+def test_twilio_results_per_number_across_a_retry(api, owner, aws, override):
     from urllib.parse import parse_qs
-    monkeypatch.setenv("ACTION_RETRY_BASE_SECONDS", "0")
+    override(action_retry_base_seconds=0)
     first_try = {"+15550000003": True}
 
     def twilio(method, path, body):
@@ -143,7 +160,7 @@ def test_twilio_results_per_number_across_a_retry(api, owner, aws, monkeypatch):
 
     seen = []
     with serve(twilio, record=seen) as url:
-        monkeypatch.setenv("TWILIO_API_BASE", url)
+        override(twilio_api_base=url)
         api.call("PUT", "/secrets/twilio", owner, {"value": "tok"})
         rule = api.ok("POST", "/automations", owner, rule_body(task_prompt="No URLs.", actions=[
             {"type": "twilio", "account_sid": "AC" + "0" * 32, "auth_token_secret": "twilio", "on": ["succeeded"],
@@ -211,10 +228,9 @@ def test_the_cancel_route_only_queues_the_actions_of_the_cancelled_run(api, owne
 
 
 def test_a_send_that_cannot_be_queued_is_recorded_failed(api, owner, aws, monkeypatch):
-    from chalicelib.runs import queue
     rule = api.ok("POST", "/automations", owner, rule_body(task_prompt="No URLs.", actions=[
         {"type": "webhook", "url": "https://hooks.example.com/x", "on": ["succeeded"]}]), status=201)["automation"]
-    monkeypatch.setattr(queue, "send_batches", lambda *_: (_ for _ in ()).throw(ConnectionError("sqs down")))
+    monkeypatch.setattr(repos.queues, "send_batch", lambda *_: (_ for _ in ()).throw(ConnectionError("sqs down")))
     run_id = _run_manually(api, owner, rule["id"], aws)
     [result] = _run(api, owner, run_id)["actions"]
     assert result["status"] == "failed" and "could not be queued" in result["error"]

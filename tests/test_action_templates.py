@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.actions import sandbox
 from chalicelib.actions.templates import MAX_OUTPUT, TemplateError, render, validate_template
-from chalicelib.errors import BadRequest
+from chalicelib.errors import Invalid
 
 CONTEXT = {"run": {"id": "run_1", "status": "failed", "attempt": 2, "tags": ["a", "b"]},
            "event": {"resource": {"id": "svc-api", "name": "API"}, "payload": {"n": 3}},
@@ -38,7 +38,7 @@ def test_renders(text, expected):
     "{{ run.status }", "{% for t in run.tags recursive %}{{ loop(t) }}{% endfor %}",
 ])
 def test_refused_on_save_naming_the_field(text):
-    with pytest.raises(BadRequest) as err:
+    with pytest.raises(Invalid) as err:
         validate_template(text, "actions[2].message")
     assert str(err.value).startswith("actions[2].message: bad template:")
 
@@ -84,5 +84,5 @@ def test_escape_applies_to_plain_values_only():
 
 
 def test_non_string_template_is_400():
-    with pytest.raises(BadRequest, match="actions.0..subject must be a string"):
+    with pytest.raises(Invalid, match="actions.0..subject must be a string"):
         validate_template(42, "actions[0].subject")

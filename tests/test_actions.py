@@ -4,19 +4,20 @@ import base64
 import json
 import socket
 import time
+from contextlib import ExitStack
 from email.utils import formatdate
 from urllib.parse import parse_qs
 
 import boto3
 import pytest
 
-from chalicelib import secrets
+from chalicelib import secrets, settings
 from chalicelib.actions import registry
 from chalicelib.actions.base import ActionFailed, ActionRetry, retry_delay
 from chalicelib.actions.messages import build_context, default_message, default_title
-from chalicelib.errors import BadRequest
-from chalicelib.net.http import retry_after
-from tests.servers import serve
+from chalicelib.errors import Invalid
+from sre_agent.net.http import retry_after
+from tests.servers import outbound, serve
 from tests.signatures import verify
 
 ACCOUNT = "acct_1"
@@ -29,9 +30,19 @@ TWILIO_SID, TWILIO_SERVICE = "AC" + "0123456789abcdef" * 2, "MG" + "fedcba987654
 
 
 @pytest.fixture(autouse=True)
-def loopback(monkeypatch):
+def loopback(request):
     """The stand-in services listen on 127.0.0.1, which only the tests allow."""
-    monkeypatch.setenv("ALLOW_LOOPBACK", "true")
+    if "aws" in request.fixturenames:
+        request.getfixturevalue("aws")  # it installs the tests' settings: the change goes on top of them
+    with outbound(allow_loopback=True):
+        yield
+
+
+@pytest.fixture
+def override():
+    """`override(name=value)` changes settings for the rest of the test."""
+    with ExitStack() as changes:
+        yield lambda **values: changes.enter_context(settings.override(**values))
 
 
 @pytest.fixture
@@ -123,12 +134,12 @@ def test_webhook_header_values_can_name_secrets(received, aws):
     assert record[0]["headers"]["X-Who"] == "Daily health check s3cr3t-T0KEN"
     with pytest.raises(ActionFailed, match="no secret named 'missing'"):
         send({"type": "webhook", "url": url, "headers": {"Authorization": "{secret.missing}"}})
-    with pytest.raises(BadRequest, match=r"actions\[0\].payload: secrets can be named in header values only"):
+    with pytest.raises(Invalid, match=r"actions\[0\].payload: secrets can be named in header values only"):
         configured({"type": "webhook", "url": url, "payload": {"token": "{secret.api-token}"}})
-    with pytest.raises(BadRequest, match=r"actions\[0\].headers.X-A"):
+    with pytest.raises(Invalid, match=r"actions\[0\].headers.X-A"):
         configured({"type": "webhook", "url": url, "headers": {"X-A": "{secret.a/b}"}})
     for reserved in ("X-Automation-Signature", "X-Automation-Event-Id"):
-        with pytest.raises(BadRequest, match="is not a header name you can set"):
+        with pytest.raises(Invalid, match="is not a header name you can set"):
             configured({"type": "webhook", "url": url, "headers": {reserved: "x"}})
 
 
@@ -182,14 +193,13 @@ def test_other_answers_fail_for_good(status):
             send({"type": "webhook", "url": url})
 
 
-def test_timeout_retries(monkeypatch):
-    monkeypatch.setenv("ACTION_HTTP_TIMEOUT", "0.2")
-    with serve(lambda m, p, b: time.sleep(1) or 200) as url:
+def test_timeout_retries():
+    with settings.override(action_http_timeout=0.2), serve(lambda m, p, b: time.sleep(1) or 200) as url:
         with pytest.raises(ActionRetry, match="cannot reach 127.0.0.1: (timed out|no complete answer within 0.2 s)"):
             send({"type": "webhook", "url": url})
 
 
-def test_the_timeout_is_a_total_deadline_not_a_socket_timeout(monkeypatch):
+def test_the_timeout_is_a_total_deadline_not_a_socket_timeout(override):
     """A receiver that sends its answer a byte every 0.3 s never lets a socket
     read time out at 1 s; the whole request still ends at the 1 s deadline."""
     import socketserver
@@ -208,7 +218,7 @@ def test_the_timeout_is_a_total_deadline_not_a_socket_timeout(monkeypatch):
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Drip)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("ACTION_HTTP_TIMEOUT", "1")
+    override(action_http_timeout=1.0)
     try:
         start = time.monotonic()
         with pytest.raises(ActionRetry, match="no complete answer within 1 s"):
@@ -232,7 +242,7 @@ def test_metadata_address_is_refused_even_with_loopback_allowed():
     action = registry.action_for("webhook")
     with pytest.raises(ActionFailed, match="refused to send: 169.254.169.254 resolves to 169.254.169.254, an internal"):
         action.send({"url": "http://169.254.169.254/latest/meta-data/", "method": "POST"}, context(), KEY)
-    with pytest.raises(BadRequest, match=r"actions\[0\].url: 169.254.169.254 .* internal address"):
+    with pytest.raises(Invalid, match=r"actions\[0\].url: 169.254.169.254 .* internal address"):
         configured({"type": "webhook", "url": "http://169.254.169.254/latest/meta-data/"})
 
 
@@ -247,10 +257,9 @@ def test_malformed_secret_url_fails_for_good_without_showing_it(aws):
     assert "passwd" not in str(err.value)
 
 
-def test_loopback_is_refused_by_default(monkeypatch, received):
-    monkeypatch.setenv("ALLOW_LOOPBACK", "false")
+def test_loopback_is_refused_by_default(received):
     url, record = received
-    with pytest.raises(ActionFailed, match="internal address; refused"):
+    with outbound(allow_loopback=False), pytest.raises(ActionFailed, match="internal address; refused"):
         registry.action_for("webhook").send({"url": url}, context(), KEY)
     assert record == []
 
@@ -330,9 +339,9 @@ def test_teams_posts_an_adaptive_card(received, aws):
     assert [block["text"] for block in card["content"]["body"]] == ["Daily health check failed", default_message(EVENT)]
 
 
-def test_twilio_sends_one_form_post_per_number_with_basic_auth(received, aws, monkeypatch):
+def test_twilio_sends_one_form_post_per_number_with_basic_auth(received, aws, override):
     url, record = received
-    monkeypatch.setenv("TWILIO_API_BASE", url)
+    override(twilio_api_base=url)
     secrets.put_secret(ACCOUNT, "twilio-token", "tok_secret")
     result = send({"type": "twilio", "account_sid": TWILIO_SID, "auth_token_secret": "twilio-token",
                    "messaging_service_sid": TWILIO_SERVICE, "phone_numbers": ["+15551230001", "+4930123456"],
@@ -351,7 +360,7 @@ def test_twilio_sends_one_form_post_per_number_with_basic_auth(received, aws, mo
         assert "From" not in form
 
 
-def test_twilio_a_failing_middle_number_stops_no_other_and_a_retry_skips_the_delivered(aws, monkeypatch):
+def test_twilio_a_failing_middle_number_stops_no_other_and_a_retry_skips_the_delivered(aws, override):
     """+15550000002 is refused for good (Twilio's 400 for an invalid number),
     +15550000003 hits a 503 once: the first and the refused one are not sent
     again by the retry, the third is."""
@@ -368,7 +377,7 @@ def test_twilio_a_failing_middle_number_stops_no_other_and_a_retry_skips_the_del
         return 201, {"sid": "SM" + "0" * 32, "status": "queued"}
 
     with serve(twilio, record) as url:
-        monkeypatch.setenv("TWILIO_API_BASE", url)
+        override(twilio_api_base=url)
         secrets.put_secret(ACCOUNT, "twilio-token", "tok_secret")
         item = {"type": "twilio", "account_sid": TWILIO_SID, "auth_token_secret": "twilio-token",
                 "from_number": "+15557654321", "phone_numbers": ["+15550000001", "+15550000002", "+15550000003"]}
@@ -389,19 +398,19 @@ def test_twilio_a_failing_middle_number_stops_no_other_and_a_retry_skips_the_del
 
 def test_twilio_needs_a_sender():
     base = {"type": "twilio", "account_sid": TWILIO_SID, "auth_token_secret": "t", "phone_numbers": ["+15551230001"]}
-    with pytest.raises(BadRequest, match="set messaging_service_sid .* or from_number"):
+    with pytest.raises(Invalid, match="set messaging_service_sid .* or from_number"):
         configured(base)
-    with pytest.raises(BadRequest, match=r"actions\[0\].from_number must be a Twilio number"):
+    with pytest.raises(Invalid, match=r"actions\[0\].from_number must be a Twilio number"):
         configured({**base, "from_number": "not-a-sender!"})
     assert configured({**base, "from_number": "SREbot"})["from_number"] == "SREbot"
     both = configured({**base, "from_number": "+15557654321", "messaging_service_sid": TWILIO_SERVICE})
     assert (both["from_number"], both["messaging_service_sid"]) == ("+15557654321", TWILIO_SERVICE)
 
 
-def test_pagerduty_trigger_then_resolve_with_one_dedup_key(aws, monkeypatch):
+def test_pagerduty_trigger_then_resolve_with_one_dedup_key(aws, override):
     record = []
     with serve(lambda m, p, b: (202, {"status": "success", "dedup_key": json.loads(b)["dedup_key"]}), record) as url:
-        monkeypatch.setenv("PAGERDUTY_EVENTS_URL", f"{url}/v2/enqueue")
+        override(pagerduty_events_url=f"{url}/v2/enqueue")
         secrets.put_secret(ACCOUNT, "pd-routing", "R0UT1NGKEY")
         item = {"type": "pagerduty", "routing_key_secret": "pd-routing", "severity": "critical",
                 "on": ["failed", "succeeded"]}
@@ -428,25 +437,25 @@ def test_pagerduty_trigger_then_resolve_with_one_dedup_key(aws, monkeypatch):
     assert custom["dedup_key"] == "auto_1-auto_1"
 
 
-def test_pagerduty_sends_only_absolute_links(aws, monkeypatch):
+def test_pagerduty_sends_only_absolute_links(aws, override):
     record = []
     with serve(lambda m, p, b: 202, record) as url:
-        monkeypatch.setenv("PAGERDUTY_EVENTS_URL", f"{url}/v2/enqueue")
+        override(pagerduty_events_url=f"{url}/v2/enqueue")
         secrets.put_secret(ACCOUNT, "pd-routing", "R0UT1NGKEY")
         send({"type": "pagerduty", "routing_key_secret": "pd-routing"}, context(link="/runs/run_1"))
     body = json.loads(record[0]["body"])
     assert "links" not in body and "client_url" not in body
-    with pytest.raises(BadRequest, match=r"actions\[0\].event_action must be one of auto, trigger"):
+    with pytest.raises(Invalid, match=r"actions\[0\].event_action must be one of auto, trigger"):
         configured({"type": "pagerduty", "routing_key_secret": "pd", "event_action": "page"})
 
 
 # --- email through SES ---------------------------------------------------------------------------------------------
 
-def test_email_through_ses_one_message_per_recipient(aws, monkeypatch):
-    monkeypatch.setenv("EMAIL_FROM", "alerts@example.com")
+def test_email_through_ses_one_message_per_recipient(aws, override):
+    override(email_from="alerts@example.com")
     ses = boto3.client("ses", region_name="us-east-1")
     item = {"type": "email", "to_emails": ["oncall@example.com", "sre@example.org"], "subject": "[{run.status}] {{x}}"}
-    with pytest.raises(BadRequest, match=r"actions\[0\].subject: bad template"):
+    with pytest.raises(Invalid, match=r"actions\[0\].subject: bad template"):
         configured({**item, "subject": "{{ x"})
     with pytest.raises(ActionFailed, match="SES refused the email: MessageRejected"):
         send(item)
@@ -464,12 +473,12 @@ def test_email_through_ses_one_message_per_recipient(aws, monkeypatch):
     assert preview({"type": "email", "to_emails": ["a@example.com"]})["email"]["subject"] == default_title(EVENT)
 
 
-def test_email_quota_is_not_retried_as_a_throttle(aws, monkeypatch):
+def test_email_quota_is_not_retried_as_a_throttle(aws, override):
     """SES answers both limits with Throttling; only the sending rate passes soon."""
     from botocore.stub import Stubber
 
     from chalicelib import aws as aws_clients
-    monkeypatch.setenv("EMAIL_FROM", "alerts@example.com")
+    override(email_from="alerts@example.com")
     ses = aws_clients.client("ses")
     item = {"type": "email", "to_emails": ["oncall@example.com"]}
     with Stubber(ses) as stub:
@@ -481,8 +490,8 @@ def test_email_quota_is_not_retried_as_a_throttle(aws, monkeypatch):
             send(item)
 
 
-def test_email_needs_the_deployments_sender(aws, monkeypatch):
-    monkeypatch.delenv("EMAIL_FROM", raising=False)
+def test_email_needs_the_deployments_sender(aws, override):
+    override(email_from="")
     with pytest.raises(ActionFailed, match="no EMAIL_FROM setting"):
         send({"type": "email", "to_emails": ["oncall@example.com"]})
 
@@ -505,8 +514,8 @@ def test_a_prod_lambda_refuses_to_start_without_a_real_sender():
 
 # --- previews never read secrets -------------------------------------------------------------------------------------
 
-def test_previews_show_secret_names_never_values(aws, monkeypatch):
-    monkeypatch.setenv("TWILIO_API_BASE", "https://twilio.test")
+def test_previews_show_secret_names_never_values(aws, override):
+    override(twilio_api_base="https://twilio.test")
     for name in ("slack", "teams", "twilio", "pd"):
         secrets.put_secret(ACCOUNT, name, f"VALUE-OF-{name}")
     items = [{"type": "slack", "webhook_url_secret": "slack"}, {"type": "teams", "webhook_url_secret": "teams"},
@@ -575,14 +584,14 @@ def test_validation_normalises_defaults():
      r"actions\[0\].severity must be one of info, warning, error, critical"),
 ])
 def test_validation_errors_name_the_field(actions, error):
-    with pytest.raises(BadRequest, match=error):
+    with pytest.raises(Invalid, match=error):
         registry.validate_actions(actions)
 
 
 def test_triggered_only_for_event_triggered_automations():
     item = {"type": "slack", "webhook_url_secret": "s", "on": ["triggered", "failed", "failed"]}
     assert registry.validate_actions([item])[0]["on"] == ["triggered", "failed"]
-    with pytest.raises(BadRequest, match=r"actions\[0\].on .*only for automations with an event trigger"):
+    with pytest.raises(Invalid, match=r"actions\[0\].on .*only for automations with an event trigger"):
         registry.validate_actions([item], allow_triggered=False)
 
 

@@ -1,6 +1,7 @@
 """The Bedrock backend with a real bedrock-runtime client under
 botocore.stub.Stubber, and the session in the real store (moto)."""
 import socket
+from dataclasses import replace
 
 import boto3
 import botocore.config
@@ -8,15 +9,17 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from chalicelib import settings
-from chalicelib.agents import registry, tools
-from chalicelib.agents.base import PermanentAgentError, Task, TransientAgentError
-from chalicelib.agents.bedrock import BedrockAgent
-from chalicelib.agents.openai import SYSTEM_PROMPT
-from chalicelib.agents.tools import Toolbox
 from chalicelib.runs import records
 from chalicelib.runs.lifecycle import recent_json
-from chalicelib.sessions import store
-from chalicelib.sessions.store import open_writer
+from chalicelib.sessions import items as store
+from chalicelib.sessions.items import open_writer
+from chalicelib.store import repos
+from sre_agent.agents import registry, tools
+from sre_agent.agents.base import PermanentAgentError, Task, TransientAgentError
+from sre_agent.agents.bedrock import BedrockAgent
+from sre_agent.agents.openai import SYSTEM_PROMPT
+from sre_agent.agents.tools import Toolbox
+from sre_agent.settings import AgentSettings
 from tests.conftest import NOW
 
 USAGE = {"inputTokens": 100, "outputTokens": 20, "totalTokens": 120}
@@ -30,15 +33,20 @@ def reply(stop_reason, *content, usage=USAGE):
             "usage": usage, "metrics": {"latencyMs": 250}}
 
 
+def agent(**changes):
+    """The agent settings now (the cloud sandbox's: the service's `agent` group), with some changed."""
+    return replace(settings.current().agent, **changes)
+
+
 @pytest.fixture
 def run_parts(aws):
     """A saved run, its session writer, a task and a toolbox."""
     run = records.new_queued("auto_1", "acct_1", "manual", NOW)
-    run.save()
+    repos.runs.add(run)
     session = open_writer(f"ses_{run.id}", run, clock=lambda: NOW)
     task = Task(prompt="Summarise recent failures.", automation_id="auto_1", run_id=run.id,
                 recent_runs=recent_json([run], None))  # the snapshot the work carries
-    return run, session, task, Toolbox(task, session, lambda: NOW)
+    return run, session, task, Toolbox(task, session, lambda: NOW, agent())
 
 
 @pytest.fixture
@@ -60,13 +68,13 @@ def test_tool_use_then_end_turn(run_parts, stubbed):
                       "created_at": "2026-11-23T10:00:00Z", "duration_ms": None}]}
     result = {"role": "user", "content": [{"toolResult": {"toolUseId": "tu_1", "content": [{"json": runs}]}}]}
     stub.add_response("converse", tool_use, {
-        "modelId": settings.DEFAULTS["BEDROCK_MODEL_ID"], "system": [{"text": SYSTEM_PROMPT}], "messages": [user],
+        "modelId": AgentSettings().bedrock_model_id, "system": [{"text": SYSTEM_PROMPT}], "messages": [user],
         "toolConfig": TOOL_CONFIG, "inferenceConfig": {"maxTokens": 4096}})
     stub.add_response("converse", reply("end_turn", {"text": "No failures yet.\n\nOnly this run exists."}), {
         "modelId": ANY, "system": ANY, "toolConfig": ANY, "inferenceConfig": ANY,
         "messages": [user, tool_use["output"]["message"], result]})
 
-    outcome = BedrockAgent(client=client).run(task, session, toolbox)
+    outcome = BedrockAgent(agent(), client=client).run(task, session, toolbox)
 
     assert (outcome.summary, outcome.tool_calls, outcome.failed_tool_calls, outcome.incomplete) == \
         ("No failures yet.", 1, 0, None)
@@ -92,7 +100,7 @@ def test_client_error_mapping(run_parts, stubbed, code, error):
     client, stub = stubbed
     stub.add_client_error("converse", service_error_code=code, service_message="nope", http_status_code=400)
     with pytest.raises(error, match=code):
-        BedrockAgent(client=client).run(task, session, toolbox)
+        BedrockAgent(agent(), client=client).run(task, session, toolbox)
 
 
 def test_unreachable_endpoint_is_transient(run_parts):
@@ -103,27 +111,23 @@ def test_unreachable_endpoint_is_transient(run_parts):
     client = boto3.client("bedrock-runtime", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
                           config=botocore.config.Config(retries={"total_max_attempts": 1}))
     with pytest.raises(TransientAgentError, match="cannot reach Bedrock"):
-        BedrockAgent(client=client).run(task, session, toolbox)
+        BedrockAgent(agent(), client=client).run(task, session, toolbox)
 
 
-def test_step_limit_and_token_budget(run_parts, stubbed, monkeypatch):
+def test_step_limit_and_token_budget(run_parts, stubbed):
     run, session, task, toolbox = run_parts
     client, stub = stubbed
-    monkeypatch.setenv("AGENT_MAX_STEPS", "2")
     again = reply("tool_use", {"toolUse": {"toolUseId": "tu_x", "name": "query_runs", "input": {}}})
     stub.add_response("converse", again)
     stub.add_response("converse", again)
-    outcome = BedrockAgent(client=client).run(task, session, toolbox)
+    outcome = BedrockAgent(agent(max_steps=2), client=client).run(task, session, toolbox)
     assert "step limit" in outcome.incomplete and outcome.tool_calls == 1
 
-    monkeypatch.setenv("AGENT_MAX_STEPS", "8")
-    monkeypatch.setenv("AGENT_TOKEN_BUDGET", "1000")
     stub.add_response("converse", reply("tool_use", *again["output"]["message"]["content"],
                                         usage={"inputTokens": 900, "outputTokens": 100, "totalTokens": 1000}))
-    outcome = BedrockAgent(client=client).run(task, session, toolbox)
+    outcome = BedrockAgent(agent(max_steps=8, token_budget=1000), client=client).run(task, session, toolbox)
     assert "token budget" in outcome.incomplete and "1000 of 1000" in outcome.incomplete
 
 
-def test_registered(monkeypatch):
-    monkeypatch.setenv("AGENT_BACKEND", "bedrock")
-    assert isinstance(registry.agent_for_settings(), BedrockAgent)
+def test_registered():
+    assert isinstance(registry.agent_for(agent(backend="bedrock")), BedrockAgent)

@@ -4,19 +4,23 @@ in the real store."""
 import json
 import socket
 import threading
+from contextlib import ExitStack
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import boto3
 import pytest
 
-from chalicelib.agents import registry
-from chalicelib.agents.base import PermanentAgentError, Task, TransientAgentError
-from chalicelib.agents.openai import OpenAIAgent
-from chalicelib.agents.tools import Toolbox
+from chalicelib import settings
 from chalicelib.runs import records
 from chalicelib.runs.lifecycle import recent_json
-from chalicelib.sessions import store
-from chalicelib.sessions.store import open_writer
+from chalicelib.sessions import items as store
+from chalicelib.sessions.items import open_writer
+from chalicelib.store import repos
+from sre_agent.agents import registry
+from sre_agent.agents.base import PermanentAgentError, Task, TransientAgentError
+from sre_agent.agents.openai import OpenAIAgent
+from sre_agent.agents.tools import Toolbox
 from tests.conftest import NOW
 
 KEY = "sk-test-0123456789"
@@ -76,16 +80,32 @@ class ModelServer:
         self.server.server_close()
 
 
+def agent():
+    """The agent settings now (the cloud sandbox's: the service's `agent` group)."""
+    return settings.current().agent
+
+
 @pytest.fixture
-def serve(monkeypatch):
+def configure():
+    """`configure(name=value)` changes agent settings for the rest of the test
+    (`allow_loopback=...` the outbound policy's)."""
+    with ExitStack() as changes:
+        def change(allow_loopback=None, **values):
+            if allow_loopback is not None:
+                values["outbound"] = replace(agent().outbound, allow_loopback=allow_loopback)
+            changes.enter_context(settings.override(agent=replace(agent(), **values)))
+        yield change
+
+
+@pytest.fixture
+def serve(configure):
     """Start a ModelServer with a script and point OPENAI_BASE_URL at it."""
     servers = []
 
     def start(*script):
         server = ModelServer(*script)
         servers.append(server)
-        monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")
-        monkeypatch.setenv("OPENAI_MODEL", "test-model")
+        configure(openai_base_url=f"{server.url}/v1", openai_model="test-model")
         return server
     yield start
     for server in servers:
@@ -96,24 +116,24 @@ def serve(monkeypatch):
 def run_parts(aws):
     """A saved run, its session writer, a task and a toolbox."""
     run = records.new_queued("auto_1", "acct_1", "manual", NOW)
-    run.save()
+    repos.runs.add(run)
     session = open_writer(f"ses_{run.id}", run, clock=lambda: NOW)
     task = Task(prompt="Check the API health.", automation_id="auto_1", run_id=run.id,
                 recent_runs=recent_json([run], None),
                 context={"text": "alert: latency high"})
-    return run, session, task, Toolbox(task, session, lambda: NOW)
+    return run, session, task, Toolbox(task, session, lambda: NOW, agent())
 
 
-def test_tool_round_then_answer(serve, run_parts, monkeypatch):
-    run, session, task, toolbox = run_parts
+def test_tool_round_then_answer(serve, run_parts, configure):
+    run, session, task, _ = run_parts
     boto3.client("secretsmanager").create_secret(Name="openai-key", SecretString=KEY)
-    monkeypatch.setenv("OPENAI_API_KEY_SECRET", "openai-key")
-    monkeypatch.setenv("ALLOW_LOOPBACK", "true")
+    configure(openai_api_key_secret="openai-key", allow_loopback=True)
     server = serve(None, answer("# All healthy\n\nThe API answered 200 and the last run is queued."))
     server.script[0] = tool_reply(("call_1", "http_check", json.dumps({"url": f"{server.url}/health"})),
                                   ("call_2", "query_runs", '{"limit": 5}'))
+    toolbox = Toolbox(task, session, lambda: NOW, agent())  # the session's tools work under the same settings
 
-    outcome = OpenAIAgent().run(task, session, toolbox)
+    outcome = OpenAIAgent(agent()).run(task, session, toolbox)
 
     assert (outcome.summary, outcome.tool_calls, outcome.failed_tool_calls, outcome.incomplete) == \
         ("All healthy", 2, 0, None)
@@ -149,14 +169,14 @@ def test_tool_round_then_answer(serve, run_parts, monkeypatch):
 def test_no_secret_sends_no_authorization(serve, run_parts):
     _, session, task, toolbox = run_parts
     server = serve(answer("Nothing to do."))
-    assert OpenAIAgent().run(task, session, toolbox).summary == "Nothing to do."
+    assert OpenAIAgent(agent()).run(task, session, toolbox).summary == "Nothing to do."
     assert "Authorization" not in server.requests[0]["headers"]
 
 
 def test_bad_tool_arguments_are_a_failed_call(serve, run_parts):
     run, session, task, toolbox = run_parts
     server = serve(tool_reply(("call_1", "query_runs", "{not json")), answer("Done."))
-    outcome = OpenAIAgent().run(task, session, toolbox)
+    outcome = OpenAIAgent(agent()).run(task, session, toolbox)
     assert (outcome.tool_calls, outcome.failed_tool_calls) == (1, 1)
     assert "JSON object" in json.loads(server.requests[1]["body"]["messages"][-1]["content"])["error"]
     assert store.load(f"ses_{run.id}")["tool_calls"][0]["input"] == {"arguments": "{not json"}
@@ -173,7 +193,7 @@ def test_error_mapping(serve, run_parts, status, body, error, requests):
     _, session, task, toolbox = run_parts
     server, waits = serve((status, body)), []
     with pytest.raises(error) as caught:
-        OpenAIAgent(sleep=waits.append).run(task, session, toolbox)
+        OpenAIAgent(agent(), sleep=waits.append).run(task, session, toolbox)
     assert status == 200 or f"HTTP {status}" in str(caught.value)
     assert len(server.requests) == requests and waits == [1, 2, 4][:requests - 1]
 
@@ -194,7 +214,7 @@ def test_a_scripted_server_429_then_a_tool_call_without_id_and_malformed_argumen
                  "usage": {"total_tokens": 50}}
     server, waits = serve((429, {"error": {"type": "requests", "message": "slow down"}}, {"Retry-After": "2"}),
                           (200, no_id), (200, as_object), answer("Done.")), []
-    outcome = OpenAIAgent(sleep=waits.append).run(task, session, toolbox)
+    outcome = OpenAIAgent(agent(), sleep=waits.append).run(task, session, toolbox)
     assert outcome.summary == "Done." and (outcome.tool_calls, outcome.failed_tool_calls) == (2, 1)
     assert waits == [2.0] and len(server.requests) == 4
     second_reply = server.requests[2]["body"]["messages"]
@@ -219,38 +239,38 @@ def test_insufficient_quota_fails_at_once_with_that_reason(serve, run_parts):
     server, waits = serve((429, {"error": {"message": "You exceeded your current quota, please check your plan.",
                                            "type": "insufficient_quota", "code": "insufficient_quota"}})), []
     with pytest.raises(PermanentAgentError, match="insufficient_quota: You exceeded your current quota"):
-        OpenAIAgent(sleep=waits.append).run(task, session, toolbox)
+        OpenAIAgent(agent(), sleep=waits.append).run(task, session, toolbox)
     assert len(server.requests) == 1 and waits == []
 
 
-def test_a_retry_after_longer_than_the_limit_hands_the_run_back(serve, run_parts, monkeypatch):
+def test_a_retry_after_longer_than_the_limit_hands_the_run_back(serve, run_parts, configure):
     _, session, task, toolbox = run_parts
-    monkeypatch.setenv("AGENT_MODEL_RETRY_MAX_SECONDS", "30")
+    configure(model_retry_max_seconds=30.0)
     server, waits = serve((429, {"error": "later"}, {"Retry-After": "600"})), []
     with pytest.raises(TransientAgentError, match="HTTP 429"):
-        OpenAIAgent(sleep=waits.append).run(task, session, toolbox)
+        OpenAIAgent(agent(), sleep=waits.append).run(task, session, toolbox)
     assert len(server.requests) == 1 and waits == []
 
 
-def test_the_stored_session_is_the_whole_conversation(serve, aws, monkeypatch):
+def test_the_stored_session_is_the_whole_conversation(serve, aws, configure):
     """Through the lifecycle: the system prompt, the task, every assistant
     text (also the one that came with the tool call), the call with its id,
     input and output, and the answer."""
-    from chalicelib.runs import lifecycle
-    from chalicelib.store.models import Automation
-    monkeypatch.setenv("AGENT_BACKEND", "openai")
+    from chalicelib import worker
+    from chalicelib.store.records import Rule, RuleIndex
+    from chalicelib.store.rules import RuleWrite
+    configure(backend="openai")
     serve(tool_reply(("call_a", "query_runs", '{"limit": 1}')), answer("# Quiet\n\nNothing ran."))
-    rule = Automation("aut_conv", account_id="acct_1", name="conv", team_id=0, owner_id="usr_1",
-                      environment={"type": "auto"}, task_prompt="Summarise the runs.", enabled=True,
-                      triggers=[{"type": "api"}], created_at="2026-11-23T10:00:00.000Z",
-                      updated_at="2026-11-23T10:00:00Z")
-    rule.save()
+    rule = Rule("aut_conv", account_id="acct_1", name="conv", team_id=0, owner_id="usr_1",
+                environment={"type": "auto"}, task_prompt="Summarise the runs.", enabled=True,
+                triggers=[{"type": "api"}], created_at="2026-11-23T10:00:00.000Z",
+                updated_at="2026-11-23T10:00:00Z")
+    repos.rules.save(rule, RuleWrite(index=RuleIndex(), stale=RuleIndex()))
     run = records.new_queued(rule.id, rule.account_id, "manual", NOW)
-    run.save()
-    assert lifecycle.process({"run_id": run.id, "automation_id": rule.id, "trigger": "manual"}, NOW).status == \
+    repos.runs.add(run)
+    assert worker.process({"run_id": run.id, "automation_id": rule.id, "trigger": "manual"}, NOW).status == \
         "succeeded"
-    from chalicelib.store.models import Run
-    saved = store.load(Run.get(run.id).session_id)
+    saved = store.load(repos.runs.get(run.id).session_id)
     roles = [(m["role"], m["content"][:20], [c["id"] for c in m.get("tool_calls", [])]) for m in saved["messages"]]
     assert roles[0][0] == "system" and "AI SRE agent" in saved["messages"][0]["content"]
     assert roles[1][0] == "user" and "Summarise the runs." in saved["messages"][1]["content"]
@@ -258,44 +278,43 @@ def test_the_stored_session_is_the_whole_conversation(serve, aws, monkeypatch):
     assert [(c["id"], c["tool"], c["input"]) for c in saved["tool_calls"]] == [("call_a", "query_runs", {"limit": 1})]
 
 
-def test_unreachable_endpoint_is_transient(run_parts, monkeypatch):
+def test_unreachable_endpoint_is_transient(run_parts, configure):
     _, session, task, toolbox = run_parts
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    configure(openai_base_url=f"http://127.0.0.1:{port}/v1")
     with pytest.raises(TransientAgentError):
-        OpenAIAgent().run(task, session, toolbox)
+        OpenAIAgent(agent()).run(task, session, toolbox)
 
 
-def test_missing_secret_is_permanent(serve, run_parts, monkeypatch):
+def test_missing_secret_is_permanent(serve, run_parts, configure):
     _, session, task, toolbox = run_parts
     server = serve(answer("never"))
-    monkeypatch.setenv("OPENAI_API_KEY_SECRET", "no-such-secret")
+    configure(openai_api_key_secret="no-such-secret")
     with pytest.raises(PermanentAgentError, match="no-such-secret"):
-        OpenAIAgent().run(task, session, toolbox)
+        OpenAIAgent(agent()).run(task, session, toolbox)
     assert server.requests == []
 
 
-def test_step_limit(serve, run_parts, monkeypatch):
+def test_step_limit(serve, run_parts, configure):
     run, session, task, toolbox = run_parts
-    monkeypatch.setenv("AGENT_MAX_STEPS", "3")
+    configure(max_steps=3)
     server = serve(tool_reply(("call_x", "query_runs", "{}")))
-    outcome = OpenAIAgent().run(task, session, toolbox)
+    outcome = OpenAIAgent(agent()).run(task, session, toolbox)
     assert "step limit" in outcome.incomplete and len(server.requests) == 3 and outcome.tool_calls == 2
     assert "step limit" in store.load(f"ses_{run.id}")["messages"][-1]["content"]
 
 
-def test_token_budget(serve, run_parts, monkeypatch):
+def test_token_budget(serve, run_parts, configure):
     _, session, task, toolbox = run_parts
-    monkeypatch.setenv("AGENT_TOKEN_BUDGET", "1000")
+    configure(token_budget=1000)
     server = serve(tool_reply(("call_x", "query_runs", "{}"), tokens=600))
-    outcome = OpenAIAgent().run(task, session, toolbox)
+    outcome = OpenAIAgent(agent()).run(task, session, toolbox)
     assert "token budget" in outcome.incomplete and "1200 of 1000" in outcome.incomplete
     assert len(server.requests) == 2
 
 
-def test_registered(monkeypatch):
-    monkeypatch.setenv("AGENT_BACKEND", "openai")
-    assert isinstance(registry.agent_for_settings(), OpenAIAgent)
+def test_registered():
+    assert isinstance(registry.agent_for(replace(agent(), backend="openai")), OpenAIAgent)
     assert set(registry.BACKENDS) == {"builtin", "openai", "bedrock"}

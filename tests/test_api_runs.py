@@ -4,9 +4,10 @@ import json
 import boto3
 import pytest
 
-from chalicelib.runs import lifecycle, records
-from chalicelib.sessions.store import open_writer
-from chalicelib.store.models import Run
+from chalicelib import worker
+from chalicelib.runs import records
+from chalicelib.sessions.items import open_writer
+from chalicelib.store import repos
 from tests.conftest import NOW, rule_body
 
 
@@ -42,7 +43,7 @@ def test_cancel_a_queued_run_then_it_never_starts(api, people, rule):
     cancelled = api.ok("POST", f"/runs/{run['id']}/cancel", key)["run"]
     assert cancelled["status"] == "failed" and cancelled["reason"] == "cancelled" and cancelled["finished_at"]
     message = {"run_id": run["id"], "automation_id": rule["id"], "trigger": "manual"}
-    assert lifecycle.process(message, NOW).status == "failed"
+    assert worker.process(message, NOW).status == "failed"
     code, data = api.call("POST", f"/runs/{run['id']}/cancel", key)
     assert code == 409 and "already ended (failed)" in data["Message"]
     assert api.call("POST", f"/runs/{run['id']}/cancel", people["carol"]["key"])[0] == 404
@@ -51,7 +52,7 @@ def test_cancel_a_queued_run_then_it_never_starts(api, people, rule):
 def test_session_route_shows_the_whole_session_to_editors_only(api, people, rule, monkeypatch):
     key = people["alice"]["key"]
     run = api.ok("POST", f"/automations/{rule['id']}/runs", key, {"text": "ctx"}, status=202)["run"]
-    lifecycle.process({"run_id": run["id"], "automation_id": rule["id"], "trigger": "manual"}, NOW)
+    worker.process({"run_id": run["id"], "automation_id": rule["id"], "trigger": "manual"}, NOW)
     run = api.ok("GET", f"/runs/{run['id']}", key)["run"]
     # the prompt names https://example.com, which this sandbox cannot reach: one failed check
     assert run["status"] == "partial" and run["session_id"]
@@ -68,10 +69,9 @@ def test_session_route_shows_the_whole_session_to_editors_only(api, people, rule
 
 def test_a_session_larger_than_a_dynamodb_item_is_stored_whole(api, owner):
     rule = api.ok("POST", "/automations", owner, rule_body(), status=201)["automation"]
-    from chalicelib.store.models import Automation
-    run = records.new_queued(rule["id"], Automation.get(rule["id"]).account_id, "manual", NOW)
+    run = records.new_queued(rule["id"], repos.rules.get(rule["id"]).account_id, "manual", NOW)
     run.session_id = "ses_big"
-    run.save()
+    repos.runs.add(run)
     writer = open_writer("ses_big", run, clock=lambda: NOW)
     big = "".join(chr(0x4E00 + i % 2000) for i in range(600_000))  # ~1.8 MB as UTF-8
     writer.message("user", "look at this")
@@ -81,4 +81,4 @@ def test_a_session_larger_than_a_dynamodb_item_is_stored_whole(api, owner):
     assert session["artifacts"][0]["content"] == big
     assert len(session["tool_calls"][0]["output"]["body"]) == 500_000
     assert session["messages"] == [{"role": "user", "content": "look at this", "at": "2026-11-23T10:00:00Z", "seq": 1}]
-    assert Run.get(run.id).session_id == "ses_big"
+    assert repos.runs.get(run.id).session_id == "ses_big"

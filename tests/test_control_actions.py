@@ -1,14 +1,22 @@
 """The control actions (run_automation, cancel_run, pause_automation,
 resume_automation) and late-to-start triggers, in-process: real API calls,
 the runs queue worked as the worker Lambda would, moto underneath."""
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.events import late_start
-from chalicelib.runs import lifecycle
-from chalicelib.store.models import Automation, Run, ScheduleEntry
+from chalicelib import settings, worker
+from chalicelib.runs import late_start
+from chalicelib.store import repos
 from tests.conftest import NOW, rule_body, work_queue
+
+
+@pytest.fixture
+def no_backend(aws):
+    """An agent backend that does not exist: every run fails (permanently, fast)."""
+    with settings.override(agent=replace(settings.current().agent, backend="nope")):
+        yield
 
 
 def _create(api, key, status=201, **body):
@@ -19,16 +27,15 @@ def _create(api, key, status=201, **body):
 
 def _run_manually(api, key, rule_id):
     run = api.ok("POST", f"/automations/{rule_id}/runs", key, {}, status=202)["run"]
-    lifecycle.process({"run_id": run["id"], "automation_id": rule_id, "trigger": "manual"}, NOW)
+    worker.process({"run_id": run["id"], "automation_id": rule_id, "trigger": "manual"}, NOW)
     return run["id"]
 
 
 def _runs(rule_id):
-    return sorted(Run.scan(Run.automation_id == rule_id), key=lambda r: r.created_at)
+    return sorted((r for r in repos.runs.every() if r.automation_id == rule_id), key=lambda r: r.created_at)
 
 
-def test_run_automation_starts_a_run_with_context(api, owner, aws, monkeypatch):
-    monkeypatch.setenv("AGENT_BACKEND", "nope")  # the watched run fails
+def test_run_automation_starts_a_run_with_context(api, owner, aws, no_backend):  # the watched run fails
     helper = _create(api, owner, name="investigate", task_prompt="Investigate.", triggers=[{"type": "api"}])
     source = _create(api, owner, name="nightly", actions=[
         {"type": "run_automation", "automation_id": helper["id"], "on": ["failed"],
@@ -54,7 +61,7 @@ def test_the_session_of_an_automation_started_run_names_what_started_it(api, own
     source_run = _run_manually(api, owner, source["id"])
     work_queue(aws["runs"])
     [started] = _runs(helper["id"])
-    session = api.ok("GET", f"/sessions/{Run.get(started.id).session_id}", owner)["session"]
+    session = api.ok("GET", f"/sessions/{repos.runs.get(started.id).session_id}", owner)["session"]
     prompt = session["messages"][0]["content"]
     assert f"started by: automation nightly ({source['id']}), run {source_run}" in prompt and "follow up" in prompt
 
@@ -74,8 +81,7 @@ def test_control_targets_are_checked_when_saved(api, people):
     assert "no automation 'aut_nope'" in missing["Message"]
 
 
-def test_the_savers_rights_are_checked_again_when_it_fires(api, people, aws, monkeypatch):
-    monkeypatch.setenv("AGENT_BACKEND", "nope")
+def test_the_savers_rights_are_checked_again_when_it_fires(api, people, aws, no_backend):
     alice, owner = people["alice"], people["owner"]["key"]
     team = _create(api, alice["key"], name="red team's", team_id=people["red"], triggers=[{"type": "api"}])
     mine = _create(api, alice["key"], name="alice's", actions=[
@@ -89,8 +95,8 @@ def test_the_savers_rights_are_checked_again_when_it_fires(api, people, aws, mon
     assert _runs(team["id"]) == []
 
 
-def test_run_automation_loops_stop_after_a_few_hops(api, owner, aws, monkeypatch):
-    monkeypatch.setenv("AGENT_BACKEND", "nope")  # every run fails, so each starts the other
+def test_run_automation_loops_stop_after_a_few_hops(api, owner, aws, no_backend):
+    # every run fails, so each starts the other
     a = _create(api, owner, name="a", triggers=[{"type": "api"}])
     b = _create(api, owner, name="b", triggers=[{"type": "api"}], actions=[
         {"type": "run_automation", "automation_id": a["id"], "on": ["failed"]}])
@@ -100,7 +106,7 @@ def test_run_automation_loops_stop_after_a_few_hops(api, owner, aws, monkeypatch
     work_queue(aws["runs"], rounds=60)
     runs = _runs(a["id"]) + _runs(b["id"])
     assert 4 <= len(runs) <= 8
-    results = [r for run in runs for r in run.action_results.as_dict().values()]
+    results = [r for run in runs for r in run.action_results.values()]
     assert [r["status"] for r in results].count("sent") == len(runs) - 1  # each run but the last started one
     [refused] = [r for r in results if r["status"] == "failed"]
     assert "chain of automation-started runs" in refused["error"]
@@ -112,19 +118,18 @@ def test_an_event_cancels_a_running_run(api, owner, aws):
         {"type": "cancel_run", "on": ["triggered"], "run_id": "{event.resource.id}",
          "reason": "{event.payload.why}"}])
     run = api.ok("POST", f"/automations/{watched['id']}/runs", owner, {}, status=202)["run"]
-    Run.get(run["id"]).update(actions=[Run.status.set("running"), Run.started_at.set("2026-11-23T09:59:00Z")])
+    repos.runs._change(repos.runs.get(run["id"]), {"status": "running", "started_at": "2026-11-23T09:59:00Z"}, {})
     api.ok("POST", "/events", owner, {"event": "ops.stop", "resource": {"id": run["id"]},
                                       "payload": {"why": "maintenance window"}}, status=202)
-    assert Run.get(run["id"]).status == "running"  # the API only queued it
+    assert repos.runs.get(run["id"]).status == "running"  # the API only queued it
     work_queue(aws["runs"])
     ended = api.ok("GET", f"/runs/{run['id']}", owner)["run"]
     assert ended["status"] == "failed" and ended["reason"] == "cancelled by automation stop it: maintenance window"
 
 
-def test_a_failed_run_pauses_another_automation_and_an_event_resumes_it(api, owner, aws, monkeypatch):
-    monkeypatch.setenv("AGENT_BACKEND", "nope")
+def test_a_failed_run_pauses_another_automation_and_an_event_resumes_it(api, owner, aws, no_backend):
     neighbour = _create(api, owner, name="deploys")  # a schedule trigger: it is in the schedule index
-    assert list(ScheduleEntry.scan())
+    assert list(repos.schedule.every_entry())
     breaker = _create(api, owner, name="breaker", triggers=[{"type": "api"}], actions=[
         {"type": "pause_automation", "automation_id": neighbour["id"], "on": ["failed"],
          "reason": "{automation.name} failed: {run.reason}"}])
@@ -136,20 +141,20 @@ def test_a_failed_run_pauses_another_automation_and_an_event_resumes_it(api, own
     assert paused["enabled"] is False
     assert paused["paused"]["by"] == {"kind": "automation", "id": breaker["id"], "name": "breaker"}
     assert paused["paused"]["run_id"] == run_id and paused["paused"]["reason"].startswith("breaker failed: ")
-    assert not [e for e in ScheduleEntry.scan() if e.automation_id == neighbour["id"]]  # its schedule stopped
+    assert not [e for e in repos.schedule.every_entry() if e.automation_id == neighbour["id"]]  # its schedule stopped
     api.ok("POST", "/events", owner, {"event": "ops.clear", "resource": {"id": "prod"}}, status=202)
     work_queue(aws["runs"])
     resumed = api.ok("GET", f"/automations/{neighbour['id']}", owner)["automation"]
     assert resumed["enabled"] is True and resumed["paused"] is None
-    assert [e for e in ScheduleEntry.scan() if e.automation_id == neighbour["id"]]
+    assert [e for e in repos.schedule.every_entry() if e.automation_id == neighbour["id"]]
 
 
-def test_pause_without_an_id_pauses_the_automation_the_event_is_about(api, owner, aws, monkeypatch):
-    monkeypatch.setenv("AGENT_BACKEND", "nope")
+def test_pause_without_an_id_pauses_the_automation_the_event_is_about(api, owner, aws, no_backend):
     rule = _create(api, owner, name="flaky", actions=[{"type": "pause_automation", "on": ["failed"]}])
     _run_manually(api, owner, rule["id"])
     work_queue(aws["runs"])
-    assert Automation.get(rule["id"]).enabled is False and Automation.get(rule["id"]).paused["by"]["id"] == rule["id"]
+    paused = repos.rules.get(rule["id"])
+    assert paused.enabled is False and paused.paused["by"]["id"] == rule["id"]
     enabled = api.ok("POST", f"/automations/{rule['id']}/enable", owner)["automation"]
     assert enabled["paused"] is None
     by_hand = api.ok("POST", f"/automations/{rule['id']}/disable", owner, {"reason": "holiday"})["automation"]
@@ -167,7 +172,7 @@ def test_test_fire_shows_the_control_actions_without_doing_them(api, owner):
     previews = [a["preview"] for a in shown["actions"]]
     assert previews[0] == {"type": "run_automation", "automation_id": other["id"], "text": "see e1"}
     assert previews[1]["run_id"] == "run_abc" and previews[2]["automation_id"] == other["id"]
-    assert Automation.get(other["id"]).enabled is True and _runs(other["id"]) == []
+    assert repos.rules.get(other["id"]).enabled is True and _runs(other["id"]) == []
 
 
 def test_a_run_left_queued_fires_a_late_to_start_trigger_once(api, owner, aws):
@@ -177,8 +182,8 @@ def test_a_run_left_queued_fires_a_late_to_start_trigger_once(api, owner, aws):
         "expect": ["automation.run.running"], "within": 120, "match": {"resource.id": watched["id"]}}])
     late = api.ok("POST", f"/automations/{watched['id']}/runs", owner, {}, status=202)["run"]
     quick = api.ok("POST", f"/automations/{watched['id']}/runs", owner, {}, status=202)["run"]
-    Run.get(quick["id"]).update(actions=[Run.status.set("running"), Run.waiting.remove(),
-                                         Run.waiting_since.remove()])  # this one started
+    repos.runs._change(repos.runs.get(quick["id"]), {"status": "running", "waiting": None, "waiting_since": None},
+                       {})  # this one started
     queued_at = datetime.now(UTC)
     assert late_start.check(queued_at + timedelta(seconds=90)) == []  # within its 120 s
     [fired] = late_start.check(queued_at + timedelta(seconds=130))
@@ -214,7 +219,12 @@ def test_a_run_late_to_finish_is_cancelled(api, owner, aws):
     """The product document's "cancel a run that has been running for more
     than a defined period": a proactive trigger after automation.run.running,
     expecting a finished status within 15 minutes, with cancel_run."""
-    from chalicelib.events import ingest, run_events
+    from chalicelib.events import ingest
+    from chalicelib.runs import fire
+    from chalicelib.runs.publish import RUN_EVENTS
+
+    def proactive_tick(now):  # as the minute tick does
+        return fire.fire_all(ingest.check_proactive(now), now)
     watched = _create(api, owner, name="nightly backup", triggers=[{"type": "api"}])
     _create(api, owner, name="backup SLA", triggers=[{
         "type": "event", "posture": "proactive", "after": ["automation.run.running"],
@@ -222,11 +232,11 @@ def test_a_run_late_to_finish_is_cancelled(api, owner, aws):
         "match": {"resource.id": watched["id"]}, "for_each": ["payload.run_id"]}], actions=[
         {"type": "cancel_run", "on": ["triggered"], "reason": "ran over 15 minutes"}])
     run = api.ok("POST", f"/automations/{watched['id']}/runs", owner, {}, status=202)["run"]
-    stuck = Run.get(run["id"])
-    stuck.update(actions=[Run.status.set("running"), Run.attempt.set(1), Run.started_at.set("2026-11-23T10:00:00Z")])
-    run_events.emit(stuck, "running", None, NOW)
-    assert ingest.check_proactive(NOW + timedelta(minutes=14)) == []
-    [fired] = ingest.check_proactive(NOW + timedelta(minutes=16))
+    stuck = repos.runs._change(repos.runs.get(run["id"]), {"status": "running", "attempt": 1,
+                                                           "started_at": "2026-11-23T10:00:00Z"}, {})
+    RUN_EVENTS.emit(stuck, "running", None, NOW)
+    assert proactive_tick(NOW + timedelta(minutes=14)) == []
+    [fired] = proactive_tick(NOW + timedelta(minutes=16))
     work_queue(aws["runs"], clock=lambda: NOW + timedelta(minutes=16))
     ended = api.ok("GET", f"/runs/{run['id']}", owner)["run"]
     assert ended["status"] == "failed" and ended["reason"] == "cancelled by automation backup SLA: ran over 15 minutes"

@@ -4,14 +4,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from chalicelib.errors import BadRequest
+from chalicelib.errors import Invalid
 from chalicelib.rules import cron, schedule_index
 
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # Monday 23 Nov 2026, 10:00 UTC
 
 
 def _refused(expr, field="cron") -> str:
-    with pytest.raises(BadRequest) as exc:
+    with pytest.raises(Invalid) as exc:
         cron.parse(expr, field)
     return str(exc.value)
 

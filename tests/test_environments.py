@@ -3,16 +3,19 @@ and their races; leases lost and runs returned; the runner token's scope;
 session batches; the sandbox function against the real routes."""
 import json
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from app import app
+from bench.aws_calls import CallMeter
+from chalicelib import settings, worker
 from chalicelib.clock import utcnow
 from chalicelib.environments import claims, leases, sandbox
 from chalicelib.runs import lifecycle
-from chalicelib.store.models import Run, SessionEntry
-from tests.conftest import rule_body, work_queue
+from chalicelib.store import repos
+from tests.conftest import rule_body, sqs, work_queue
 from tests.servers import serve
 
 
@@ -29,7 +32,7 @@ def _rule(api, key, environment, **over):
 def _place(api, key, rule, now=None):
     """A manual run, handed to the worker: returns the run's JSON after placement."""
     run = api.ok("POST", f"/automations/{rule['id']}/runs", key, {"text": "go"}, status=202)["run"]
-    lifecycle.process({"run_id": run["id"], "automation_id": rule["id"], "trigger": "manual"}, now or utcnow())
+    worker.process({"run_id": run["id"], "automation_id": rule["id"], "trigger": "manual"}, now or utcnow())
     return api.ok("GET", f"/runs/{run['id']}", key)["run"]
 
 
@@ -45,13 +48,20 @@ def _lease(work):
     return work["lease"]["token"]
 
 
+def _headers(run_id, attempts):
+    """The header items of a run's sessions (one session per attempt)."""
+    return [item for attempt in range(1, attempts + 1)
+            for item in repos.sessions.items(f"ses_{run_id.removeprefix('run_')}_{attempt}")
+            if item.kind == "header"]
+
+
 def test_a_runner_rule_waits_for_its_pool_then_a_runner_claims_and_reports(api, owner):
     runner, token = _runner(api, owner, pool="lab")
     rule = _rule(api, owner, {"type": "runner", "runner_id": runner["id"]})
     run = _place(api, owner, rule)
     assert run["status"] == "queued" and run["environment"] == {"type": "runner", "pool": "lab"}
     assert "Waiting for a runner of pool 'lab': none is healthy now" in run["reason"]
-    assert Run.get(run["id"]).pool == "lab"  # what the lost-message sweeper tells apart
+    assert repos.runs.get(run["id"]).pool == "lab"  # what the lost-message sweeper tells apart
 
     work = _claim(api, runner, token)
     assert work["run_id"] == run["id"] and work["attempt"] == 1 and "go" in work["prompt"]
@@ -113,8 +123,7 @@ def test_two_runners_racing_for_one_run_one_gets_it(api, owner):
     runners = [_runner(api, owner, pool="race") for _ in range(4)]
     rule = _rule(api, owner, {"type": "runner", "runner_id": runners[0][0]["id"]})
     run = _place(api, owner, rule)
-    from chalicelib.store.models import Runner
-    records = [Runner.get(Runner.by_id.query(r["id"]).next().account_id, r["id"]) for r, _ in runners]
+    records = [repos.runners.by_id(r["id"]) for r, _ in runners]
     start, got = threading.Barrier(len(records)), []
 
     def race(runner):
@@ -128,12 +137,17 @@ def test_two_runners_racing_for_one_run_one_gets_it(api, owner):
         t.join()
     winners = [w for w in got if w]
     assert len(winners) == 1 and winners[0]["run_id"] == run["id"]
-    assert Run.get(run["id"]).attempt == 1
-    assert len([e for e in SessionEntry.scan() if e.kind == "header"]) == 1
+    assert repos.runs.get(run["id"]).attempt == 1
+    assert len(_headers(run["id"], len(records))) == 1
 
 
-def test_a_lost_runner_returns_the_run_then_it_ends_failed_saying_so(api, owner, aws, monkeypatch):
-    monkeypatch.setenv("MAX_ATTEMPTS", "2")
+@pytest.fixture
+def two_attempts(aws):
+    with settings.override(max_attempts=2):
+        yield
+
+
+def test_a_lost_runner_returns_the_run_then_it_ends_failed_saying_so(api, owner, aws, two_attempts):
     runner, token = _runner(api, owner, name="flaky", pool="lab")
     rule = _rule(api, owner, {"type": "runner", "runner_id": runner["id"]})
     run = _place(api, owner, rule)
@@ -147,9 +161,8 @@ def test_a_lost_runner_returns_the_run_then_it_ends_failed_saying_so(api, owner,
     assert back["reason"].startswith(f"The runner flaky ({runner['id']}) was lost mid-run: its lease expired")
     assert "back in the queue for attempt 2 of 2" in back["reason"]
     assert api.call("POST", f"/runs/{run['id']}/session", _lease(work), {"items": []})[0] == 409  # told to stop
-    from chalicelib.runs import queue
-    message = json.loads(queue.sqs().receive_message(QueueUrl=aws["runs"])["Messages"][0]["Body"])
-    lifecycle.process(message, later)  # the message sent back: placed on the pool again
+    message = json.loads(sqs().receive_message(QueueUrl=aws["runs"])["Messages"][0]["Body"])
+    worker.process(message, later)  # the message sent back: placed on the pool again
     second = _claim(api, runner, token)
     assert second["attempt"] == 2 and second["session_id"].endswith("_2")
     assert api.call("POST", f"/runs/{run['id']}/lease", _lease(work))[0] == 401  # the first lease is gone
@@ -161,8 +174,14 @@ def test_a_lost_runner_returns_the_run_then_it_ends_failed_saying_so(api, owner,
     assert failed["reason"].endswith("gave up after 2 attempt(s).")
 
 
-def test_runs_for_a_pool_with_no_healthy_runner_wait_then_fail_with_a_clear_reason(api, owner, monkeypatch):
-    monkeypatch.setenv("RUNNER_QUEUE_SECONDS", "600")
+@pytest.fixture
+def ten_minute_runner_queue(aws):
+    with settings.override(runner_queue_seconds=600):
+        yield
+
+
+def test_runs_for_a_pool_with_no_healthy_runner_wait_then_fail_with_a_clear_reason(api, owner,
+                                                                                    ten_minute_runner_queue):
     runner, _ = _runner(api, owner, pool="gone")
     rule = _rule(api, owner, {"type": "runner", "runner_id": runner["id"]})
     run = _place(api, owner, rule)
@@ -221,39 +240,41 @@ def test_session_batches_are_checked_and_written_in_one_call_per_25_items(api, o
     rule = _rule(api, owner, {"type": "runner", "runner_id": runner["id"]})
     run = _place(api, owner, rule)
     lease = _lease(_claim(api, runner, token))
-    calls = []
-    client = SessionEntry._get_connection().connection.client
-    client.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
     items = [{"seq": i, "kind": "message", "data": json.dumps({"role": "assistant", "content": f"m{i}"}),
               "part": 0, "parts": 1} for i in range(1, 31)]
-    try:
+    with CallMeter() as meter, meter.counting():
         api.ok("POST", f"/runs/{run['id']}/session", lease, {"items": items})
-    finally:
-        client.meta.events.unregister("before-call.dynamodb")
+    calls = [operation for (operation, table), n in meter.calls.items() if table == "sessions" for _ in range(n)]
     assert calls.count("BatchWriteItem") == 2 and "PutItem" not in calls
     for bad in ({"seq": 0, "kind": "message", "data": "{}"}, {"seq": 5, "kind": "header", "data": "{}"},
                 {"seq": 5, "kind": "message", "data": "x" * 40_000}):
         code, body = api.call("POST", f"/runs/{run['id']}/session", lease, {"items": [bad]})
         assert code == 400, body
-    session = api.ok("GET", f"/sessions/{Run.get(run['id']).session_id}", owner)["session"]
+    session = api.ok("GET", f"/sessions/{repos.runs.get(run['id']).session_id}", owner)["session"]
     assert [m["content"] for m in session["messages"]] == [f"m{i}" for i in range(1, 31)]
     assert session["run_id"] == run["id"]  # the header is the service's
 
 
-def test_the_sandbox_function_works_a_run_through_the_real_routes(api, owner, aws, transport, monkeypatch):
+@pytest.fixture
+def sandbox_queue_and_loopback(aws):
+    agent = settings.current().agent
+    with settings.override(cloud_sandbox="queue",
+                           agent=replace(agent, outbound=replace(agent.outbound, allow_loopback=True))):
+        yield
+
+
+def test_the_sandbox_function_works_a_run_through_the_real_routes(api, owner, aws, transport,
+                                                                  sandbox_queue_and_loopback):
     """CLOUD_SANDBOX=queue: the worker hands the started run to the sandbox
     queue; the sandbox handler reports over the API with the lease token."""
-    monkeypatch.setenv("CLOUD_SANDBOX", "queue")
     hooks = []
-    monkeypatch.setenv("ALLOW_LOOPBACK", "true")
     with serve(lambda *_: 200, record=hooks) as hook:
         rule = api.ok("POST", "/automations", owner, rule_body(
             task_prompt="Summarise.", environment={"type": "cloud_sandbox"},
             actions=[{"type": "webhook", "url": f"{hook}/done", "on": ["succeeded"]}]), status=201)["automation"]
         run = _place(api, owner, rule)
         assert run["status"] == "running" and run["environment"] == {"type": "cloud_sandbox"}
-        from chalicelib.runs import queue
-        got = queue.sqs().receive_message(QueueUrl=aws["sandbox"])["Messages"]
+        got = sqs().receive_message(QueueUrl=aws["sandbox"])["Messages"]
         assert sandbox.handle([{"messageId": m["MessageId"], "body": m["Body"]} for m in got],
                               http=transport) == {"batchItemFailures": []}
         work_queue(aws["runs"], clock=utcnow)  # the actions the outcome queued, sent by the worker

@@ -1,13 +1,16 @@
 """Events in and out, event triggers (reactive and proactive, stepped through
 time with the clock passed in), our own run events, and the loop guards."""
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from bench.aws_calls import CallMeter
-from chalicelib.events import ingest
-from chalicelib.runs import lifecycle
-from chalicelib.store.models import Automation, EventTriggerEntry, Run
+from chalicelib import settings, worker
+from chalicelib.events import ingest, triggers
+from chalicelib.runs import fire
+from chalicelib.runs.publish import RUN_EVENTS
+from chalicelib.store import config, repos
 from tests.conftest import NOW, rule_body
 
 
@@ -22,11 +25,30 @@ def _event_rule(api, key, **trigger):
 
 
 def _account(rule):
-    return Automation.get(rule["id"]).account_id
+    return repos.rules.get(rule["id"]).account_id
 
 
 def _event_runs(rule_id):
-    return [r for r in Run.scan(Run.automation_id == rule_id) if r.trigger == "event"]
+    return [r for r in repos.runs.every() if r.automation_id == rule_id and r.trigger == "event"]
+
+
+def _index(account_id):
+    """The event-trigger index entries of an account, by bucket (every bucket an
+    event name could read: its first segment's, and `*`)."""
+    names = ["incident.triggered", "deploy.finished", "deploy.started", "automation.run.failed"]
+    found = {bucket: repos.events.triggers_in(bucket)
+             for name in names for bucket in triggers.candidate_buckets(account_id, name)}
+    return {bucket: entries for bucket, entries in found.items() if entries}
+
+
+def _minute_tick(now):
+    """The minute tick's proactive check: the runs of the triggers whose window ended short of events."""
+    return fire.fire_all(ingest.check_proactive(now), now)
+
+
+def _agent_backend(name):
+    """The settings with another agent backend (`nope`: runs fail permanently)."""
+    return settings.override(agent=replace(settings.current().agent, backend=name))
 
 
 def test_post_one_event_or_a_batch_and_read_them_back(api, owner):
@@ -85,7 +107,7 @@ def test_reactive_threshold_one_fires_a_run_with_the_event(api, owner):
     rule = _event_rule(api, owner, match={"resource.severity": "critical", "resource.service": "api-*"})
     answer = api.ok("POST", "/events", owner, _event(id="inc-1"), status=202)
     assert len(answer["runs"]) == 1
-    run = Run.get(answer["runs"][0])
+    run = repos.runs.get(answer["runs"][0])
     assert run.trigger == "event" and run.status == "queued" and "inc-1" in run.context_text
     api.ok("POST", "/events", owner, _event(id="inc-1"), status=202)  # the same event again: no second run
     api.ok("POST", "/events", owner, _event(name="deploy.finished"), status=202)
@@ -106,7 +128,7 @@ def test_reactive_threshold_within_a_window_per_for_each_key(api, owner):
     acct = _account(rule)
     fired = []
     for seconds, rid in [(0, "a"), (10, "b"), (20, "a"), (100, "a"), (110, "a"), (120, "a"), (125, "b")]:
-        fired += ingest.ingest(acct, _event(rid=rid), NOW + timedelta(seconds=seconds))["runs"]
+        fired += fire.receive(acct, _event(rid=rid), NOW + timedelta(seconds=seconds))["runs"]
     # "a": 0, 20 (window passes), then 100, 110, 120 -> fires once at 120; "b" never reaches 3
     assert len(fired) == 1 and len(_event_runs(rule["id"])) == 1
 
@@ -115,13 +137,13 @@ def test_proactive_fires_when_expected_events_are_missing(api, owner):
     rule = _event_rule(api, owner, posture="proactive", after=["deploy.started"], expect=["deploy.finished"],
                        within=600, for_each=["resource.id"])
     acct = _account(rule)
-    ingest.ingest(acct, _event(name="deploy.started", rid="svc-a"), NOW)
-    ingest.ingest(acct, _event(name="deploy.started", rid="svc-b"), NOW)
-    ingest.ingest(acct, _event(name="deploy.finished", rid="svc-b"), NOW + timedelta(seconds=300))
-    assert ingest.check_proactive(NOW + timedelta(seconds=599)) == []
-    fired = ingest.check_proactive(NOW + timedelta(seconds=601))
+    fire.receive(acct, _event(name="deploy.started", rid="svc-a"), NOW)
+    fire.receive(acct, _event(name="deploy.started", rid="svc-b"), NOW)
+    fire.receive(acct, _event(name="deploy.finished", rid="svc-b"), NOW + timedelta(seconds=300))
+    assert _minute_tick(NOW + timedelta(seconds=599)) == []
+    fired = _minute_tick(NOW + timedelta(seconds=601))
     assert len(fired) == 1 and "svc-a" in fired[0].context_text and "0 of 1 expected" in fired[0].context_text
-    assert ingest.check_proactive(NOW + timedelta(seconds=700)) == []  # fired once
+    assert _minute_tick(NOW + timedelta(seconds=700)) == []  # fired once
 
 
 def test_event_trigger_validation_and_the_self_loop_guard(api, owner):
@@ -150,19 +172,23 @@ def test_matching_reads_only_triggers_that_could_match_the_name(api, owner):
         api.ok("POST", "/automations", owner, rule_body(name=f"deploys {i}", triggers=[
             {"type": "event", "expect": ["deploy.finished"]}]), status=201)
     rule = _event_rule(api, owner)
-    buckets = {e.bucket for e in EventTriggerEntry.scan()}
+    buckets = set(_index(_account(rule)))
     assert len(buckets) == 2  # "<acct>|deploy" and "<acct>|incident"
     seen = []
-    client = EventTriggerEntry._get_connection().connection.client
+    from botocore.client import BaseClient
+    original = BaseClient._make_api_call
+    table = f"{config()['table_prefix']}-event-triggers"
 
-    def count(params, **_):
-        seen.append(params["KeyConditionExpression"] and params["ExpressionAttributeValues"])
+    def count(client, operation, params):
+        if operation == "Query" and params.get("TableName") == table:
+            seen.append(params["KeyConditionExpression"] and params["ExpressionAttributeValues"])
+        return original(client, operation, params)
 
-    client.meta.events.register("provide-client-params.dynamodb.Query", count)
+    BaseClient._make_api_call = count
     try:
         ingest.match(_account(rule), {"event": "incident.triggered", "id": "e", "resource": {"id": "x"}}, NOW)
     finally:
-        client.meta.events.unregister("provide-client-params.dynamodb.Query", count)
+        BaseClient._make_api_call = original
     assert len(seen) == 2
     assert all("deploy" not in str(values) for values in seen)
 
@@ -172,7 +198,7 @@ def test_a_batch_reads_each_index_bucket_once_and_still_counts_every_event(api, 
     batch = [_event(rid="a"), _event(rid="b"), _event(name="deploy.finished"), _event(rid="a"),
              _event(rid="b"), _event(rid="a"), _event(name="deploy.started")]
     with CallMeter() as meter, meter.counting():
-        result = ingest.ingest(_account(rule), batch, NOW)
+        result = fire.receive(_account(rule), batch, NOW)
     assert len(result["accepted"]) == 7
     assert len(result["runs"]) == 1 and len(_event_runs(rule["id"])) == 1  # "a" reached 3; "b" did not
     # buckets "<acct>|incident", "<acct>|deploy" and "<acct>|*": one Query each for the whole batch
@@ -182,15 +208,15 @@ def test_a_batch_reads_each_index_bucket_once_and_still_counts_every_event(api, 
 def test_disabled_rules_leave_the_index(api, owner):
     rule = _event_rule(api, owner)
     api.ok("POST", f"/automations/{rule['id']}/disable", owner)
-    assert list(EventTriggerEntry.scan()) == []
+    assert _index(_account(rule)) == {}
     api.ok("POST", f"/automations/{rule['id']}/enable", owner)
-    assert len(list(EventTriggerEntry.scan())) == 1
+    assert len([e for entries in _index(_account(rule)).values() for e in entries]) == 1
 
 
 def test_run_status_changes_emit_events(api, owner):
     rule = api.ok("POST", "/automations", owner, rule_body(task_prompt="No URLs here."), status=201)["automation"]
     run = api.ok("POST", f"/automations/{rule['id']}/runs", owner, {}, status=202)["run"]
-    lifecycle.process({"run_id": run["id"], "automation_id": rule["id"], "trigger": "manual"}, NOW)
+    worker.process({"run_id": run["id"], "automation_id": rule["id"], "trigger": "manual"}, NOW)
     events = api.ok("GET", f"/events?resource_id={rule['id']}", owner)["events"]
     assert [e["event"] for e in events] == ["automation.run.succeeded", "automation.run.running"]
     done = events[0]
@@ -199,22 +225,21 @@ def test_run_status_changes_emit_events(api, owner):
     assert done["payload"]["status"] == "succeeded" and done["payload"]["link"].endswith(f"/runs/{run['id']}")
 
 
-def test_an_automation_reacts_to_another_automations_failed_run(api, owner, monkeypatch):
+def test_an_automation_reacts_to_another_automations_failed_run(api, owner):
     watched = api.ok("POST", "/automations", owner, rule_body(name="daily check"), status=201)["automation"]
     watcher = api.ok("POST", "/automations", owner, rule_body(name="tell us", triggers=[
         {"type": "event", "expect": ["automation.run.failed"], "match": {"resource.id": watched["id"]}}]),
         status=201)["automation"]
-    monkeypatch.setenv("AGENT_BACKEND", "nope")  # the watched run fails permanently
     run = api.ok("POST", f"/automations/{watched['id']}/runs", owner, {}, status=202)["run"]
-    lifecycle.process({"run_id": run["id"], "automation_id": watched["id"], "trigger": "manual"}, NOW)
-    assert Run.get(run["id"]).status == "failed"
+    with _agent_backend("nope"):  # the watched run fails permanently
+        worker.process({"run_id": run["id"], "automation_id": watched["id"], "trigger": "manual"}, NOW)
+    assert repos.runs.get(run["id"]).status == "failed"
     [reaction] = _event_runs(watcher["id"])
     assert reaction.trigger_event["event"] == "automation.run.failed"
     assert reaction.trigger_event["related"] == [{"id": run["id"], "kind": "run"}]
 
 
-def test_cascades_of_event_runs_stop_after_a_few_hops(api, owner, monkeypatch):
-    monkeypatch.setenv("AGENT_BACKEND", "nope")
+def test_cascades_of_event_runs_stop_after_a_few_hops(api, owner):
     a = api.ok("POST", "/automations", owner, rule_body(name="a", triggers=[{"type": "api"}]), status=201)
     b_id, a_id = None, a["automation"]["id"]
     b = api.ok("POST", "/automations", owner, rule_body(name="b", triggers=[
@@ -224,14 +249,15 @@ def test_cascades_of_event_runs_stop_after_a_few_hops(api, owner, monkeypatch):
         {"type": "api"}, {"type": "event", "expect": ["automation.run.failed"], "match": {"resource.id": b_id}}]})
     first = api.ok("POST", f"/automations/{a_id}/runs", owner, {}, status=202)["run"]
     pending = [first["id"]]
-    for _ in range(20):  # work every queued run until nothing new starts
-        if not pending:
-            break
-        run = Run.get(pending.pop())
-        lifecycle.process({"run_id": run.id, "automation_id": run.automation_id, "trigger": run.trigger}, NOW)
-        pending = [r.id for r in Run.scan(Run.status == "queued")]
+    with _agent_backend("nope"):
+        for _ in range(20):  # work every queued run until nothing new starts
+            if not pending:
+                break
+            run = repos.runs.get(pending.pop())
+            worker.process({"run_id": run.id, "automation_id": run.automation_id, "trigger": run.trigger}, NOW)
+            pending = [r.id for r in repos.runs.every() if r.status == "queued"]
     assert pending == []
-    total = len(list(Run.scan()))
+    total = len(list(repos.runs.every()))
     assert 3 <= total <= 8  # a, b, a, b, … stopped by the chain limit
 
 
@@ -246,14 +272,13 @@ def test_a_run_late_to_finish_fires_a_proactive_sla_trigger(api, owner):
         "type": "event", "posture": "proactive", "after": ["automation.run.running"],
         "expect": ["automation.run.succeeded", "automation.run.partial"], "within": 900,
         "match": {"resource.id": watched["id"]}, "for_each": ["payload.run_id"]}]), status=201)["automation"]
-    from chalicelib.events import run_events
     from chalicelib.runs import records
     slow = records.new_queued(watched["id"], _account(watched), "schedule", NOW)
     quick = records.new_queued(watched["id"], _account(watched), "schedule", NOW)
     for run in (slow, quick):
         run.attempt = 1
-        run_events.emit(run, "running", None, NOW)
-    run_events.emit(quick, "succeeded", None, NOW + timedelta(minutes=5))
-    assert ingest.check_proactive(NOW + timedelta(minutes=14)) == []
-    [late] = ingest.check_proactive(NOW + timedelta(minutes=16))
+        RUN_EVENTS.emit(run, "running", None, NOW)
+    RUN_EVENTS.emit(quick, "succeeded", None, NOW + timedelta(minutes=5))
+    assert _minute_tick(NOW + timedelta(minutes=14)) == []
+    [late] = _minute_tick(NOW + timedelta(minutes=16))
     assert late.automation_id == sla["id"] and slow.id in late.context_text and quick.id not in late.context_text

@@ -4,7 +4,7 @@ account's external events, and run events only of automations they can view
 (the same 404 rule), never another team's names, runs or reasons."""
 import pytest
 
-from chalicelib.runs import lifecycle
+from chalicelib import worker
 from tests.conftest import NOW, rule_body
 
 ACTORS = ("owner", "admin", "alice", "bob", "carol")
@@ -23,7 +23,7 @@ def world(api, people):
         rule = api.ok("POST", "/automations", alice, rule_body(name=f"{which} secret name", team_id=team,
                                                                task_prompt="No URLs."), status=201)["automation"]
         run = api.ok("POST", f"/automations/{rule['id']}/runs", alice, {}, status=202)["run"]
-        lifecycle.process({"run_id": run["id"], "automation_id": rule["id"], "trigger": "manual"}, NOW)
+        worker.process({"run_id": run["id"], "automation_id": rule["id"], "trigger": "manual"}, NOW)
         rules[which] = rule
     api.ok("POST", "/events", people["carol"]["key"], {"id": "ext-1", "event": "deploy.finished",
                                                        "resource": {"id": "svc-api"}}, status=202)

@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib.clock import utcnow
 from chalicelib.runs import records
+from chalicelib.store import repos
 from tests.conftest import rule_body
 
 
@@ -19,13 +20,12 @@ def rule(api, owner):
 def _run(rule_id, account_id, at, status="succeeded", **kw):
     run = records.new_queued(rule_id, account_id, "schedule", at, **kw)
     run.status = status
-    run.save()
+    repos.runs.add(run)
     return run
 
 
 def _account(rule):
-    from chalicelib.store.models import Automation
-    return Automation.get(rule["id"]).account_id
+    return repos.rules.get(rule["id"]).account_id
 
 
 def test_newest_first_with_status_filter(api, owner, rule):
@@ -79,8 +79,7 @@ def test_bad_cursor_is_400(api, owner, rule, cursor):
 def test_expired_runs_are_hidden_before_ttl_removes_them(api, owner, rule):
     acct, now = _account(rule), utcnow()
     expired = _run(rule["id"], acct, now - timedelta(days=1))
-    expired.expires_at = now - timedelta(minutes=1)
-    expired.save()
+    repos.runs._change(expired, {"expires_at": now - timedelta(minutes=1)}, {})  # an old item TTL has not removed
     live = _run(rule["id"], acct, now - timedelta(hours=1))
     assert [r["id"] for r in api.ok("GET", f"/automations/{rule['id']}/runs", owner)["runs"]] == [live.id]
     assert api.call("GET", f"/runs/{expired.id}", owner)[0] == 404

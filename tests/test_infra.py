@@ -176,8 +176,16 @@ def test_dependencies_are_one_layer_and_the_functions_hold_only_our_code(package
     assert not [n for n in code.namelist() if "__pycache__" in n or n.endswith(".pyc")]  # staged: sources only
     assert "chalicelib/console/dist/manifest.json" in code.namelist()  # the console ships with the API
     with zipfile.ZipFile(folder / "layer-deployment.zip") as deps:
-        packages = {n.split("/")[4] for n in deps.namelist() if n.count("/") > 4}
+        layer = deps.namelist()
+        packages = {n.split("/")[4] for n in layer if n.count("/") > 4}
     assert {"pynamodb", "aws_lambda_powertools", "jinja2", "croniter", "requests", "urllib3", "tzdata"} <= packages
+    # the agent runtime (runtime/sre_agent, staged as vendor/sre_agent): a top-level package on the functions'
+    # path (Chalice puts vendor/ into its automatic layer), the sources as they are, no bytecode
+    runtime = ROOT / "runtime" / "sre_agent"
+    sources = {f"sre_agent/{p.relative_to(runtime).as_posix()}" for p in runtime.rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo")}
+    assert {n.split("/", 4)[4] for n in layer if n.split("/")[4:5] == ["sre_agent"] and not n.endswith("/")} == \
+        sources and "sre_agent/agents/builtin.py" in sources
     assert not any(p == "botocore" or p.startswith("botocore-") for p in packages)  # the runtime's own SDK
     assert "left out" in packaged["report"] and "deployment.zip:" in packaged["report"]
 
@@ -249,11 +257,12 @@ def _emitted_metric_names(metrics, capsys) -> set:
     """The names in the documents the service's metric functions write (the Powertools provider, stdout)."""
     from types import SimpleNamespace
 
+    from chalicelib.runs import records
     from tests.conftest import NOW
     run = SimpleNamespace(id="run_1", automation_id="aut_1", account_id="acc_1", trigger="api", attempt=1,
                           created_at="2026-11-23T09:59:00Z", scheduled_for=None, duration_ms=5, reason=None)
     capsys.readouterr()
-    metrics.run_started(run, NOW)
+    metrics.run_started(run, NOW, records.start_due(run))
     metrics.run_ended(run, "succeeded", None)
     metrics.tick_completed(NOW, 3, 0.2)
     metrics.rules_dispatched("slot", 5, 2)

@@ -159,8 +159,7 @@ def _independently_due(trigger: dict, at: datetime) -> bool:
 
 def _tick_due(rules, at: datetime) -> set[str]:
     """What the tick fires: the rules filed under a due slot (and, for a UTC cron, matching it)."""
-    used = schedule_index.InUse([SimpleNamespace(name="acc", keys=set().union(
-        *(schedule_index.local_keys_of(r) for r in rules)) or None)])
+    used = schedule_index.InUse([("acc", set().union(*(schedule_index.local_keys_of(r) for r in rules)))])
     slots = set(schedule_index.due_slots(at, used))
     return {e.automation_id for r in rules for e in schedule_index.entries_for(r)
             if e.slot in slots and (e.cron is None or cron.is_due(e.cron, at))}

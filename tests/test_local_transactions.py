@@ -4,8 +4,9 @@ whole tables."""
 import pytest
 from pynamodb.exceptions import TransactWriteError
 
+from chalicelib.store import ConditionFailed
+from chalicelib.store.dynamo import transaction
 from chalicelib.store.models import Account, Team
-from chalicelib.store.transactions import transaction
 
 CREATED = "2026-11-23T10:00:00Z"
 
@@ -23,12 +24,13 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(aws):
     for team in unrelated:
         team.save()
 
-    with pytest.raises(TransactWriteError):
+    with pytest.raises(ConditionFailed) as failed:  # the store's name for a cancelled transaction
         with transaction() as tx:
             tx.save(Team("acc-1", 2, name="new team", created_at=CREATED))  # a new item
             tx.update(account, actions=[Account.next_team_id.add(1)])  # an existing one
             tx.delete(Team("acc-1", 1))  # a deleted one
             tx.condition_check(Account, "acc-2", condition=Account.next_team_id == 5)  # fails: it is 0
+    assert isinstance(failed.value.__cause__, TransactWriteError)
 
     assert [t.team_id for t in Team.query("acc-1")] == [1]  # not added, not deleted
     assert Team.get("acc-1", 1).name == "platform"

@@ -3,14 +3,16 @@ stdout line of a real invocation (the app's Lambda handlers, called with a
 Lambda context) parsed as JSON."""
 import json
 import logging
+from dataclasses import replace
 
 import pytest
 from chalice.local import LambdaContext
 
+from chalicelib import settings
 from chalicelib.observability import logs, metrics
-from chalicelib.runs import queue
-from tests.conftest import rule_body
-from tests.servers import serve
+from chalicelib.store import repos
+from tests.conftest import rule_body, sqs
+from tests.servers import outbound, serve
 
 SECRET_WEBHOOK = "https://hooks.example.com/services/T0/B0/very-secret-part"
 
@@ -42,12 +44,12 @@ def _work_all(app, queue_url, context, rounds=5):
         if not event["Records"]:
             return
         assert app.run_worker(event, context) == {"batchItemFailures": []}
-        queue.sqs().delete_message_batch(QueueUrl=queue_url, Entries=[
+        sqs().delete_message_batch(QueueUrl=queue_url, Entries=[
             {"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(event["Records"])])
 
 
 def _sqs_event(queue_url):
-    got = queue.sqs().receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+    got = sqs().receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
     return {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
                          "attributes": {}, "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
                          "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:1:runs",
@@ -55,12 +57,11 @@ def _sqs_event(queue_url):
 
 
 @pytest.fixture
-def triggered(api, owner, aws, capsys, monkeypatch):
+def triggered(api, owner, aws, capsys):
     """A run through the trigger URL and then the worker Lambda handler, with
     a webhook action that succeeds: (run id, automation, stdout lines)."""
-    monkeypatch.setenv("ALLOW_LOOPBACK", "true")
     import app
-    with serve(lambda *_: 204) as url:
+    with outbound(allow_loopback=True), serve(lambda *_: 204) as url:
         created = api.ok("POST", "/automations", owner, rule_body(task_prompt="No URLs here.", actions=[
             {"type": "webhook", "url": f"{url}/hook", "on": ["succeeded"]}]), status=201)
         path = created["api_trigger"]["url"].replace("http://testserver", "")
@@ -101,8 +102,7 @@ def test_a_runs_lines_carry_its_ids_from_the_trigger_to_the_end(triggered, api, 
 
 
 def _account_of(automation_id):
-    from chalicelib.store.models import Automation
-    return Automation.get(automation_id).account_id
+    return repos.rules.get(automation_id).account_id
 
 
 def test_the_emf_documents_of_a_run(triggered):
@@ -121,11 +121,10 @@ def test_the_emf_documents_of_a_run(triggered):
     assert sent["action_type"] == "webhook" and _dims(sent) == [["action_type", "service"], ["service"]]
 
 
-def test_a_failed_action_and_a_failed_run_are_counted_by_type_and_status(api, owner, aws, capsys, monkeypatch):
-    monkeypatch.setenv("ALLOW_LOOPBACK", "true")
-    monkeypatch.setenv("AGENT_BACKEND", "no-such-backend")  # the run fails
+def test_a_failed_action_and_a_failed_run_are_counted_by_type_and_status(api, owner, aws, capsys):
     import app
-    with serve(lambda *_: 400) as url:
+    with outbound(allow_loopback=True), serve(lambda *_: 400) as url, \
+            settings.override(agent=replace(settings.current().agent, backend="no-such-backend")):  # the run fails
         rule = api.ok("POST", "/automations", owner, rule_body(actions=[
             {"type": "webhook", "url": f"{url}/hook", "on": ["failed"]}]), status=201)["automation"]
         api.ok("POST", f"/automations/{rule['id']}/runs", owner, {}, status=202)
@@ -163,7 +162,7 @@ def test_the_scheduler_tick_and_its_fan_out_report_what_they_did(api, owner, aws
                               LambdaContext("scheduler_tick", memory_size=128))["jobs"]
     while (batch := _sqs_event(aws["fanout"]))["Records"]:
         assert app.fan_out(batch, LambdaContext("fan_out", memory_size=128)) == {"batchItemFailures": []}
-        queue.sqs().delete_message_batch(QueueUrl=aws["fanout"], Entries=[
+        sqs().delete_message_batch(QueueUrl=aws["fanout"], Entries=[
             {"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(batch["Records"])])
     lines = _lines(capsys.readouterr().out)
     [tick] = _emf(lines, "TicksCompleted")
@@ -172,18 +171,18 @@ def test_the_scheduler_tick_and_its_fan_out_report_what_they_did(api, owner, aws
     assert sum(_value(doc, "RulesDispatched") for doc in _emf(lines, "RulesDispatched")) == 1
 
 
-def test_no_secret_reaches_a_json_line(api, owner, aws, capsys, caplog, monkeypatch):
+def test_no_secret_reaches_a_json_line(api, owner, aws, capsys, caplog):
     """A secret's value, the API key and a trigger token: none is in any line,
     even at DEBUG (the AWS SDK's request dumps stay off)."""
-    monkeypatch.setenv("ALLOW_LOOPBACK", "true")
     caplog.set_level(logging.DEBUG)
     import app
-    api.ok("PUT", "/secrets/hook", owner, {"value": SECRET_WEBHOOK}, status=201)
-    created = api.ok("POST", "/automations", owner, rule_body(actions=[
-        {"type": "slack", "webhook_url_secret": "hook", "on": ["succeeded", "partial", "failed"]}]), status=201)
-    token = created["api_trigger"]["token"]
-    api.call("POST", created["api_trigger"]["url"].replace("http://testserver", ""), token, {"text": "x"})
-    _work_all(app, aws["runs"], LambdaContext("worker", memory_size=512))  # the run, then its slack send
+    with outbound(allow_loopback=True):
+        api.ok("PUT", "/secrets/hook", owner, {"value": SECRET_WEBHOOK}, status=201)
+        created = api.ok("POST", "/automations", owner, rule_body(actions=[
+            {"type": "slack", "webhook_url_secret": "hook", "on": ["succeeded", "partial", "failed"]}]), status=201)
+        token = created["api_trigger"]["token"]
+        api.call("POST", created["api_trigger"]["url"].replace("http://testserver", ""), token, {"text": "x"})
+        _work_all(app, aws["runs"], LambdaContext("worker", memory_size=512))  # the run, then its slack send
     out = capsys.readouterr().out
     lines = _lines(out)
     assert any(doc.get("message") == "run ended" for doc in lines)  # the run's story was logged

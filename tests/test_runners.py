@@ -1,8 +1,8 @@
 """Runner heartbeats and the runners' SLA event (runner.unhealthy)."""
 from datetime import timedelta
 
-from chalicelib.events import runner_health
-from chalicelib.store.models import Run
+from chalicelib.environments import runner_health
+from chalicelib.store import repos
 from tests.conftest import NOW, rule_body
 
 
@@ -27,13 +27,12 @@ def test_pool_below_min_healthy_emits_runner_unhealthy_once_an_hour(api, owner):
     a, token_a = _runner(api, owner, pool="prod", min_healthy=2)
     b, token_b = _runner(api, owner, pool="prod", min_healthy=2)
     _runner(api, owner, pool="batch", min_healthy=0)
-    from chalicelib.store.models import Runner
-    for runner in Runner.scan():
-        runner.update(actions=[Runner.last_heartbeat.set("2026-11-23T09:59:30Z")])
+    for runner in repos.runners.every():
+        repos.runners.set_heartbeat(runner, "2026-11-23T09:59:30Z")
     assert runner_health.check(NOW) == []  # both heard from 30 s ago
     later = NOW + timedelta(minutes=3)
-    still_beating = next(r for r in Runner.scan() if r.id == a["id"])
-    still_beating.update(actions=[Runner.last_heartbeat.set("2026-11-23T10:02:30Z")])
+    still_beating = next(r for r in repos.runners.every() if r.id == a["id"])
+    repos.runners.set_heartbeat(still_beating, "2026-11-23T10:02:30Z")
     [event] = runner_health.check(later)
     assert event["event"] == "runner.unhealthy" and event["resource"]["pool"] == "prod"
     assert event["payload"] == {"healthy": 1, "min_healthy": 2, "runners": 2,
@@ -50,6 +49,6 @@ def test_an_automation_reacts_to_unhealthy_runners(api, owner):
         {"type": "event", "expect": ["runner.unhealthy"], "match": {"resource.pool": "prod"}}]), status=201)
     _runner(api, owner, pool="prod")
     runner_health.check(NOW)
-    runs = [r for r in Run.scan() if r.automation_id == rule["automation"]["id"]]
+    runs = [r for r in repos.runs.every() if r.automation_id == rule["automation"]["id"]]
     assert len(runs) == 1 and runs[0].trigger == "event"
     assert runs[0].trigger_event["event"] == "runner.unhealthy"

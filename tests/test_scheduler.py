@@ -11,9 +11,10 @@ import hypothesis
 import pytest
 from hypothesis import strategies as st
 
+from chalicelib import settings, worker
 from chalicelib.rules import automations
-from chalicelib.runs import catch_up, lifecycle, sweeper, tick
-from chalicelib.store.models import Automation, Run, ScheduleEntry, SchedulerState
+from chalicelib.runs import catch_up, records, sweeper, tick
+from chalicelib.store import repos
 from tests import test_local_time
 from tests.conftest import receive_all as _receive
 from tests.conftest import rule_body
@@ -45,8 +46,9 @@ def _create(key, trigger, name="rule", at=DAY - timedelta(days=1)) -> str:
 
 
 @pytest.fixture
-def no_jitter(monkeypatch):
-    monkeypatch.setenv("JITTER_SECONDS", "0")
+def no_jitter(aws):
+    with settings.override(jitter_seconds=0):
+        yield
 
 
 # --- local-time rules on the quarter-hour ticks ---------------------------------------
@@ -63,7 +65,7 @@ def test_local_time_rules_fire_at_their_local_hour_through_the_real_tick(api, ow
         at += timedelta(minutes=15)
     assert fired == {kolkata: [DAY.replace(hour=3, minute=30)], weekly: [DAY.replace(hour=3, minute=15)],
                      berlin: [DAY.replace(hour=8)]}
-    run = Run.get(tick.scheduled_run_id(kolkata, DAY.replace(hour=3, minute=30)))
+    run = repos.runs.get(tick.scheduled_run_id(kolkata, DAY.replace(hour=3, minute=30)))
     assert run.scheduled_for == "2026-11-23T03:30:00Z" and run.status == "queued"
 
 
@@ -90,12 +92,12 @@ def test_next_runs_local_shows_utc_and_local_times(api, owner):
 
 # --- catch-up ------------------------------------------------------------------
 
-def _fail_next_tick(monkeypatch):
+def _fail_next_tick():
     """The next tick's Lambda dies after reading its state (its queue sends fail)."""
-    monkeypatch.setenv("FANOUT_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/gone")
+    return settings.override(fanout_queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/gone")
 
 
-def test_a_failed_tick_is_caught_up_once_by_the_next(api, owner, aws, no_jitter, monkeypatch):
+def test_a_failed_tick_is_caught_up_once_by_the_next(api, owner, aws, no_jitter):
     hourly = _create(owner, {"mode": "hourly"}, "hourly")
     watcher = api.ok("POST", "/automations", owner, rule_body(
         name="alert", task_prompt=PROMPT, triggers=[{"type": "event", "expect": ["scheduler.tick.missed"]}]),
@@ -104,11 +106,8 @@ def test_a_failed_tick_is_caught_up_once_by_the_next(api, owner, aws, no_jitter,
     assert [m["automation_id"] for m in _tick(aws, ten)] == [hourly]
     for q in (1, 2, 3):
         _tick(aws, ten + timedelta(minutes=15 * q))
-    good_fanout = aws["fanout"]
-    _fail_next_tick(monkeypatch)
-    with pytest.raises(botocore.exceptions.ClientError):
+    with _fail_next_tick(), pytest.raises(botocore.exceptions.ClientError):
         tick.scheduler_tick(eleven)
-    monkeypatch.setenv("FANOUT_QUEUE_URL", good_fanout)
     assert catch_up.last_completed() == ten + timedelta(minutes=45)
 
     sent = _tick(aws, eleven + timedelta(minutes=15))  # catches up 11:00
@@ -118,15 +117,15 @@ def test_a_failed_tick_is_caught_up_once_by_the_next(api, owner, aws, no_jitter,
     run_id = tick.scheduled_run_id(hourly, eleven)
     assert [m["run_id"] for m in late] == [run_id]  # the id it would have had on time
     for m in late:
-        lifecycle.process(m, eleven + timedelta(minutes=16))
-    run = Run.get(run_id)
+        worker.process(m, eleven + timedelta(minutes=16))
+    run = repos.runs.get(run_id)
     assert run.status == "succeeded" and run.scheduled_for == "2026-11-23T11:00:00Z"
     assert run.reason.startswith("Started late: the scheduler tick of 2026-11-23T11:00:00Z did not complete")
 
     # once, not twice: the next tick and a redelivery of the catching-up one make nothing new
     assert _tick(aws, eleven + timedelta(minutes=30)) == []
     assert _tick(aws, eleven + timedelta(minutes=15)) == []
-    assert len([r for r in Run.scan() if r.automation_id == hourly]) == 2  # 10:00 and 11:00
+    assert len([r for r in repos.runs.every() if r.automation_id == hourly]) == 2  # 10:00 and 11:00
 
     status = api.ok("GET", "/status", owner)["scheduler"]
     assert status["last_tick"]["tick"] == "2026-11-23T11:30:00Z" and status["last_tick"]["caught_up"] == []
@@ -135,19 +134,16 @@ def test_a_failed_tick_is_caught_up_once_by_the_next(api, owner, aws, no_jitter,
     events = api.ok("GET", "/events?event=scheduler.tick.missed", owner)["events"]
     assert len(events) == 1 and events[0]["payload"]["caught_up"] == ["2026-11-23T11:00:00Z"]
     # an automation can alert on it
-    assert [r.trigger for r in Run.scan() if r.automation_id == watcher] == ["event"]
+    assert [r.trigger for r in repos.runs.every() if r.automation_id == watcher] == ["event"]
 
 
-def _miss(aws, monkeypatch, at):
+def _miss(aws, at):
     """The tick of `at` dies before queueing its jobs."""
-    good_fanout = aws["fanout"]
-    _fail_next_tick(monkeypatch)
-    with pytest.raises(botocore.exceptions.ClientError):
+    with _fail_next_tick(), pytest.raises(botocore.exceptions.ClientError):
         tick.scheduler_tick(at)
-    monkeypatch.setenv("FANOUT_QUEUE_URL", good_fanout)
 
 
-def test_a_catch_up_fires_no_tick_from_before_the_rule_was_scheduled(api, owner, aws, no_jitter, monkeypatch):
+def test_a_catch_up_fires_no_tick_from_before_the_rule_was_scheduled(api, owner, aws, no_jitter):
     """Created, changed or re-enabled after a missed tick: that tick was never due for it."""
     ten, eleven, noon = DAY.replace(hour=10), DAY.replace(hour=11), DAY.replace(hour=12)
     old = _create(owner, {"mode": "hourly"}, "old")
@@ -156,7 +152,7 @@ def test_a_catch_up_fires_no_tick_from_before_the_rule_was_scheduled(api, owner,
     paused = _create(owner, {"mode": "hourly"}, "paused")
     automations.set_enabled(_caller(owner), paused, False, ten, "http://t")
     assert {m["automation_id"] for m in _tick(aws, ten)} == {old, renamed, rescheduled}
-    _miss(aws, monkeypatch, eleven)
+    _miss(aws, eleven)
     late_rule = _create(owner, {"mode": "hourly"}, "new", at=eleven + timedelta(minutes=5))
     later = eleven + timedelta(minutes=6)
     automations.update(_caller(owner), renamed, {"name": "renamed, same schedule"}, later, "http://t")
@@ -164,12 +160,12 @@ def test_a_catch_up_fires_no_tick_from_before_the_rule_was_scheduled(api, owner,
                        later, "http://t")
     automations.set_enabled(_caller(owner), paused, True, later, "http://t")
 
-    fired = {(m["automation_id"], Run.get(m["run_id"]).scheduled_for) for m in _tick(aws, noon)}
+    fired = {(m["automation_id"], repos.runs.get(m["run_id"]).scheduled_for) for m in _tick(aws, noon)}
     at_eleven, at_noon = "2026-11-23T11:00:00Z", "2026-11-23T12:00:00Z"
     assert fired == {(old, at_eleven), (renamed, at_eleven), (old, at_noon), (renamed, at_noon),
                      (rescheduled, at_noon), (paused, at_noon), (late_rule, at_noon)}
-    assert Automation.get(late_rule).scheduled_since == "2026-11-23T11:05:00.000Z"
-    assert Automation.get(renamed).scheduled_since == "2026-11-22T00:00:00.000Z"  # a rename keeps it
+    assert repos.rules.get(late_rule).scheduled_since == "2026-11-23T11:05:00.000Z"
+    assert repos.rules.get(renamed).scheduled_since == "2026-11-22T00:00:00.000Z"  # a rename keeps it
 
 
 def test_resaving_a_local_time_rule_after_a_clock_change_keeps_its_place(api, owner, aws):
@@ -178,16 +174,21 @@ def test_resaving_a_local_time_rule_after_a_clock_change_keeps_its_place(api, ow
     winter, summer = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
     rule = _create(owner, berlin, at=winter)
     automations.update(_caller(owner), rule, {"name": "renamed", "triggers": [berlin]}, summer, "http://t")
-    saved = Automation.get(rule)
+    saved = repos.rules.get(rule)
     assert saved.triggers[0]["cron"] == "7 * * *" and saved.scheduled_since == "2026-03-01T00:00:00.000Z"
 
 
-def test_catch_up_stops_at_the_look_back(api, owner, aws, no_jitter, monkeypatch):
-    monkeypatch.setenv("SCHEDULER_LOOKBACK_HOURS", "3")
+@pytest.fixture
+def three_hour_look_back(aws):
+    with settings.override(scheduler_lookback_hours=3):
+        yield
+
+
+def test_catch_up_stops_at_the_look_back(api, owner, aws, no_jitter, three_hour_look_back):
     hourly = _create(owner, {"mode": "hourly"})
     _tick(aws, DAY.replace(hour=1))
     messages = _tick(aws, DAY.replace(hour=10))  # 02:00 to 09:45 missed; only 07:00 to 09:45 caught up
-    fired = sorted(Run.get(m["run_id"]).scheduled_for for m in messages)
+    fired = sorted(repos.runs.get(m["run_id"]).scheduled_for for m in messages)
     assert fired == ["2026-11-23T07:00:00Z", "2026-11-23T08:00:00Z", "2026-11-23T09:00:00Z", "2026-11-23T10:00:00Z"]
     last = catch_up.view(DAY.replace(hour=10, minute=1))["last_catch_up"]
     assert len(last["caught_up"]) == 12 and last["dropped"] == 23
@@ -215,27 +216,32 @@ def _queued_api_run(api, owner, aws):
 def test_the_sweeper_sends_a_queued_runs_lost_message_again(api, owner, aws):
     run_id = _queued_api_run(api, owner, aws)
     assert [json.loads(m["Body"])["run_id"] for m in _receive(aws["runs"])] == [run_id]  # the message is lost
-    created = datetime.fromisoformat(Run.get(run_id).created_at.replace("Z", "+00:00"))
+    created = datetime.fromisoformat(repos.runs.get(run_id).created_at.replace("Z", "+00:00"))
     assert sweeper.sweep(created + timedelta(seconds=599)) == {"resent": [], "failed": []}  # not yet
     assert sweeper.sweep(created + timedelta(seconds=601)) == {"resent": [run_id], "failed": []}
     assert sweeper.sweep(created + timedelta(seconds=700)) == {"resent": [], "failed": []}  # once per interval
     (message,) = [json.loads(m["Body"]) for m in _receive(aws["runs"])]
     assert message["run_id"] == run_id
-    lifecycle.process(message, created + timedelta(seconds=602))
-    assert Run.get(run_id).status == "succeeded"
-    lifecycle.process(message, created + timedelta(seconds=603))  # a duplicate delivery changes nothing
-    assert Run.get(run_id).attempt == 1
+    worker.process(message, created + timedelta(seconds=602))
+    assert repos.runs.get(run_id).status == "succeeded"
+    worker.process(message, created + timedelta(seconds=603))  # a duplicate delivery changes nothing
+    assert repos.runs.get(run_id).attempt == 1
     assert sweeper.sweep(created + timedelta(hours=2)) == {"resent": [], "failed": []}
 
 
-def test_the_sweeper_gives_up_after_a_bounded_number_of_resends(api, owner, aws, monkeypatch):
-    monkeypatch.setenv("SWEEP_MAX_RESENDS", "2")
+@pytest.fixture
+def two_resends(aws):
+    with settings.override(sweep_max_resends=2):
+        yield
+
+
+def test_the_sweeper_gives_up_after_a_bounded_number_of_resends(api, owner, aws, two_resends):
     run_id = _queued_api_run(api, owner, aws)
-    start = datetime.fromisoformat(Run.get(run_id).created_at.replace("Z", "+00:00"))
+    start = datetime.fromisoformat(repos.runs.get(run_id).created_at.replace("Z", "+00:00"))
     outcomes = [sweeper.sweep(start + timedelta(seconds=601 * n)) for n in (1, 2, 3)]
     assert outcomes == [{"resent": [run_id], "failed": []}, {"resent": [run_id], "failed": []},
                         {"resent": [], "failed": [run_id]}]
-    run = Run.get(run_id)
+    run = repos.runs.get(run_id)
     assert run.status == "failed" and "sent again 2 time(s), 10 minutes apart" in run.reason
     assert "never picked up" in run.reason and run.waiting is None
 
@@ -244,8 +250,8 @@ def test_the_sweeper_sends_a_retrying_run_past_its_due_time_again(api, owner, aw
     run_id = _queued_api_run(api, owner, aws)
     _receive(aws["runs"])
     due = DAY + timedelta(hours=1)
-    run = Run.get(run_id)
-    run.update(actions=[Run.status.set("retrying"), Run.waiting_since.set(due.strftime("%Y-%m-%dT%H:%M:%S.000Z"))])
+    run = repos.runs.get(run_id)
+    repos.runs._change(run, {"status": "retrying", "waiting_since": due.strftime("%Y-%m-%dT%H:%M:%S.000Z")}, {})
     assert sweeper.sweep(due + timedelta(seconds=590)) == {"resent": [], "failed": []}
     assert sweeper.sweep(due + timedelta(seconds=610)) == {"resent": [run_id], "failed": []}
 
@@ -256,27 +262,26 @@ def test_a_scheduled_run_whose_message_is_lost_is_swept_too(api, owner, aws, no_
     tick.scheduler_tick(at, catch_up_missed=False)
     _drain(aws)  # the run messages are thrown away
     run_id = tick.scheduled_run_id(rule, at)
-    assert Run.get(run_id).status == "queued"
-    now = datetime.fromisoformat(Run.get(run_id).created_at.replace("Z", "+00:00")) + timedelta(minutes=11)
+    assert repos.runs.get(run_id).status == "queued"
+    now = datetime.fromisoformat(repos.runs.get(run_id).created_at.replace("Z", "+00:00")) + timedelta(minutes=11)
     assert sweeper.sweep(now)["resent"] == [run_id]
     (message,) = [json.loads(m["Body"]) for m in _receive(aws["runs"])]
-    lifecycle.process(message, now)
-    assert Run.get(run_id).status == "succeeded"
+    worker.process(message, now)
+    assert repos.runs.get(run_id).status == "succeeded"
 
 
 def test_a_run_waiting_for_a_runner_of_its_pool_is_not_swept(api, owner, aws):
     run_id = _queued_api_run(api, owner, aws)
     _receive(aws["runs"])
-    Run.get(run_id).update(actions=[Run.pool.set("gpu")])  # placed: it waits for a runner to claim it
-    created = datetime.fromisoformat(Run.get(run_id).created_at.replace("Z", "+00:00"))
+    repos.runs._change(repos.runs.get(run_id), {"pool": "gpu"}, {})  # placed: it waits for a runner to claim it
+    created = datetime.fromisoformat(repos.runs.get(run_id).created_at.replace("Z", "+00:00"))
     assert sweeper.sweep(created + timedelta(hours=1)) == {"resent": [], "failed": []}
     assert _receive(aws["runs"]) == []
 
 
-def test_the_sweep_threshold_is_longer_than_the_jitter_window(monkeypatch):
-    monkeypatch.setenv("JITTER_SECONDS", "900")
-    monkeypatch.setenv("SWEEP_AFTER_SECONDS", "60")
-    assert sweeper.sweep_after() == 910
+def test_the_sweep_threshold_is_longer_than_the_jitter_window():
+    with settings.override(jitter_seconds=900, sweep_after_seconds=60):
+        assert sweeper.sweep_after() == 910
 
 
 # --- GET /status ------------------------------------------------------------------------
@@ -298,9 +303,9 @@ def test_status_shows_queue_depths_the_oldest_wait_and_running_runs(api, owner, 
     assert runs["depth"] == 2 and runs["visible"] == 2 and body["queues"]["dead_letter"]["depth"] == 0
     assert runs["oldest_waiting"]["run_id"] == first and runs["oldest_age_seconds"] >= 0
     assert body["runs"]["running"] == 0 and body["scheduler"]["last_tick"] is None
-    run = Run.get(first)
-    run.update(actions=[Run.status.set("running"), Run.active.set("running"),
-                        Run.started_at.set("2026-01-01T00:00:00Z"), Run.waiting.remove(), Run.waiting_since.remove()])
+    run = repos.runs.get(first)
+    repos.runs._change(run, {"status": "running", "active": "running", "started_at": "2026-01-01T00:00:00Z",
+                             "waiting": None, "waiting_since": None}, {})
     body = api.ok("GET", "/status", owner)
     assert body["runs"]["running"] == 1 and body["runs"]["oldest_running_since"] == "2026-01-01T00:00:00Z"
     assert body["queues"]["runs"]["oldest_waiting"]["run_id"] != first
@@ -315,10 +320,11 @@ def test_status_shows_queue_depths_the_oldest_wait_and_running_runs(api, owner, 
                   at=test_local_time._ticks)
 def test_the_real_ticks_due_set_is_the_independent_one(api, owner, aws, no_jitter, aimable, at):
     items = test_local_time._aimed(aimable, at)
-    for model in (ScheduleEntry, SchedulerState, Run):  # each example starts from nothing
-        with model.batch_write() as batch:
-            for item in model.scan():
-                batch.delete(item)
+    # each example starts from nothing: no index entries, no runs (the scheduler's registry of local keys
+    # in use may keep keys of earlier examples: a key without entries costs the tick an empty Query, no run)
+    repos.schedule.replace_entries(repos.schedule.every_entry(), [])
+    for run in repos.runs.every():
+        repos.runs.delete(run.id)
     ids = {}
     for i, item in enumerate(items):
         body = rule_body(name=f"r{i}", task_prompt=PROMPT, triggers=[{"type": "schedule", **item}])
@@ -332,9 +338,14 @@ def _caller(key):
     return authenticate({"authorization": f"Bearer {key}"})
 
 
-def test_a_scheduled_run_waiting_out_its_start_offset_is_not_late_to_start(api, owner, aws, monkeypatch):
-    from chalicelib.events import late_start
-    monkeypatch.setenv("JITTER_SECONDS", "900")
+@pytest.fixture
+def jitter_900(aws):
+    with settings.override(jitter_seconds=900):
+        yield
+
+
+def test_a_scheduled_run_waiting_out_its_start_offset_is_not_late_to_start(api, owner, aws, jitter_900):
+    from chalicelib.runs import late_start
     rule = _create(owner, {"mode": "hourly"})
     api.ok("POST", "/automations", owner, rule_body(name="start SLA", task_prompt=PROMPT, triggers=[{
         "type": "event", "posture": "proactive", "after": ["automation.run.queued"],
@@ -342,11 +353,11 @@ def test_a_scheduled_run_waiting_out_its_start_offset_is_not_late_to_start(api, 
     at = DAY.replace(hour=10)
     tick.scheduler_tick(at, clock=lambda: at, catch_up_missed=False)
     _drain(aws)  # fan-out: the run is saved queued, its message delayed by its offset
-    run = Run.get(tick.scheduled_run_id(rule, at))
+    run = repos.runs.get(tick.scheduled_run_id(rule, at))
     stamp = at.strftime("%Y-%m-%dT%H:%M:%S.000Z")  # as if the fan-out had run at the tick, not today
-    run.update(actions=[Run.created_at.set(stamp), Run.waiting_since.set(stamp)])
-    due = at + timedelta(seconds=tick.jitter_of(rule))
-    assert tick.start_due(run) == due and run.status == "queued"
+    repos.runs._change(run, {"created_at": stamp, "waiting_since": stamp}, {})
+    due = at + timedelta(seconds=records.jitter_of(rule))
+    assert records.start_due(run) == due and run.status == "queued"
     assert late_start.check(due + timedelta(seconds=30)) == []  # queued since the tick, but not yet due + 60 s
     [fired] = late_start.check(due + timedelta(seconds=70))
     assert fired.trigger_event["payload"]["run_id"] == run.id

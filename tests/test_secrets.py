@@ -3,7 +3,7 @@ import boto3
 import pytest
 
 from chalicelib import secrets
-from chalicelib.errors import BadRequest
+from chalicelib.errors import Invalid
 
 
 def test_put_get_update(aws):
@@ -35,13 +35,13 @@ def test_deleted_secret_is_missing_and_can_be_written_again(aws):
 
 @pytest.mark.parametrize("name", ["", "a/b", "x" * 129, "with space", "../up", None, 7])
 def test_bad_names(aws, name):
-    with pytest.raises(BadRequest, match="name must be a secret name"):
+    with pytest.raises(Invalid, match="name must be a secret name"):
         secrets.put_secret("acct_1", name, "value")
 
 
 @pytest.mark.parametrize("value", ["", None, 5, "x" * (10 * 1024 + 1), "é" * (5 * 1024 + 1)])
 def test_bad_values(aws, value):
-    with pytest.raises(BadRequest, match="value must be a non-empty string of at most 10240 bytes"):
+    with pytest.raises(Invalid, match="value must be a non-empty string of at most 10240 bytes"):
         secrets.put_secret("acct_1", "ok-name", value)
 
 

@@ -8,14 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib import settings
+from bench.aws_calls import CallMeter
+from chalicelib import settings, worker
 from chalicelib.identity import directory
 from chalicelib.identity.caller import Caller
 from chalicelib.rules import automations, schedule_index
-from chalicelib.runs import lifecycle, queue, tick
-from chalicelib.store.models import Run, ScheduleEntry
+from chalicelib.runs import records, tick
+from chalicelib.store import repos
 from tests.conftest import receive_all as _receive
-from tests.conftest import rule_body
+from tests.conftest import rule_body, sqs
 
 # Monday 23 November 2026, 10:xx UTC: hour 10, day-of-month 23, month 11, day-of-week 1.
 AT = datetime(2026, 11, 23, 10, 7, 42, tzinfo=UTC)  # in the 10:00 tick
@@ -72,14 +73,14 @@ def _drain_fanout(aws, use_handle_jobs: bool = True) -> list[tuple[dict, dict | 
 
 def _tick(aws, at=AT, use_handle_jobs: bool = True) -> list[dict]:
     """One whole tick: level 1, all of level 2; returns the run messages' bodies."""
-    assert tick.scheduler_tick(at, catch_up_missed=False)["jobs"] == 16 * settings.schedule_shards()
+    assert tick.scheduler_tick(at, catch_up_missed=False)["jobs"] == 16 * settings.current().schedule_shards
     _drain_fanout(aws, use_handle_jobs)
     return [json.loads(m["Body"]) for m in _receive(aws["runs"])]
 
 
 def _process_all(messages: list[dict]) -> None:
     for message in messages:
-        lifecycle.process(message, LATER)
+        worker.process(message, LATER)
 
 
 def _create(api, owner, cron: str, name: str = "rule") -> str:
@@ -89,8 +90,9 @@ def _create(api, owner, cron: str, name: str = "rule") -> str:
 
 
 @pytest.fixture
-def no_jitter(monkeypatch):
-    monkeypatch.setenv("JITTER_SECONDS", "0")  # run messages visible at once in moto
+def no_jitter(aws):
+    with settings.override(jitter_seconds=0):  # run messages visible at once in moto
+        yield
 
 
 @pytest.fixture
@@ -114,7 +116,7 @@ def sent_batches():
         if model.name == "SendMessageBatch":
             calls.append(json.loads(json.dumps(params)))
 
-    events = queue.sqs().meta.events
+    events = sqs().meta.events
     events.register("before-parameter-build.sqs.SendMessageBatch", capture, unique_id="test_tick.capture")
     yield calls
     events.unregister("before-parameter-build.sqs.SendMessageBatch", unique_id="test_tick.capture")
@@ -126,9 +128,21 @@ def _run_entries(calls: list[dict], runs_url: str) -> list[dict]:
 
 # --- level 1 -------------------------------------------------------------------
 
+@pytest.fixture
+def with_shards(aws, shards):
+    """SCHEDULE_SHARDS as the test's `shards` parameter."""
+    with settings.override(schedule_shards=int(shards)):
+        yield
+
+
+@pytest.fixture
+def one_shard(aws):
+    with settings.override(schedule_shards=1):
+        yield
+
+
 @pytest.mark.parametrize("shards", ["1", "3", "8"])
-def test_hourly_queues_one_job_per_due_key_and_shard(aws, monkeypatch, shards):
-    monkeypatch.setenv("SCHEDULE_SHARDS", shards)
+def test_hourly_queues_one_job_per_due_key_and_shard(aws, with_shards, shards):
     assert tick.scheduler_tick(AT)["jobs"] == 16 * int(shards)
     jobs = [json.loads(m["Body"]) for m in _receive(aws["fanout"])]
     assert len(jobs) == 16 * int(shards)
@@ -165,9 +179,10 @@ def test_tick_sends_runs_for_exactly_the_due_rules(api, owner, aws, no_jitter):
     due["disabled then enabled"] = reenabled
 
     # Disabled and deleted rules are not in the index at all.
-    indexed = {e.automation_id for e in ScheduleEntry.scan()}
+    indexed = {e.automation_id for e in repos.schedule.every_entry()}
     assert not indexed & {disabled, created_disabled, deleted}
-    assert len([e for e in ScheduleEntry.scan() if e.automation_id == due["dom and dow, due through both"]]) == 2
+    both_days = due["dom and dow, due through both"]
+    assert len([e for e in repos.schedule.every_entry() if e.automation_id == both_days]) == 2
 
     messages = _tick(aws)
     by_rule = {}
@@ -180,14 +195,14 @@ def test_tick_sends_runs_for_exactly_the_due_rules(api, owner, aws, no_jitter):
         assert {m["run_id"] for m in by_rule[rule_id]} == {want}, name
         assert all(m["trigger"] == "schedule" for m in by_rule[rule_id])
         # saved queued by the fan-out before its message was sent
-        assert Run.get(want).status == "queued" and Run.get(want).scheduled_for == "2026-11-23T10:00:00Z"
+        assert repos.runs.get(want).status == "queued" and repos.runs.get(want).scheduled_for == "2026-11-23T10:00:00Z"
     # Filed under `10 23 11 *` and `10 * 11 1`, both due today: two messages, one run id.
     both = by_rule[due["dom and dow, due through both"]]
     assert len(both) == 2 and len({m["run_id"] for m in both}) == 1
     assert all(len(by_rule[i]) == 1 for n, i in due.items() if n != "dom and dow, due through both")
 
     _process_all(messages)
-    runs = list(Run.scan())
+    runs = list(repos.runs.every())
     assert sorted(r.id for r in runs) == sorted(tick.scheduled_run_id(i, HOUR) for i in due.values())
     assert {r.status for r in runs} == {"succeeded"}, [(r.automation_id, r.status, r.reason) for r in runs]
     assert {r.scheduled_for for r in runs} == {"2026-11-23T10:00:00Z"}
@@ -209,7 +224,7 @@ def test_same_tick_twice_makes_one_run_per_due_rule(api, owner, aws, no_jitter):
     assert sorted(m["run_id"] for m in first) == sorted(m["run_id"] for m in second)
     assert len(first) == len(due) + 1  # the both-days rule twice
     _process_all(first + second + first)
-    runs = list(Run.scan())
+    runs = list(repos.runs.every())
     assert len(runs) == len(due)
     assert sorted(r.id for r in runs) == sorted(tick.scheduled_run_id(i, HOUR) for i in due)
     assert {r.status for r in runs} == {"succeeded"}
@@ -218,7 +233,7 @@ def test_same_tick_twice_makes_one_run_per_due_rule(api, owner, aws, no_jitter):
 def test_next_hour_is_a_new_run(api, owner, aws, no_jitter):
     rule_id = _create(api, owner, "* * * *")
     _process_all(_tick(aws) + _tick(aws, at=AT + timedelta(hours=1)))
-    assert sorted(r.id for r in Run.scan()) == sorted(
+    assert sorted(r.id for r in repos.runs.every()) == sorted(
         [tick.scheduled_run_id(rule_id, HOUR), tick.scheduled_run_id(rule_id, HOUR + timedelta(hours=1))])
 
 
@@ -227,7 +242,7 @@ def test_rule_disabled_after_the_tick_is_skipped_not_run(api, owner, aws, no_jit
     messages = _tick(aws)
     api.ok("POST", f"/automations/{rule_id}/disable", owner)
     _process_all(messages)
-    (run,) = Run.scan()
+    (run,) = repos.runs.every()
     assert run.status == "skipped" and "disabled" in run.reason
 
 
@@ -239,7 +254,7 @@ def test_fan_out_job_delivered_twice_sends_the_same_run_ids(caller, aws, no_jitt
     messages = [json.loads(m["Body"]) for m in _receive(aws["runs"])]
     assert len(messages) == 2 * len({m["run_id"] for m in messages})
     _process_all(messages)
-    assert len(list(Run.scan())) == len({m["run_id"] for m in messages})
+    assert len(list(repos.runs.every())) == len({m["run_id"] for m in messages})
 
 
 def test_a_bad_job_is_reported_alone(caller, aws, no_jitter):
@@ -253,8 +268,13 @@ def test_a_bad_job_is_reported_alone(caller, aws, no_jitter):
 
 # --- jitter ----------------------------------------------------------------------
 
-def test_jitter_is_the_rules_stable_offset(api, owner, aws, monkeypatch, sent_batches):
-    monkeypatch.setenv("JITTER_SECONDS", "300")
+@pytest.fixture
+def jitter_300(aws):
+    with settings.override(jitter_seconds=300):
+        yield
+
+
+def test_jitter_is_the_rules_stable_offset(api, owner, aws, jitter_300, sent_batches):
     ids = [_create(api, owner, c, n) for n, c in DUE.items()]
     ids += [_create(api, owner, "* * * *", f"extra {i}") for i in range(10)]
     tick.scheduler_tick(AT, catch_up_missed=False)
@@ -264,14 +284,14 @@ def test_jitter_is_the_rules_stable_offset(api, owner, aws, monkeypatch, sent_ba
     delays = {}
     for entry in first:
         rule_id = json.loads(entry["MessageBody"])["automation_id"]
-        assert entry["DelaySeconds"] == tick.jitter_of(rule_id)
+        assert entry["DelaySeconds"] == records.jitter_of(rule_id)
         assert 0 <= entry["DelaySeconds"] < 300
         assert delays.setdefault(rule_id, entry["DelaySeconds"]) == entry["DelaySeconds"]
     assert set(delays) == set(ids)
     assert len(set(delays.values())) > 1  # spread, not all at one second
 
     # moto holds them delayed: none visible yet, all counted as delayed.
-    attrs = queue.sqs().get_queue_attributes(QueueUrl=aws["runs"], AttributeNames=["All"])["Attributes"]
+    attrs = sqs().get_queue_attributes(QueueUrl=aws["runs"], AttributeNames=["All"])["Attributes"]
     delayed = sum(1 for e in first if e["DelaySeconds"] > 0)
     assert int(attrs["ApproximateNumberOfMessagesDelayed"]) == delayed
     assert int(attrs["ApproximateNumberOfMessages"]) == len(first) - delayed
@@ -296,21 +316,20 @@ def test_jitter_zero_sends_without_delay(api, owner, aws, no_jitter, sent_batche
 
 
 @pytest.mark.parametrize("window,expected", [("0", 0), ("-5", 0), ("1", 0)])
-def test_jitter_of_degenerate_windows(monkeypatch, window, expected):
-    monkeypatch.setenv("JITTER_SECONDS", window)
-    assert tick.jitter_of("aut_x") == expected
+def test_jitter_of_degenerate_windows(window, expected):
+    with settings.override(jitter_seconds=int(window)):
+        assert records.jitter_of("aut_x") == expected
 
 
-def test_jitter_window_is_capped_at_the_sqs_maximum(monkeypatch):
-    monkeypatch.setenv("JITTER_SECONDS", "5000")
-    assert all(0 <= tick.jitter_of(f"aut_{i}") < 900 for i in range(300))
+def test_jitter_window_is_capped_at_the_sqs_maximum():
+    with settings.override(jitter_seconds=5000):
+        assert all(0 <= records.jitter_of(f"aut_{i}") < 900 for i in range(300))
 
 
 # --- pagination --------------------------------------------------------------------
 
 @pytest.mark.parametrize("count", [7, 6])
-def test_fan_out_pages_with_a_cursor(caller, aws, monkeypatch, no_jitter, count):
-    monkeypatch.setenv("SCHEDULE_SHARDS", "1")
+def test_fan_out_pages_with_a_cursor(caller, aws, monkeypatch, no_jitter, one_shard, count):
     monkeypatch.setattr(tick, "PAGE", 3)
     ids = [_create_direct(caller, "10 * * *", f"r{i}") for i in range(count)]
     not_due = _create_direct(caller, "11 * * *", "not due")
@@ -329,7 +348,7 @@ def test_fan_out_pages_with_a_cursor(caller, aws, monkeypatch, no_jitter, count)
     assert sorted(m["automation_id"] for m in messages) == sorted(ids)
     assert not_due not in {m["automation_id"] for m in messages}
     _process_all(messages)
-    assert len(list(Run.scan())) == count
+    assert len(list(repos.runs.every())) == count
 
 
 # --- the tick never scans -----------------------------------------------------------
@@ -340,17 +359,9 @@ def test_tick_reads_the_index_only_by_query(api, owner, aws, no_jitter, monkeypa
         _create(api, owner, c, name)
     for i in range(5):
         _create(api, owner, "10 * * *", f"paged {i}")
-    operations = []
-
-    def record(model, **_):
-        operations.append(model.name)
-
-    events = ScheduleEntry._get_connection().connection.client.meta.events
-    events.register("before-call", record, unique_id="test_tick.no_scan")
-    try:
+    with CallMeter() as meter, meter.counting():
         messages = _tick(aws)
-    finally:
-        events.unregister("before-call", unique_id="test_tick.no_scan")
+    operations = [op for (op, table), n in meter.calls.items() if table == "schedule-index" for _ in range(n)]
     assert len(messages) == len(DUE) + 5 + 1
     assert operations and set(operations) == {"Query"}, operations
-    assert len(operations) >= 16 * settings.schedule_shards()
+    assert len(operations) >= 16 * settings.current().schedule_shards

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.errors import BadRequest
+from chalicelib.errors import Invalid
 from chalicelib.rules import local_time, schedule, timezones
 
 WINTER = datetime(2026, 1, 14, 12, 0, tzinfo=UTC)  # a Wednesday, northern-hemisphere standard time
@@ -16,7 +16,7 @@ def _parse(now=WINTER, **item):
 
 
 def _refused(now=WINTER, **item) -> str:
-    with pytest.raises(BadRequest) as exc:
+    with pytest.raises(Invalid) as exc:
         schedule.parse(item, WHERE, now)
     return str(exc.value)
 
@@ -31,7 +31,7 @@ def test_zone_known_name():
 @pytest.mark.parametrize("name", ["Mars/Olympus_Mons", "Europe/Berlinn", "../../etc/passwd", "/etc/localtime",
                                   "Europe/Berlin\x00"])
 def test_zone_unknown_name_names_the_field(name):
-    with pytest.raises(BadRequest) as exc:
+    with pytest.raises(Invalid) as exc:
         timezones.zone(name, "trigger.timezone")
     assert str(exc.value).startswith("trigger.timezone")
     assert "unknown time zone" in str(exc.value)
@@ -39,7 +39,7 @@ def test_zone_unknown_name_names_the_field(name):
 
 @pytest.mark.parametrize("name", [None, "", 5, "A" * 65])
 def test_zone_not_a_name(name):
-    with pytest.raises(BadRequest) as exc:
+    with pytest.raises(Invalid) as exc:
         timezones.zone(name)
     assert str(exc.value).startswith("timezone must be an IANA time zone name")
 

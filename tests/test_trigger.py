@@ -6,8 +6,9 @@ import logging
 import boto3
 import pytest
 
-from chalicelib.runs import queue
-from chalicelib.store.models import ALL_MODELS
+from bench.aws_calls import CallMeter
+from chalicelib import settings
+from chalicelib.store import repos
 from tests.conftest import rule_body
 
 
@@ -32,8 +33,7 @@ def test_trigger_queues_a_run_with_the_text(api, owner, rule, aws):
     run = api.ok("GET", f"/runs/{data['run_id']}", owner)["run"]
     assert run["trigger"] == "api" and run["status"] == "queued" and run["automation_id"] == rule["automation"]["id"]
     assert run["context"] == {"text": "disk full on db-3"} and run["attempt"] == 0
-    from chalicelib.store.models import User
-    account_id = User.get(api.ok("GET", "/me", owner)["user"]["id"]).account_id
+    account_id = repos.accounts.user(api.ok("GET", "/me", owner)["user"]["id"]).account_id
     assert _messages(aws["runs"]) == [{"run_id": data["run_id"], "automation_id": rule["automation"]["id"],
                                        "account_id": account_id, "trigger": "api"}]
 
@@ -94,27 +94,17 @@ def test_idempotency_key_returns_the_same_run_and_sends_once(api, rule, aws):
 
 
 def test_hot_path_costs_three_aws_calls(api, rule):
-    seen = []
-
-    def count(model, **_):
-        seen.append(model.name)
-
-    clients = [m._get_connection().connection.client for m in ALL_MODELS] + [queue.sqs()]
-    for client in {id(c): c for c in clients}.values():
-        client.meta.events.register("before-call", count)
-    try:
+    with CallMeter() as meter, meter.counting():  # every AWS call, whichever client makes it
         assert api.call("POST", rule["path"], rule["token"], {"text": "x"})[0] == 202
-    finally:
-        for client in {id(c): c for c in clients}.values():
-            client.meta.events.unregister("before-call", count)
+    seen = [operation for (operation, _), times in meter.calls.items() for _ in range(times)]
     assert sorted(seen) == ["GetItem", "PutItem", "SendMessage"]
 
 
-def test_queue_failure_leaves_no_orphan_run(api, owner, rule, aws, monkeypatch):
-    monkeypatch.setenv("RUNS_QUEUE_URL", aws["runs"] + "-missing")
-    code, data = api.call("POST", rule["path"], rule["token"], {"text": "x"}, headers={"Idempotency-Key": "k1"})
+def test_queue_failure_leaves_no_orphan_run(api, owner, rule, aws):
+    with settings.override(runs_queue_url=aws["runs"] + "-missing"):
+        code, data = api.call("POST", rule["path"], rule["token"], {"text": "x"},
+                              headers={"Idempotency-Key": "k1"})
     assert code == 503 and "Retry" in data["Message"]
-    monkeypatch.setenv("RUNS_QUEUE_URL", aws["runs"])
     code, data = api.call("POST", rule["path"], rule["token"], {"text": "x"}, headers={"Idempotency-Key": "k1"})
     assert code == 202 and [m["run_id"] for m in _messages(aws["runs"])] == [data["run_id"]]
 

@@ -24,7 +24,6 @@ from chalicelib.errors import Conflict, NotFound, Unauthorized
 from chalicelib.runs.publish import RunEvents
 from chalicelib.store import repos
 from sre_agent.executor import Cancelled, execute
-from sre_agent.remote import LeaseReporter
 
 log = logging.getLogger(__name__)
 MARGIN_SECONDS = 15  # stop this long before the function's timeout, to report the outcome
@@ -40,6 +39,8 @@ def handle(records: list[dict], agent=None, http=None) -> dict:
     """The sandbox function: each record is one run's work. Never reports a
     failed record: the outcome goes to the API, and a lost run is the lease's
     business (a redelivered message would find its lease gone)."""
+    from sre_agent.remote import LeaseReporter  # requests: only the sandbox function pays for it
+
     s = settings.current()
     api_url = s.sandbox_api_url
     for record in records:

@@ -86,13 +86,6 @@ def logger() -> Logger:
     return _logger
 
 
-def install(app) -> None:
-    """Structured logs for a Chalice app: every handler's records, and each
-    invocation's function, request id and correlation ids."""
-    logger()
-    app.register_middleware(_middleware, "all")
-
-
 def bind(**ids) -> None:
     """Add ids (account_id, automation_id, run_id, event_id, …) to every later
     line of this invocation; None values are left out."""
@@ -132,24 +125,3 @@ def invocation(context, **fields):
 def _env_function():
     import os
     return os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
-
-
-_access = logging.getLogger("chalicelib.http.access")
-
-
-def _middleware(event, get_response):
-    from chalice.app import Request
-
-    if not isinstance(event, Request):
-        with invocation(getattr(event, "context", None)):
-            return get_response(event)
-    route = event.context.get("resourcePath") or event.path
-    ids = {k: v for k, v in (event.uri_params or {}).items() if k.endswith("_id")}
-    with invocation(event.lambda_context, method=event.method, route=route,
-                    api_request_id=event.context.get("requestId"), **ids):
-        started = time.monotonic()
-        response = get_response(event)
-        ms = int((time.monotonic() - started) * 1000)
-        level = logging.ERROR if response.status_code >= 500 else logging.INFO
-        _access.log(level, "api request", extra={"status": response.status_code, "duration_ms": ms})
-        return response

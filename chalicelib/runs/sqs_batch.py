@@ -5,8 +5,6 @@ ids it names."""
 import json
 import logging
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
 from chalicelib.observability import bound
 
 log = logging.getLogger(__name__)
@@ -32,6 +30,9 @@ def process(records: list[dict], handle, what: str = "message") -> dict:
             except Exception:
                 log.exception("%s %s failed", what, record.message_id)
                 raise
+    # Imported here: a function that handles no batch (the API, the ticks) never pays for it at a cold start.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
     # One processor per batch: the local stack's pollers call handlers from several threads.
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(event={"Records": records}, record_handler=one, processor=processor)

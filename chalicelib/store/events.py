@@ -53,9 +53,7 @@ class DynamoEvents:
     def save_window(self, window: EventWindow) -> None:
         """Write a window if nobody wrote it since it was read (its version);
         ConditionFailed otherwise. The window's version moves on."""
-        model = self._models().EventWindow
-        item = item_of(window, model)
-        item.version = window.version
+        item = item_of(window, self._models().EventWindow)  # its version is the one read (none for a new one)
         with conditional():
             item.save()
         window.version = item.version

@@ -18,11 +18,13 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from chalicelib.store import config
+
 
 def _meta(name: str):
     class Meta:
-        table_name = f"sre-automations-local-{name}"  # until `configure` names the deployment's tables
-        region = "us-east-1"
+        table_name = f"{config()['table_prefix']}-{name}"  # the store's tables now; `configure` moves them
+        region = config()["region"]
         billing_mode = "PAY_PER_REQUEST"
         short_name = name
     return Meta
@@ -380,13 +382,6 @@ def configure(table_prefix: str, region: str) -> None:
             model.Meta.region = region
             model._connection = None  # made again, for the new table and region
 
-
-def get_or_none(model, *keys):
-    """The item with these keys, or None."""
-    try:
-        return model.get(*keys)
-    except model.DoesNotExist:
-        return None
 
 
 def ttl_attribute(model) -> str | None:

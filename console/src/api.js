@@ -6,17 +6,15 @@ export const getKey = () => sessionStorage.getItem(KEY);
 export const setKey = (key) => sessionStorage.setItem(KEY, key);
 export const forgetKey = () => sessionStorage.removeItem(KEY);
 
-// The API's 400 messages start with the field they name: `name is required`,
-// `triggers[0].hour must be…`, `actions[1].url: …`, `environment.runner_id: …`.
-const FIELD = /^((?:name|task_prompt|team_id|environment|triggers|actions|overlap|enabled|template_id|text|value)(?:\[\d+\]|\.[A-Za-z0-9_-]+)*)(?=[\s:]|$)/;
-
+// A 400 names what is wrong field by field (`errors: [{field, message}]`, problem details):
+// the form shows the first at its field (`triggers[0].hour`, `actions[1].url`, `environment.runner_id`).
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, errors = []) {
     super(message);
     this.status = status;
     this.code = code;
-    const found = status === 400 ? FIELD.exec(message || "") : null;
-    this.field = found ? found[1] : null;
+    this.errors = Array.isArray(errors) ? errors : [];
+    this.field = this.errors[0]?.field || null;
   }
 }
 
@@ -55,7 +53,7 @@ export async function api(method, path, { body, query, key } = {}) {
   }
   if (!response.ok) {
     const error = new ApiError(response.status, data?.Code || `HTTP ${response.status}`,
-      data?.Message || `The API answered ${response.status} ${response.statusText}.`);
+      data?.Message || `The API answered ${response.status} ${response.statusText}.`, data?.errors);
     if (response.status === 401 && !key) onUnauthorized(error);
     throw error;
   }
