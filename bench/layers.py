@@ -21,7 +21,8 @@ from pathlib import Path
 MOTO_FIXTURES = {"aws", "api", "owner", "people", "transport"}
 
 
-def _sccs(edges: dict) -> list[list[str]]:
+def cycles(edges: dict) -> list[list[str]]:
+    """The strongly connected components of more than one node (Tarjan): the import circles."""
     index, low, stack, on, found, counter = {}, {}, [], set(), [], [0]
     sys.setrecursionlimit(10_000)
 
@@ -74,7 +75,7 @@ def circles(repo: Path) -> dict:
             a, b = ".".join(m.split(".")[:2]), ".".join(t.split(".")[:2])
             if a != b:
                 packages.setdefault(a, set()).add(b)
-    return {"package_circles": _sccs(packages), "module_circles": _sccs(modules), "external": data["external"]}
+    return {"package_circles": cycles(packages), "module_circles": cycles(modules), "external": data["external"]}
 
 
 def http_raises(repo: Path) -> int:

@@ -11,6 +11,7 @@ os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "tes
 for _name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
     os.environ.pop(_name, None)
 
+from contextlib import ExitStack  # noqa: E402
 from dataclasses import replace  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 
@@ -168,3 +169,23 @@ def work_queue(queue_url: str, clock=lambda: NOW, rounds: int = 20) -> list[dict
 def transport(api):
     from devstack.transport import ChaliceTransport
     return ChaliceTransport(api.client)
+
+
+@pytest.fixture
+def override(request):
+    """`override(name=value)` changes the settings for the rest of the test
+    (on top of the tests' own, which the `aws` fixture installs first)."""
+    if "aws" in request.fixturenames:
+        request.getfixturevalue("aws")
+    with ExitStack() as changes:
+        yield lambda **values: changes.enter_context(settings.override(**values))
+
+
+@pytest.fixture
+def loopback(request):
+    """Outbound HTTP may reach 127.0.0.1 for the test: the stand-in services listen there."""
+    from tests.servers import outbound
+    if "aws" in request.fixturenames:
+        request.getfixturevalue("aws")  # it installs the tests' settings: the change goes on top of them
+    with outbound(allow_loopback=True):
+        yield

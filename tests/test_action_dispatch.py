@@ -3,7 +3,6 @@ each send is a runs-queue message that the worker (worked here as Lambda
 would) sends; the services are local HTTP servers, secrets live in moto."""
 import json
 import time
-from contextlib import ExitStack
 from dataclasses import replace
 from datetime import timedelta
 
@@ -12,23 +11,14 @@ import pytest
 from chalicelib import settings, worker
 from chalicelib.store import repos
 from tests.conftest import NOW, rule_body, work_queue
-from tests.servers import outbound, serve
+from tests.servers import serve
 from tests.signatures import verify
 
-
-@pytest.fixture(autouse=True)
-def _loopback(request):
-    if "aws" in request.fixturenames:
-        request.getfixturevalue("aws")  # it installs the tests' settings: the change goes on top of them
-    with outbound(allow_loopback=True):
-        yield
+pytestmark = pytest.mark.usefixtures("loopback")  # the stand-in services listen on 127.0.0.1
 
 
-@pytest.fixture
-def override():
-    """`override(name=value)` changes settings for the rest of the test."""
-    with ExitStack() as changes:
-        yield lambda **values: changes.enter_context(settings.override(**values))
+
+
 
 
 def agent(**changes):

@@ -4,7 +4,6 @@ import base64
 import json
 import socket
 import time
-from contextlib import ExitStack
 from email.utils import formatdate
 from urllib.parse import parse_qs
 
@@ -20,6 +19,8 @@ from sre_agent.net.http import retry_after
 from tests.servers import outbound, serve
 from tests.signatures import verify
 
+pytestmark = pytest.mark.usefixtures("loopback")  # the stand-in services listen on 127.0.0.1
+
 ACCOUNT = "acct_1"
 EVENT = {"id": "evt_1", "event": "automation.run.failed", "resource": {"id": "auto_1", "name": "Daily health check"},
          "payload": {"run_id": "run_1", "status": "failed", "reason": "the agent timed out",
@@ -29,20 +30,8 @@ SIGNING = "srews_test-signing-secret"
 TWILIO_SID, TWILIO_SERVICE = "AC" + "0123456789abcdef" * 2, "MG" + "fedcba9876543210" * 2
 
 
-@pytest.fixture(autouse=True)
-def loopback(request):
-    """The stand-in services listen on 127.0.0.1, which only the tests allow."""
-    if "aws" in request.fixturenames:
-        request.getfixturevalue("aws")  # it installs the tests' settings: the change goes on top of them
-    with outbound(allow_loopback=True):
-        yield
 
 
-@pytest.fixture
-def override():
-    """`override(name=value)` changes settings for the rest of the test."""
-    with ExitStack() as changes:
-        yield lambda **values: changes.enter_context(settings.override(**values))
 
 
 @pytest.fixture

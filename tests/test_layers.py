@@ -4,37 +4,7 @@ layers contract does not: that no module reaches back to itself through other
 modules, imports inside functions counted, in the service and the agent runtime."""
 import grimp
 
-
-def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
-    """The strongly connected components of more than one module (Tarjan)."""
-    index, low, stack, on, found, counter = {}, {}, [], set(), [], [0]
-
-    def visit(node):
-        index[node] = low[node] = counter[0]
-        counter[0] += 1
-        stack.append(node)
-        on.add(node)
-        for other in edges.get(node, ()):
-            if other not in index:
-                visit(other)
-                low[node] = min(low[node], low[other])
-            elif other in on:
-                low[node] = min(low[node], index[other])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                other = stack.pop()
-                on.discard(other)
-                component.append(other)
-                if other == node:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for node in sorted(edges):
-        if node not in index:
-            visit(node)
-    return found
+from bench.layers import cycles
 
 
 def test_no_module_imports_itself_round_a_circle():
@@ -43,7 +13,7 @@ def test_no_module_imports_itself_round_a_circle():
     # a package's __init__ importing its own submodules is not a circle of the code's
     edges = {m: {i for i in graph.find_modules_directly_imported_by(m) if i in ours and not m.startswith(i + ".")}
              for m in ours}
-    assert _cycles(edges) == []
+    assert cycles(edges) == []
 
 
 def test_the_cycle_finder_finds_a_circle_through_a_function_level_import(tmp_path, monkeypatch):
@@ -55,4 +25,4 @@ def test_the_cycle_finder_finds_a_circle_through_a_function_level_import(tmp_pat
     monkeypatch.syspath_prepend(str(tmp_path))
     graph = grimp.build_graph("circle", cache_dir=None)
     edges = {m: set(graph.find_modules_directly_imported_by(m)) - {"circle"} for m in graph.modules}
-    assert _cycles(edges) == [["circle.a", "circle.b"]]
+    assert cycles(edges) == [["circle.a", "circle.b"]]
