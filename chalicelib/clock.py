@@ -1,10 +1,24 @@
-"""Time helpers. Callers pass `now` in; only the edges read the wall clock."""
+"""Time helpers. Callers pass `now` in; only the edges read the wall clock.
+
+Time zones come from the `tzdata` package the project pins (requirements.txt),
+never from the operating system's database: `zoneinfo` reads the system's
+first, and it lags or differs (Debian's was 2025b when the pin was 2026f; a
+Lambda image has whatever it was built with). Importing this module (every
+function imports it first thing) makes the pinned package the only source.
+"""
+import zoneinfo
 from datetime import UTC, datetime
+
+import tzdata
 
 from chalicelib.errors import Invalid
 from sre_agent.clock import iso, utcnow
 
-__all__ = ["iso", "iso_ms", "parse_iso", "parse_time", "utcnow"]
+__all__ = ["TZDATA_VERSION", "iso", "iso_ms", "parse_iso", "parse_time", "utcnow"]
+
+zoneinfo.reset_tzpath(to=())  # no system path: the tzdata package is the only source of zones
+zoneinfo.ZoneInfo.clear_cache()  # a zone read before this line came from the system: read it again
+TZDATA_VERSION = tzdata.IANA_VERSION
 
 
 def iso_ms(dt: datetime) -> str:

@@ -9,12 +9,13 @@
   every retrying run (since it was due back), so its oldest item is that age,
   on moto and on AWS alike (one Query of one item per shard);
 - the account's runs running now (the sparse `active` index);
-- the service's version.
+- the service's version, and the version of the time-zone data schedules use
+  (the pinned tzdata package, chalicelib/clock.py).
 """
 from datetime import datetime
 
 from chalicelib import __version__, settings
-from chalicelib.clock import iso, parse_iso
+from chalicelib.clock import TZDATA_VERSION, iso, parse_iso
 from chalicelib.errors import Forbidden
 from chalicelib.runs import catch_up, records
 from chalicelib.store import repos
@@ -45,7 +46,8 @@ def status(caller, now: datetime) -> dict:
     queues["runs"]["oldest_waiting"] = oldest
     running = repos.runs.running_in_account(caller.account_id)
     started = min((r.started_at for r in running if r.started_at), default=None)
-    return {"version": __version__, "stage": settings.current().app_stage, "checked_at": iso(now),
+    return {"version": __version__, "stage": settings.current().app_stage, "tzdata": TZDATA_VERSION,
+            "checked_at": iso(now),
             "scheduler": catch_up.view(now), "queues": queues,
             "runs": {"running": len(running), "oldest_running_since": started,
                      "oldest_running_seconds": _age(started, now)}}

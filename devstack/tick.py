@@ -2,7 +2,9 @@
 (floored to its quarter hour; an offset such as +01:00 is converted to UTC)
 against the running local stack (its engine then fans out and runs). It fires
 that tick only: it neither catches up ticks before it nor counts as the
-scheduler's last completed tick.
+scheduler's last completed tick, and it fires every rule scheduled now, even
+one created after that time (a test of a schedule, not the scheduler's own
+tick).
 `make tick MINUTE=1`: fire the minute tick now (lost leases, runner queue
 limits, the reaper, the sweeper, proactive triggers, runner health) without
 waiting for the stack's own."""
@@ -77,7 +79,7 @@ def main(argv: list[str]) -> int:
             from devstack.engine import scheduled_event
             print(json.dumps(app.minute_tick(scheduled_event(at, "minute_tick"), None)))
             return 0
-        summary = tick.scheduler_tick(at, catch_up_missed=False)
+        summary = tick.scheduler_tick(at, catch_up_missed=False, manual=True)
     except botocore.exceptions.EndpointConnectionError:
         print(f"no running stack answers at {stack['aws_endpoint']}: start it with make run", file=sys.stderr)
         return 1

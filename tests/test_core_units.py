@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib import settings, store, worker
+from chalicelib.errors import Invalid
 from chalicelib.identity.caller import Caller
 from chalicelib.rules import automations
 from chalicelib.runs import lifecycle, notify, queue, records, tick
@@ -193,8 +194,8 @@ def _fan_out_all(now):
 
 
 def test_the_tick_queues_runs_for_the_due_rules_only_once(caller):
-    due, not_due = _scheduled(caller), _scheduled(caller, "11 * * *")
     hour = NOW.replace(minute=0)
+    due, not_due = _scheduled(caller, at=hour - timedelta(minutes=30)), _scheduled(caller, "11 * * *")
     summary = tick.scheduler_tick(hour, clock=lambda: hour, catch_up_missed=False)
     assert summary["jobs"] == 16 * settings.current().schedule_shards
     _fan_out_all(hour)
@@ -228,3 +229,40 @@ def test_a_tick_catches_up_a_missed_one_but_not_for_a_rule_scheduled_after_it(ca
     assert {r.automation_id for r in repos.runs.every() if r.scheduled_for == "2026-11-23T10:00:00Z"} == \
         {old.id, newer["id"]}
     assert repos.schedule.tick("last").slot == "2026-11-23T10:00:00Z"
+
+
+def test_a_rule_scheduled_in_the_second_of_a_missed_tick_is_not_caught_up_for_it(caller):
+    nine, ten = NOW.replace(hour=9, minute=0), NOW.replace(minute=0)
+    tick.scheduler_tick(nine - timedelta(minutes=15), clock=lambda: nine)  # the last completed tick: 08:45
+    _fan_out_all(nine)
+    exactly = _scheduled(caller, "* * * *", at=nine)  # created at 09:00:00.000, the missed tick's own time
+    before = _scheduled(caller, "* * * *", at=nine - timedelta(milliseconds=1))
+    assert automations.automation_json(exactly, caller, "", nine)["next_runs"][0] == "2026-11-23T10:00:00Z"
+    tick.scheduler_tick(ten, clock=lambda: ten)
+    _fan_out_all(ten)
+    at_nine = {r.automation_id for r in repos.runs.every() if r.scheduled_for == "2026-11-23T09:00:00Z"}
+    assert at_nine == {before.id}  # as next_runs said: the first run strictly after it was scheduled
+
+
+def test_a_late_tick_skips_a_rule_created_between_its_time_and_its_delivery(caller):
+    nine = NOW.replace(hour=9, minute=0)
+    daily = {"type": "schedule", "mode": "daily", "hour": 9, "timezone": "UTC"}
+    early = _rule(caller, nine - timedelta(seconds=1), triggers=[daily])
+    late = _rule(caller, nine + timedelta(seconds=20), triggers=[daily])
+    assert automations.automation_json(late, caller, "", nine + timedelta(seconds=20))["next_runs"][0] == \
+        "2026-11-24T09:00:00Z"  # tomorrow
+    delivered = nine + timedelta(seconds=30)  # EventBridge delivers the 09:00 tick half a minute late
+    tick.scheduler_tick(delivered, clock=lambda: delivered, catch_up_missed=False)
+    _fan_out_all(delivered)
+    assert {r.automation_id for r in repos.runs.every()} == {early.id}
+
+
+def test_a_weekly_trigger_takes_7_as_sunday_like_cron(caller):
+    weekly = _rule(caller, triggers=[{"type": "schedule", "mode": "weekly", "hour": 9, "weekday": 7,
+                                      "timezone": "Europe/Berlin"}])
+    shown = automations.automation_json(weekly, caller, "", NOW)
+    assert shown["triggers"][0]["weekday"] == 0
+    assert shown["next_runs"][0] == "2026-11-29T08:00:00Z"  # Sunday 29 November, 09:00 in Berlin
+    with pytest.raises(Invalid) as refused:
+        _rule(caller, triggers=[{"type": "schedule", "mode": "weekly", "hour": 9, "weekday": 8, "timezone": "UTC"}])
+    assert refused.value.field == "triggers[0].weekday"

@@ -4,6 +4,7 @@ Lambda context) parsed as JSON."""
 import json
 import logging
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from chalice.local import LambdaContext
@@ -154,11 +155,12 @@ def test_events_are_counted_once_per_call(api, owner, capsys):
 
 def test_the_scheduler_tick_and_its_fan_out_report_what_they_did(api, owner, aws, capsys):
     import app
+    from chalicelib.clock import utcnow
     from devstack.engine import scheduled_event
-    from tests.conftest import NOW
     api.ok("POST", "/automations", owner, rule_body(triggers=[{"type": "schedule", "mode": "hourly"}]), status=201)
     capsys.readouterr()
-    jobs = app.scheduler_tick(scheduled_event(NOW, "scheduler_tick"),
+    next_hour = (utcnow() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)  # after the rule was made
+    jobs = app.scheduler_tick(scheduled_event(next_hour, "scheduler_tick"),
                               LambdaContext("scheduler_tick", memory_size=128))["jobs"]
     while (batch := _sqs_event(aws["fanout"]))["Records"]:
         assert app.fan_out(batch, LambdaContext("fan_out", memory_size=128)) == {"batchItemFailures": []}

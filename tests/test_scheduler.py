@@ -70,8 +70,8 @@ def test_local_time_rules_fire_at_their_local_hour_through_the_real_tick(api, ow
 
 
 def test_spring_forward_runs_the_skipped_hour_once_after_the_gap(api, owner, aws, no_jitter):
-    rule = _create(owner, {"mode": "daily", "hour": 2, "timezone": "Europe/Berlin"})
     day = datetime(2026, 3, 29, tzinfo=UTC)  # 02:00-03:00 does not exist in Berlin
+    rule = _create(owner, {"mode": "daily", "hour": 2, "timezone": "Europe/Berlin"}, at=day - timedelta(days=1))
     fired = [at for at in (day + timedelta(minutes=15 * q) for q in range(12))
              for m in _tick(aws, at, catch_up_missed=False) if m["automation_id"] == rule]
     assert fired == [datetime(2026, 3, 29, 1, 0, tzinfo=UTC)]  # 03:00 CEST, the first local time after the gap

@@ -2,7 +2,10 @@
 (key, shard)), level 2 (`fan_out`/`handle_jobs`: one page of one partition,
 run messages for its due rules, a follow-up job with a cursor), the stable run
 id per (rule, hour), the start-time jitter, and the rule that the tick never
-scans."""
+scans. The rules here are made now, by the wall clock, and the ticks are of a
+fixed time before that: the ticks are `manual` (as `make tick AT=…`), which fire
+every rule scheduled now; tests/test_scheduler.py and tests/test_core_units.py
+check that the scheduler's own ticks fire only rules scheduled before their time."""
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -73,7 +76,7 @@ def _drain_fanout(aws, use_handle_jobs: bool = True) -> list[tuple[dict, dict | 
 
 def _tick(aws, at=AT, use_handle_jobs: bool = True) -> list[dict]:
     """One whole tick: level 1, all of level 2; returns the run messages' bodies."""
-    assert tick.scheduler_tick(at, catch_up_missed=False)["jobs"] == 16 * settings.current().schedule_shards
+    assert tick.scheduler_tick(at, catch_up_missed=False, manual=True)["jobs"] == 16 * settings.current().schedule_shards
     _drain_fanout(aws, use_handle_jobs)
     return [json.loads(m["Body"]) for m in _receive(aws["runs"])]
 
@@ -143,7 +146,7 @@ def one_shard(aws):
 
 @pytest.mark.parametrize("shards", ["1", "3", "8"])
 def test_hourly_queues_one_job_per_due_key_and_shard(aws, with_shards, shards):
-    assert tick.scheduler_tick(AT)["jobs"] == 16 * int(shards)
+    assert tick.scheduler_tick(AT, manual=True)["jobs"] == 16 * int(shards)
     jobs = [json.loads(m["Body"]) for m in _receive(aws["fanout"])]
     assert len(jobs) == 16 * int(shards)
     assert sorted(j["slot"] for j in jobs) == sorted(schedule_index.due_slots(HOUR, schedule_index.in_use()))
@@ -248,7 +251,7 @@ def test_rule_disabled_after_the_tick_is_skipped_not_run(api, owner, aws, no_jit
 
 def test_fan_out_job_delivered_twice_sends_the_same_run_ids(caller, aws, no_jitter):
     ids = [_create_direct(caller, "10 * * *", f"r{i}") for i in range(4)]
-    job = {"slot": f"10 * * *#{schedule_index.shard_of(ids[0])}", "at": "2026-11-23T10:00:00Z"}
+    job = {"slot": f"10 * * *#{schedule_index.shard_of(ids[0])}", "at": "2026-11-23T10:00:00Z", "manual": True}
     assert tick.fan_out(job)["sent"] >= 1
     assert tick.fan_out(job)["sent"] >= 1
     messages = [json.loads(m["Body"]) for m in _receive(aws["runs"])]
@@ -259,7 +262,7 @@ def test_fan_out_job_delivered_twice_sends_the_same_run_ids(caller, aws, no_jitt
 
 def test_a_bad_job_is_reported_alone(caller, aws, no_jitter):
     rule_id = _create_direct(caller, "* * * *")
-    good = {"slot": f"* * * *#{schedule_index.shard_of(rule_id)}", "at": "2026-11-23T10:00:00Z"}
+    good = {"slot": f"* * * *#{schedule_index.shard_of(rule_id)}", "at": "2026-11-23T10:00:00Z", "manual": True}
     records = [{"messageId": "bad", "receiptHandle": "x", "body": json.dumps({"at": "2026-11-23T10:00:00Z"})},
                {"messageId": "good", "receiptHandle": "y", "body": json.dumps(good)}]
     assert tick.handle_jobs(records) == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
@@ -277,7 +280,7 @@ def jitter_300(aws):
 def test_jitter_is_the_rules_stable_offset(api, owner, aws, jitter_300, sent_batches):
     ids = [_create(api, owner, c, n) for n, c in DUE.items()]
     ids += [_create(api, owner, "* * * *", f"extra {i}") for i in range(10)]
-    tick.scheduler_tick(AT, catch_up_missed=False)
+    tick.scheduler_tick(AT, catch_up_missed=False, manual=True)
     _drain_fanout(aws)
     first = _run_entries(sent_batches, aws["runs"])
     assert len(first) == len(ids) + 1
@@ -297,7 +300,7 @@ def test_jitter_is_the_rules_stable_offset(api, owner, aws, jitter_300, sent_bat
     assert int(attrs["ApproximateNumberOfMessages"]) == len(first) - delayed
 
     sent_batches.clear()  # the next hour: the same offset per rule
-    tick.scheduler_tick(AT + timedelta(hours=1), catch_up_missed=False)
+    tick.scheduler_tick(AT + timedelta(hours=1), catch_up_missed=False, manual=True)
     _drain_fanout(aws)
     again = {json.loads(e["MessageBody"])["automation_id"]: e["DelaySeconds"]
              for e in _run_entries(sent_batches, aws["runs"])}
@@ -307,7 +310,7 @@ def test_jitter_is_the_rules_stable_offset(api, owner, aws, jitter_300, sent_bat
 
 def test_jitter_zero_sends_without_delay(api, owner, aws, no_jitter, sent_batches):
     ids = [_create(api, owner, c, n) for n, c in DUE.items()]
-    tick.scheduler_tick(AT, catch_up_missed=False)
+    tick.scheduler_tick(AT, catch_up_missed=False, manual=True)
     _drain_fanout(aws)
     entries = _run_entries(sent_batches, aws["runs"])
     assert len(entries) == len(ids) + 1
@@ -333,7 +336,7 @@ def test_fan_out_pages_with_a_cursor(caller, aws, monkeypatch, no_jitter, one_sh
     monkeypatch.setattr(tick, "PAGE", 3)
     ids = [_create_direct(caller, "10 * * *", f"r{i}") for i in range(count)]
     not_due = _create_direct(caller, "11 * * *", "not due")
-    assert tick.scheduler_tick(AT)["jobs"] == 16
+    assert tick.scheduler_tick(AT, manual=True)["jobs"] == 16
     jobs = _drain_fanout(aws, use_handle_jobs=False)
     slot_jobs = [(job, result) for job, result in jobs if job["slot"] == "10 * * *#0"]
     first, *follow_ups = slot_jobs

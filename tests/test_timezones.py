@@ -229,3 +229,35 @@ def test_boundary_hours_and_weekdays_are_accepted():
     assert _parse(mode="daily", hour=23)["cron"] == "23 * * *"
     assert _parse(mode="weekly", hour=0, weekday=0)["cron"] == "0 * * 0"
     assert _parse(mode="weekly", hour=23, weekday=6)["cron"] == "23 * * 6"
+
+
+def test_zones_come_from_the_pinned_tzdata_not_the_systems(tmp_path):
+    """A system database that says Europe/Berlin is Tokyo time is ignored once
+    the service's code is imported: the pinned package decides, in every process."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from importlib import resources
+
+    fake = tmp_path / "zoneinfo" / "Europe"
+    fake.mkdir(parents=True)
+    tokyo = resources.files("tzdata.zoneinfo").joinpath("Asia/Tokyo")
+    with resources.as_file(tokyo) as source:
+        shutil.copy(source, fake / "Berlin")
+    script = ("from datetime import datetime\nfrom zoneinfo import ZoneInfo\n"
+              "before = ZoneInfo('Europe/Berlin').utcoffset(datetime(2026, 1, 15))\n"
+              "import chalicelib.clock\n"
+              "after = ZoneInfo('Europe/Berlin').utcoffset(datetime(2026, 1, 15))\n"
+              "print(before.total_seconds() / 3600, after.total_seconds() / 3600, chalicelib.clock.TZDATA_VERSION)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONTZPATH": str(tmp_path / "zoneinfo")})
+    before, after, version = out.stdout.split()
+    assert (float(before), float(after)) == (9.0, 1.0), out.stderr  # the fake system's, then the pinned one
+    import tzdata
+    assert version == tzdata.IANA_VERSION
+
+
+def test_the_status_says_which_tzdata_the_schedules_use(api, owner):
+    import tzdata
+    assert api.ok("GET", "/status", owner)["tzdata"] == tzdata.IANA_VERSION

@@ -132,7 +132,8 @@ def _schedule(mode):
                              "description": "IANA zone: the local hour is kept all year, across DST changes"}
         required.append("hour")
     if mode == "weekly":
-        props["weekday"] = {"type": "integer", "minimum": 0, "maximum": 6, "description": "0 = Sunday"}
+        props["weekday"] = {"type": "integer", "minimum": 0, "maximum": 7,
+                            "description": "0 = Sunday (7 is Sunday too, stored as 0)"}
         required.append("weekday")
     if mode == "custom":  # a trigger with a cron and no mode is a custom one
         props.update(mode={"enum": ["custom", None]}, cron=_CRON,
@@ -363,6 +364,7 @@ _QUEUE = _obj({"depth": {"type": "integer", "description": "visible + in_flight 
                "in_flight": _INT, "delayed": _INT})
 _SCHEMAS["Status"] = _obj({
     "version": _STR, "stage": _STR, "checked_at": _TIME,
+    "tzdata": {"type": "string", "description": "The IANA time-zone data version schedules use (e.g. 2026f)"},
     "scheduler": _obj({
         "tick_minutes": _INT, "lookback_hours": {"type": "number"},
         "last_tick": {"type": ["object", "null"], "description": "The last completed scheduler tick",

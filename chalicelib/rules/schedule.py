@@ -40,7 +40,8 @@ def parse(item: dict, where: str, now) -> dict:
         return {"type": "schedule", "mode": "custom",
                 "cron": cron.normalise(item.get("cron"), f"{where}.cron"), "timezone": "UTC"}
     hour = _int_field(item, "hour", 0, 23, where)
-    weekday = _int_field(item, "weekday", 0, 6, where) if mode == "weekly" else None
+    # 0-7 as in cron: 7 is Sunday like 0, and is kept as 0
+    weekday = _int_field(item, "weekday", 0, 7, where) % 7 if mode == "weekly" else None
     tz_name = item.get("timezone", "UTC")
     zone = timezones.zone(tz_name, f"{where}.timezone")
     stored = {"type": "schedule", "mode": mode, "hour": hour, "timezone": tz_name}

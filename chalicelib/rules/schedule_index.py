@@ -89,9 +89,10 @@ def entries_for(rule) -> list[ScheduleEntry]:
 
 
 def scheduled_after(entry: ScheduleEntry, due: datetime) -> bool:
-    """Whether the rule's schedule began only after `due` (so a caught-up
-    tick of `due` must not fire it)."""
-    return entry.since is not None and parse_iso(entry.since) > due
+    """Whether the rule's schedule began at or after `due`, so the tick of
+    `due` must not fire it, late or caught up: its first run is the first due
+    time strictly after it was scheduled, as its `next_runs` says."""
+    return entry.since is not None and parse_iso(entry.since) >= due
 
 
 def local_keys_of(rule) -> set[str]:

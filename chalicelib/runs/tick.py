@@ -45,20 +45,22 @@ def _send_batches(name: str, entries: list[dict]) -> int:
     return len(entries)
 
 
-def _jobs(at: datetime, used, late: datetime | None = None) -> list[dict]:
-    body = {"at": iso(at), **({"late": iso(late)} if late else {})}
+def _jobs(at: datetime, used, late: datetime | None = None, manual: bool = False) -> list[dict]:
+    body = {"at": iso(at), **({"late": iso(late)} if late else {}), **({"manual": True} if manual else {})}
     return [{"MessageBody": json.dumps({"slot": slot, **body})} for slot in schedule_index.due_slots(at, used)]
 
 
-def scheduler_tick(at: datetime, clock=utcnow, catch_up_missed: bool = True) -> dict:
+def scheduler_tick(at: datetime, clock=utcnow, catch_up_missed: bool = True, manual: bool = False) -> dict:
     """Level 1 for the tick that `at` falls in (and the missed ticks before
-    it, unless `catch_up_missed` is off, as for `make tick`)."""
+    it, unless `catch_up_missed` is off, as for `make tick`). A tick fires only
+    rules scheduled before its time (`next_runs`' boundary), unless it is
+    `manual` (`make tick AT=…`: a tick of any time, for every rule scheduled now)."""
     started = clock()
     tick = local_time.floor_tick(at)
     last = catch_up.last_completed() if catch_up_missed else None
     used = schedule_index.in_use()
     missed, dropped = catch_up.missed_ticks(last, tick)
-    jobs = [job for due in missed for job in _jobs(due, used, late=tick)] + _jobs(tick, used)
+    jobs = [job for due in missed for job in _jobs(due, used, late=tick)] + _jobs(tick, used, manual=manual)
     _send_batches(FANOUT, jobs)
     summary = {"tick": iso(tick), "jobs": len(jobs), "keys": schedule_index.due_keys(tick, used),
                "caught_up": [iso(t) for t in missed], "dropped": dropped}
@@ -79,8 +81,8 @@ def fan_out(job: dict, clock=utcnow) -> dict:
         read += 1
         if entry.cron is not None and not cron.is_due(entry.cron, at):
             continue
-        if note and schedule_index.scheduled_after(entry, at):
-            continue  # a caught-up tick from before the rule was scheduled: it was never due
+        if not job.get("manual") and schedule_index.scheduled_after(entry, at):
+            continue  # a tick (late or caught up) of a time before the rule was scheduled: it was never due
         run = new_queued(entry.automation_id, entry.account_id, "schedule", clock(), scheduled_for=at,
                                  run_id=scheduled_run_id(entry.automation_id, at), note=note)
         try:
