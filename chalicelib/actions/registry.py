@@ -2,6 +2,7 @@
 `actions` list: each action's type, the run outcomes that fire it (`on`), its
 retry limit and its own settings."""
 from chalicelib import settings
+from chalicelib.actions import budget
 from chalicelib.actions.base import Action
 from chalicelib.actions.cancel_run import CancelRunAction
 from chalicelib.actions.control import ControlAction
@@ -66,15 +67,17 @@ def validate_actions(value, allow_triggered: bool = True, saved_by: str | None =
     if not isinstance(value, list) or len(value) > MAX_ACTIONS:
         raise Invalid(f"actions must be a list of at most {MAX_ACTIONS} actions", field="actions")
     out = []
-    for index, item in enumerate(value):
-        where = f"actions[{index}]"
-        if not isinstance(item, dict):
-            raise Invalid(f"{where} must be an object with a type", field=where)
-        if not isinstance(item.get("type"), str) or item["type"] not in ACTIONS:  # {} is unhashable
-            raise Invalid(f"{where}.type must be one of {', '.join(ACTIONS)}; got {item.get('type')!r}",
-                          field=f"{where}.type")
-        common = {"type": item["type"], "on": _on(item, where, allow_triggered), "retries": _retries(item, where)}
-        if item["type"] in CONTROL_TYPES and saved_by:
-            common["saved_by"] = saved_by
-        out.append({**common, **action_for(item["type"]).validate(item, where)})
+    with budget.scope():  # the trial renders of all its templates share one budget (see budget.py)
+        for index, item in enumerate(value):
+            where = f"actions[{index}]"
+            if not isinstance(item, dict):
+                raise Invalid(f"{where} must be an object with a type", field=where)
+            if not isinstance(item.get("type"), str) or item["type"] not in ACTIONS:  # {} is unhashable
+                raise Invalid(f"{where}.type must be one of {', '.join(ACTIONS)}; got {item.get('type')!r}",
+                              field=f"{where}.type")
+            common = {"type": item["type"], "on": _on(item, where, allow_triggered),
+                      "retries": _retries(item, where)}
+            if item["type"] in CONTROL_TYPES and saved_by:
+                common["saved_by"] = saved_by
+            out.append({**common, **action_for(item["type"]).validate(item, where)})
     return out

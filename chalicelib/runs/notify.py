@@ -22,6 +22,7 @@ entered, in the order it entered them, and never `partial` without its cause.
 import logging
 
 from chalicelib import settings
+from chalicelib.actions import budget
 from chalicelib.actions.base import ActionFailed, ActionRetry, retry_delay
 from chalicelib.actions.messages import build_context
 from chalicelib.actions.registry import action_for
@@ -137,7 +138,8 @@ def deliver(message: dict, now, events, controller_for=None) -> dict | None:
         secret = signing.ensure(rule) if config["type"] == "webhook" else None
         context = context_for(run, rule, event, outcome, now, secret)
         controller = controller_for(run, rule, event, now) if controller_for else None
-        result = action_for(config["type"], controller).send(config, context, f"{run.id}:{key}", skip)
+        with budget.scope():  # all its templates share one render budget
+            result = action_for(config["type"], controller).send(config, context, f"{run.id}:{key}", skip)
         record.update(status="sent", code=result.code, detail=result.detail)
         deliveries = result.deliveries
     except ActionRetry as exc:

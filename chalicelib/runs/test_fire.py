@@ -2,6 +2,7 @@
 event (or a run outcome) without sending anything (control actions included:
 nothing is started, cancelled or paused), and explain whether the rule's
 event trigger would match the event and why."""
+from chalicelib.actions import budget
 from chalicelib.actions.base import ActionFailed
 from chalicelib.actions.registry import OUTCOMES, action_for
 from chalicelib.actions.templates import TemplateError
@@ -58,7 +59,8 @@ def test_fire(caller, automation_id: str, body: dict, now) -> dict:
     for index, config in enumerate(rule.actions or []):
         item = {"index": index, "type": config["type"], "on": config["on"], "fires": outcome in config["on"]}
         try:
-            item["preview"] = action_for(config["type"]).preview(config, context)
+            with budget.scope():  # all its templates share one render budget, as when it is sent
+                item["preview"] = action_for(config["type"]).preview(config, context)
         except (TemplateError, ActionFailed) as exc:
             item["error"] = str(exc)
         previews.append(item)
