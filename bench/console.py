@@ -141,4 +141,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from tests import loopback_only
+    loopback_only.install(report_at_exit=True)  # no packet leaves loopback, even by mistake
     main()

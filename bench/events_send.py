@@ -219,4 +219,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    from tests import loopback_only
+    loopback_only.install(report_at_exit=True)  # no packet leaves loopback, even by mistake
     sys.exit(main())

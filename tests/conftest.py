@@ -24,6 +24,7 @@ from chalicelib import settings  # noqa: E402
 from chalicelib import store as repositories  # noqa: E402
 from chalicelib.identity import directory  # noqa: E402
 from chalicelib.store import tables  # noqa: E402
+from tests import loopback_only  # noqa: E402
 
 TEST_SETTINGS = settings.load()  # the environment above, read once, as a function would
 
@@ -33,6 +34,28 @@ def sqs():
     return aws_clients.client("sqs")
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _loopback_only():
+    """No test sends a packet outside loopback, even when the outbound guard
+    under test is wrong: the socket layer stops such connects (see
+    tests/loopback_only.py)."""
+    yield loopback_only.install()
+    loopback_only.uninstall()
+
+
+@pytest.fixture(autouse=True)
+def _no_connect_left_loopback(_loopback_only):
+    """A test that tried to connect outside loopback fails, even if the code
+    under test swallowed the error (a test of the guard itself takes its
+    attempts with `loopback_only.expected()`)."""
+    mark = len(_loopback_only)
+    yield
+    stray = _loopback_only[mark:]
+    if stray:
+        del _loopback_only[mark:]
+        pytest.fail(f"the test tried to connect outside loopback: {', '.join(stray)}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -118,7 +118,7 @@ def test_a_private_url_is_reached_through_the_runner_and_refused_by_the_sandbox(
                                         "runner_name": "box"}
     check = next(c for c in _session(stack, on_runner)["tool_calls"] if c["tool"] == "http_check")
     assert check["output"]["ok"] is True and check["output"]["status"] == 200
-    guard = "127.0.0.1 resolves to 127.0.0.1, an internal address; refused"
+    guard = "127.0.0.1 resolves to 127.0.0.1, an internal address (loopback); refused"
     assert in_sandbox["status"] == "partial" and guard in in_sandbox["reason"], in_sandbox
     assert in_sandbox["environment"] == {"type": "cloud_sandbox"}
     session = _session(stack, in_sandbox)

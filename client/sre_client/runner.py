@@ -9,7 +9,7 @@ reports the outcome with the run's lease token, renewing the lease while it
 works. While a run keeps it busy it sends a heartbeat every 30 s. Its
 outbound HTTP may reach the networks the runner allows (by default loopback
 and private addresses: reaching your own network is the point; never
-link-local, the cloud metadata address). The runner token lets it do nothing
+link-local or a cloud metadata address). The runner token lets it do nothing
 else: no rule, no secret, no other run."""
 import ipaddress
 import logging

@@ -11,7 +11,8 @@ from sre_agent.config import from_env, nested, setting
 @dataclass(frozen=True)
 class Outbound:
     """Where outbound HTTP on a user's behalf (agent tools, actions) may go
-    beside global addresses; link-local (the cloud metadata address) never."""
+    beside global addresses (sre_agent.net.guard decides); link-local and the
+    cloud metadata addresses never."""
     allow_loopback: bool = setting("ALLOW_LOOPBACK", False, "outbound HTTP may reach loopback (the local stack)",
                                    "bool")
     allow_private_networks: bool = setting("ALLOW_PRIVATE_NETWORKS", False, "outbound HTTP may reach private "
