@@ -18,17 +18,19 @@ def _reply_parts(reply) -> tuple[int, bytes, dict]:
 
 
 @contextmanager
-def serve(answer, record: list | None = None):
+def serve(answer, record: list | None = None, with_headers: bool = False):
     """Serve `answer(method, path, body) -> status | (status, body[, headers])`
     on a free loopback port; yields the base URL. With `record`, each request
-    is appended to it as {"method", "path", "headers", "body"}."""
+    is appended to it as {"method", "path", "headers", "body"}; `with_headers`
+    hands `answer` the request's headers too, as a fourth argument (a dict)."""
     class Handler(http.server.BaseHTTPRequestHandler):
         def _reply(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if record is not None:
                 record.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
                                "body": body})
-            status, data, headers = _reply_parts(answer(self.command, self.path, body))
+            asked = (self.command, self.path, body) + ((dict(self.headers),) if with_headers else ())
+            status, data, headers = _reply_parts(answer(*asked))
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)

@@ -1,6 +1,7 @@
 """Actions fired by run outcomes and by event triggers, end to end in-process:
 each send is a runs-queue message that the worker (worked here as Lambda
 would) sends; the services are local HTTP servers, secrets live in moto."""
+import base64
 import json
 import time
 from dataclasses import replace
@@ -9,10 +10,11 @@ from datetime import timedelta
 import pytest
 
 from chalicelib import settings, worker
+from chalicelib.clock import parse_iso, utcnow
 from chalicelib.store import repos
 from tests.conftest import NOW, rule_body, work_queue
 from tests.servers import serve
-from tests.signatures import verify
+from tests.signatures import Receiver, verify_legacy
 
 pytestmark = pytest.mark.usefixtures("loopback")  # the stand-in services listen on 127.0.0.1
 
@@ -55,7 +57,10 @@ def test_a_failed_run_queues_its_webhook_and_the_worker_sends_it_signed(api, own
     assert body["related"] == [{"id": run_id, "kind": "run"}]
     assert request["headers"]["Idempotency-Key"] == f"{run_id}:failed:0"
     assert request["headers"]["X-Automation-Event-Id"] == body["id"]
-    assert verify(signing["secret"], request["headers"]["X-Automation-Signature"], request["body"], NOW.timestamp())
+    assert verify_legacy(signing["secret"], request["headers"]["X-Automation-Signature"], request["body"],
+                         NOW.timestamp())
+    assert request["headers"]["webhook-id"] == f"{run_id}:failed:0"
+    assert Receiver(signing["secret"], now=NOW).accepts(request["body"], request["headers"])
     [result] = run["actions"]
     assert (result["type"], result["status"], result["code"], result["attempts"]) == ("webhook", "sent", 204, 1)
     # the secret is shown once: never in the automation's JSON, which has its hint
@@ -64,25 +69,77 @@ def test_a_failed_run_queues_its_webhook_and_the_worker_sends_it_signed(api, own
         "…" + signing["secret"][-4:]
 
 
-def test_rotating_the_signing_secret(api, owner, aws, override):
-    override(agent=agent(backend="nope"))
-    seen = []
-    with serve(lambda *_: 200, record=seen) as url:
-        rule = api.ok("POST", "/automations", owner, rule_body(), status=201)
-        assert "webhook_signing" not in rule  # no webhook, no secret
-        patched = api.ok("PATCH", f"/automations/{rule['automation']['id']}", owner, {"actions": [
-            {"type": "webhook", "url": f"{url}/hook", "on": ["failed"]}]})
+def test_rotating_the_signing_secret_keeps_the_old_one_signing_for_24_hours(api, owner, aws, override):
+    override(agent=agent(backend="nope"))  # each run fails, and fires its webhooks
+    rule = api.ok("POST", "/automations", owner, rule_body(), status=201)
+    assert "webhook_signing" not in rule  # no webhook, no secret
+    rule_id = rule["automation"]["id"]
+    with Receiver().running() as old_side, Receiver().running() as new_side:
+        patched = api.ok("PATCH", f"/automations/{rule_id}", owner, {"actions": [
+            {"type": "webhook", "url": f"{old_side.url}/hook", "on": ["failed"]},
+            {"type": "webhook", "url": f"{new_side.url}/hook", "on": ["failed"]}]})
         old = patched["webhook_signing"]["secret"]  # the PATCH that added the first webhook shows it
-        assert "webhook_signing" not in api.ok("PATCH", f"/automations/{rule['automation']['id']}", owner,
-                                               {"name": "renamed"})
-        new = api.ok("POST", f"/automations/{rule['automation']['id']}/webhook-secret/rotate", owner)
-        new = new["webhook_signing"]["secret"]
-        assert new != old and new.startswith("srews_")
-        _run_manually(api, owner, rule["automation"]["id"], aws)
-        work_queue(aws["runs"])
-    header = seen[0]["headers"]["X-Automation-Signature"]
-    assert verify(new, header, seen[0]["body"], NOW.timestamp()) and not verify(old, header, seen[0]["body"],
-                                                                              NOW.timestamp())
+        assert old.startswith("whsec_") and len(base64.b64decode(old[len("whsec_"):])) == 32
+        assert patched["webhook_signing"]["previous_valid_until"] is None
+        assert "webhook_signing" not in api.ok("PATCH", f"/automations/{rule_id}", owner, {"name": "renamed"})
+        before = utcnow().replace(microsecond=0)  # the answer is to the second
+        rotated = api.ok("POST", f"/automations/{rule_id}/webhook-secret/rotate", owner)["webhook_signing"]
+        new, until = rotated["secret"], parse_iso(rotated["previous_valid_until"])
+        assert new != old and new.startswith("whsec_")
+        assert before + timedelta(hours=24) <= until <= utcnow() + timedelta(hours=24)
+        shown = api.ok("GET", f"/automations/{rule_id}", owner)["automation"]
+        assert old not in json.dumps(shown) and new not in json.dumps(shown)  # reads never show a secret
+        assert shown["webhook_signing"]["previous_valid_until"] == rotated["previous_valid_until"]
+        old_side.secret, new_side.secret = old, new  # one receiver not yet moved to the new secret, one moved
+
+        during = until - timedelta(minutes=1)  # the sends pass their `now` in, and the receivers judge by it
+        old_side.now = new_side.now = during
+        run_id = _run_manually(api, owner, rule_id, aws)
+        work_queue(aws["runs"], clock=lambda: during)
+        assert [a["status"] for a in _run(api, owner, run_id)["actions"]] == ["sent", "sent"]
+        for receiver in (old_side, new_side):  # both verified: each found its own signature
+            [request] = receiver.seen
+            assert request["verified"] and len(request["headers"]["webhook-signature"].split(" ")) == 2
+            # the legacy header is signed with the current secret only, as before
+            assert verify_legacy(new, request["headers"]["X-Automation-Signature"], request["body"],
+                                 during.timestamp())
+            assert not verify_legacy(old, request["headers"]["X-Automation-Signature"], request["body"],
+                                     during.timestamp())
+
+        after = until + timedelta(seconds=1)
+        old_side.now = new_side.now = after
+        run_id = _run_manually(api, owner, rule_id, aws)
+        work_queue(aws["runs"], clock=lambda: after)
+    assert [a["status"] for a in _run(api, owner, run_id)["actions"]] == ["failed", "sent"]
+    late_old, late_new = old_side.seen[-1], new_side.seen[-1]
+    assert not late_old["verified"] and late_new["verified"]  # only the new secret signs now
+    assert len(late_new["headers"]["webhook-signature"].split(" ")) == 1
+
+
+def test_a_retry_of_a_send_carries_the_same_webhook_id(api, owner, aws, override):
+    override(agent=agent(backend="nope"))
+    override(action_retry_base_seconds=0)
+    receiver = Receiver(now=NOW)
+    refusals = iter([(503, "busy")])
+
+    def answer(*request):
+        verified = receiver.answer(*request)
+        return next(refusals, verified)  # the first attempt verifies, then is refused for now
+
+    with serve(answer, with_headers=True) as url:
+        created = api.ok("POST", "/automations", owner, rule_body(actions=[
+            {"type": "webhook", "url": f"{url}/hook", "on": ["failed"], "retries": 2}]), status=201)
+        receiver.secret = created["webhook_signing"]["secret"]
+        run_id = _run_manually(api, owner, created["automation"]["id"], aws)
+        times = iter([NOW, NOW + timedelta(seconds=30)])  # the retry is a later attempt
+        work_queue(aws["runs"], clock=lambda: next(times, NOW + timedelta(seconds=30)))
+    first, second = receiver.seen
+    assert first["verified"] and second["verified"]
+    assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"] == f"{run_id}:failed:0"
+    assert first["headers"]["webhook-id"] == first["headers"]["Idempotency-Key"]
+    assert (int(first["headers"]["webhook-timestamp"]), int(second["headers"]["webhook-timestamp"])) == \
+        (int(NOW.timestamp()), int(NOW.timestamp()) + 30)  # each attempt has its own time
+    assert repos.runs.get(run_id).action_results["failed:0"]["status"] == "sent"
 
 
 def test_actions_only_fire_for_their_outcomes(api, owner, aws):

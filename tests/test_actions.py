@@ -4,6 +4,9 @@ import base64
 import json
 import socket
 import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 from urllib.parse import parse_qs
 
@@ -17,7 +20,7 @@ from chalicelib.actions.messages import build_context, default_message, default_
 from chalicelib.errors import Invalid
 from sre_agent.net.http import retry_after
 from tests.servers import outbound, serve
-from tests.signatures import verify
+from tests.signatures import Receiver, verify, verify_legacy
 
 pytestmark = pytest.mark.usefixtures("loopback")  # the stand-in services listen on 127.0.0.1
 
@@ -26,7 +29,8 @@ EVENT = {"id": "evt_1", "event": "automation.run.failed", "resource": {"id": "au
          "payload": {"run_id": "run_1", "status": "failed", "reason": "the agent timed out",
                      "link": "http://testserver/runs/run_1"}}
 KEY = "run_1:0"
-SIGNING = "srews_test-signing-secret"
+SIGNING = "srews_test-signing-secret"  # a secret of the form made before Standard Webhooks
+WHSEC = "whsec_" + base64.b64encode(bytes(range(32))).decode()  # the form made now
 TWILIO_SID, TWILIO_SERVICE = "AC" + "0123456789abcdef" * 2, "MG" + "fedcba9876543210" * 2
 
 
@@ -74,10 +78,80 @@ def test_webhook_defaults_send_the_whole_event_signed_with_the_idempotency_key(r
     assert req["headers"]["Content-Type"] == "application/json"
     assert json.loads(req["body"]) == EVENT
     # the receiver checks the signature as the README shows, with the automation's secret
-    assert verify(SIGNING, req["headers"]["X-Automation-Signature"], req["body"], now=time.time())
-    assert not verify("srews_another-secret", req["headers"]["X-Automation-Signature"], req["body"], time.time())
-    assert not verify(SIGNING, req["headers"]["X-Automation-Signature"], req["body"] + b" ", time.time())
-    assert not verify(SIGNING, req["headers"]["X-Automation-Signature"], req["body"], now=time.time() + 3600)
+    legacy = req["headers"]["X-Automation-Signature"]
+    assert verify_legacy(SIGNING, legacy, req["body"], now=time.time())
+    assert not verify_legacy("srews_another-secret", legacy, req["body"], time.time())
+    assert not verify_legacy(SIGNING, legacy, req["body"] + b" ", time.time())
+    assert not verify_legacy(SIGNING, legacy, req["body"], now=time.time() + 3600)
+    # and with the standardwebhooks package, as the README shows: an older secret keys with its own bytes
+    assert req["headers"]["webhook-id"] == KEY and verify(SIGNING, req["body"], req["headers"])
+    assert not verify("srews_another-secret", req["body"], req["headers"])
+
+
+def _replay(request: dict, **headers) -> int:
+    """Send a captured request again as an attacker would, with some headers
+    changed; the receiver's HTTP status."""
+    sent = {name: value for name, value in request["headers"].items()
+            if name.lower() not in ("host", "content-length", "connection", "accept-encoding")}
+    sent.update(headers)
+    replay = urllib.request.Request(request["url"] + request["path"], data=request["body"], headers=sent,
+                                    method=request["method"])
+    try:
+        with urllib.request.urlopen(replay, timeout=5) as answer:  # noqa: S310 - the loopback receiver
+            return answer.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_a_receiver_verifies_standard_webhooks_and_refuses_replays():
+    with Receiver(WHSEC).running() as receiver:
+        result = send({"type": "webhook", "url": f"{receiver.url}/hook"}, context(_signing_secret=WHSEC))
+        assert (result.status, result.code) == ("sent", 204)  # the receiver verified it with the package
+        [delivered] = receiver.seen
+        headers = {name.lower(): value for name, value in delivered["headers"].items()}
+        assert delivered["verified"] and headers["webhook-id"] == KEY == headers["idempotency-key"]
+        assert abs(int(headers["webhook-timestamp"]) - time.time()) < 5
+        assert headers["webhook-signature"].startswith("v1,") and " " not in headers["webhook-signature"]
+        captured = {**delivered, "url": receiver.url}
+        # a replay under a new id no longer verifies: the id is signed
+        assert _replay(captured, **{"webhook-id": "run_other:failed:0"}) == 401
+        assert _replay(captured, **{"webhook-timestamp": str(int(time.time()) + 1)}) == 401
+        assert _replay(captured) == 204  # as sent, within the tolerance (a duplicate by its id)
+        # the same request 6 minutes later: outside the package's tolerance of 5
+        receiver.now = datetime.fromtimestamp(int(headers["webhook-timestamp"]), UTC) + timedelta(minutes=6)
+        assert _replay(captured) == 401
+    assert [seen["verified"] for seen in receiver.seen] == [True, False, False, True, False]
+    # a receiver holding another secret refuses the genuine request
+    assert not Receiver("whsec_" + base64.b64encode(b"x" * 32).decode()).accepts(delivered["body"],
+                                                                                 delivered["headers"])
+
+
+def test_during_a_rotation_both_secrets_sign_and_the_legacy_header_uses_the_current_one(received):
+    url, record = received
+    new, old = WHSEC, SIGNING
+    at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    send({"type": "webhook", "url": url}, context(_signing_secret=new, _previous_signing_secret=old, _now=at))
+    [req] = record
+    assert len(req["headers"]["webhook-signature"].split(" ")) == 2  # v1,<new> v1,<old>
+    assert req["headers"]["webhook-timestamp"] == str(int(at.timestamp()))
+    for secret in (new, old):  # a receiver with either secret verifies
+        assert Receiver(secret, now=at).accepts(req["body"], req["headers"])
+    assert not Receiver(new, now=at + timedelta(minutes=6)).accepts(req["body"], req["headers"])
+    legacy = req["headers"]["X-Automation-Signature"]
+    assert verify_legacy(new, legacy, req["body"], at.timestamp()) and \
+        not verify_legacy(old, legacy, req["body"], at.timestamp())
+
+
+def test_a_custom_header_saved_before_its_name_was_reserved_cannot_replace_ours(received):
+    url, record = received
+    saved_long_ago = {"url": url, "method": "POST", "headers": {"Webhook-Id": "evt_chosen", "WEBHOOK-SIGNATURE": "v1,x",
+                                                                "X-Team": "sre"}}
+    registry.action_for("webhook").send(saved_long_ago, context(_signing_secret=WHSEC), KEY)
+    [req] = record
+    assert [name for name in req["headers"] if name.lower() in ("webhook-id", "webhook-signature")] == \
+        ["webhook-id", "webhook-signature"]  # ours only, once each
+    assert req["headers"]["webhook-id"] == KEY and req["headers"]["X-Team"] == "sre"
+    assert verify(WHSEC, req["body"], req["headers"])
 
 
 def test_a_webhook_is_never_sent_unsigned(received):
@@ -86,7 +160,9 @@ def test_a_webhook_is_never_sent_unsigned(received):
         send({"type": "webhook", "url": url}, context(_signing_secret=None))
     assert record == []
     shown = preview({"type": "webhook", "url": url}, context(_signing_secret=None))
-    assert "HMAC-SHA256" in shown["requests"][0]["headers"]["X-Automation-Signature"]
+    shown_headers = shown["requests"][0]["headers"]
+    assert "HMAC-SHA256" in shown_headers["X-Automation-Signature"]
+    assert "HMAC-SHA256" in shown_headers["webhook-signature"] and shown_headers["webhook-id"] == "<idempotency key>"
 
 
 def test_webhook_without_event_sends_the_run(received):
@@ -107,7 +183,7 @@ def test_webhook_templated_payload_and_headers(received):
     assert (req["headers"]["X-Run"], req["headers"]["X-Status"]) == ("run_1", "FAILED")
     # custom headers add to the defaults: the event id and the signature stay
     assert req["headers"]["X-Automation-Event-Id"] == "evt_1" and req["headers"]["Idempotency-Key"] == KEY
-    assert verify(SIGNING, req["headers"]["X-Automation-Signature"], req["body"], time.time())
+    assert verify_legacy(SIGNING, req["headers"]["X-Automation-Signature"], req["body"], time.time())
 
 
 def test_webhook_header_values_can_name_secrets(received, aws):
@@ -127,7 +203,8 @@ def test_webhook_header_values_can_name_secrets(received, aws):
         configured({"type": "webhook", "url": url, "payload": {"token": "{secret.api-token}"}})
     with pytest.raises(Invalid, match=r"actions\[0\].headers.X-A"):
         configured({"type": "webhook", "url": url, "headers": {"X-A": "{secret.a/b}"}})
-    for reserved in ("X-Automation-Signature", "X-Automation-Event-Id"):
+    for reserved in ("X-Automation-Signature", "X-Automation-Event-Id", "Webhook-Id", "webhook-signature",
+                     "webhook-timestamp"):
         with pytest.raises(Invalid, match="is not a header name you can set"):
             configured({"type": "webhook", "url": url, "headers": {reserved: "x"}})
 

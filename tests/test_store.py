@@ -215,6 +215,21 @@ def test_a_rule_gets_one_signing_secret_whoever_asks_first(repos):
     assert repos.rules.get("aut_1").signing_secret == "srews_c"
 
 
+def test_a_rotation_keeps_the_secret_it_replaced_until_its_grace_ends(repos):
+    repos.rules.save(_rule(signing_secret="whsec_a"), RuleWrite(index=RuleIndex(), stale=RuleIndex()))
+    rule, until = repos.rules.get("aut_1"), iso(NOW + timedelta(hours=24))
+    repos.rules.set_signing_secret(rule, "whsec_b", iso(NOW), previous="whsec_a", previous_until=until)
+    stored = repos.rules.get("aut_1")
+    assert (stored.signing_secret, stored.previous_signing_secret, stored.previous_secret_until) == \
+        ("whsec_b", "whsec_a", until) == (rule.signing_secret, rule.previous_signing_secret, rule.previous_secret_until)
+    repos.rules.save(stored, RuleWrite(index=RuleIndex(), stale=RuleIndex()))  # an edit keeps the pair
+    assert repos.rules.get("aut_1").previous_signing_secret == "whsec_a"
+    repos.rules.set_signing_secret(stored, "whsec_c", iso(NOW))  # no previous: none signs beside it
+    stored = repos.rules.get("aut_1")
+    assert (stored.signing_secret, stored.previous_signing_secret, stored.previous_secret_until) == \
+        ("whsec_c", None, None)
+
+
 def test_a_listing_filters_pages_and_refuses_a_foreign_cursor(repos):
     for minute, (team, enabled) in enumerate([(0, True), (1, True), (2, False), (0, False), (1, True)]):
         repos.rules.save(_rule(f"aut_{minute}", team_id=team, enabled=enabled, minutes=minute),

@@ -9,8 +9,9 @@ see: `message` (the default message of the event kind, see messages.py),
 `event`, `automation`, `link`, `outcome` (what fired it: a run status or
 `triggered`) and `dedup_key` (stable per automation and `for_each` key, for
 services that merge repeats such as PagerDuty). Keys starting with `_` are
-for the action alone (`_now`, the send time; `_signing_secret`): templates
-cannot reach them, the sandbox refuses every name starting with `_`.
+for the action alone (`_now`, the send time; `_signing_secret` and, during
+a rotation's grace, `_previous_signing_secret`): templates cannot reach them,
+the sandbox refuses every name starting with `_`.
 
 An action with several recipients (SMS numbers, email addresses) sends to
 each on its own (`send_each`): every recipient gets its own result, one

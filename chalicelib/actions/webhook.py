@@ -2,14 +2,16 @@
 whole event, or the run). Anything but a 2xx answer is a failure.
 
 Every request carries `X-Automation-Event-Id` (the event's id),
-`Idempotency-Key` and `X-Automation-Signature: t=<unix seconds>,v1=<hex>`, an
-HMAC-SHA256 of `<t>.<body>` with the automation's signing secret (the README
-shows how a receiver checks it). Custom headers are added to these (they
-cannot replace them), their values are templates, and a value may name a
-secret instead of holding it: `"Authorization": "Bearer {secret.api-token}"`
-is filled in from the secret at send time and shown by name in previews."""
-import hashlib
-import hmac
+`Idempotency-Key`, and the Standard Webhooks headers `webhook-id` (the same
+idempotency key: a retry of a send has the same id), `webhook-timestamp` and
+`webhook-signature` (HMAC-SHA256 of `<id>.<timestamp>.<body>` with the
+automation's signing secret; during a rotation's grace, with the previous
+secret too), and, for one release more, `X-Automation-Signature` (see
+webhook_signature.py; the README shows how a receiver checks them). Custom
+headers are added to these (they cannot replace them), their values are
+templates, and a value may name a secret instead of holding it:
+`"Authorization": "Bearer {secret.api-token}"` is filled in from the secret at
+send time and shown by name in previews."""
 import ipaddress
 import json
 import re
@@ -18,6 +20,7 @@ from urllib.parse import urlsplit
 
 from chalicelib import settings
 from chalicelib.actions import fields, templates
+from chalicelib.actions import webhook_signature as signatures
 from chalicelib.actions.base import ActionFailed, render
 from chalicelib.actions.outbound import HttpAction, Outbound
 from chalicelib.errors import Invalid
@@ -26,19 +29,13 @@ from sre_agent.net import guard
 
 METHODS = ("POST", "PUT", "PATCH", "GET", "DELETE")
 MAX_PAYLOAD = 20_000
-SIGNATURE_HEADER = "X-Automation-Signature"
 EVENT_ID_HEADER = "X-Automation-Event-Id"
 HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}")  # an HTTP token (RFC 9110), whole
 RESERVED_HEADERS = ("host", "content-length", "transfer-encoding", "connection", "idempotency-key",
-                    SIGNATURE_HEADER.lower(), EVENT_ID_HEADER.lower())  # set by us
+                    EVENT_ID_HEADER.lower(), signatures.LEGACY_HEADER.lower(), signatures.ID_HEADER,
+                    signatures.TIMESTAMP_HEADER, signatures.SIGNATURE_HEADER)  # set by us
 _ONE_PLACEHOLDER = re.compile(r"^\{([^{}\s\"']+)\}$")
 _SECRET_REF = re.compile(r"\{secret\.([^{}\s\"']+)\}")
-
-
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    """The X-Automation-Signature value: t=<timestamp>,v1=<hex HMAC-SHA256 of "<t>.<body>">."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
 
 
 def _header_value(template: str, name: str, context: dict, secret) -> str:
@@ -154,8 +151,9 @@ class WebhookAction(HttpAction):
             raise ActionFailed(f"payload did not render to JSON ({exc}): {text[:200]}") from exc
 
     def requests(self, config: dict, context: dict, idempotency_key: str, secret) -> list[Outbound]:
+        # a custom header saved before a name was reserved never travels beside ours
         headers = {name: _header_value(value, name, context, secret)
-                   for name, value in (config.get("headers") or {}).items()}
+                   for name, value in (config.get("headers") or {}).items() if name.lower() not in RESERVED_HEADERS}
         for name, value in headers.items():
             if "\r" in value or "\n" in value or not value.isprintable() or not value.isascii():
                 raise ActionFailed(f"header {name} rendered to a value that cannot be sent (line breaks or "
@@ -166,9 +164,10 @@ class WebhookAction(HttpAction):
         req = Outbound(method, config["url"], headers, json=None if method == "GET" else self._payload(config, context))
         now = context.get("_now")
         stamp = int(now.timestamp()) if now is not None else int(time.time())
-        key = context.get("_signing_secret")  # previews have none: they show where the signature goes
-        headers[SIGNATURE_HEADER] = signature(key, stamp, req.body() or b"") if key else \
-            f"t={stamp},v1=<HMAC-SHA256 of '<t>.<body>' with the automation's signing secret>"
+        keys = [key for key in (context.get("_signing_secret"), context.get("_previous_signing_secret")) if key]
+        # previews have no secret: they show where the signatures go
+        headers.update(signatures.headers(idempotency_key, stamp, req.body() or b"", keys) if keys else
+                       signatures.placeholders(idempotency_key, stamp))
         return [req]
 
     def send(self, config: dict, context: dict, idempotency_key: str, skip: frozenset = frozenset()):

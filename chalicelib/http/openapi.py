@@ -294,8 +294,18 @@ _SCHEMAS = {
                "properties": {"by": _obj({"kind": {"enum": ["automation", "user"]}, "id": _STR, "name": _STR}),
                               "run_id": {"type": ["string", "null"]}, "reason": {"type": ["string", "null"]},
                               "at": _TIME}},
-    "WebhookSigning": _obj({"secret": {"type": "string", "description": "srews_…, shown once"},
-                            "header": _STR, "scheme": _STR}, ["secret", "header", "scheme"]),
+    "WebhookSigning": _obj({
+        "secret": {"type": "string", "description": "whsec_… (Standard Webhooks: base64 of 32 random bytes), "
+                                                    "shown once"},
+        "header": {"type": "string", "description": "webhook-signature, beside webhook-id and webhook-timestamp"},
+        "scheme": _STR,
+        "legacy_header": {"type": "string", "description": "X-Automation-Signature, still sent for one release "
+                                                           "(signed with the current secret only)"},
+        "legacy_scheme": _STR,
+        "previous_valid_until": {**_TIME, "type": ["string", "null"],
+                                 "description": "After a rotation: until when the secret it replaced still signs "
+                                                "too (both signatures in webhook-signature); null: it replaced none"}},
+        ["secret", "header", "scheme", "legacy_header", "legacy_scheme", "previous_valid_until"]),
     "AutomationInput": _obj({
         "name": _NAME, "team_id": _TEAM_ID,
         "environment": _ref("Environment"), "enabled": _BOOL,
@@ -316,8 +326,13 @@ _SCHEMAS = {
         "id": _STR, "name": _STR, "team_id": _INT, "owner_id": _STR, "environment": _ref("Environment"),
         "task_prompt": _STR, "enabled": _BOOL, "can_edit": _BOOL, "overlap": {"enum": ["skip", "allow"]},
         "actions": {"type": "array", "items": _ref("Action")}, "paused": _ref("Paused"),
-        "webhook_signing": {"type": ["object", "null"], "properties": {"secret_hint": _STR, "header": _STR},
-                            "description": "The webhook signing secret's last characters (null: no webhook yet)"},
+        "webhook_signing": {"type": ["object", "null"], "properties": {
+            "secret_hint": _STR, "header": _STR,
+            "previous_valid_until": {**_TIME, "type": ["string", "null"],
+                                     "description": "While a rotation's grace lasts: until when the previous "
+                                                    "secret still signs too"}},
+                            "description": "The webhook signing secret's last characters (null: no webhook yet); "
+                                           "a read never returns a secret"},
         "triggers": {"type": "array", "items": _ref("StoredTrigger")},
         "next_runs": {"type": "array", "items": _TIME, "description": "Next five UTC run times"},
         "next_runs_local": {"type": "array", "description": "The same runs in UTC and in the schedule's own zone "
@@ -527,7 +542,8 @@ _PATHS = {
         params=[_AUTOMATION_ID], errors=(400, 401, 403, 404)), "requestBody": {"required": False, **_json(_obj(
             {"reason": {"type": ["string", "null"], "maxLength": 500}}))}}},
     "/automations/{automation_id}/webhook-secret/rotate": {
-        "post": _op("New webhook signing secret, shown once; the old one stops signing at once", 200,
+        "post": _op("New webhook signing secret, shown once; the old one still signs beside it for 24 hours "
+                    "(previous_valid_until), then stops", 200,
                     _obj({"webhook_signing": _ref("WebhookSigning")}), params=[_AUTOMATION_ID],
                     errors=(401, 403, 404))},
     "/automations/{automation_id}/api-trigger/rotate": {

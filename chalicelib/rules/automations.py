@@ -40,7 +40,7 @@ def automation_json(rule: Rule, caller, base_url: str, now) -> dict:
         "environment": rule.environment, "task_prompt": rule.task_prompt, "enabled": rule.enabled,
         "can_edit": permissions.can_edit(caller, rule), "triggers": shown, "overlap": rule.overlap,
         "actions": rule.actions or [], "paused": rule.paused if not rule.enabled else None,
-        "webhook_signing": signing.summary(rule),
+        "webhook_signing": signing.summary(rule, now),
         "next_runs": [iso(t) for t in runs],
         "next_runs_local": schedule.next_runs_local(sched, runs) if sched else [],
         "template_id": rule.template_id, "created_at": rule.created_at, "updated_at": rule.updated_at,
@@ -260,11 +260,9 @@ def delete(caller, automation_id: str, now) -> None:
 
 def rotate_signing_secret(caller, automation_id: str, now) -> dict:
     """POST /automations/{id}/webhook-secret/rotate: a new signing secret,
-    shown once; webhooks are signed with it (and only it) from now on."""
-    rule = get_editable(caller, automation_id)
-    secret = signing.new_secret()
-    repos.rules.set_signing_secret(rule, secret, iso(now))
-    return signing.shown_once(secret)
+    shown once; webhooks are signed with it from now on, and with the one it
+    replaces too for 24 hours (the answer says until when)."""
+    return signing.rotate(get_editable(caller, automation_id), now)
 
 
 def rotate(caller, automation_id: str, now, base_url: str) -> dict:

@@ -101,18 +101,23 @@ def dedup_key(rule, run) -> str:
     return rule.id
 
 
-def context_for(run, rule, event: dict, outcome: str, now=None, signing_secret: str | None = None) -> dict:
+def context_for(run, rule, event: dict, outcome: str, now=None,
+                signing_secrets: tuple[str, str | None] | None = None) -> dict:
     """What an action and its templates get: plain dicts of the event, the
     run, the automation (plus, for the action alone, the send time and the
-    signing secret; previews get neither)."""
+    signing secrets: the current one and, during a rotation's grace, the
+    previous one; previews get neither)."""
     base = settings.current().base_url
     context = build_context(run.account_id, event, run=records.run_json(run, base),
                             automation={"id": rule.id, "name": rule.name, "team_id": int(rule.team_id)},
                             link=f"{base}/runs/{run.id}", dedup_key=dedup_key(rule, run), outcome=outcome)
     if now is not None:
         context["_now"] = now
-    if signing_secret:
-        context["_signing_secret"] = signing_secret
+    current, previous = signing_secrets or (None, None)
+    if current:
+        context["_signing_secret"] = current
+    if previous:
+        context["_previous_signing_secret"] = previous
     return context
 
 
@@ -135,8 +140,8 @@ def deliver(message: dict, now, events, controller_for=None) -> dict | None:
     previous = ((run.action_results or {}).get(key) or {}).get("deliveries") or []
     skip = frozenset(message.get("skip") or [])
     try:
-        secret = signing.ensure(rule) if config["type"] == "webhook" else None
-        context = context_for(run, rule, event, outcome, now, secret)
+        keys = signing.signing_secrets(rule, now) if config["type"] == "webhook" else None
+        context = context_for(run, rule, event, outcome, now, keys)
         controller = controller_for(run, rule, event, now) if controller_for else None
         with budget.scope():  # all its templates share one render budget
             result = action_for(config["type"], controller).send(config, context, f"{run.id}:{key}", skip)

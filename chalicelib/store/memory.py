@@ -170,9 +170,10 @@ class MemoryRules:
         self.tokens[token.trigger_id] = _copy(token)
         self.items[rule.id] = _copy(rule)
 
-    def set_signing_secret(self, rule, secret, updated_at):
-        self.items[rule.id].signing_secret, self.items[rule.id].updated_at = secret, updated_at
-        rule.signing_secret, rule.updated_at = secret, updated_at
+    def set_signing_secret(self, rule, secret, updated_at, previous=None, previous_until=None):
+        for each in (self.items[rule.id], rule):
+            each.signing_secret, each.updated_at = secret, updated_at
+            each.previous_signing_secret, each.previous_secret_until = previous, previous_until
 
     def add_signing_secret(self, rule, secret):
         stored = self.items[rule.id]

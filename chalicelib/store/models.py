@@ -164,6 +164,9 @@ class Automation(Model):
     # {"by": {"kind": "automation"|"user", "id", "name"}, "run_id", "reason", "at"}.
     paused = JSONAttribute(null=True)
     signing_secret = UnicodeAttribute(null=True)  # signs its webhooks (see rules/signing.py); never returned
+    # After a rotation, the secret it replaced signs too until previous_secret_until (ISO); never returned.
+    previous_signing_secret = UnicodeAttribute(null=True)
+    previous_secret_until = UnicodeAttribute(null=True)
     # When its current schedule began to apply (created, changed or enabled);
     # a catch-up never fires a tick from before it. None: scheduled before it was kept.
     scheduled_since = UnicodeAttribute(null=True)

@@ -82,6 +82,8 @@ class Rule:
     actions: list = field(default_factory=list)
     paused: dict | None = None
     signing_secret: str | None = None
+    previous_signing_secret: str | None = None  # signs beside it until previous_secret_until (a rotation's grace)
+    previous_secret_until: str | None = None
     scheduled_since: str | None = None
     deleted_at: str | None = None
     expires_at: datetime | None = None

@@ -118,11 +118,15 @@ class DynamoRules:
             tx.save(item_of(token, m.TriggerToken))
             tx.save(item_of(rule, m.Automation))
 
-    def set_signing_secret(self, rule: Rule, secret: str, updated_at: str) -> None:
-        """A new webhook signing secret (the old one stops signing)."""
+    def set_signing_secret(self, rule: Rule, secret: str, updated_at: str, previous: str | None = None,
+                           previous_until: str | None = None) -> None:
+        """A new webhook signing secret; `previous` (when given) still signs
+        until `previous_until`, and any earlier previous one no more."""
         m = self._models()
-        update(m.Automation(rule.id), {"signing_secret": secret, "updated_at": updated_at})
+        update(m.Automation(rule.id), {"signing_secret": secret, "previous_signing_secret": previous,
+                                       "previous_secret_until": previous_until, "updated_at": updated_at})
         rule.signing_secret, rule.updated_at = secret, updated_at
+        rule.previous_signing_secret, rule.previous_secret_until = previous, previous_until
 
     def add_signing_secret(self, rule: Rule, secret: str) -> str:
         """Give a rule saved before signing existed its first secret; when
