@@ -65,3 +65,48 @@ def outbound(**changes):
     agent = settings.current().agent
     with settings.override(agent=replace(agent, outbound=replace(agent.outbound, **changes))) as changed:
         yield changed
+
+
+@contextmanager
+def slow(body: bytes, status: int = 200, headers: dict | None = None, first_byte_after: float = 0.0,
+         per_byte: float = 0.0, record: list | None = None):
+    """A server on 127.0.0.1 whose every answer is `body`, sent late: the
+    status line after `first_byte_after` seconds (a model that thinks long),
+    then the rest one byte every `per_byte` seconds (a reply that trickles).
+    It gives up once the client has gone or the `with` ends. With `record`,
+    each request's path is appended to it."""
+    done = threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if record is not None:
+                record.append(self.path)
+            if done.wait(first_byte_after):
+                return
+            try:
+                self.send_response(status)
+                for name, value in {"Content-Type": "application/json", **(headers or {})}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.flush()
+                for i in range(len(body)):
+                    self.wfile.write(body[i:i + 1])
+                    self.wfile.flush()
+                    if done.wait(per_byte):
+                        return
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up, as a deadline makes it
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        done.set()
+        server.shutdown()
+        server.server_close()

@@ -1,6 +1,8 @@
 """The Bedrock backend with a real bedrock-runtime client under
 botocore.stub.Stubber, and the session in the real store (moto)."""
+import json
 import socket
+import time
 from dataclasses import replace
 
 import boto3
@@ -19,8 +21,10 @@ from sre_agent.agents.base import PermanentAgentError, Task, TransientAgentError
 from sre_agent.agents.bedrock import BedrockAgent
 from sre_agent.agents.openai import SYSTEM_PROMPT
 from sre_agent.agents.tools import Toolbox
+from sre_agent.deadline import Deadline, TimeLimit
 from sre_agent.settings import AgentSettings
 from tests.conftest import NOW
+from tests.servers import serve, slow
 
 USAGE = {"inputTokens": 100, "outputTokens": 20, "totalTokens": 120}
 TOOL_CONFIG = {"tools": [{"toolSpec": {"name": s["name"], "description": s["description"],
@@ -96,11 +100,17 @@ def test_tool_use_then_end_turn(run_parts, stubbed):
     ("ValidationException", PermanentAgentError), ("AccessDeniedException", PermanentAgentError),
 ])
 def test_client_error_mapping(run_parts, stubbed, code, error):
+    """A transient error is tried again inside the session (the run's policy,
+    as for OpenAI), then the run goes back to the queue; a permanent one fails at once."""
     _, session, task, toolbox = run_parts
     client, stub = stubbed
-    stub.add_client_error("converse", service_error_code=code, service_message="nope", http_status_code=400)
+    tries = agent().model_retries + 1 if error is TransientAgentError else 1
+    for _ in range(tries):
+        stub.add_client_error("converse", service_error_code=code, service_message="nope", http_status_code=400)
+    waits = []
     with pytest.raises(error, match=code):
-        BedrockAgent(agent(), client=client).run(task, session, toolbox)
+        BedrockAgent(agent(), client=client, sleep=waits.append).run(task, session, toolbox)
+    assert len(waits) == tries - 1
 
 
 def test_unreachable_endpoint_is_transient(run_parts):
@@ -110,8 +120,10 @@ def test_unreachable_endpoint_is_transient(run_parts):
         port = sock.getsockname()[1]
     client = boto3.client("bedrock-runtime", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
                           config=botocore.config.Config(retries={"total_max_attempts": 1}))
+    waits = []
     with pytest.raises(TransientAgentError, match="cannot reach Bedrock"):
-        BedrockAgent(agent(), client=client).run(task, session, toolbox)
+        BedrockAgent(agent(), client=client, sleep=waits.append).run(task, session, toolbox)
+    assert len(waits) == agent().model_retries
 
 
 def test_step_limit_and_token_budget(run_parts, stubbed):
@@ -131,3 +143,80 @@ def test_step_limit_and_token_budget(run_parts, stubbed):
 
 def test_registered():
     assert isinstance(registry.agent_for(agent(backend="bedrock")), BedrockAgent)
+
+
+UNAVAILABLE = (b'{"message": "Bedrock is unavailable"}', {"x-amzn-ErrorType": "ServiceUnavailableException"})
+
+
+def test_one_retry_policy_the_runs_botocore_retries_are_off(run_parts, monkeypatch):
+    """The agent's own client against a Converse endpoint that is always
+    unavailable: AGENT_MODEL_RETRIES + 1 requests in all (botocore's own three
+    tries per call no longer multiply them), with jittered waits between."""
+    _, session, task, toolbox = run_parts
+    seen, waits = [], []
+    with slow(UNAVAILABLE[0], status=503, headers=UNAVAILABLE[1], record=seen) as url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", url)
+        with pytest.raises(TransientAgentError, match="Bedrock ServiceUnavailableException: Bedrock is unavailable"):
+            BedrockAgent(agent(), sleep=waits.append).run(task, session, toolbox)
+    assert len(seen) == agent().model_retries + 1 == 4
+    assert seen[0].startswith("/model/") and seen[0].endswith("/converse")
+    assert all(step / 2 <= wait <= step for wait, step in zip(waits, (1, 2, 4), strict=True))
+    assert waits != [1, 2, 4]
+
+
+def test_a_converse_call_has_a_deadline_for_the_whole_call(run_parts, monkeypatch):
+    """A model that answers in 10 s: AGENT_MODEL_TIMEOUT (1 s) ends the call,
+    and with less time left before the environment's stop, the stop does."""
+    _, session, task, toolbox = run_parts
+    answer = json.dumps(reply("end_turn", {"text": "late"})).encode()
+    with slow(answer, first_byte_after=10) as url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", url)
+        started = time.monotonic()
+        with pytest.raises(TransientAgentError, match=r"no complete answer within 1 s \(AGENT_MODEL_TIMEOUT\)"):
+            BedrockAgent(agent(model_timeout=1.0)).run(task, session, toolbox)
+        assert time.monotonic() - started < 2.0
+        stopping = Toolbox(task, session, lambda: NOW, agent(), Deadline(1.0))
+        started = time.monotonic()
+        with pytest.raises(TimeLimit, match="during a model call"):
+            BedrockAgent(agent()).run(task, session, stopping)
+        assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.parametrize("sent", ["limit=5", ["limit", 5], None])
+def test_a_tool_use_input_that_is_not_an_object_goes_back_as_an_object_with_a_tool_error(run_parts, stubbed, sent):
+    """The Converse API takes `toolUse.input` only as an object: what the
+    model sent otherwise goes back as {}, and the tool's answer says why."""
+    run, session, task, toolbox = run_parts
+    client, stub = stubbed
+    asked = reply("tool_use", {"toolUse": {"toolUseId": "tu_1", "name": "query_runs", "input": sent}})
+    stub.add_response("converse", asked)
+    error = {"ok": False, "error": "arguments for query_runs must be a JSON object"}
+    stub.add_response("converse", reply("end_turn", {"text": "Could not read the runs."}), {
+        "modelId": ANY, "system": ANY, "toolConfig": ANY, "inferenceConfig": ANY, "messages": [
+            {"role": "user", "content": [{"text": task.prompt}]},
+            {"role": "assistant", "content": [{"toolUse": {"toolUseId": "tu_1", "name": "query_runs", "input": {}}}]},
+            {"role": "user", "content": [{"toolResult": {"toolUseId": "tu_1", "content": [{"json": error}]}}]}]})
+    outcome = BedrockAgent(agent(), client=client).run(task, session, toolbox)
+    assert (outcome.tool_calls, outcome.failed_tool_calls) == (1, 1)
+    [call] = store.load(f"ses_{run.id}")["tool_calls"]
+    assert (call["id"], call["input"], call["output"]) == ("tu_1", {"arguments": sent}, error)
+
+
+def test_the_agents_own_client_sends_signed_converse_calls_and_reads_the_answers(run_parts, monkeypatch):
+    """Through net/endpoint.py (the before-send hook): botocore's signed
+    request goes out as botocore built it, and its answer is parsed as
+    botocore would (a tool round, then the answer)."""
+    run, session, task, toolbox = run_parts
+    answers = [reply("tool_use", {"toolUse": {"toolUseId": "tu_1", "name": "query_runs", "input": {"limit": 1}}}),
+               reply("end_turn", {"text": "One run, queued."})]
+    seen = []
+    with serve(lambda method, path, body: (200, answers[len(seen) - 1]), record=seen) as url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", url)
+        outcome = BedrockAgent(agent()).run(task, session, toolbox)
+    assert (outcome.summary, outcome.tool_calls, outcome.failed_tool_calls) == ("One run, queued.", 1, 0)
+    first, second = seen
+    assert first["path"] == f"/model/{agent().bedrock_model_id}/converse".replace(":", "%3A")
+    assert first["headers"]["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=")
+    assert json.loads(first["body"])["messages"] == [{"role": "user", "content": [{"text": task.prompt}]}]
+    result = json.loads(second["body"])["messages"][2]["content"][0]["toolResult"]
+    assert result["toolUseId"] == "tu_1" and result["content"][0]["json"]["runs"][0]["id"] == run.id

@@ -4,6 +4,7 @@ in the real store."""
 import json
 import socket
 import threading
+import time
 from contextlib import ExitStack
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -21,7 +22,10 @@ from sre_agent.agents import registry
 from sre_agent.agents.base import PermanentAgentError, Task, TransientAgentError
 from sre_agent.agents.openai import OpenAIAgent
 from sre_agent.agents.tools import Toolbox
+from sre_agent.deadline import Deadline, TimeLimit
 from tests.conftest import NOW
+from tests.servers import serve as serve_with
+from tests.servers import slow
 
 KEY = "sk-test-0123456789"
 
@@ -195,7 +199,10 @@ def test_error_mapping(serve, run_parts, status, body, error, requests):
     with pytest.raises(error) as caught:
         OpenAIAgent(agent(), sleep=waits.append).run(task, session, toolbox)
     assert status == 200 or f"HTTP {status}" in str(caught.value)
-    assert len(server.requests) == requests and waits == [1, 2, 4][:requests - 1]
+    assert len(server.requests) == requests and len(waits) == requests - 1
+    # 1, 2, 4 s with equal jitter: half of each wait fixed, half random
+    assert all(step / 2 <= wait <= step for wait, step in zip(waits, (1, 2, 4), strict=False))
+    assert requests == 1 or waits != [1, 2, 4][:requests - 1]
 
 
 def test_a_scripted_server_429_then_a_tool_call_without_id_and_malformed_arguments(serve, run_parts):
@@ -284,8 +291,10 @@ def test_unreachable_endpoint_is_transient(run_parts, configure):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     configure(openai_base_url=f"http://127.0.0.1:{port}/v1")
-    with pytest.raises(TransientAgentError):
-        OpenAIAgent(agent()).run(task, session, toolbox)
+    waits = []
+    with pytest.raises(TransientAgentError, match="cannot reach the model endpoint"):
+        OpenAIAgent(agent(), sleep=waits.append).run(task, session, toolbox)
+    assert len(waits) == agent().model_retries  # a dropped connection is retried inside the session
 
 
 def test_missing_secret_is_permanent(serve, run_parts, configure):
@@ -318,3 +327,121 @@ def test_token_budget(serve, run_parts, configure):
 def test_registered():
     assert isinstance(registry.agent_for(replace(agent(), backend="openai")), OpenAIAgent)
     assert set(registry.BACKENDS) == {"builtin", "openai", "bedrock"}
+
+
+ANSWER_BYTES = json.dumps({"choices": [{"index": 0, "finish_reason": "stop",
+                                        "message": {"role": "assistant", "content": "All good."}}]}).encode()
+
+
+def test_the_model_timeout_bounds_the_whole_reply_not_each_read(run_parts, configure):
+    """A reply that trickles a byte every 0.1 s (about 9 s in all) against a
+    1 s AGENT_MODEL_TIMEOUT: the call ends at 1 s, not when the last byte
+    comes (each read alone would be well within the timeout)."""
+    _, session, task, toolbox = run_parts
+    configure(model_timeout=1.0)
+    with slow(ANSWER_BYTES, per_byte=0.1) as url:
+        configure(openai_base_url=f"{url}/v1")
+        started = time.monotonic()
+        with pytest.raises(TransientAgentError, match=r"no complete answer within 1 s \(AGENT_MODEL_TIMEOUT\)"):
+            OpenAIAgent(agent()).run(task, session, toolbox)
+    assert time.monotonic() - started < 2.0
+
+
+def test_a_model_call_ends_at_the_environments_stop(run_parts):
+    """The toolbox carries the environment's stop: a model that would answer
+    in 10 s is cut when the 1 s left are gone, and says it was the stop."""
+    _, session, task, _ = run_parts
+    with slow(ANSWER_BYTES, first_byte_after=10) as url:
+        within = replace(agent(), openai_base_url=f"{url}/v1")
+        toolbox = Toolbox(task, session, lambda: NOW, within, Deadline(1.0))
+        started = time.monotonic()
+        with pytest.raises(TimeLimit) as stopped:
+            OpenAIAgent(within).run(task, session, toolbox)
+    assert 0.9 < time.monotonic() - started < 2.0
+    assert stopped.value.during == "during a model call"
+
+
+def test_a_retry_after_longer_than_the_time_left_stops_at_once(serve, run_parts):
+    """A 429 asking for 30 s (within AGENT_MODEL_RETRY_MAX_SECONDS) with 5 s
+    left before the stop: no wait that could only end at the stop."""
+    _, session, task, _ = run_parts
+    server, waits = serve((429, {"error": {"message": "slow down"}}, {"Retry-After": "30"}), answer("late")), []
+    toolbox = Toolbox(task, session, lambda: NOW, agent(), Deadline(5.0))
+    with pytest.raises(TimeLimit, match="the endpoint asked to wait 30 s, [45] s were left"):
+        OpenAIAgent(agent(), sleep=waits.append).run(task, session, toolbox)
+    assert waits == [] and len(server.requests) == 1
+
+
+def test_a_refusal_fails_the_run_and_is_kept_in_the_session(serve, aws, configure):
+    """`content: null` with OpenAI's `refusal`: the run ends failed, "the model
+    refused: …", and the refusal is in the stored session."""
+    from chalicelib import worker
+    from chalicelib.store.records import Rule, RuleIndex
+    from chalicelib.store.rules import RuleWrite
+    configure(backend="openai")
+    words = "I'm sorry, but I can't help with that request."
+    serve((200, {"choices": [{"index": 0, "finish_reason": "stop", "message": {
+        "role": "assistant", "content": None, "refusal": words}}], "usage": {"total_tokens": 30}}))
+    rule = Rule("aut_refuse", account_id="acct_1", name="refuse", team_id=0, owner_id="usr_1",
+                environment={"type": "auto"}, task_prompt="Do something.", enabled=True,
+                triggers=[{"type": "api"}], created_at="2026-11-23T10:00:00.000Z", updated_at="2026-11-23T10:00:00Z")
+    repos.rules.save(rule, RuleWrite(index=RuleIndex(), stale=RuleIndex()))
+    run = records.new_queued(rule.id, rule.account_id, "manual", NOW)
+    repos.runs.add(run)
+    outcome = worker.process({"run_id": run.id, "automation_id": rule.id, "trigger": "manual"}, NOW)
+    done = repos.runs.get(run.id)
+    assert outcome.status == done.status == "failed"
+    assert done.reason == f"the model refused: {words}"
+    last = store.load(done.session_id)["messages"][-1]
+    assert (last["role"], last["content"], last.get("refusal")) == ("assistant", words, True)
+
+
+LITELLM_QUOTA = {"error": {
+    "message": "litellm.RateLimitError: RateLimitError: OpenAIException - You exceeded your current quota, please "
+               "check your plan and billing details. For more information on this error, read the docs: "
+               "https://platform.openai.com/docs/guides/error-codes/api-errors.",
+    "type": "throttling_error", "param": None, "code": "429"}}
+
+
+@pytest.mark.parametrize("status, body, says", [
+    (429, LITELLM_QUOTA, "out of quota: litellm.RateLimitError: RateLimitError: OpenAIException - You exceeded "
+                         "your current quota"),
+    (429, {"error": {"message": "Budget has been exceeded! Current cost: 10.2, Max budget: 10.0",
+                     "type": "budget_exceeded", "param": None, "code": "429"}}, "budget_exceeded: Budget has been"),
+])
+def test_an_empty_account_behind_a_litellm_proxy_fails_at_once(serve, run_parts, status, body, says):
+    """LiteLLM passes the provider's quota error on under its own code "429"
+    (and its own budgets as `budget_exceeded`): a billing error, not a rate
+    limit, so one request and the provider's words."""
+    _, session, task, toolbox = run_parts
+    server, waits = serve((status, body)), []
+    with pytest.raises(PermanentAgentError) as caught:
+        OpenAIAgent(agent(), sleep=waits.append).run(task, session, toolbox)
+    assert str(caught.value).startswith(f"the model provider refused the request: {says}")
+    assert len(server.requests) == 1 and waits == []
+
+
+def test_a_rate_limit_behind_a_litellm_proxy_is_still_retried(serve, run_parts):
+    _, session, task, toolbox = run_parts
+    limited = {"error": {"message": "litellm.RateLimitError: RateLimitError: OpenAIException - Rate limit reached "
+                                    "for gpt-4o-mini in organization org-abc on requests per min (RPM): Limit 3, "
+                                    "Used 3.", "type": "throttling_error", "param": None, "code": "429"}}
+    server, waits = serve((429, limited), answer("Done after a wait.")), []
+    assert OpenAIAgent(agent(), sleep=waits.append).run(task, session, toolbox).summary == "Done after a wait."
+    assert len(server.requests) == 2 and len(waits) == 1
+
+
+def test_the_model_endpoint_is_reached_through_the_environments_proxy(run_parts, configure, monkeypatch):
+    """HTTP_PROXY is honoured for the model endpoint (as requests did): the
+    proxy is asked for the whole URL. The guard is not in the way: the
+    endpoint is the operator's (loopback is not allowed here)."""
+    _, session, task, toolbox = run_parts
+    asked = []
+    with serve_with(lambda method, path, body: (200, json.loads(ANSWER_BYTES)), record=asked) as proxy:
+        for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        configure(openai_base_url="http://model.internal.test:8000/v1", allow_loopback=False)
+        outcome = OpenAIAgent(agent()).run(task, session, toolbox)
+    assert outcome.summary == "All good."
+    assert [(r["method"], r["path"]) for r in asked] == [("POST", "http://model.internal.test:8000/v1/chat/completions")]

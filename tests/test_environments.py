@@ -3,6 +3,7 @@ and their races; leases lost and runs returned; the runner token's scope;
 session batches; the sandbox function against the real routes."""
 import json
 import threading
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from chalicelib.environments import claims, leases, sandbox
 from chalicelib.runs import lifecycle
 from chalicelib.store import repos
 from tests.conftest import rule_body, sqs, work_queue
-from tests.servers import serve
+from tests.servers import serve, slow
 
 
 def _runner(api, owner, **body):
@@ -296,3 +297,58 @@ def test_outcomes_other_than_success_need_a_reason(api, owner, status):
     api.ok("POST", f"/runs/{run['id']}/outcome", lease, {"status": status, "reason": "model endpoint 503"})
     after = api.ok("GET", f"/runs/{run['id']}", owner)["run"]
     assert after["status"] == {"retry": "retrying"}.get(status, status) and "model endpoint 503" in after["reason"]
+
+
+def test_the_sandbox_stops_before_its_functions_limit_with_room_to_report():
+    assert sandbox.working_seconds(300) == 285  # the deployed limit: 15 s to report
+    assert sandbox.working_seconds(12) == 9 and sandbox.working_seconds(10) == 7.5  # short limits keep a quarter
+
+
+class _Timed:
+    """The transport, noting when the outcome reached the API."""
+
+    def __init__(self, transport):
+        self.transport, self.outcome_at = transport, None
+
+    def post(self, url, **kw):
+        answer = self.transport.post(url, **kw)
+        if url.endswith("/outcome"):
+            self.outcome_at = time.monotonic()
+        return answer
+
+
+MODEL_ANSWER = json.dumps({"choices": [{"index": 0, "finish_reason": "stop", "message": {
+    "role": "assistant", "content": "Everything is fine, I checked it all very carefully."}}]}).encode()
+
+
+@pytest.mark.parametrize("model, during", [
+    ({"first_byte_after": 30}, "during a model call"),  # a model that thinks past the stop
+    ({"per_byte": 0.5}, "during a model call"),  # a reply that trickles past it
+    ({"status": 429, "headers": {"Retry-After": "30"}},  # a wait that would end past it
+     "waiting to call the model again (the endpoint asked to wait 30 s, "),
+])
+def test_the_sandbox_reports_the_session_so_far_at_its_stop_during_a_model_call(api, owner, aws, transport,
+                                                                                 sandbox_queue_and_loopback, model,
+                                                                                 during):
+    """SANDBOX_SECONDS 4 (the stop 3 s in): whatever the model endpoint does,
+    the run is reported before the function's limit, `failed` with a reason
+    that says where it stopped, and its session so far is kept."""
+    timed = _Timed(transport)
+    with slow(MODEL_ANSWER, **model) as url, settings.override(
+            sandbox_seconds=4, agent=replace(settings.current().agent, backend="openai",
+                                             openai_base_url=f"{url}/v1", openai_api_key_secret="")):
+        rule = api.ok("POST", "/automations", owner, rule_body(
+            task_prompt="Summarise.", environment={"type": "cloud_sandbox"}), status=201)["automation"]
+        run = _place(api, owner, rule)
+        got = sqs().receive_message(QueueUrl=aws["sandbox"])["Messages"]
+        started = time.monotonic()
+        sandbox.handle([{"messageId": m["MessageId"], "body": m["Body"]} for m in got], http=timed)
+    reported = timed.outcome_at - started
+    assert reported < 4, reported  # at the stop (3 s in), or before: reported within the function's 4 s
+    done = api.ok("GET", f"/runs/{run['id']}", owner)["run"]
+    assert done["status"] == "failed"
+    assert done["reason"].startswith(f"Stopped at the cloud sandbox's time limit (3 s) {during}"), done["reason"]
+    assert done["reason"].endswith("; the session so far is kept.")
+    session = api.ok("GET", f"/sessions/{done['session_id']}", owner)["session"]
+    assert [m["role"] for m in session["messages"]] == ["system", "user"]
+    assert "Summarise." in session["messages"][1]["content"]

@@ -17,6 +17,7 @@ change to the automation while such a session works shows from its next run).
 """
 import json
 import logging
+import time
 
 from chalicelib import settings
 from chalicelib.environments import leases
@@ -35,22 +36,28 @@ def launch(work: dict) -> None:
     repos.queues.send(SANDBOX, work)
 
 
+def working_seconds(sandbox_seconds: int) -> float:
+    """How long the sandbox works sessions in one invocation: its function's
+    limit less a margin to report the outcome in (MARGIN_SECONDS, or a
+    quarter of a limit too short for that)."""
+    return sandbox_seconds - min(MARGIN_SECONDS, sandbox_seconds / 4)
+
+
 def handle(records: list[dict], agent=None, http=None) -> dict:
     """The sandbox function: each record is one run's work. Never reports a
     failed record: the outcome goes to the API, and a lost run is the lease's
-    business (a redelivered message would find its lease gone)."""
+    business (a redelivered message would find its lease gone). The stop is
+    counted from the invocation's start: every session of it ends before."""
     from sre_agent.remote import LeaseReporter  # requests: only the sandbox function pays for it
 
     s = settings.current()
-    api_url = s.sandbox_api_url
+    api_url, stop = s.sandbox_api_url, time.monotonic() + working_seconds(s.sandbox_seconds)
     for record in records:
         try:
             work = json.loads(record["body"])
             reporter = LeaseReporter(api_url, work["run_id"], work["lease"]["token"], http=http)
             execute(work, reporter, s.agent, agent=agent, renew_seconds=work["lease"]["renew_seconds"],
-                    background=True,
-                    time_limit=max(10, s.sandbox_seconds - MARGIN_SECONDS),
-                    limit_name="cloud sandbox")
+                    background=True, time_limit=max(0.0, stop - time.monotonic()), limit_name="cloud sandbox")
         except Exception:
             log.exception("sandbox message %s could not be worked", record.get("messageId"))
     return {"batchItemFailures": []}

@@ -8,15 +8,20 @@ session to `reporter.append(items)` in batches, keeps the lease with
 reporter is the only way out: over HTTP with the run's lease token from a
 runner or the sandbox, or the service's own functions in-process. When the
 lease is gone (the run was cancelled, reaped, or given to another runner) the
-reporter raises `Cancelled` and the session stops."""
+reporter raises `Cancelled` and the session stops.
+
+An environment with a stop of its own (the cloud sandbox) passes
+`time_limit`: every model call, wait and tool call of the session is bounded
+by what is left of it (sre_agent.deadline), and at the stop the session so
+far is flushed and the run ends `failed`, saying what was under way."""
 import logging
 import threading
-import time
 
 from sre_agent.agents.base import PermanentAgentError, Task, TransientAgentError
 from sre_agent.agents.registry import agent_for
 from sre_agent.agents.tools import Toolbox
 from sre_agent.clock import utcnow
+from sre_agent.deadline import Deadline, TimeLimit
 from sre_agent.session import SessionWriter
 from sre_agent.settings import AgentSettings
 
@@ -26,10 +31,6 @@ THROTTLES = ("ProvisionedThroughputExceededException", "ThrottlingException", "R
 
 class Cancelled(Exception):
     """The run's lease is gone: cancelled, reaped, or lost to another environment."""
-
-
-class TimeLimit(Exception):
-    """The environment's own time limit is near: stop and say so."""
 
 
 def outcome_of(result, toolbox) -> tuple[str, str | None]:
@@ -48,15 +49,14 @@ class _Checkpoint:
     """Runs after every session entry: renews the lease now and then (unless a
     background thread does), notices a lost lease, and stops at the deadline."""
 
-    def __init__(self, reporter, renew_seconds: float, deadline: float | None, clock):
+    def __init__(self, reporter, renew_seconds: float, deadline: Deadline, clock):
         self.reporter, self.renew_seconds, self.deadline = reporter, renew_seconds, deadline
         self.clock, self.last, self.lost = clock, clock(), None
 
     def __call__(self) -> None:
         if self.lost:
             raise Cancelled(self.lost)
-        if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise TimeLimit()
+        self.deadline.check()
         if self.renew_seconds and (self.clock() - self.last).total_seconds() >= self.renew_seconds:
             self.last = self.clock()
             self.reporter.renew()
@@ -82,14 +82,14 @@ def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utc
     when the lease was lost)."""
     task = Task(prompt=work["prompt"], automation_id=work["automation"]["id"], run_id=work["run_id"],
                 context=work.get("context") or {}, recent_runs=work.get("recent_runs") or [])
-    deadline = time.monotonic() + time_limit if time_limit else None
+    deadline = Deadline(time_limit)  # None: no stop of its own
     checkpoint = _Checkpoint(reporter, 0 if background else renew_seconds, deadline, clock)
     stop = threading.Event()
     if background:
         threading.Thread(target=_renew_in_background, args=(reporter, renew_seconds, checkpoint, stop),
                          daemon=True).start()
     session = SessionWriter(reporter.append, clock, first_seq=work.get("first_seq", 1), on_write=checkpoint)
-    toolbox = Toolbox(task, session, clock, settings)
+    toolbox = Toolbox(task, session, clock, settings, deadline)
     try:
         try:
             agent = agent or agent_for(settings)
@@ -103,9 +103,9 @@ def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utc
             status, reason = "retry", str(exc)
         except PermanentAgentError as exc:
             status, reason = "failed", str(exc)
-        except TimeLimit:
+        except TimeLimit as exc:
             status, reason = "failed", f"Stopped at the {limit_name or 'environment'}'s time limit " \
-                                       f"({time_limit:.0f} s) before the session finished."
+                                       f"({time_limit:.0f} s) {exc.during}; the session so far is kept."
         except Cancelled:
             raise
         except Exception as exc:  # a bug must end the run, not leave it running

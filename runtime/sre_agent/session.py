@@ -60,12 +60,15 @@ class SessionWriter:
         self.sent_items += len(batch)
         self.sent_bytes += size
 
-    def message(self, role: str, content: str, tool_calls: list[dict] | None = None) -> None:
+    def message(self, role: str, content: str, tool_calls: list[dict] | None = None, refusal: bool = False) -> None:
         """A message of the conversation; an assistant message that asks for
-        tools names them ({"id", "tool"}) in `tool_calls`."""
+        tools names them ({"id", "tool"}) in `tool_calls`; a model's refusal
+        (its words in `content`) is marked `refusal: true`."""
         data = {"role": role, "content": content, "at": iso(self.clock())}
         if tool_calls:
             data["tool_calls"] = tool_calls
+        if refusal:
+            data["refusal"] = True
         self._add("message", data)
 
     def tool_call(self, tool: str, tool_input: dict, output, call_id: str | None = None) -> None:

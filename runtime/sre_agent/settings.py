@@ -28,8 +28,10 @@ class AgentSettings:
                            choices=("builtin", "openai", "bedrock"))
     max_steps: int = setting("AGENT_MAX_STEPS", 8, "model calls per run at most", "int", 0)
     token_budget: int = setting("AGENT_TOKEN_BUDGET", 50000, "tokens per run at most", "int", 1)
-    http_timeout: float = setting("AGENT_HTTP_TIMEOUT", 10.0, "seconds for a URL check", "float", 0.1)
-    model_timeout: float = setting("AGENT_MODEL_TIMEOUT", 120.0, "seconds for a model reply", "float", 0.1)
+    http_timeout: float = setting("AGENT_HTTP_TIMEOUT", 10.0, "seconds for a whole URL check (and a connection to "
+                                  "the model endpoint)", "float", 0.1)
+    model_timeout: float = setting("AGENT_MODEL_TIMEOUT", 120.0, "seconds for a whole model call, connect to last "
+                                   "byte (less when the environment's stop is nearer)", "float", 0.1)
     model_retries: int = setting("AGENT_MODEL_RETRIES", 3, "a 429/5xx of the model endpoint is retried this often "
                                  "inside the session", "int", 0, 20)
     model_retry_max_seconds: float = setting("AGENT_MODEL_RETRY_MAX_SECONDS", 60.0, "a longer wait hands the run "

@@ -1,16 +1,26 @@
 """The OpenAI-compatible backend: any Chat Completions endpoint with tool
-calling (OpenAI, vLLM, Ollama, llama.cpp, mlx-lm). The model is called in a
-loop, its tool calls run through the toolbox, until it answers, or a step or
-token limit stops it.
+calling (OpenAI, vLLM, Ollama, llama.cpp, mlx-lm, a LiteLLM proxy). The model
+is called in a loop, its tool calls run through the toolbox, until it
+answers, or a step or token limit stops it.
 
 As the protocol and its servers behave:
+- each call has AGENT_MODEL_TIMEOUT for the whole reply (connect, send,
+  headers, body), or what is left before the environment's stop if that is
+  less; the endpoint is the operator's, so it goes through net/endpoint.py,
+  not the outbound guard that protects users' URLs;
 - a 429 or 5xx (and a dropped connection) is retried inside the session,
-  after the Retry-After the server asks for (or a short backoff), up to
+  after the Retry-After the server asks for (or a jittered backoff), up to
   AGENT_MODEL_RETRIES times, instead of restarting the whole run; a wait
-  longer than AGENT_MODEL_RETRY_MAX_SECONDS hands the run back to the queue;
-- a 429 that says the account is out of quota (`insufficient_quota` and the
-  other billing codes) fails the run at once with that reason: retrying
-  cannot help until someone adds credit;
+  longer than AGENT_MODEL_RETRY_MAX_SECONDS hands the run back to the queue
+  (conversation.call_model, the policy Bedrock shares);
+- an error that says the account is out of quota or budget fails the run at
+  once with the provider's message: OpenAI's `insufficient_quota` and the
+  other billing codes, LiteLLM's `budget_exceeded`, and the provider's words
+  when a proxy passes them on under a code of its own (LiteLLM: `"code":
+  "429"`, "… exceeded your current quota …"): retrying cannot help until
+  someone adds credit;
+- a reply that refuses (`content: null` and a `refusal`) fails the run with
+  "the model refused: …", the refusal kept in the session;
 - a tool call without an `id` (llama.cpp and mlx-lm servers omit it) gets
   one, used for its answer; arguments are sent back as the JSON string the
   protocol requires, whatever form the server sent them in;
@@ -19,22 +29,27 @@ The key is read from the Secrets Manager secret OPENAI_API_KEY_SECRET names,
 named as you named it (the deployment's `AgentApiKeySecret` parameter lets the
 worker read it).
 """
+import http.client
 import json
 import time
 
 import botocore.exceptions
-import requests
 
 from sre_agent import aws
 from sre_agent.agents import tools
 from sre_agent.agents.base import Agent, AgentOutcome, PermanentAgentError, TransientAgentError
-from sre_agent.agents.conversation import SYSTEM_PROMPT, finish, stop
-from sre_agent.net.http import retry_after
+from sre_agent.agents.conversation import SYSTEM_PROMPT, Retry, call_model, finish, refused, stop
+from sre_agent.net import endpoint
+from sre_agent.net.http import DeadlinePassed, retry_after
 from sre_agent.settings import AgentSettings
 
 MAX_ANSWER_TOKENS = 4096
 BILLING_CODES = {"insufficient_quota", "credit_balance_exhausted", "organization_spend_limit_exceeded",
-                 "project_spend_limit_exceeded", "organization_usage_limit_exceeded"}
+                 "project_spend_limit_exceeded", "organization_usage_limit_exceeded",
+                 "budget_exceeded"}  # LiteLLM's own budgets (422, or 429 where its operator chose so)
+# The provider's words for an empty account, as a proxy passes them on under a code of its own
+# (LiteLLM: {"error": {"message": "litellm.RateLimitError: … You exceeded your current quota …", "code": "429"}}).
+QUOTA_WORDS = ("exceeded your current quota", "insufficient_quota", "credit balance is too low")
 
 
 def _api_key(settings: AgentSettings) -> str | None:
@@ -56,59 +71,54 @@ def _api_key(settings: AgentSettings) -> str | None:
     return secret["SecretString"].strip()
 
 
-def _billing_problem(resp) -> str | None:
-    """The billing code of a 429 that means "out of quota", or None."""
+def _billing_problem(body: bytes) -> str | None:
+    """What an error answer says about an account out of quota or budget, or None."""
     try:
-        error = resp.json().get("error") or {}
+        error = json.loads(body).get("error") or {}
     except (ValueError, AttributeError):
         return None
     if not isinstance(error, dict):
         return None
+    message = str(error.get("message") or "")
     for value in (error.get("code"), error.get("type")):
-        if value in BILLING_CODES:
-            return f"{value}: {str(error.get('message') or '')[:200]}".rstrip(": ")
+        if isinstance(value, str) and value in BILLING_CODES:
+            return f"{value}: {message[:200]}".rstrip(": ")
+    if any(words in message.lower() for words in QUOTA_WORDS):
+        return f"out of quota: {message[:200]}"
     return None
 
 
-def _post(url: str, body: dict, key: str | None, sleep, settings: AgentSettings) -> dict:
-    """One model call, retried inside the session on 429, 5xx and dropped connections."""
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    retries, longest = settings.model_retries, settings.model_retry_max_seconds
-    for attempt in range(retries + 1):
-        wait = float(2 ** attempt)
+def _call(url: str, body: dict, key: str | None, settings: AgentSettings, seconds: float) -> dict:
+    """One try of one model call, with `seconds` for all of it."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    try:
+        resp = endpoint.send(url, "POST", headers, json.dumps(body).encode(),
+                             connect_timeout=settings.http_timeout, deadline=seconds)
+    except DeadlinePassed:
+        raise  # call_model tells the model timeout from the environment's stop
+    except (OSError, http.client.HTTPException) as exc:  # refused, dropped, no connection within AGENT_HTTP_TIMEOUT
+        raise Retry(f"cannot reach the model endpoint: {exc}") from exc
+    except ValueError as exc:
+        raise PermanentAgentError(f"bad model endpoint: {exc}") from exc
+    if resp.status < 400:
         try:
-            resp = requests.post(url, json=body, headers=headers,
-                                 timeout=(settings.http_timeout, settings.model_timeout))
-        except requests.Timeout as exc:
-            raise TransientAgentError(f"model endpoint timed out: {exc}") from exc
-        except requests.ConnectionError as exc:
-            problem = TransientAgentError(f"cannot reach the model endpoint: {exc}")
-        except requests.RequestException as exc:
-            raise PermanentAgentError(f"bad model endpoint request: {exc}") from exc
-        else:
-            if resp.status_code < 400:
-                try:
-                    return resp.json()
-                except ValueError as exc:
-                    raise PermanentAgentError(
-                        f"model endpoint answered with non-JSON (HTTP {resp.status_code})") from exc
-            detail = (resp.text.replace(key, "***") if key else resp.text)[:300]  # some servers echo the key
-            if resp.status_code == 429 and (billing := _billing_problem(resp)):
-                raise PermanentAgentError(f"the model provider refused the request: {billing}")
-            if resp.status_code not in (408, 429) and resp.status_code < 500:
-                raise PermanentAgentError(f"model endpoint answered HTTP {resp.status_code}: {detail}")
-            problem = TransientAgentError(f"model endpoint answered HTTP {resp.status_code}: {detail}")
-            asked = retry_after(dict(resp.headers))
-            wait = asked if asked is not None else wait
-        if attempt == retries or wait > longest:
-            raise problem
-        sleep(wait)
-    raise AssertionError("unreachable")  # pragma: no cover
+            return json.loads(resp.body)
+        except ValueError as exc:
+            raise PermanentAgentError(f"model endpoint answered with non-JSON (HTTP {resp.status})") from exc
+    text = resp.body.decode("utf-8", "replace")
+    detail = (text.replace(key, "***") if key else text)[:300]  # some servers echo the key
+    if billing := _billing_problem(resp.body):
+        raise PermanentAgentError(f"the model provider refused the request: {billing}")
+    if resp.status not in (408, 429) and resp.status < 500:
+        raise PermanentAgentError(f"model endpoint answered HTTP {resp.status}: {detail}")
+    raise Retry(f"model endpoint answered HTTP {resp.status}: {detail}", retry_after(resp.headers))
 
 
-def _parse(reply, step: int) -> tuple[str | None, list, str | None, int]:
-    """(content, tool calls, finish reason, tokens used) of a Chat Completions
-    reply; every tool call has an `id` and its arguments as a string."""
+def _parse(reply, step: int) -> tuple[str | None, list, str | None, int, str | None]:
+    """(content, tool calls, finish reason, tokens used, refusal) of a Chat
+    Completions reply; every tool call has an `id` and its arguments as a string."""
     try:
         choice = reply["choices"][0]
         message = choice["message"]
@@ -124,7 +134,9 @@ def _parse(reply, step: int) -> tuple[str | None, list, str | None, int]:
             calls.append({"id": call_id, "type": "function",
                           "function": {"name": function["name"], "arguments": arguments}})
         tokens = int((reply.get("usage") or {}).get("total_tokens") or 0)
-        return message.get("content"), calls, choice.get("finish_reason"), tokens
+        refusal = message.get("refusal")  # OpenAI's structured refusal, with `content` null
+        refusal = refusal if isinstance(refusal, str) and refusal.strip() else None
+        return message.get("content"), calls, choice.get("finish_reason"), tokens, refusal
     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
         raise PermanentAgentError(f"malformed Chat Completions response: {exc!r}") from exc
 
@@ -158,11 +170,14 @@ class OpenAIAgent(Agent):
         functions = [{"type": "function", "function": spec} for spec in tools.SPECS]
         used = 0
         for step in range(1, max_steps + 1):
-            reply = _post(url, {"model": model, "messages": messages, "tools": functions,
-                                "max_completion_tokens": max(1, min(MAX_ANSWER_TOKENS, budget - used))},
-                          key, self.sleep, s)
-            content, calls, reason, tokens = _parse(reply, step)
+            body = {"model": model, "messages": messages, "tools": functions,
+                    "max_completion_tokens": max(1, min(MAX_ANSWER_TOKENS, budget - used))}
+            reply = call_model(lambda seconds, body=body: _call(url, body, key, s, seconds), s, toolbox.deadline,
+                               self.sleep)
+            content, calls, reason, tokens, refusal = _parse(reply, step)
             used += tokens
+            if refusal:
+                raise refused(session, refusal)
             if not calls:
                 cut = None if reason in (None, "stop") else f"the model stopped early (finish_reason {reason})"
                 return finish(session, toolbox, content or "", cut)

@@ -3,6 +3,8 @@ toolbox that runs them and records each call in the session."""
 import ssl
 from datetime import datetime
 
+from sre_agent.deadline import NONE as NO_STOP
+from sre_agent.deadline import Deadline
 from sre_agent.net import guard
 from sre_agent.net.http import request
 from sre_agent.settings import AgentSettings
@@ -21,11 +23,13 @@ SPECS = [
 ]
 
 
-def http_check(url: str, now: datetime, settings: AgentSettings) -> dict:
-    """The health of one URL. `ok` is false for errors, 5xx/4xx, or a
-    certificate expiring within 14 days."""
+def http_check(url: str, now: datetime, settings: AgentSettings, seconds: float | None = None) -> dict:
+    """The health of one URL, within `seconds` for the whole check
+    (AGENT_HTTP_TIMEOUT unless less is left). `ok` is false for errors,
+    5xx/4xx, or a certificate expiring within 14 days."""
+    seconds = settings.http_timeout if seconds is None else seconds
     try:
-        result = request(url, settings.outbound, timeout=settings.http_timeout)
+        result = request(url, settings.outbound, timeout=settings.http_timeout, deadline=max(seconds, 0.001))
     except guard.BlockedAddress as exc:
         return {"url": url, "ok": False, "error": str(exc)}
     except ssl.SSLError as exc:
@@ -50,10 +54,13 @@ def query_runs(recent: list[dict], status: str | None = None, limit: int = 10) -
 
 
 class Toolbox:
-    """Runs tools for one session and records every call in it."""
+    """Runs tools for one session and records every call in it. `deadline`
+    is the environment's stop (sre_agent.deadline): the tools and the
+    backends' model calls and waits are bounded by what is left of it."""
 
-    def __init__(self, task, session, clock, settings: AgentSettings):
+    def __init__(self, task, session, clock, settings: AgentSettings, deadline: Deadline = NO_STOP):
         self.task, self.session, self.clock, self.settings = task, session, clock, settings
+        self.deadline = deadline
         self.calls = self.failures = 0
         self.first_failure = None  # "<tool> <what>: <error>", for the run's reason
 
@@ -70,7 +77,8 @@ class Toolbox:
             return output
         try:
             if name == "http_check":
-                output = http_check(str(args["url"]), self.clock(), self.settings)
+                output = http_check(str(args["url"]), self.clock(), self.settings,
+                                    self.deadline.cap(self.settings.http_timeout))
             elif name == "query_runs":
                 output = query_runs(self.task.recent_runs, args.get("status"), args.get("limit", 10))
             else:

@@ -34,9 +34,8 @@ class HttpResult:
 def _open(conn) -> socket.socket:
     """The TCP connection to the checked address (not to a new DNS answer)."""
     sock = socket.create_connection((conn._ip, conn.port), conn.timeout)
-    if conn.watch is not None and conn.watch.expired:  # the deadline passed while connecting
-        sock.close()
-        raise TimeoutError("the deadline passed while connecting")
+    if conn.watch is not None:
+        conn.watch.watch(sock)
     return sock
 
 
@@ -73,18 +72,31 @@ def retry_after(headers: dict) -> float | None:
         return None
 
 
-class _Deadline:
-    """Closes the connection's socket when the deadline passes, which ends
-    whatever read or write is blocked on it."""
+class DeadlinePassed(TimeoutError):
+    """The whole-request deadline passed before the answer was complete."""
+
+
+class Watchdog:
+    """Shuts the connection's socket down when the deadline passes, which ends
+    whatever read or write is blocked on it. The TCP socket is kept from the
+    moment it opens (`watch(sock)`): http.client lets go of `conn.sock` once
+    a response that closes the connection (HTTP/1.0, `Connection: close`)
+    has begun, while its body is still being read from that socket."""
 
     def __init__(self, conn, seconds: float | None):
-        self.conn, self.expired = conn, False
+        self.conn, self.expired, self.sock = conn, False, None
         self.timer = threading.Timer(seconds, self._expire) if seconds else None
+
+    def watch(self, sock: socket.socket) -> None:
+        """Keep the connection's TCP socket; DeadlinePassed if the deadline passed while it opened."""
+        self.sock = sock
+        if self.expired:
+            sock.close()
+            raise DeadlinePassed("the deadline passed while connecting")
 
     def _expire(self):
         self.expired = True
-        sock = self.conn.sock
-        if sock is not None:
+        for sock in {id(s): s for s in (self.sock, self.conn.sock) if s is not None}.values():
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
@@ -106,8 +118,8 @@ def request(url: str, policy: Outbound, method: str = "GET", headers: dict | Non
             deadline: float | None = None) -> HttpResult:
     """Send one request through the guard, under `policy`. `timeout` bounds
     each socket operation; `deadline` (seconds) the whole request. Raises
-    guard.BlockedAddress, OSError (connection, timeout: TimeoutError when the
-    deadline passed) or ssl.SSLError."""
+    guard.BlockedAddress, OSError (connection, timeout: DeadlinePassed, a
+    TimeoutError, when the deadline passed) or ssl.SSLError."""
     host, port, ip = guard.check_url(url, policy)
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -116,14 +128,14 @@ def request(url: str, policy: Outbound, method: str = "GET", headers: dict | Non
     else:
         conn = _PinnedHTTP(host, port, ip, timeout)
     start = time.perf_counter()
-    watch = conn.watch = _Deadline(conn, deadline)
+    watch = conn.watch = Watchdog(conn, deadline)
     try:
         with watch:
             conn.request(method, path, body=body, headers={"User-Agent": "sre-automations/0.1", **(headers or {})})
             resp = conn.getresponse()
             data = resp.read(MAX_BODY)
         if watch.expired:
-            raise TimeoutError(f"no complete answer within {deadline:g} s")
+            raise DeadlinePassed(f"no complete answer within {deadline:g} s")
         elapsed = (time.perf_counter() - start) * 1000
         cert = None
         if parts.scheme == "https" and conn.sock is not None:
@@ -133,7 +145,7 @@ def request(url: str, policy: Outbound, method: str = "GET", headers: dict | Non
         return HttpResult(resp.status, dict(resp.getheaders()), data, round(elapsed, 1), cert)
     except (OSError, http.client.HTTPException) as exc:
         if watch.expired:  # the deadline closed the socket under the read or write
-            raise TimeoutError(f"no complete answer within {deadline:g} s") from exc
+            raise DeadlinePassed(f"no complete answer within {deadline:g} s") from exc
         raise
     finally:
         conn.close()
