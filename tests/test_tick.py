@@ -76,7 +76,8 @@ def _drain_fanout(aws, use_handle_jobs: bool = True) -> list[tuple[dict, dict | 
 
 def _tick(aws, at=AT, use_handle_jobs: bool = True) -> list[dict]:
     """One whole tick: level 1, all of level 2; returns the run messages' bodies."""
-    assert tick.scheduler_tick(at, catch_up_missed=False, manual=True)["jobs"] == 16 * settings.current().schedule_shards
+    jobs = tick.scheduler_tick(at, catch_up_missed=False, manual=True)["jobs"]
+    assert jobs == 16 * settings.current().schedule_shards
     _drain_fanout(aws, use_handle_jobs)
     return [json.loads(m["Body"]) for m in _receive(aws["runs"])]
 
