@@ -214,12 +214,12 @@ def test_missing_or_invalid_hour_names_the_field(hour):
     assert _refused(**{**item, "mode": "weekly", "weekday": 1}).startswith(f"{WHERE}.hour")
 
 
-@pytest.mark.parametrize("weekday", [None, -1, 7, "1", 1.5, True])
+@pytest.mark.parametrize("weekday", [None, -1, 8, "1", 1.5, True])
 def test_missing_or_invalid_weekday_names_the_field(weekday):
     item = {"mode": "weekly", "hour": 9, "timezone": "UTC"}
     if weekday is not None:
         item["weekday"] = weekday
-    assert _refused(**item).startswith(f"{WHERE}.weekday must be an integer 0-6")
+    assert _refused(**item).startswith(f"{WHERE}.weekday must be an integer 0-7")  # 7 is Sunday, as in cron
 
 
 def test_boundary_hours_and_weekdays_are_accepted():
