@@ -128,7 +128,7 @@ def runners_route():
 
 @route("/api-keys", methods=["GET"])
 def api_keys():
-    return {"api_keys": keys.list_keys(_caller(), query(_req()).get("user_id"))}
+    return {"api_keys": keys.list_keys(_caller(), query(_req()).get("user_id") or None)}
 
 
 @route("/api-keys/rotate", methods=["POST"], content_types=JSON_BODY)

@@ -327,3 +327,37 @@ def test_session_items_come_back_in_order(repos):
                                    SessionItem(1, "message", "a", part=0, parts=1)], NOW + timedelta(days=1))
     assert [(i.seq, i.data) for i in repos.sessions.items("ses_1")] == [(0, "h"), (1, "a"), (2, "b")]
     assert list(repos.sessions.items("ses_none")) == []
+
+
+def test_a_batch_read_asks_again_for_unprocessed_keys_after_a_jittered_backoff(aws):
+    """DynamoDB may leave keys of a BatchGetItem unprocessed (throttling): they are asked for again, after waits
+    that grow and are never all the same length, until every key is read."""
+    from chalicelib.store import dynamo, models
+    store.active().runs.add(_run())
+    client = models.Run._get_connection().connection.client
+    withheld = {"left": 3}
+
+    def throttle(parsed, **_):
+        if withheld["left"] and parsed.get("Responses", {}).get(models.Run.Meta.table_name):
+            withheld["left"] -= 1
+            parsed["UnprocessedKeys"] = {models.Run.Meta.table_name: {
+                "Keys": [{"id": {"S": "run_1"}}], "ConsistentRead": True}}
+            parsed["Responses"][models.Run.Meta.table_name] = []
+
+    waits = []
+    client.meta.events.register("after-call.dynamodb.BatchGetItem", throttle, unique_id="test.throttle")
+    try:
+        run, = dynamo.get_many((models.Run, "run_1"), sleep=waits.append)
+    finally:
+        client.meta.events.unregister("after-call.dynamodb.BatchGetItem", unique_id="test.throttle")
+    assert dynamo.record_of(run, Run).id == "run_1" and len(waits) == 3
+    assert all(0 <= w <= 0.05 * 2 ** n for n, w in enumerate(waits))
+    assert len({dynamo.backoff(4) for _ in range(20)}) > 1  # jittered, not one fixed wait
+
+
+def test_keys_no_item_can_have_are_not_asked_for(repos):
+    """An empty or over-long id (a path parameter, say) finds nothing instead of failing."""
+    for key in ("", "x" * 3000):
+        assert repos.runs.get(key) is None and repos.rules.get(key) is None and repos.rules.token(key) is None
+        assert repos.accounts.user(key) is None and repos.runners.by_id(key) is None
+        assert list(repos.sessions.items(key)) == []

@@ -93,6 +93,16 @@ def test_idempotency_key_returns_the_same_run_and_sends_once(api, rule, aws):
     assert sorted(m["run_id"] for m in _messages(aws["runs"])) == sorted([first["run_id"], other["run_id"]])
 
 
+def test_the_same_idempotency_key_with_another_body_is_a_conflict(api, rule, aws):
+    headers = {"Idempotency-Key": "deploy-4712"}
+    first = api.call("POST", rule["path"], rule["token"], {"text": "deploy 4712 finished"}, headers=headers)
+    code, data = api.call("POST", rule["path"], rule["token"], {"text": "deploy 4713 finished"}, headers=headers)
+    assert first[0] == 202 and code == 409 and data["Code"] == "Conflict"
+    assert "Idempotency-Key was used with a different body" in data["Message"] and first[1]["run_id"] in data["Message"]
+    assert api.call("POST", rule["path"], rule["token"], None, headers=headers)[0] == 409  # no text is other text too
+    assert [m["run_id"] for m in _messages(aws["runs"])] == [first[1]["run_id"]]  # one run, one message
+
+
 def test_hot_path_costs_three_aws_calls(api, rule):
     with CallMeter() as meter, meter.counting():  # every AWS call, whichever client makes it
         assert api.call("POST", rule["path"], rule["token"], {"text": "x"})[0] == 202

@@ -591,7 +591,8 @@ _PATHS = {
                        body=_obj({"text": {"type": "string", "description": "Context for this run"}}),
                        params=[_path("trigger_id", "From the automation's api trigger url"),
                                {"name": "Idempotency-Key", "in": "header", "required": False, "schema": _STR,
-                                "description": "A repeated call with the same key returns the same run"}],
+                                "description": "A repeated call with the same key and body returns the same "
+                                               "run; the same key with another text is 409"}],
                        errors=(400, 401, 403, 409, 413, 503)),
                  "security": [{"triggerToken": []}]}},
     "/runs/{run_id}/cancel": {"post": _op("Cancel a queued or running run: it ends failed, reason 'cancelled'; "

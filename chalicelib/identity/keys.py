@@ -17,8 +17,9 @@ def key_json(key: ApiKey, caller) -> dict:
 
 
 def _user_for(caller, user_id: str | None):
-    """The caller themselves, or (owner/admin) another user of the account."""
-    if not user_id or user_id == caller.user_id:
+    """The caller themselves (no `user_id`: a query that names nobody), or
+    (owner/admin) another user of the account."""
+    if user_id is None or user_id == caller.user_id:
         return directory.get_user(caller.account_id, caller.user_id)
     if not caller.is_admin:
         raise Forbidden("Only the account owner and admins can manage other users' API keys.")

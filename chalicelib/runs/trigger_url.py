@@ -72,5 +72,8 @@ def trigger(trigger_id: str, headers, raw_body: bytes | None, now) -> Run:
         made = repos.runs.get(run.id)  # the same call again: the run it already made
         if made is None:  # the first call is failing right now and removed it
             raise Unavailable("A call with this Idempotency-Key is failing right now; retry it.") from None
+        if made.context_text != text:  # a different request under the same key: not a repeat
+            raise Conflict("This Idempotency-Key was used with a different body (its run "
+                           f"{made.id} has other text); use a new key for a new request.") from None
         return made
     return run

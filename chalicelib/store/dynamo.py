@@ -5,6 +5,8 @@ several tables, and opaque page cursors."""
 import base64
 import functools
 import json
+import random
+import time
 from contextlib import contextmanager
 from dataclasses import MISSING, fields
 
@@ -17,7 +19,7 @@ from chalicelib.store import BadCursor, ConditionFailed, config
 from chalicelib.store.expect import ABSENT, PRESENT, Below, In
 
 CONFLICT = ("ConditionalCheckFailedException", "TransactionCanceledException")
-MAX_ROUNDS = 5  # unprocessed keys (throttling) asked for again, at most this often
+MAX_ROUNDS = 8  # tries of a batch read whose keys come back unprocessed (throttling): under 2 s of waits
 WIDEST_PAGE = 1000  # items read per call at most (DynamoDB stops at 1 MB anyway)
 
 
@@ -127,28 +129,49 @@ def transaction():
             yield tx
 
 
+MAX_KEY_BYTES = 1024  # a range key's limit (a hash key's is 2048): no item has a longer key
+
+
+def possible_key(*keys) -> bool:
+    """Whether an item can have these keys: DynamoDB refuses an empty or an
+    over-long string key outright (a 500, were it asked), and stores none."""
+    return all(not isinstance(key, str) or 0 < len(key.encode()) <= MAX_KEY_BYTES for key in keys)
+
+
 def get(model, *keys, consistent: bool = False):
-    """The item with these keys, or None."""
+    """The item with these keys, or None (also for keys no item can have)."""
+    if not possible_key(*keys):
+        return None
     try:
         return model.get(*keys, consistent_read=consistent)
     except model.DoesNotExist:
         return None
 
 
-def get_many(*wanted: tuple) -> list:
+def backoff(attempt: int, base: float = 0.05, most: float = 1.0) -> float:
+    """Seconds to wait before try `attempt` + 1 of an unprocessed batch: doubling from
+    `base`, at most `most`, with full jitter (readers throttled together do not come back together)."""
+    return random.uniform(0, min(most, base * 2 ** attempt))
+
+
+def get_many(*wanted: tuple, sleep=time.sleep) -> list:
     """The items named by (model, hash key), in that order, None for each that
     does not exist, in one BatchGetItem. Strongly consistent, as a conditional
-    write that follows expects (models with a hash key only, one key per table)."""
+    write that follows expects (models with a hash key only, one key per table).
+    Keys DynamoDB leaves unprocessed (throttling) are asked for again after a
+    backoff with jitter, up to MAX_ROUNDS tries."""
     def key(model, value):
         attribute = model._hash_key_attribute()
         return {model._hash_keyname: {attribute.attr_type: attribute.serialize(value)}}
 
-    tables = {model.Meta.table_name: (model, key(model, value)) for model, value in wanted}
+    tables = {model.Meta.table_name: (model, key(model, value)) for model, value in wanted if possible_key(value)}
     request = {table: {"Keys": [k], "ConsistentRead": True} for table, (_, k) in tables.items()}
     client = wanted[0][0]._get_connection().connection.client
     found: dict[str, dict] = {}
-    for _ in range(MAX_ROUNDS):
-        answer = client.batch_get_item(RequestItems=request)
+    for attempt in range(MAX_ROUNDS):
+        if attempt:
+            sleep(backoff(attempt - 1))
+        answer = client.batch_get_item(RequestItems=request) if request else {}
         for table, items in answer.get("Responses", {}).items():
             if items:
                 found[table] = items[0]

@@ -1,5 +1,5 @@
 """The runners repository: self-hosted runners of each account."""
-from chalicelib.store.dynamo import get, item_of, put, record_of, update
+from chalicelib.store.dynamo import get, item_of, possible_key, put, record_of, update
 from chalicelib.store.records import Runner
 
 
@@ -19,6 +19,8 @@ class DynamoRunners:
 
     def by_id(self, runner_id: str) -> Runner | None:
         """A runner by its id alone (its token names only that)."""
+        if not possible_key(runner_id):
+            return None
         return record_of(next(iter(self._model().by_id.query(runner_id, limit=1)), None), Runner)
 
     def of_account(self, account_id: str) -> list[Runner]:

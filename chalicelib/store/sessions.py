@@ -1,6 +1,7 @@
 """The sessions repository: one item per message, tool call or artifact of a
 hidden session (or one part of a large one), so a session can grow without
 limit; batches are written with BatchWriteItem (25 a call)."""
+from chalicelib.store.dynamo import possible_key
 from chalicelib.store.records import SessionItem
 
 
@@ -22,7 +23,9 @@ class DynamoSessions:
         return len(items)
 
     def items(self, session_id: str):
-        """The session's items in order of `seq`."""
+        """The session's items in order of `seq` (none for an id no session can have)."""
+        if not possible_key(session_id):
+            return
         for item in self._model().query(session_id):
             yield SessionItem(seq=int(item.seq), kind=item.kind, data=item.data, part=int(item.part),
                               parts=int(item.parts))
