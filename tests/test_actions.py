@@ -249,7 +249,7 @@ def test_429_honours_retry_after():
         with pytest.raises(ActionRetry) as err:
             send({"type": "webhook", "url": url})
     assert err.value.retry_after == 7
-    assert retry_delay(1, err.value.retry_after) == 30 and retry_delay(1, 70) == 70
+    assert 15 <= retry_delay(1, err.value.retry_after) <= 30 and retry_delay(1, 70) == 70
 
 
 @pytest.mark.parametrize("status", [400, 401, 404, 410, 301])
@@ -667,7 +667,9 @@ def test_retry_after_forms_and_backoff():
     assert retry_after({"retry-after": "12"}) == 12
     assert 50 <= retry_after({"Retry-After": formatdate(time.time() + 60, usegmt=True)}) <= 60
     assert retry_after({"Retry-After": "soon"}) is None and retry_after({}) is None
-    assert [retry_delay(n) for n in (1, 2, 3, 10)] == [30, 60, 120, 900]
+    assert [retry_delay(n, rand=lambda: 1.0) for n in (1, 2, 3, 10)] == [30, 60, 120, 900]  # the most
+    assert [retry_delay(n, rand=lambda: 0.0) for n in (1, 2, 3, 10)] == [15, 30, 60, 450]  # the least
+    assert len({retry_delay(2) for _ in range(50)}) > 5  # jittered: sends that failed together spread out
 
 
 def test_default_messages():

@@ -21,6 +21,7 @@ did not get it (`skip`).
 This package is a leaf: it knows how to check, preview and send each action
 type, and nothing about runs, rules or events (tests/test_action_imports.py).
 """
+import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -156,9 +157,11 @@ def secret_placeholder(name: str) -> str:
     return f"<secret {name}>"
 
 
-def retry_delay(attempt: int, retry_after: float | None = None) -> int:
+def retry_delay(attempt: int, retry_after: float | None = None, rand=random.random) -> int:
     """Seconds to wait after failed attempt `attempt` (1, 2, ...): exponential
-    backoff from ACTION_RETRY_BASE_SECONDS, never sooner than the service's
+    backoff from ACTION_RETRY_BASE_SECONDS with equal jitter (between half of
+    it and all of it, so the sends a receiver's outage failed together do not
+    all come back in the same second), never sooner than the service's
     Retry-After, never more than 900 seconds."""
-    backoff = settings.current().action_retry_base_seconds * 2 ** max(0, attempt - 1)
-    return int(min(MAX_DELAY, max(backoff, retry_after or 0)))
+    backoff = min(MAX_DELAY, settings.current().action_retry_base_seconds * 2 ** max(0, attempt - 1))
+    return int(min(MAX_DELAY, max(backoff / 2 + rand() * backoff / 2, retry_after or 0)))
