@@ -55,6 +55,9 @@ def test_every_function_has_a_least_privilege_policy():
         policy = json.loads((ROOT / ".chalice" / settings["iam_policy_file"]).read_text())
         for statement in policy["Statement"]:
             assert not any(a == "*" or a.endswith(":*") for a in statement["Action"]), name
+            if statement["Sid"] == "XRay":  # X-Ray's two write actions take no resource-level permission
+                assert sorted(statement["Action"]) == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], name
+                continue
             assert all(r != "*" for r in statement["Resource"]), name
     api = json.loads((ROOT / ".chalice" / "policy-api.json").read_text())
     resources = [r for s in api["Statement"] for r in s["Resource"]]
@@ -79,6 +82,20 @@ def packaged(tmp_path_factory):
                           capture_output=True, text=True)
     return {"dir": out / "package", "template": json.loads((out / "package" / "sam.json").read_text()),
             "report": slim.stdout}
+
+
+def test_every_function_and_the_api_are_traced_with_x_ray(packaged):
+    """Tracing on (Chalice's `xray` setting), and every function's role may send its traces."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]
+    assert config["xray"] is True
+    functions = {n: r for n, r in packaged["template"]["Resources"].items()
+                 if r["Type"] == "AWS::Serverless::Function"}
+    assert len(functions) == 8 and all(r["Properties"].get("Tracing") == "Active" for r in functions.values())
+    assert packaged["template"]["Resources"]["RestAPI"]["Properties"]["TracingEnabled"] is True  # the API's stage
+    for settings in config["lambda_functions"].values():
+        policy = json.loads((ROOT / ".chalice" / settings["iam_policy_file"]).read_text())
+        assert {"xray:PutTraceSegments", "xray:PutTelemetryRecords"} <= {a for s in policy["Statement"]
+                                                                         for a in s["Action"]}
 
 
 def test_packaged_template_passes_cfn_lint(packaged):
