@@ -57,6 +57,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def gone(group: int, seconds: float = 30.0) -> None:
+    """Wait until every process of a killed process group has exited: the
+    stack's children (chalice local, the sandbox) may outlive it by a moment,
+    holding the API's port that a restart binds again."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+
+
 class Stack:
     """`python -m devstack` in its own process group, as `make run` starts it."""
 
@@ -93,6 +106,7 @@ class Stack:
         """SIGKILL the stack and every process it started, at once: no shutdown, no last snapshot."""
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(30)
+        gone(self.proc.pid)
 
     def stop(self) -> int:
         """Ctrl-C, as a user stops it."""

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from bench.crash import gone
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -46,6 +48,7 @@ class Stack:
         """Kill the stack and its API server at once, as a power cut would: no shutdown snapshot."""
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(30)
+        gone(self.proc.pid)  # its children too: chalice local holds the port a restart binds
 
     def stop(self) -> int:
         self.proc.send_signal(signal.SIGINT)
