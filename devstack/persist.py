@@ -1,127 +1,129 @@
-"""Keeping the local stack's state across restarts.
+"""Keeping the local stack's state across restarts and crashes.
 
-moto keeps everything in memory, so the stack saves what a user wrote and what
-is still to be done, every few seconds (the tables when something changed) and
-on shutdown, and loads it back on start. (moto's request recorder would replay
-every call, queue polling included, and grow without bound; a snapshot stays
-small.)
+moto keeps everything in memory. Every write it applies is journaled before
+it answers (devstack/journal.py), so nothing acknowledged is lost even to a
+SIGKILL; every few seconds when something changed, and on shutdown, a
+snapshot of moto's memory takes the journal in and the journal starts
+afresh. On start the snapshot is loaded and the journal replayed over it.
+The snapshot, all read from moto's memory while writes wait:
 
 - every DynamoDB table, to `.local/dynamodb.json`;
 - every Secrets Manager secret, to `.local/secrets.json` (readable by its
   owner only: it holds the values);
-- on shutdown, after the engine has stopped, the messages still visible in the
-  queues, to `.local/queues.json`, sent again on the next start. Messages
-  hidden at that moment (a run's retry backoff, an action's retry) cannot be
-  read without their receipt; the runs among them are sent again by the
-  sweeper, since every waiting run is in the `waiting` index.
+- every message in the queues, in flight and delayed ones too (each with the
+  time it becomes visible, when a delay or ChangeMessageVisibility set one),
+  to `.local/queues.json` (owner only).
+
+(moto's request recorder would replay every call, queue polling included,
+and grow without bound; a snapshot and a short journal stay small.)
 """
 import json
 import os
-
-import boto3
+from pathlib import Path
 
 from chalicelib.store import config, tables
-from devstack import atomic
+from devstack import atomic, journal, journaled
+
+DYNAMODB, SECRETS, QUEUES = "dynamodb.json", "secrets.json", "queues.json"
 
 
-def _write(path: str, data, private: bool = False) -> None:
-    tmp = f"{path}.tmp"
+def _write(path: Path, data, private: bool = False) -> None:
+    """Replace `path` atomically and durably (a crash leaves the old file or the new one)."""
+    tmp = Path(f"{path}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(data, f)
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
-def _read(path: str):
-    if not os.path.exists(path):
+def _read(path: Path):
+    if not path.exists():
         return None
     with open(path, encoding="utf-8") as f:
         return json.load(f)
 
 
-def snapshot(path: str) -> int:
-    """Write every table's items to `path` atomically; returns the item count.
-    Read from moto's memory while writes wait (a Scan through moto's HTTP API
-    took 3.5 s of CPU for 2,000 items), in the wire format `restore` loads."""
+def _backends():
+    """moto's DynamoDB, Secrets Manager and SQS of the stack's region."""
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
+    from moto.secretsmanager.models import secretsmanager_backends
+    from moto.sqs.models import sqs_backends
 
-    stored = dynamodb_backends[DEFAULT_ACCOUNT_ID][config()["region"]].tables
+    region = config()["region"]
+    return (dynamodb_backends[DEFAULT_ACCOUNT_ID][region], secretsmanager_backends[DEFAULT_ACCOUNT_ID][region],
+            sqs_backends[DEFAULT_ACCOUNT_ID][region])
+
+
+def _queue_names(queues: dict) -> dict:
+    """moto's queue name -> the stack's name for it ("runs", "fanout", ...)."""
+    return {url.rsplit("/", 1)[1]: name for name, url in queues.items()}
+
+
+def snapshot(state_dir: Path, queues: dict) -> dict:
+    """Write the tables, secrets and queued messages to `state_dir`, then drop
+    the journal files they hold; returns the counts ({"items", "secrets",
+    "messages"}). The copy is taken while writes wait (a Scan through moto's
+    HTTP API took 3.5 s of CPU for 2,000 items), in the format `restore` loads."""
+    dynamodb, secretsmanager, sqs = _backends()
+    names, log = _queue_names(queues), journal.current()
     with atomic.writes_held():
-        data = {name: [item.to_json()["Attributes"] for item in stored[name].all_items()]
-                for name in tables.table_names()}
-    _write(path, data)
-    return sum(len(items) for items in data.values())
+        items = {name: [item.to_json()["Attributes"] for item in dynamodb.tables[name].all_items()]
+                 for name in tables.table_names()}
+        secrets = [image for image in map(journaled.secret_image, secretsmanager.secrets.values())
+                   if "string" in image]
+        # a copy of each list first: a receive moves a message to a dead-letter queue without the lock
+        messages = {names[queue.name]: [journaled.message_image(m) for m in list(queue._messages)]
+                    for queue in sqs.queues.values() if queue.name in names}
+        generation = log.rotate() if log is not None else None  # later writes go to the next file
+    state_dir = Path(state_dir)
+    _write(state_dir / DYNAMODB, items)
+    _write(state_dir / SECRETS, secrets, private=True)
+    _write(state_dir / QUEUES, messages, private=True)
+    # the journal files the snapshot holds (all of them when the journal is off: replayed, never again)
+    journal.drop_before(state_dir, generation if log is not None else None)
+    return {"items": sum(len(i) for i in items.values()), "secrets": len(secrets),
+            "messages": sum(len(m) for m in messages.values())}
 
 
-def restore(path: str) -> int:
-    """Load a snapshot written by `snapshot` into the (empty) tables."""
-    data = _read(path) or {}
-    client = boto3.client("dynamodb")
+def restore(state_dir: Path, queues: dict) -> dict:
+    """Load the snapshot in `state_dir` into moto (its tables and queues made,
+    empty), then replay the journal over it; call it before the journal starts.
+    Returns the counts ({"items", "secrets", "messages", "replayed"})."""
+    dynamodb, secretsmanager, sqs = _backends()
+    state_dir, names = Path(state_dir), _queue_names(queues)
+    counts = {"items": 0, "secrets": 0, "messages": 0}
     known = set(tables.table_names())
+    for table, items in (_read(state_dir / DYNAMODB) or {}).items():
+        if table in known:
+            for item in items:
+                dynamodb.put_item(table, item)
+            counts["items"] += len(items)
+    for secret in _read(state_dir / SECRETS) or []:
+        if "string" in secret:
+            journaled.put_secret(secretsmanager, secret)
+            counts["secrets"] += 1
+    queue_of = {name: moto_name for moto_name, name in names.items()}
+    for name, images in (_read(state_dir / QUEUES) or {}).items():
+        if name in queue_of:
+            for image in images:  # a body alone: a file written before messages had ids
+                journaled.put_message(sqs, queue_of[name], image if isinstance(image, dict) else {"body": image},
+                                      new=True)
+            counts["messages"] += len(images)
+    counts["replayed"] = replay(state_dir)
+    return counts
+
+
+def replay(state_dir: Path) -> int:
+    """Apply every journaled write in `state_dir` to moto, oldest first; returns how many."""
+    dynamodb, secretsmanager, sqs = _backends()
     count = 0
-    for table, items in data.items():
-        if table not in known:
-            continue
-        for start in range(0, len(items), 25):
-            chunk = [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]
-            pending = {table: chunk}
-            while pending:
-                pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-        count += len(items)
+    for record in journal.read(Path(state_dir)):
+        if "dynamodb" in record:
+            atomic.apply(dynamodb, record)
+        elif not journaled.apply(sqs, secretsmanager, record):
+            raise journal.JournalCorrupt(f"a journal record of no known kind: {sorted(record)}")
+        count += 1
     return count
-
-
-def snapshot_secrets(path: str) -> int:
-    """Write every secret (name, value, tags) to `path`, readable by its owner only."""
-    client = boto3.client("secretsmanager")
-    secrets = []
-    for page in client.get_paginator("list_secrets").paginate():
-        for secret in page["SecretList"]:
-            value = client.get_secret_value(SecretId=secret["ARN"])
-            secrets.append({"name": secret["Name"], "tags": secret.get("Tags", []),
-                            **({"string": value["SecretString"]} if "SecretString" in value else {})})
-    _write(path, secrets, private=True)
-    return len(secrets)
-
-
-def restore_secrets(path: str) -> int:
-    """Create the secrets written by `snapshot_secrets` (into an empty store)."""
-    client = boto3.client("secretsmanager")
-    secrets = [s for s in _read(path) or [] if "string" in s]
-    for secret in secrets:
-        client.create_secret(Name=secret["name"], SecretString=secret["string"], Tags=secret["tags"])
-    return len(secrets)
-
-
-def save_queues(path: str, queues: dict) -> int:
-    """Take every visible message out of the queues and write them to `path`
-    (call it once nothing polls the queues any more)."""
-    sqs, saved = boto3.client("sqs"), {}
-    for name, url in queues.items():
-        bodies = saved.setdefault(name, [])
-        while True:
-            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300,
-                                      WaitTimeSeconds=0).get("Messages", [])
-            if not got:
-                break
-            bodies += [m["Body"] for m in got]
-            sqs.delete_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
-    _write(path, saved, private=True)
-    return sum(len(b) for b in saved.values())
-
-
-def restore_queues(path: str, queues: dict) -> int:
-    """Send the messages written by `save_queues` again, then forget them."""
-    sqs, sent = boto3.client("sqs"), 0
-    for name, bodies in (_read(path) or {}).items():
-        if name not in queues:
-            continue
-        for start in range(0, len(bodies), 10):
-            sqs.send_message_batch(QueueUrl=queues[name], Entries=[
-                {"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies[start:start + 10])])
-        sent += len(bodies)
-    if os.path.exists(path):
-        os.remove(path)
-    return sent

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SNAPSHOT_SECONDS = 5
+SNAPSHOT_SECONDS = 5  # how often the journal is compacted into the snapshot, when something was written
 # The local stack checks local URLs, starts runs at once, and logs for a person
 # (LOG_FORMAT=json shows Lambda's), unless the environment says otherwise.
 LOCAL_DEFAULTS = {"ALLOW_LOOPBACK": "true", "JITTER_SECONDS": "0", "LOG_FORMAT": "text",
@@ -121,9 +121,10 @@ def main() -> None:
 
     from moto.server import ThreadedMotoServer
 
-    from devstack import atomic
+    from devstack import atomic, journal, journaled
 
     atomic.serialise_dynamodb_writes()  # conditional writes race as on DynamoDB
+    journaled.install()  # every write on disk before moto answers it (once the journal starts, below)
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log: one line per AWS call
 
@@ -136,11 +137,10 @@ def main() -> None:
 
     tables.ensure_tables()
     queues = tables.ensure_queues()
-    snapshot_path, secrets_path = str(state_dir / "dynamodb.json"), str(state_dir / "secrets.json")
-    queues_path = str(state_dir / "queues.json")
-    restored = persist.restore(snapshot_path)
-    restored_secrets = persist.restore_secrets(secrets_path)
-    restored_messages = persist.restore_queues(queues_path, queues)
+    restored = persist.restore(state_dir, queues)  # the snapshot, then the journal's writes since it
+    if os.environ.get("STACK_JOURNAL", "1") != "0":  # 0: no journal (to measure what it costs)
+        journal.start(state_dir)
+    persist.snapshot(state_dir, queues)  # the replayed writes into the snapshot; the old journal goes
     _rebuild_schedule_index()
     stack_file, key_file = state_dir / "stack.json", state_dir / "owner-key"
     api_key = _owner_key(key_file.read_text().strip() if key_file.exists() else None)
@@ -180,8 +180,8 @@ def main() -> None:
               f"Console:  {api_url}/ai-sre/automations#key={api_key}\n"
               f"          (the link signs you in as the owner once; the key then lives in the tab's sessionStorage)\n"
               f"AWS:      {endpoint} (moto)\n"
-              f"restored: {restored} items from {snapshot_path}, {restored_secrets} secrets, "
-              f"{restored_messages} queued messages\n"
+              f"restored: {restored['items']} items, {restored['secrets']} secrets, {restored['messages']} "
+              f"queued messages from {state_dir}, then {restored['replayed']} journaled writes\n"
               f"written:  {stack_file}\n"
               f"sre:      {ROOT / '.venv' / 'bin' / 'sre'} login --url {api_url} --key {api_key}\n"
               "Ctrl-C stops everything.\n", flush=True)
@@ -193,10 +193,9 @@ def main() -> None:
                 raise RuntimeError(f"the sandbox process exited with {sandbox.returncode}")
             time.sleep(0.2)
             if time.monotonic() - last >= SNAPSHOT_SECONDS:
-                if atomic.write_count() != saved_after:  # a table changed since the last snapshot
+                if atomic.write_count() != saved_after:  # something was written since the last snapshot
                     saved_after = atomic.write_count()
-                    persist.snapshot(snapshot_path)
-                persist.snapshot_secrets(secrets_path)
+                    persist.snapshot(state_dir, queues)
                 last = time.monotonic()
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -213,10 +212,9 @@ def main() -> None:
                 api.wait(10)
             except subprocess.TimeoutExpired:
                 api.kill()
-        messages = persist.save_queues(queues_path, queues)
-        count = persist.snapshot(snapshot_path)
-        secrets = persist.snapshot_secrets(secrets_path)
+        saved = persist.snapshot(state_dir, queues)  # every message too, those in flight or delayed
+        journal.stop()
         stack_file.unlink(missing_ok=True)  # nothing answers there any more
         moto.stop()
-        print(f"stopped; {count} items saved to {snapshot_path}, {secrets} secrets, "
-              f"{messages} queued messages", flush=True)
+        print(f"stopped; {saved['items']} items, {saved['secrets']} secrets and {saved['messages']} queued "
+              f"messages saved to {state_dir}", flush=True)
