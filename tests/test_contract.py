@@ -31,9 +31,11 @@ def _spare_admin(url: str, owner_key: str) -> dict:
     return {"id": answer.json()["user"]["id"], "key": answer.json()["api_key"]}
 
 
-def test_every_operation_keeps_the_contract(tmp_path):
-    stack = Stack(tmp_path / "stack")
-    (tmp_path / "stack").mkdir()
+def run_schemathesis(folder, *args: str, timeout: int = 1200) -> tuple[subprocess.CompletedProcess, str]:
+    """Schemathesis over every operation against a fresh local stack in `folder`,
+    with every check and `args` (phases, seed, examples); its run and summary line."""
+    stack = Stack(folder / "stack")
+    (folder / "stack").mkdir()
     info = stack.start()
     try:
         url, key = info["api_url"], info["api_key"]
@@ -43,13 +45,18 @@ def test_every_operation_keeps_the_contract(tmp_path):
                "PYTHONPATH": str(ROOT)}
         run = subprocess.run(
             [sys.executable, "-m", "schemathesis.cli", "run", f"{url}/openapi.json", "--checks", "all",
-             "--max-examples", str(MAX_EXAMPLES), "--generation-deterministic", "--workers", str(WORKERS),
-             "--request-timeout", "30", "--no-color", "--report", "junit", "--report-dir", str(tmp_path / "report")],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1200)
+             "--workers", str(WORKERS), "--request-timeout", "30", "--no-color", "--report", "junit",
+             "--report-dir", str(folder / "report"), *args],
+            cwd=folder, env=env, capture_output=True, text=True, timeout=timeout)
         summary = re.search(r"Test cases:\s*(.+)", run.stdout)
-        print(f"schemathesis: {summary.group(1) if summary else '?'}")
-        assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-3000:]
-        selected = re.search(r"Operations:\s*(\d+) selected / (\d+) total", run.stdout)
-        assert selected and selected.group(1) == selected.group(2), run.stdout[:3000]  # every operation
+        return run, summary.group(1) if summary else "?"
     finally:
         stack.stop()
+
+
+def test_every_operation_keeps_the_contract(tmp_path):
+    run, summary = run_schemathesis(tmp_path, "--max-examples", str(MAX_EXAMPLES), "--generation-deterministic")
+    print(f"schemathesis: {summary}")
+    assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-3000:]
+    selected = re.search(r"Operations:\s*(\d+) selected / (\d+) total", run.stdout)
+    assert selected and selected.group(1) == selected.group(2), run.stdout[:3000]  # every operation
