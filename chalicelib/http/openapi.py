@@ -646,13 +646,36 @@ for _ops in _PATHS.values():
         _operation["responses"].update(_errors(415))
 
 
+# What the server checks that JSON Schema cannot say (it compares two fields, a field with the clock, or a
+# request with what is stored): each is refused with a 400 naming the field (409 where it says so).
+SERVER_CHECKS = [
+    "`cursor` is a `next_cursor` the server gave for the same listing (the same automation or account); "
+    "any other string is 400.",
+    "A time window: `since` is before `until`, and a run history's window is at most 180 days.",
+    "An event's `occurred` is at most an hour ahead of the server's clock (one minute past that is refused).",
+    "`team_id` names a team of the account, and the automation's owner is a member of it; a member cannot "
+    "move an automation where they could no longer edit it (403).",
+    "`environment.runner_id` names a runner of the account that serves the automation's scope (account-global "
+    "or of its team).",
+    "An automation has at least one trigger and at most one of each type; fields a schedule mode does not "
+    "read (an hourly trigger's `hour` or `timezone`) are ignored, not refused.",
+    "An event trigger whose names can match the service's own run events (`automation.*`, a leading "
+    "wildcard, only negations) names the automations it watches in `match` `resource.id`, and never its own.",
+    "An action `on` `triggered` needs an event trigger; a control action's target is an automation the "
+    "saver may edit; a webhook's string payload renders to JSON; a template is within its budgets.",
+    "The same `Idempotency-Key` with another body is 409; a body of only whitespace is not JSON (400).",
+]
+
+
 def document(server_url: str) -> dict:
     """The OpenAPI 3.1 document, with this deployment's URL as its server."""
+    checks = "\n".join(f"- {check}" for check in SERVER_CHECKS)
     return {
         "openapi": "3.1.0",
         "info": {"title": "AI SRE automations", "version": __version__,
                  "description": "Rules that run an AI SRE agent session on a schedule or from a trigger URL, "
-                                "and keep every run in a searchable history."},
+                                "and keep every run in a searchable history.\n\nWhat the server checks beyond "
+                                f"these schemas (refused with 400 naming the field unless said):\n{checks}"},
         "servers": [{"url": server_url}],
         "security": [{"apiKey": []}],
         "paths": deepcopy(_PATHS),

@@ -18,8 +18,9 @@ def json_value(raw: bytes | None):
 
 
 def json_object(raw: bytes | None, allow_empty: bool = False) -> dict:
-    """The body as a JSON object: 413 over MAX_BODY_BYTES, 400 when not an object."""
-    if allow_empty and not (raw or b"").strip():
+    """The body as a JSON object: 413 over MAX_BODY_BYTES, 400 when not an
+    object. `allow_empty`: no body at all is `{}` (whitespace is not JSON: 400)."""
+    if allow_empty and not raw:
         return {}
     body = json_value(raw)
     if not isinstance(body, dict):

@@ -26,8 +26,7 @@ def check_size(raw: bytes | None) -> None:
 
 def parse_body(raw: bytes | None) -> str | None:
     """The optional `text` of a trigger body; 400 when malformed."""
-    raw = raw or b""
-    if not raw.strip():
+    if not raw:  # no body at all (whitespace is not JSON: a 400 below)
         return None
     try:
         body = json.loads(raw)
