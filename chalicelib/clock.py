@@ -22,8 +22,9 @@ TZDATA_VERSION = tzdata.IANA_VERSION
 
 
 def iso_ms(dt: datetime) -> str:
-    """ISO 8601 UTC with milliseconds: sortable, for range keys."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """ISO 8601 UTC with milliseconds: sortable, for range keys (a four-digit
+    year whatever the year: strftime writes the year 653 as "653")."""
+    return dt.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_iso(value: str) -> datetime:

@@ -84,3 +84,18 @@ def test_an_invalid_error_cannot_be_made_without_its_field():
     with pytest.raises(TypeError):
         Invalid("name is required")  # the field is required: no 400 without one
     assert Invalid("bad", field="x.y").within("event").errors == [{"field": "event.x.y", "message": "event: bad"}]
+
+
+def test_a_test_fire_refuses_a_bad_outcome_even_with_an_event(api, owner):
+    rule = api.ok("POST", "/automations", owner, rule_body(), status=201)["automation"]
+    code, data = api.call("POST", f"/automations/{rule['id']}/test", owner,
+                          {"outcome": "exploded", "event": {"event": "deploy.finished", "resource": {"id": "api"}}})
+    assert code == 400 and [e["field"] for e in data["errors"]] == ["outcome"]
+
+
+def test_an_event_of_a_year_before_1000_keeps_a_four_digit_year(api, owner):
+    sent = {"event": "deploy.finished", "resource": {"id": "api"}, "occurred": "0653-09-11T08:58:46.2Z"}
+    assert api.ok("POST", "/events", owner, sent, status=202)["accepted"]
+    (event,) = [e for e in api.ok("GET", "/events?since=0600-01-01T00:00:00Z", owner)["events"]
+                if e["resource"]["id"] == "api"]
+    assert event["occurred"] == "0653-09-11T08:58:46.200Z"  # a date-time, as the document says

@@ -38,6 +38,10 @@ def explain(trigger: dict | None, event: dict) -> dict:
 def test_fire(caller, automation_id: str, body: dict, now) -> dict:
     """The previews of every action for the sample, nothing sent."""
     rule = get_editable(caller, automation_id)
+    outcome = body.get("outcome", "failed")  # checked with or without an event: a bad one is never ignored
+    if outcome not in OUTCOMES or outcome == "triggered":
+        raise Invalid(f"outcome must be one of {', '.join(o for o in OUTCOMES if o != 'triggered')}",
+                      field="outcome")
     run = records.new_queued(rule.id, rule.account_id, "manual", now)
     trigger = next((t for t in rule.triggers if t["type"] == "event"), None)
     if body.get("event") is not None:
@@ -48,10 +52,6 @@ def test_fire(caller, automation_id: str, body: dict, now) -> dict:
         outcome, explanation = "triggered", explain(trigger, event)
         run.trigger, run.trigger_event = "event", event
     else:
-        outcome = body.get("outcome", "failed")
-        if outcome not in OUTCOMES or outcome == "triggered":
-            raise Invalid(f"outcome must be one of {', '.join(o for o in OUTCOMES if o != 'triggered')}",
-                          field="outcome")
         run.status, run.reason = outcome, None if outcome == "succeeded" else "sample reason for a test"
         event, explanation = run_events.run_event(run, outcome, run.reason, now, rule.name), None
     context = notify.context_for(run, rule, event, outcome)

@@ -11,4 +11,4 @@ def iso(dt: datetime | None) -> str | None:
     """ISO 8601 in UTC with a `Z`, second precision (None stays None)."""
     if dt is None:
         return None
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"  # a four-digit year, always
