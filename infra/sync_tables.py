@@ -1,9 +1,8 @@
 """Rewrite the DynamoDB tables of infra/resources.json from the pynamodb models
-(`TABLE_PREFIX=sre-automations-prod .venv/bin/python infra/sync_tables.py`).
+(`.venv/bin/python infra/sync_tables.py`).
 Other resources in the file are kept as they are; tests/test_infra.py checks
 that the committed file and the models agree."""
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -39,8 +38,8 @@ def table_resource(model) -> tuple[str, dict]:
 
 
 def main() -> None:
-    if os.environ.get("TABLE_PREFIX") != PREFIX:
-        sys.exit(f"run with TABLE_PREFIX={PREFIX}")
+    from chalicelib import store
+    store.configure(PREFIX, "us-east-1")  # the production table names, whatever the environment says
     from chalicelib.store.models import ALL_MODELS
     path = ROOT / "infra" / "resources.json"
     doc = json.loads(path.read_text())

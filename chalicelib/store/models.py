@@ -10,6 +10,7 @@ from pynamodb.attributes import (
     JSONAttribute,
     MapAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -46,6 +47,9 @@ class Account(Model):
     # The automations whose enabled event trigger can match run events
     # (kept in the same transaction as their event-trigger index entries).
     run_watchers = UnicodeSetAttribute(null=True)
+    # When people are at work, for the on-call analyses: {"days": [1..5], "start": 9, "end": 18} in `timezone`.
+    business_hours = JSONAttribute(null=True)
+    timezone = UnicodeAttribute(null=True)
 
 
 class UsersByEmail(GlobalSecondaryIndex):
@@ -373,8 +377,165 @@ class EventWindow(Model):
     by_deadline = WindowsDue()
 
 
+class IntegrationsById(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_id"
+        projection = AllProjection()
+    id = UnicodeAttribute(hash_key=True)
+
+
+class Integration(Model):
+    """A monitoring tool's webhook into an account: its URL's id, its secret
+    (a hash of a bearer token or URL secret; an HMAC key kept to verify with),
+    how its fields map, and what it received."""
+    Meta = _meta("integrations")
+    account_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    type = UnicodeAttribute()
+    name = UnicodeAttribute()
+    team_id = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    token_hash = UnicodeAttribute(null=True)
+    signing_secret = UnicodeAttribute(null=True)
+    mapping = JSONAttribute(null=True)
+    last_received_at = UnicodeAttribute(null=True)
+    received = NumberAttribute(default=0)
+    refused = NumberAttribute(default=0)
+    errors = JSONAttribute(null=True)
+    confirmed_at = UnicodeAttribute(null=True)
+    by_id = IntegrationsById()
+
+
+class Delivery(Model):
+    """One delivery of an integration, kept for the event retention, so a redelivery is stored once."""
+    Meta = _meta("deliveries")
+    key = UnicodeAttribute(hash_key=True)  # "<integration_id>#<delivery key>"
+    at = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
+class Alert(Model):
+    """An alert of an account: one per source and fingerprint, with its newest firings."""
+    Meta = _meta("alerts")
+    account_id = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)  # "<source>#<fingerprint>"
+    name = UnicodeAttribute()
+    service = UnicodeAttribute(null=True)
+    severity = UnicodeAttribute(null=True)
+    labels = JSONAttribute(null=True)
+    annotations = JSONAttribute(null=True)
+    status = UnicodeAttribute()
+    source = UnicodeAttribute()
+    integration_id = UnicodeAttribute(null=True)
+    first_seen = UnicodeAttribute()
+    last_start = UnicodeAttribute(null=True)
+    last_end = UnicodeAttribute(null=True)
+    acked_by = UnicodeAttribute(null=True)  # who acknowledged its current firing
+    fired = NumberAttribute(default=0)
+    generator_url = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)
+
+
+class AlertFiring(Model):
+    """One firing of an alert: when it started, ended and who acknowledged it."""
+    Meta = _meta("alert-firings")
+    alert_key = UnicodeAttribute(hash_key=True)  # "<account_id>#<alert key>"
+    start = UnicodeAttribute(range_key=True)
+    end = UnicodeAttribute(null=True)
+    acked_by = UnicodeAttribute(null=True)
+    acked_at = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+class AlertDay(Model):
+    """An alert's day, added up as it happens, so an analysis reads one item per alert and day."""
+    Meta = _meta("alert-days")
+    day_key = UnicodeAttribute(hash_key=True)  # "<account_id>#<YYYY-MM-DD>" (UTC)
+    key = UnicodeAttribute(range_key=True)  # the alert's key
+    name = UnicodeAttribute()
+    service = UnicodeAttribute(null=True)
+    severity = UnicodeAttribute(null=True)
+    fired = NumberAttribute(default=0)
+    resolved = NumberAttribute(default=0)
+    quick_resolved = NumberAttribute(default=0)
+    flaps = NumberAttribute(default=0)
+    acked = NumberAttribute(default=0)
+    firing_seconds = NumberAttribute(default=0)
+    start_minutes = NumberSetAttribute(null=True)  # the minutes of the day (UTC) in which a firing started
+    expires_at = TTLAttribute(null=True)
+
+
+class IncidentsByOpened(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_opened"
+        projection = AllProjection()
+    account_id = UnicodeAttribute(hash_key=True)
+    opened_at = UnicodeAttribute(range_key=True)
+
+
+class Incident(Model):
+    """An incident of an account, with every status change."""
+    Meta = _meta("incidents")
+    account_id = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)  # "<source>#<id>"
+    number = NumberAttribute(null=True)
+    title = UnicodeAttribute()
+    service = UnicodeAttribute(null=True)
+    urgency = UnicodeAttribute(null=True)
+    priority = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    opened_at = UnicodeAttribute()
+    acknowledged_at = UnicodeAttribute(null=True)
+    resolved_at = UnicodeAttribute(null=True)
+    assignees = JSONAttribute(null=True)
+    escalation = UnicodeAttribute(null=True)
+    timeline = JSONAttribute(null=True)
+    alert_keys = JSONAttribute(null=True)
+    url = UnicodeAttribute(null=True)
+    source = UnicodeAttribute()
+    integration_id = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)
+    version = VersionAttribute()
+    by_opened = IncidentsByOpened()
+
+
+class ChangesByService(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_service"
+        projection = AllProjection()
+    service_key = UnicodeAttribute(hash_key=True)  # "<account_id>#<service>"
+    at_key = UnicodeAttribute(range_key=True)
+
+
+class Change(Model):
+    """A change of an account (a deploy, a config change) on a service."""
+    Meta = _meta("changes")
+    account_id = UnicodeAttribute(hash_key=True)
+    at_key = UnicodeAttribute(range_key=True)  # "<at>#<key>"
+    key = UnicodeAttribute()  # "<source>#<id>"
+    service = UnicodeAttribute(null=True)
+    service_key = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute()
+    environment = UnicodeAttribute(null=True)
+    who = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+    link = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    source = UnicodeAttribute()
+    integration_id = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)  # when the news of it is from: an older one never overwrites
+    expires_at = TTLAttribute(null=True)
+    by_service = ChangesByService()
+
+
 ALL_MODELS = (Account, User, ApiKey, Team, Membership, Runner, Automation,
-              TriggerToken, Run, ScheduleEntry, SchedulerState, SessionEntry, Event, EventTriggerEntry, EventWindow)
+              TriggerToken, Run, ScheduleEntry, SchedulerState, SessionEntry, Event, EventTriggerEntry, EventWindow,
+              Integration, Delivery, Alert, AlertFiring, AlertDay, Incident, Change)
 
 
 def configure(table_prefix: str, region: str) -> None:

@@ -17,6 +17,8 @@ class Account:
     markers: bool | None = None
     has_runners: bool | None = None
     run_watchers: set | None = None  # automations whose event trigger can match run events
+    business_hours: dict | None = None  # {"days": [1..5] (0 = Sunday), "start": 9, "end": 18}, in `timezone`
+    timezone: str | None = None
 
 
 @dataclass
@@ -207,3 +209,121 @@ class Tick:
     name: str
     slot: str  # the tick's time (ISO)
     data: dict
+
+
+@dataclass
+class Integration:
+    """A monitoring tool's webhook into an account."""
+    account_id: str
+    id: str
+    type: str
+    name: str
+    created_at: str
+    team_id: int = 0
+    created_by: str | None = None
+    updated_at: str | None = None
+    token_hash: str | None = None  # a bearer token's or URL secret's hash
+    signing_secret: str | None = None  # an HMAC key (PagerDuty, GitHub): kept to verify with, never shown
+    mapping: dict | None = None
+    last_received_at: str | None = None
+    received: int = 0
+    refused: int = 0
+    errors: list | None = None  # the newest 10 {"at", "reason"}
+    confirmed_at: str | None = None
+
+
+@dataclass
+class Alert:
+    """An alert: one per source and fingerprint, with its newest firings."""
+    account_id: str
+    key: str  # "<source>#<fingerprint>"
+    name: str
+    status: str  # firing | resolved
+    source: str
+    first_seen: str
+    updated_at: str
+    service: str | None = None
+    severity: str | None = None
+    labels: dict | None = None
+    annotations: dict | None = None
+    integration_id: str | None = None
+    last_start: str | None = None  # when its current (or last) firing started
+    last_end: str | None = None  # when its last firing ended (None while it fires)
+    acked_by: str | None = None  # who acknowledged its current firing
+    fired: int = 0  # firings kept (alert-firings holds each)
+    generator_url: str | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass
+class AlertFiring:
+    """One firing of an alert."""
+    alert_key: str  # "<account_id>#<alert key>"
+    start: str
+    end: str | None = None
+    acked_by: str | None = None
+    acked_at: str | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass
+class AlertDay:
+    """An alert's UTC day, added up as it happens."""
+    day_key: str  # "<account_id>#<YYYY-MM-DD>"
+    key: str
+    name: str
+    service: str | None = None
+    severity: str | None = None
+    fired: int = 0
+    resolved: int = 0
+    quick_resolved: int = 0  # resolved within minutes, nobody acknowledged it
+    flaps: int = 0  # fired again within an hour of resolving
+    acked: int = 0
+    firing_seconds: int = 0
+    start_minutes: set | None = None  # the minutes of the day (UTC) in which a firing started
+    expires_at: datetime | None = None
+
+
+@dataclass
+class Incident:
+    """An incident with every status change."""
+    account_id: str
+    key: str  # "<source>#<id>"
+    title: str
+    status: str  # triggered | acknowledged | resolved
+    opened_at: str
+    source: str
+    updated_at: str
+    number: int | None = None
+    service: str | None = None
+    urgency: str | None = None
+    priority: str | None = None
+    acknowledged_at: str | None = None
+    resolved_at: str | None = None
+    assignees: list | None = None
+    escalation: str | None = None
+    timeline: list | None = None  # [{"at", "status", "who", "what"}]
+    alert_keys: list | None = None
+    url: str | None = None
+    integration_id: str | None = None
+    expires_at: datetime | None = None
+    version: int | None = None  # optimistic locking: None for one not stored yet
+
+
+@dataclass
+class Change:
+    """A change on a service: a deploy, a config change."""
+    account_id: str
+    key: str  # "<source>#<id>"
+    kind: str
+    at: str
+    source: str
+    service: str | None = None
+    environment: str | None = None
+    who: str | None = None
+    link: str | None = None
+    outcome: str | None = None
+    description: str | None = None
+    integration_id: str | None = None
+    updated_at: str | None = None
+    expires_at: datetime | None = None
