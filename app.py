@@ -17,6 +17,9 @@ from chalicelib.identity import bootstrap as first_owner
 from chalicelib.identity import directory, keys, permissions, removal, runners
 from chalicelib.identity.caller import authenticate
 from chalicelib.observability import metrics
+from chalicelib.ops import integrations
+from chalicelib.ops import load as ops_load
+from chalicelib.ops import queries as ops_queries
 from chalicelib.rules import automations, templates
 from chalicelib.runs import control, fire, history, late_start, reaper, records, sweeper, test_fire, tick, trigger_url
 
@@ -324,6 +327,88 @@ def events_route():
 
 
 # --- Console: the same shell for every page (the browser routes), and its assets ---
+
+# --- Operations data: integrations, hooks, alerts, incidents, changes --------------
+
+@route("/integrations", methods=["POST", "GET"], content_types=JSON_BODY)
+def integrations_route():
+    caller, req = _caller(), _req()
+    if req.method == "GET":
+        return {"integrations": [integrations.integration_json(i, base_url(req)) for i in integrations.listing(caller)]}
+    integration, secret = integrations.create(caller, _body(), utcnow())
+    return Response(integrations.shown_once(integration, secret, base_url(req)), status_code=201)
+
+
+@route("/integrations/{integration_id}", methods=["GET", "PUT", "DELETE"], content_types=JSON_BODY)
+def integration_route(integration_id):
+    caller, req = _caller(), _req()
+    if req.method == "DELETE":
+        integrations.delete(caller, integration_id)
+        return Response(body="", status_code=204)
+    if req.method == "PUT":
+        integration = integrations.update(caller, integration_id, _body(), utcnow())
+    else:
+        integration = integrations.get(caller, integration_id)
+    return {"integration": integrations.integration_json(integration, base_url(req))}
+
+
+@route("/integrations/{integration_id}/rotate", methods=["POST"], content_types=JSON_BODY)
+def rotate_integration(integration_id):
+    integration, secret = integrations.rotate(_caller(), integration_id, utcnow())
+    return integrations.shown_once(integration, secret, base_url(_req()))
+
+
+@route("/hooks/{integration_id}", methods=["POST"], content_types=JSON_BODY)
+def hook(integration_id):
+    req = _req()
+    return fire.receive_hook(integration_id, dict(req.headers), req.raw_body, utcnow())
+
+
+@route("/hooks/{integration_id}/{secret}", methods=["POST"], content_types=JSON_BODY)
+def hook_with_secret(integration_id, secret):
+    req = _req()
+    return fire.receive_hook(integration_id, dict(req.headers), req.raw_body, utcnow(), path_secret=secret)
+
+
+@route("/alerts", methods=["GET"])
+def alerts_route():
+    return ops_queries.list_alerts(_caller().account_id, query(_req()))
+
+
+@route("/alerts/{source}/{fingerprint}", methods=["GET"])
+def alert_route(source, fingerprint):
+    return ops_queries.alert_history(_caller().account_id, f"{source}#{fingerprint}", query(_req()))
+
+
+@route("/incidents", methods=["GET"])
+def incidents_route():
+    answer = ops_queries.query_incidents(_caller().account_id, query(_req()), utcnow())
+    return {"window": answer["window"], "incidents": answer["incidents"], "next_cursor": answer["cursor"]}
+
+
+@route("/incidents/{source}/{incident_id}", methods=["GET"])
+def incident_route(source, incident_id):
+    return ops_queries.incident_timeline(_caller().account_id, {"key": f"{source}#{incident_id}"}, utcnow())
+
+
+@route("/changes", methods=["GET"])
+def changes_route():
+    answer = ops_queries.query_changes(_caller().account_id, query(_req()), utcnow())
+    return {"window": answer["window"], "changes": answer["changes"], "next_cursor": answer["cursor"]}
+
+
+@route("/account/settings", methods=["GET", "PUT"], content_types=JSON_BODY)
+def account_settings_route():
+    caller, req = _caller(), _req()
+    if req.method == "PUT":
+        return ops_load.set_account_settings(caller, _body())
+    return ops_load.account_settings(caller.account_id)
+
+
+@route("/runs/{run_id}/tools/{name}", methods=["POST"], content_types=JSON_BODY)
+def run_tool(run_id, name):
+    return leases.tool(run_id, name, _req().headers, _body(allow_empty=True), utcnow())
+
 
 @route("/ai-sre/automations", methods=["GET"])
 @route("/ai-sre/automations/{rule_id}", methods=["GET"])

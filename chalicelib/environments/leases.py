@@ -16,6 +16,7 @@ from chalicelib.clock import iso, iso_ms, parse_iso
 from chalicelib.errors import Conflict, Invalid, Unauthorized
 from chalicelib.events import triggers
 from chalicelib.identity import tokens
+from chalicelib.ops import tools
 from chalicelib.runs import lifecycle, queue
 from chalicelib.runs.lifecycle import Guard
 from chalicelib.runs.publish import RUN_EVENTS, RunEvents
@@ -59,6 +60,19 @@ def renew_held(run: Run, lease_hash: str, now: datetime) -> dict:
     """Renew a lease the caller holds (checked by `authorize`, or minted in
     this process): a conditional write, 409 when the lease is gone."""
     return {"lease_expires_at": _renew(run, lease_hash, now)}
+
+
+def tool(run_id: str, name: str, headers, body: dict, now: datetime) -> dict:
+    """POST /runs/{id}/tools/{name}: one agent tool call over the run's own
+    account's operations data (the environment reads no table itself)."""
+    run, lease_hash = authorize(run_id, headers, now)
+    return tool_held(run, lease_hash, name, body, now)
+
+
+def tool_held(run: Run, lease_hash: str, name: str, body: dict, now: datetime) -> dict:
+    """A tool call under a lease the caller holds (see renew_held): `arguments` of the body."""
+    arguments = body.get("arguments", {})
+    return {"output": tools.call(run.account_id, name, arguments, now)}
 
 
 def append(run_id: str, headers, body: dict, now: datetime) -> dict:

@@ -82,6 +82,9 @@ class _InProcess:
     def renew(self):
         self._call(leases.renew_held)
 
+    def tool(self, name, args):
+        return self._call(leases.tool_held, name, {"arguments": args})["output"]
+
     def finish(self, status, reason):
         return self._call(leases.report_held, {"status": status, "reason": reason}, rule=self.rule,
                           watched=self.watched, resend=False, events=self.events)

@@ -31,6 +31,7 @@ class Arrival:
     event: dict
     stored: bool
     firings: list
+    checked: object = None  # what the caller's `check` made of it
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,10 @@ def _field(batched: bool, index: int, field: str) -> str:
     return f"{where}.{field}" if where and field else (where or field or "body")
 
 
-def ingest(account_id: str, body, now) -> tuple[dict, list[Arrival]]:
+def ingest(account_id: str, body, now, check=None) -> tuple[dict, list[Arrival]]:
     """POST /events: one event or a list of up to 100; each refused on its own.
+    `check(event)` may refuse an event more (raising Invalid) before it is
+    kept; what it returns is the Arrival's `checked`.
     Returns the answer ({"accepted", "duplicates", "rejected"}) and each kept event's Arrival."""
     batched = isinstance(body, list)
     batch = body if batched else [body]
@@ -98,12 +101,13 @@ def ingest(account_id: str, body, now) -> tuple[dict, list[Arrival]]:
             if event["event"].startswith(RESERVED_PREFIX):
                 raise Invalid(f"event names starting with {RESERVED_PREFIX!r} are reserved for the service's "
                               "own run events", field="event")
+            checked = check(event) if check else None
         except Invalid as exc:
             out["rejected"].append({"index": index, "reason": str(exc), "field": _field(batched, index, exc.field)})
             continue
         stored, fired = record(account_id, event, now, index_read=index_read)
         out["accepted" if stored else "duplicates"].append(event["id"])
-        arrivals.append(Arrival(event, stored, fired))
+        arrivals.append(Arrival(event, stored, fired, checked))
     return out, arrivals
 
 

@@ -43,7 +43,8 @@ def automation_json(rule: Rule, caller, base_url: str, now) -> dict:
         "webhook_signing": signing.summary(rule, now),
         "next_runs": [iso(t) for t in runs],
         "next_runs_local": schedule.next_runs_local(sched, runs) if sched else [],
-        "template_id": rule.template_id, "created_at": rule.created_at, "updated_at": rule.updated_at,
+        "template_id": rule.template_id, "locale": rule.locale or "en-US",
+        "created_at": rule.created_at, "updated_at": rule.updated_at,
     }
 
 
@@ -102,7 +103,7 @@ def _check_scope(rule: Rule, explicit_environment: bool) -> None:
 def create(caller, body: dict, now, base_url: str, locale: str) -> tuple[dict, dict]:
     """POST /automations. Returns (automation json, the secrets shown once:
     `api_trigger` and `webhook_signing` when this call made them)."""
-    fields = {"team_id": 0, "environment": {"type": "auto"}, "enabled": True}
+    fields = {"team_id": 0, "environment": {"type": "auto"}, "enabled": True, "locale": locale}
     template_id = body.get("template_id")
     if template_id is not None:
         preset = templates.get(template_id, locale)

@@ -87,5 +87,15 @@ def overlap(value) -> str:
     return value
 
 
+LOCALES = ("en-US", "zh-CN")
+
+
+def locale(value) -> str:
+    """The language of the automation's builtin reports."""
+    if value not in LOCALES:
+        raise Invalid(f"locale must be one of {', '.join(LOCALES)}; got {value!r}", field="locale")
+    return value
+
+
 FIELDS = {"name": name, "task_prompt": task_prompt, "enabled": enabled,
-          "team_id": team_id, "environment": environment, "overlap": overlap}
+          "team_id": team_id, "environment": environment, "overlap": overlap, "locale": locale}

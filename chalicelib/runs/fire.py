@@ -8,6 +8,8 @@ import json
 from chalicelib.events import ingest
 from chalicelib.events.ingest import Firing
 from chalicelib.observability import metrics
+from chalicelib.ops import apply, canonical, hooks
+from chalicelib.ops.arrivals import AlertArrival, ChangeArrival, IncidentArrival
 from chalicelib.runs import notify, queue, records
 from chalicelib.store import ConditionFailed, repos
 from chalicelib.store.records import Run
@@ -46,12 +48,29 @@ def record(account_id: str, event: dict, now, match_triggers: bool = True) -> tu
 
 
 def receive(account_id: str, body, now) -> dict:
-    """POST /events: keep the good events of a request, start the runs they
-    fire; the answer's `accepted`, `duplicates`, `rejected` and `runs`."""
-    result, arrivals = ingest.ingest(account_id, body, now)
+    """POST /events: keep the good events of a request (those that stand for
+    an alert, incident or change also into the operations model), start the
+    runs they fire; the answer's `accepted`, `duplicates`, `rejected` and `runs`."""
+    result, arrivals = ingest.ingest(account_id, body, now, check=canonical.arrival_of)
+    model = [a.checked for a in arrivals if a.stored and a.checked is not None]
+    if model:
+        apply.apply_all(account_id, [m for m in model if isinstance(m, AlertArrival)],
+                        [m for m in model if isinstance(m, IncidentArrival)],
+                        [m for m in model if isinstance(m, ChangeArrival)], now, make_events=False)
     result["runs"] = []
     for arrival in arrivals:
         runs = fire_all(arrival.firings, now)
         metrics.event_ingested(arrival.event, arrival.stored, runs)
         result["runs"] += [run.id for run in runs]
     return result
+
+
+def receive_hook(integration_id: str, headers: dict, body: bytes | None, now, path_secret: str | None = None) -> dict:
+    """POST /hooks/{integration_id}: a monitoring tool's delivery stored
+    (chalicelib/ops/hooks.py), and the runs its events fire started."""
+    received = hooks.receive(integration_id, headers, body, now, path_secret=path_secret)
+    runs = fire_all(received.firings, now)
+    for event in received.events:
+        metrics.event_ingested(event, True, [run for run in runs if run.trigger_event is event])
+    received.answer["runs"] = [run.id for run in runs]
+    return received.answer

@@ -22,6 +22,7 @@ from chalicelib import settings
 from chalicelib.clock import iso, iso_ms, parse_iso
 from chalicelib.identity import tokens
 from chalicelib.observability import metrics
+from chalicelib.ops import tools
 from chalicelib.runs import notify, records
 from chalicelib.runs.publish import RUN_EVENTS, RunEvents
 from chalicelib.sessions import items as sessions
@@ -189,8 +190,9 @@ def work_for(run: Run, rule: Rule, token: str, now: datetime, recent: list[Run])
     lease = lease_seconds()
     return {"run_id": run.id, "session_id": run.session_id, "attempt": int(run.attempt),
             "automation": {"id": rule.id, "name": rule.name}, "prompt": render_prompt(rule, run, now),
-            "context": {"text": run.context_text or ""}, "recent_runs": recent_json(recent, run.id),
-            "environment": run.environment, "first_seq": 1,
+            "context": {"text": run.context_text or "", "event": run.trigger_event},
+            "recent_runs": recent_json(recent, run.id), "template_id": rule.template_id,
+            "locale": rule.locale or "en-US", "tools": tools.SPECS, "environment": run.environment, "first_seq": 1,
             "lease": {"token": token, "seconds": lease, "renew_seconds": max(1, lease // 3)}}
 
 

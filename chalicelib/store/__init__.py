@@ -10,6 +10,8 @@ named operations; pynamodb and the table models never leave this package.
     events      events, the event-trigger index and trigger windows
     schedule    the schedule index and the scheduler's own records
     queues      the SQS queues (runs, fan-out, sandbox)
+    integrations    the monitoring tools' webhooks, and the deliveries taken (each once)
+    operations      alerts (with their firings and days), incidents and changes
 
 Two kinds of each: DynamoDB and SQS (the default), and in-memory twins for
 fast unit tests of the core (`use(memory_repositories())`); tests/test_store.py holds both
@@ -41,6 +43,8 @@ class Repositories:
     events: object
     schedule: object
     queues: object
+    integrations: object
+    operations: object
 
 
 _config = {"table_prefix": "sre-automations-local", "region": "us-east-1", "queues": {}}
@@ -65,11 +69,23 @@ def config() -> dict:
 
 def dynamo_repositories() -> Repositories:
     """The DynamoDB and SQS repositories (what the service runs on)."""
-    from chalicelib.store import accounts, events, queues, rules, runners, runs, schedule, sessions
+    from chalicelib.store import (
+        accounts,
+        events,
+        integrations,
+        operations,
+        queues,
+        rules,
+        runners,
+        runs,
+        schedule,
+        sessions,
+    )
     return Repositories(accounts=accounts.DynamoAccounts(), runners=runners.DynamoRunners(),
                         rules=rules.DynamoRules(), runs=runs.DynamoRuns(), sessions=sessions.DynamoSessions(),
                         events=events.DynamoEvents(), schedule=schedule.DynamoSchedule(),
-                        queues=queues.SqsQueues(_config))
+                        queues=queues.SqsQueues(_config), integrations=integrations.DynamoIntegrations(),
+                        operations=operations.DynamoOperations())
 
 
 def memory_repositories() -> Repositories:

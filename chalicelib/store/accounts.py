@@ -33,6 +33,10 @@ class DynamoAccounts:
         item.update(actions=[m.Account.next_team_id.add(1)])
         return int(item.next_team_id)
 
+    def set_settings(self, account_id: str, business_hours: dict, timezone: str) -> None:
+        """The account's business hours and time zone (the on-call analyses read them)."""
+        update(self._models().Account(account_id), {"business_hours": business_hours, "timezone": timezone})
+
     def mark_has_runners(self, account_id: str) -> None:
         """The account has (had) a runner: Auto placement reads its runners from now on."""
         update(self._models().Account(account_id), {"has_runners": True})

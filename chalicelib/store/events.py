@@ -17,10 +17,7 @@ class DynamoEvents:
 
     def add_once(self, event: Event) -> None:
         """Keep an event; ConditionFailed when the account has an event of that id."""
-        model = self._models().Event
-        put(model(f"{event.account_id}:{event.id}", account_id=event.account_id, body=event.body,
-                  occurred_key=f"{event.body['occurred']}#{event.id}", expires_at=event.expires_at),
-            {"key": ABSENT})
+        put(event_item(event), {"key": ABSENT})
 
     def page(self, account_id: str, since: str, until: str, limit: int, cursor: str | None,
              keep) -> tuple[list[Event], str | None]:
@@ -62,6 +59,13 @@ class DynamoEvents:
         """Open proactive windows whose deadline has passed (the sparse index)."""
         model = self._models().EventWindow
         return [record_of(item, EventWindow) for item in model.by_deadline.query("1", model.deadline <= now)]
+
+
+def event_item(event: Event):
+    """The table item of an event (other repositories write events in their own transactions)."""
+    from chalicelib.store.models import Event as EventItem
+    return EventItem(f"{event.account_id}:{event.id}", account_id=event.account_id, body=event.body,
+                     occurred_key=f"{event.body['occurred']}#{event.id}", expires_at=event.expires_at)
 
 
 def _event(item) -> Event:

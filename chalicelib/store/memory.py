@@ -220,6 +220,10 @@ class MemoryAccounts:
         account.next_team_id = int(account.next_team_id or 0) + 1
         return account.next_team_id
 
+    def set_settings(self, account_id, business_hours, timezone):
+        account = self.accounts[account_id]
+        account.business_hours, account.timezone = _copy(business_hours), timezone
+
     def mark_has_runners(self, account_id):
         if account_id in self.accounts:
             self.accounts[account_id].has_runners = True
@@ -468,6 +472,8 @@ def repositories() -> Repositories:
     """A fresh set of empty in-memory repositories."""
     accounts, schedule, events = MemoryAccounts(), MemorySchedule(), MemoryEvents()
     rules = MemoryRules(accounts, schedule, events)
+    from chalicelib.store.memory_operations import MemoryIntegrations, MemoryOperations
     return Repositories(accounts=accounts, runners=MemoryRunners(), rules=rules,
                         runs=MemoryRuns(rules, accounts), sessions=MemorySessions(), events=events,
-                        schedule=schedule, queues=MemoryQueues())
+                        schedule=schedule, queues=MemoryQueues(), integrations=MemoryIntegrations(),
+                        operations=MemoryOperations(events))

@@ -162,6 +162,7 @@ class Automation(Model):
     enabled = BooleanAttribute()
     triggers = JSONAttribute()
     template_id = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute(null=True)  # the language of its builtin reports
     overlap = UnicodeAttribute(default="skip")  # skip | allow: a run while the previous one still runs
     actions = JSONAttribute(default=list)
     # Why it is disabled, when a person or an automation's action paused it:
@@ -413,6 +414,7 @@ class Delivery(Model):
     Meta = _meta("deliveries")
     key = UnicodeAttribute(hash_key=True)  # "<integration_id>#<delivery key>"
     at = UnicodeAttribute()
+    done = BooleanAttribute(null=True)  # its arrivals are stored
     expires_at = TTLAttribute()
 
 

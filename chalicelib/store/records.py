@@ -80,6 +80,7 @@ class Rule:
     created_at: str
     updated_at: str
     template_id: str | None = None
+    locale: str | None = None  # the language of its builtin reports (en-US, zh-CN)
     overlap: str = "skip"
     actions: list = field(default_factory=list)
     paused: dict | None = None

@@ -55,6 +55,10 @@ class LeaseReporter:
     def renew(self) -> None:
         self._post("/lease", {})
 
+    def tool(self, name: str, args: dict) -> dict:
+        """A service tool (the operations data), answered for the run's account."""
+        return self._post(f"/tools/{name}", {"arguments": args})["output"]
+
     def finish(self, status: str, reason: str | None) -> dict:
         return self._post("/outcome", {"status": status, "reason": reason})
 

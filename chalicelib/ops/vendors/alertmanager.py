@@ -19,6 +19,18 @@ class Alertmanager(Vendor):
     secret_kind = "token"
     default_mapping = {"service": ["service", "job"], "severity": ["severity"]}
 
+    def setup(self, url: str, secret: str) -> str:
+        """A `receivers:` entry for alertmanager.yml (route alerts to it by its name)."""
+        return ("receivers:\n"
+                "  - name: sre-automations\n"
+                "    webhook_configs:\n"
+                f"      - url: {url}\n"
+                "        send_resolved: true\n"
+                "        http_config:\n"
+                "          authorization:\n"
+                "            type: Bearer\n"
+                f"            credentials: {secret}\n")
+
     def parse(self, integration, request, now) -> Parsed:
         payload = json_body(request)
         if str(payload.get("version", "4")) != "4":

@@ -37,6 +37,7 @@ class Vendor:
     type = ""
     title = ""
     secret_kind = "token"
+    secret_in_url = False  # the tool cannot send headers: the secret is the URL's last segment (SNS)
     # The mapping's defaults: which label or field is the service, and the severity.
     default_mapping: dict = {}
 
@@ -50,6 +51,14 @@ class Vendor:
 
     def parse(self, integration, request: HookRequest, now):  # pragma: no cover - interface
         raise NotImplementedError
+
+    def setup(self, url: str, secret: str) -> str:
+        """What to paste where in the tool, with this URL and secret."""
+        return ""
+
+    def confirm(self, url: str) -> None:
+        """Confirm a subscription by visiting its URL (tools that ask for it)."""
+        raise Invalid(f"{self.title} deliveries do not ask to confirm a subscription", field="body")
 
     def mapping(self, integration) -> dict:
         """The defaults with the integration's own choices over them."""
