@@ -189,7 +189,8 @@ def test_the_service_label_mapping_is_set_per_integration(api, owner):
         alert["fingerprint"] = "f" + alert["fingerprint"][1:]
     other = _integration(api, owner)
     _deliver(api, other, json.dumps(body).encode())
-    services = {a["service"] for a in api.ok("GET", "/alerts", owner)["alerts"] if a["key"].startswith("alertmanager#f")}
+    listed = api.ok("GET", "/alerts", owner)["alerts"]
+    services = {a["service"] for a in listed if a["key"].startswith("alertmanager#f")}
     assert services == {"checkout-api"}  # no `service` label: `job` by default
 
 

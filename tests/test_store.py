@@ -361,3 +361,122 @@ def test_keys_no_item_can_have_are_not_asked_for(repos):
         assert repos.runs.get(key) is None and repos.rules.get(key) is None and repos.rules.token(key) is None
         assert repos.accounts.user(key) is None and repos.runners.by_id(key) is None
         assert list(repos.sessions.items(key)) == []
+
+
+# --- integrations and operations (issue 19) ---------------------------------------------------
+
+def _integration(**fields):
+    from chalicelib.store.records import Integration
+    return Integration(**{"account_id": "acc_1", "id": "int_1", "type": "alertmanager", "name": "prod",
+                          "created_at": iso(NOW), **fields})
+
+
+def test_an_integration_is_found_by_id_counts_deliveries_and_keeps_ten_errors(repos):
+    repos.integrations.add(_integration(token_hash="h"))
+    with pytest.raises(ConditionFailed):
+        repos.integrations.add(_integration())
+    found = repos.integrations.by_id("int_1")
+    assert found.account_id == "acc_1" and repos.integrations.by_id("int_nope") is None
+    assert repos.integrations.by_id("") is None
+    repos.integrations.note_received(found, "2026-11-23T10:00:00Z")
+    repos.integrations.note_received(found, "2026-11-23T10:01:00Z")
+    for n in range(12):
+        repos.integrations.note_error(found, f"2026-11-23T10:{n:02d}:30Z", f"reason {n}", refused=n % 2 == 0)
+    stored = repos.integrations.get("acc_1", "int_1")
+    assert (stored.received, stored.last_received_at, stored.refused) == (2, "2026-11-23T10:01:00Z", 6)
+    assert [e["reason"] for e in stored.errors] == [f"reason {n}" for n in range(2, 12)]
+    repos.integrations.change(stored, {"name": "renamed", "mapping": {"service": ["app"]}})
+    assert repos.integrations.get("acc_1", "int_1").mapping == {"service": ["app"]}
+    repos.integrations.delete(stored)
+    with pytest.raises(ConditionFailed):
+        repos.integrations.change(stored, {"name": "gone"})
+    assert repos.integrations.of_account("acc_1") == []
+
+
+def test_a_delivery_is_taken_once_unless_it_was_cut_short(repos):
+    take = repos.integrations.begin_delivery
+    take("int_1", "d1", "2026-11-23T10:00:00.000Z", "2026-11-23T09:58:00.000Z", NOW)
+    with pytest.raises(ConditionFailed):  # being stored right now
+        take("int_1", "d1", "2026-11-23T10:00:01.000Z", "2026-11-23T09:58:01.000Z", NOW)
+    take("int_1", "d1", "2026-11-23T10:03:00.000Z", "2026-11-23T10:01:00.000Z", NOW)  # begun long ago, never done
+    repos.integrations.end_delivery("int_1", "d1")
+    with pytest.raises(ConditionFailed):  # done: a redelivery, however late
+        take("int_1", "d1", "2026-11-23T11:00:00.000Z", "2026-11-23T10:58:00.000Z", NOW)
+    take("int_2", "d1", "2026-11-23T10:00:00.000Z", "2026-11-23T09:58:00.000Z", NOW)  # another integration's
+    repos.integrations.drop_delivery("int_2", "d1")
+    take("int_2", "d1", "2026-11-23T10:00:01.000Z", "2026-11-23T09:58:01.000Z", NOW)  # dropped: taken again
+
+
+def _alert_write(start="2026-11-23T10:00:00Z", end=None, new=True, read=None, event_id="e1", **add):
+    from chalicelib.store.operations import AlertWrite
+    from chalicelib.store.records import Alert, AlertDay, AlertFiring
+    alert = Alert(account_id="acc_1", key="am#fp1", name="HighLatency", status="resolved" if end else "firing",
+                  source="am", first_seen=start, updated_at=f"{start}.{event_id}", service="checkout",
+                  last_start=start, last_end=end)
+    event = Event(account_id="acc_1", id=event_id, body={"id": event_id, "event": "alert.firing",
+                                                         "occurred": iso_ms(NOW), "resource": {"id": "am#fp1"}},
+                  expires_at=NOW + timedelta(days=30))
+    return AlertWrite(account_id="acc_1", alert=alert, read_updated_at=read,
+                      firing=AlertFiring(alert_key="acc_1#am#fp1", start=start, end=end), firing_new=new,
+                      day=AlertDay(day_key="acc_1#2026-11-23", key="am#fp1", name="HighLatency", service="checkout"),
+                      day_add=add, start_minute=600 if new else None, event=event)
+
+
+def test_an_alert_its_firing_day_and_event_are_written_together_or_not_at_all(repos):
+    repos.operations.write_alert(_alert_write(fired=1))
+    with pytest.raises(ConditionFailed):  # the same firing again (read as new): nothing changes
+        repos.operations.write_alert(_alert_write(event_id="e2", fired=1))
+    stored = repos.operations.alert("acc_1", "am#fp1")
+    ending = _alert_write(end="2026-11-23T10:03:00Z", new=False, read=stored.updated_at, event_id="e3",
+                          resolved=1, quick_resolved=1, firing_seconds=180)
+    repos.operations.write_alert(ending)
+    with pytest.raises(ConditionFailed):  # ended already
+        repos.operations.write_alert(replace(ending, read_updated_at=ending.alert.updated_at, event=None))
+    assert repos.operations.alert("acc_1", "am#fp1").status == "resolved"
+    assert list(repos.operations.alerts("acc_1", ["am#fp1", "am#nope", ""])) == ["am#fp1"]
+    firings, cursor = repos.operations.firings("acc_1", "am#fp1", 10, None)
+    assert [(f.start, f.end) for f in firings] == [("2026-11-23T10:00:00Z", "2026-11-23T10:03:00Z")] and not cursor
+    days, _ = repos.operations.day_page("acc_1", "2026-11-23", 10, None, lambda d: True)
+    assert [(d.fired, d.resolved, d.quick_resolved, d.firing_seconds, d.start_minutes) for d in days] == [
+        (1, 1, 1, 180, {600})]
+    assert {e.id for e in repos.events.page("acc_1", "2026-01-01", "2027-01-01", 10, None, lambda e: True)[0]} == {
+        "e1", "e3"}
+
+
+def test_incidents_are_versioned_and_listed_by_when_they_opened(repos):
+    from chalicelib.store.records import Incident
+    for n in range(3):
+        repos.operations.save_incident(Incident(account_id="acc_1", key=f"pd#{n}", title=f"i{n}", status="triggered",
+                                                opened_at=f"2026-11-2{n}T10:00:00Z", source="pd",
+                                                updated_at=iso(NOW)), None)
+    read = repos.operations.incident("acc_1", "pd#1")
+    stale = replace(read)
+    read.status = "acknowledged"
+    repos.operations.save_incident(read, None)
+    with pytest.raises(ConditionFailed):  # saved by someone else since it was read
+        repos.operations.save_incident(stale, None)
+    page, cursor = repos.operations.incidents_opened("acc_1", "2026-11-20T00:00:00Z", "2026-11-23T00:00:00Z", 2,
+                                                     None, lambda i: True)
+    assert [i.key for i in page] == ["pd#2", "pd#1"] and cursor
+    rest, cursor = repos.operations.incidents_opened("acc_1", "2026-11-20T00:00:00Z", "2026-11-23T00:00:00Z", 2,
+                                                     cursor, lambda i: True)
+    assert [i.key for i in rest] == ["pd#0"] and cursor is None
+    with pytest.raises(BadCursor):
+        repos.operations.incidents_opened("acc_1", "2026", "2027", 2, "bogus", lambda i: True)
+
+
+def test_a_change_keeps_its_newest_news_and_is_listed_by_service(repos):
+    from chalicelib.store.records import Change
+    deploy = Change(account_id="acc_1", key="gh#1", kind="deploy", at="2026-11-23T09:00:00Z", source="gh",
+                    service="checkout", outcome="in_progress", updated_at="2026-11-23T09:00:05Z")
+    repos.operations.save_change(deploy, None)
+    repos.operations.save_change(replace(deploy, outcome="success", updated_at="2026-11-23T09:04:00Z"), None)
+    with pytest.raises(ConditionFailed):  # older news arriving late
+        repos.operations.save_change(replace(deploy, outcome="pending", updated_at="2026-11-23T09:00:01Z"), None)
+    repos.operations.save_change(replace(deploy, key="gh#2", service="search", at="2026-11-23T09:30:00Z"), None)
+    every, _ = repos.operations.changes_between("acc_1", "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z", 10, None,
+                                                lambda c: True)
+    assert [(c.key, c.outcome) for c in every] == [("gh#2", "in_progress"), ("gh#1", "success")]
+    mine, _ = repos.operations.changes_between("acc_1", "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z", 10, None,
+                                               lambda c: True, service="checkout")
+    assert [c.key for c in mine] == ["gh#1"]
