@@ -91,6 +91,9 @@ class Settings:
                                     "locally)")
     pagerduty_events_url: str = setting("PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com/v2/enqueue",
                                          "PagerDuty's Events API (tests point it locally)")
+    sns_cert_base_url: str = setting("SNS_CERT_BASE_URL", "", "empty: SNS signing certificates and subscription "
+                                      "URLs are fetched from their sns.<region>.amazonaws.com host; set (tests, the "
+                                      "local stack): from this base instead, same path and query")
     # Logs.
     log_level: str = setting("LOG_LEVEL", "INFO", "our modules' log level", "choice",
                               choices=("DEBUG", "INFO", "WARNING", "ERROR"))

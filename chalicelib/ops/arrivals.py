@@ -14,12 +14,18 @@ CHANGE_OUTCOMES = ("success", "failure", "error", "in_progress", "pending", "que
 
 @dataclass
 class AlertArrival:
-    """An alert's firing started (`status` firing) or ended (resolved)."""
+    """An alert's firing started (`status` firing) or ended (resolved).
+
+    A firing is identified by (alert, `starts_at`). A resolved arrival whose
+    `starts_at` is "" ends the alert's current firing, whenever it started: a
+    tool that reports only state changes (a CloudWatch alarm's OK) does not
+    repeat when the firing began. The applier ends the open firing then, and
+    changes nothing when none is open."""
     source: str  # the integration type, or "events"
     fingerprint: str
     name: str
     status: str  # firing | resolved
-    starts_at: str  # ISO UTC: the firing's start (the same for its end)
+    starts_at: str  # ISO UTC: the firing's start (the same for its end); "" on a resolved: the current firing
     ends_at: str | None = None  # when it resolved
     service: str | None = None
     severity: str | None = None
@@ -41,11 +47,13 @@ class AlertArrival:
 @dataclass
 class IncidentArrival:
     """Something happened to an incident: `what` (triggered, acknowledged,
-    resolved, escalated, reassigned, …), leaving it in `status`."""
+    resolved, escalated, reassigned, …), leaving it in `status`. A `status`
+    of None says "unchanged": the tool did not say (a note added to an
+    incident), and the applier keeps the incident's status as it is."""
     source: str
     id: str
     title: str
-    status: str  # triggered | acknowledged | resolved: its status after this
+    status: str | None  # triggered | acknowledged | resolved: its status after this; None: unchanged
     what: str  # what happened (INCIDENT_WHATS)
     at: str  # ISO UTC
     number: int | None = None
@@ -103,4 +111,4 @@ class Parsed:
     incidents: list = field(default_factory=list)
     changes: list = field(default_factory=list)
     reply: dict | None = None  # a ping's answer: nothing is stored
-    confirm_url: str | None = None  # SNS: visit this URL to confirm the subscription
+    confirm_url: str | None = None  # SNS: GET this URL to confirm the subscription (as SNS_CERT_BASE_URL points it)

@@ -2,8 +2,12 @@
 small class with a `type`, registered here (and nowhere else)."""
 from chalicelib.errors import Invalid
 from chalicelib.ops.vendors.alertmanager import Alertmanager
+from chalicelib.ops.vendors.cloudwatch import CloudWatch
+from chalicelib.ops.vendors.github import GitHub
+from chalicelib.ops.vendors.grafana import Grafana
+from chalicelib.ops.vendors.pagerduty import PagerDuty
 
-VENDORS = {vendor.type: vendor for vendor in (Alertmanager(),)}
+VENDORS = {vendor.type: vendor for vendor in (Alertmanager(), Grafana(), PagerDuty(), CloudWatch(), GitHub())}
 
 
 def vendor(type_name: str):

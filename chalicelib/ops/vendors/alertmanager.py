@@ -19,24 +19,31 @@ class Alertmanager(Vendor):
     secret_kind = "token"
     default_mapping = {"service": ["service", "job"], "severity": ["severity"]}
 
-    def setup(self, url: str, secret: str) -> str:
-        """A `receivers:` entry for alertmanager.yml (route alerts to it by its name)."""
-        return ("receivers:\n"
-                "  - name: sre-automations\n"
-                "    webhook_configs:\n"
-                f"      - url: {url}\n"
-                "        send_resolved: true\n"
-                "        http_config:\n"
-                "          authorization:\n"
-                "            type: Bearer\n"
-                f"            credentials: {secret}\n")
-
     def parse(self, integration, request, now) -> Parsed:
         payload = json_body(request)
         if str(payload.get("version", "4")) != "4":
             raise Invalid(f"Alertmanager payload version {payload.get('version')!r} is not 4", field="version")
         return Parsed(delivery_key=body_digest(request),
                       alerts=alerts_of(payload, self.type, self.mapping(integration)))
+
+    def setup(self, url: str, secret: str) -> str:
+        return (
+            "In alertmanager.yml (Alertmanager 0.22 or later), a receiver:\n"
+            "receivers:\n"
+            "  - name: sre-automations\n"
+            "    webhook_configs:\n"
+            f"      - url: '{url}'\n"
+            "        send_resolved: true\n"
+            "        http_config:\n"
+            "          authorization:\n"
+            "            type: Bearer\n"
+            f"            credentials: '{secret}'\n"
+            "and a route to it, e.g. first under route.routes (continue: the alerts go on to your other receivers):\n"
+            "route:\n"
+            "  routes:\n"
+            "    - receiver: sre-automations\n"
+            "      continue: true\n"
+            f"Alertmanager before 0.22: http_config: {{bearer_token: '{secret}'}} instead of authorization.\n")
 
 
 def alerts_of(payload: dict, source: str, mapping: dict, extra=None) -> list[AlertArrival]:

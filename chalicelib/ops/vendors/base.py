@@ -3,6 +3,7 @@
 
     authenticate(integration, request, now)   raises Unauthorized when the proof fails
     parse(integration, request, now)          -> Parsed; raises Invalid with the reason
+    setup(url, secret)                        what to paste where in the tool (console, docs)
 
 The secret of an integration is one of two kinds (`secret_kind`):
     "token"    a bearer token (or a URL secret): only its hash is kept, compared in constant time
@@ -53,7 +54,8 @@ class Vendor:
         raise NotImplementedError
 
     def setup(self, url: str, secret: str) -> str:
-        """What to paste where in the tool, with this URL and secret."""
+        """What the user pastes where in the tool so that it sends here: the
+        integration's URL and its secret in the tool's own words."""
         return ""
 
     def confirm(self, url: str) -> None:
@@ -136,4 +138,23 @@ def first_of(values: dict, names) -> str | None:
     for name in [names] if isinstance(names, str) else names or []:
         if values.get(name):
             return values[name]
+    return None
+
+
+def dig(value, path: str):
+    """The value at a dotted path (`service.summary`) through nested objects, or None."""
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def first_path(value, paths, limit: int = 255) -> str | None:
+    """The first of the dotted paths (one, or a list: a mapping's choice)
+    whose value is a non-empty string or number, as a string cut to `limit`."""
+    for path in [paths] if isinstance(paths, str) else paths or []:
+        found = dig(value, path) if isinstance(path, str) else None
+        if isinstance(found, str | int | float) and not isinstance(found, bool) and found != "":
+            return str(found)[:limit]
     return None
