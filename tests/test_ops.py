@@ -144,7 +144,7 @@ def test_a_redelivery_or_a_repeat_notification_is_stored_once(api, owner):
     repeat = json.loads(fixture("alertmanager-firing.json"))
     repeat["notification_reason"] = "repeat interval elapsed"  # another body, the same firings
     answer = _deliver(api, made, json.dumps(repeat).encode())
-    assert answer["duplicate"] is False and answer["received"]["alerts"] == 0 and answer["events"] == []
+    assert answer["duplicate"] is True and answer["received"]["alerts"] == 0 and answer["events"] == []
     assert len(api.ok("GET", "/events?event=alert.*&since=2026-12-01T00:00:00Z", owner)["events"]) == 2
     assert len(first["events"]) == 2
     history = api.ok("GET", "/alerts/alertmanager/6760336f7be5bae2", owner)

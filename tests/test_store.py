@@ -393,20 +393,6 @@ def test_an_integration_is_found_by_id_counts_deliveries_and_keeps_ten_errors(re
     assert repos.integrations.of_account("acc_1") == []
 
 
-def test_a_delivery_is_taken_once_unless_it_was_cut_short(repos):
-    take = repos.integrations.begin_delivery
-    take("int_1", "d1", "2026-11-23T10:00:00.000Z", "2026-11-23T09:58:00.000Z", NOW)
-    with pytest.raises(ConditionFailed):  # being stored right now
-        take("int_1", "d1", "2026-11-23T10:00:01.000Z", "2026-11-23T09:58:01.000Z", NOW)
-    take("int_1", "d1", "2026-11-23T10:03:00.000Z", "2026-11-23T10:01:00.000Z", NOW)  # begun long ago, never done
-    repos.integrations.end_delivery("int_1", "d1")
-    with pytest.raises(ConditionFailed):  # done: a redelivery, however late
-        take("int_1", "d1", "2026-11-23T11:00:00.000Z", "2026-11-23T10:58:00.000Z", NOW)
-    take("int_2", "d1", "2026-11-23T10:00:00.000Z", "2026-11-23T09:58:00.000Z", NOW)  # another integration's
-    repos.integrations.drop_delivery("int_2", "d1")
-    take("int_2", "d1", "2026-11-23T10:00:01.000Z", "2026-11-23T09:58:01.000Z", NOW)  # dropped: taken again
-
-
 def _alert_write(start="2026-11-23T10:00:00Z", end=None, new=True, read=None, event_id="e1", **add):
     from chalicelib.store.operations import AlertWrite
     from chalicelib.store.records import Alert, AlertDay, AlertFiring

@@ -10,7 +10,7 @@ named operations; pynamodb and the table models never leave this package.
     events      events, the event-trigger index and trigger windows
     schedule    the schedule index and the scheduler's own records
     queues      the SQS queues (runs, fan-out, sandbox)
-    integrations    the monitoring tools' webhooks, and the deliveries taken (each once)
+    integrations    the monitoring tools' webhooks and what each received
     operations      alerts (with their firings and days), incidents and changes
 
 Two kinds of each: DynamoDB and SQS (the default), and in-memory twins for

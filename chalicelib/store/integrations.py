@@ -1,7 +1,7 @@
 """The integrations repository: the monitoring tools' webhooks into an
-account (found by id alone: the id is in the URL the tool posts to), what
-each received and refused, and the deliveries already stored (each once)."""
-from chalicelib.store.dynamo import conditional, get, item_of, possible_key, put, record_of, update
+account (found by id alone: the id is in the URL the tool posts to), and
+what each received and refused."""
+from chalicelib.store.dynamo import get, item_of, possible_key, put, record_of, update
 from chalicelib.store.expect import ABSENT
 from chalicelib.store.records import Integration
 
@@ -9,7 +9,7 @@ MAX_ERRORS = 10  # the newest errors an integration shows
 
 
 class DynamoIntegrations:
-    """The `integrations` and `deliveries` tables."""
+    """The `integrations` table."""
 
     @staticmethod
     def _models():
@@ -60,27 +60,3 @@ class DynamoIntegrations:
         item = model(integration.account_id, integration.id)
         item.update(actions=actions, condition=model.id.exists())
         integration.errors, integration.refused = errors, int(item.refused or 0)
-
-    def begin_delivery(self, integration_id: str, delivery_key: str, at: str, stale_before: str,
-                       expires_at) -> None:
-        """Take a delivery in: ConditionFailed when it was taken before and
-        stored (`done`), or is being stored now. One begun before
-        `stale_before` and never done (its function died half-way) may be
-        taken again: storing its arrivals again changes nothing."""
-        model = self._models().Delivery
-        item = model(_delivery_key(integration_id, delivery_key), at=at, expires_at=expires_at)
-        with conditional():
-            item.save(condition=model.key.does_not_exist() | (model.done.does_not_exist() & (model.at < stale_before)))
-
-    def end_delivery(self, integration_id: str, delivery_key: str) -> None:
-        """The delivery's arrivals are stored: a redelivery is a duplicate from now on."""
-        model = self._models().Delivery
-        model(_delivery_key(integration_id, delivery_key)).update(actions=[model.done.set(True)])
-
-    def drop_delivery(self, integration_id: str, delivery_key: str) -> None:
-        """Let a delivery be taken again at once (storing it failed: the tool's retry must get through)."""
-        self._models().Delivery(_delivery_key(integration_id, delivery_key)).delete()
-
-
-def _delivery_key(integration_id: str, delivery_key: str) -> str:
-    return f"{integration_id}#{delivery_key}"[:2048]

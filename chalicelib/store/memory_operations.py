@@ -14,7 +14,6 @@ from chalicelib.store.records import AlertDay
 class MemoryIntegrations:
     def __init__(self):
         self.items: dict[tuple, object] = {}
-        self.deliveries: dict[str, dict] = {}
 
     def add(self, integration):
         if (integration.account_id, integration.id) in self.items:
@@ -55,19 +54,6 @@ class MemoryIntegrations:
         stored.errors = ((integration.errors or []) + [{"at": at, "reason": reason[:300]}])[-MAX_ERRORS:]
         stored.refused = (stored.refused or 0) + (1 if refused else 0)
         integration.errors, integration.refused = _copy(stored.errors), stored.refused
-
-    def begin_delivery(self, integration_id, delivery_key, at, stale_before, expires_at):
-        key = f"{integration_id}#{delivery_key}"
-        found = self.deliveries.get(key)
-        if found is not None and (found.get("done") or found["at"] >= stale_before):
-            raise ConditionFailed(f"delivery {delivery_key} was taken")
-        self.deliveries[key] = {"at": at}
-
-    def end_delivery(self, integration_id, delivery_key):
-        self.deliveries.setdefault(f"{integration_id}#{delivery_key}", {"at": ""})["done"] = True
-
-    def drop_delivery(self, integration_id, delivery_key):
-        self.deliveries.pop(f"{integration_id}#{delivery_key}", None)
 
 
 class MemoryOperations:

@@ -409,15 +409,6 @@ class Integration(Model):
     by_id = IntegrationsById()
 
 
-class Delivery(Model):
-    """One delivery of an integration, kept for the event retention, so a redelivery is stored once."""
-    Meta = _meta("deliveries")
-    key = UnicodeAttribute(hash_key=True)  # "<integration_id>#<delivery key>"
-    at = UnicodeAttribute()
-    done = BooleanAttribute(null=True)  # its arrivals are stored
-    expires_at = TTLAttribute()
-
-
 class Alert(Model):
     """An alert of an account: one per source and fingerprint, with its newest firings."""
     Meta = _meta("alerts")
@@ -537,7 +528,7 @@ class Change(Model):
 
 ALL_MODELS = (Account, User, ApiKey, Team, Membership, Runner, Automation,
               TriggerToken, Run, ScheduleEntry, SchedulerState, SessionEntry, Event, EventTriggerEntry, EventWindow,
-              Integration, Delivery, Alert, AlertFiring, AlertDay, Incident, Change)
+              Integration, Alert, AlertFiring, AlertDay, Incident, Change)
 
 
 def configure(table_prefix: str, region: str) -> None:
