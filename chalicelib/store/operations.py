@@ -218,3 +218,34 @@ class DynamoOperations:
                                    "service_key": item.service_key}
         page, after = take(results, lambda item: keep(record_of(item, Change)), limit, key_of)
         return [record_of(item, Change) for item in page], after
+
+    # --- bulk loads (benchmarks) ---------------------------------------------------------------
+
+    def put_many(self, records: list) -> None:
+        """File many records as they are, in BatchWriteItem calls of 25 (bulk
+        loads: benchmarks load a week of data prepared on the in-memory twin)."""
+        m = self._models()
+        models = {"Alert": m.Alert, "AlertFiring": m.AlertFiring, "AlertDay": m.AlertDay,
+                  "Incident": m.Incident, "Change": m.Change, "Event": m.Event}
+        by_model: dict = {}
+        for record in records:
+            by_model.setdefault(type(record).__name__, []).append(record)
+        for name, group in by_model.items():
+            model = models[name]
+            with model.batch_write() as batch:
+                for record in group:
+                    batch.save(self._bulk_item(record, model))
+
+    @staticmethod
+    def _bulk_item(record, model):
+        if isinstance(record, Event):
+            return event_item(record)
+        item = item_of(record, model)
+        if isinstance(record, Change):
+            item.at_key = f"{record.at}#{record.key}"
+            item.updated_at = record.updated_at or record.at
+            if record.service:
+                item.service_key = f"{record.account_id}#{record.service}"
+        if isinstance(record, AlertDay) and record.start_minutes:
+            item.start_minutes = set(record.start_minutes)
+        return item
