@@ -149,10 +149,6 @@ class MemoryOperations:
                        key=lambda i: (i.opened_at, i.key), reverse=True)
         return _page(found, lambda i: [i.opened_at, i.key], f"opened:{account_id}", limit, cursor, keep)
 
-    def incident_page(self, account_id, limit, cursor, keep):
-        found = [i for (a, _), i in sorted(self.incidents.items()) if a == account_id]
-        return _page(found, lambda i: i.key, f"incidents:{account_id}", limit, cursor, keep)
-
     # --- changes ---
 
     def save_change(self, change, event):

@@ -165,16 +165,6 @@ class DynamoOperations:
             "account_id": item.account_id, "key": item.key, "opened_at": item.opened_at})
         return [record_of(item, Incident) for item in page], after
 
-    def incident_page(self, account_id: str, limit: int, cursor: str | None,
-                      keep) -> tuple[list[Incident], str | None]:
-        """One page of the account's incidents by key (every one, whenever opened) that `keep` holds for."""
-        model = self._models().Incident
-        results = model.query(account_id, page_size=limit, last_evaluated_key=decode_cursor(
-            cursor, {"account_id", "key"}, {"account_id": account_id}))
-        page, after = take(results, lambda item: keep(record_of(item, Incident)), limit,
-                           lambda item: {"account_id": item.account_id, "key": item.key})
-        return [record_of(item, Incident) for item in page], after
-
     # --- changes -----------------------------------------------------------------------------
 
     def save_change(self, change: Change, event: Event | None) -> None:
