@@ -95,6 +95,41 @@ def test_tool_use_then_end_turn(run_parts, stubbed):
         {"name": "report.md", "media_type": "text/markdown", "content": "No failures yet.\n\nOnly this run exists.\n"}]
 
 
+def test_the_services_tools_are_offered_and_answered_through_the_reporter(run_parts, stubbed):
+    """The work's tool specs are in the Converse toolConfig beside the
+    runtime's own, and a toolUse of one goes to the reporter."""
+    run, session, task, _ = run_parts
+    client, stub = stubbed
+    spec = {"name": "oncall_load", "description": "Pages of a window by responder and hour",
+            "parameters": {"type": "object", "properties": {"since": {"type": "string"}}}}
+    load = {"pages": 3, "off_hours": 1, "by_responder": [{"who": "Alice", "pages": 3}]}
+
+    class Reporter:
+        calls = []
+
+        def tool(self, name, args):
+            self.calls.append((name, args))
+            return load
+    reporter = Reporter()
+    toolbox = Toolbox(task, session, lambda: NOW, agent(), reporter=reporter, tools=[spec])
+    user = {"role": "user", "content": [{"text": "Summarise recent failures."}]}
+    tool_use = reply("tool_use", {"toolUse": {"toolUseId": "tu_1", "name": "oncall_load", "input": {}}})
+    result = {"role": "user", "content": [{"toolResult": {"toolUseId": "tu_1", "content": [{"json": load}]}}]}
+    config = {"tools": TOOL_CONFIG["tools"] + [{"toolSpec": {"name": "oncall_load", "description": spec["description"],
+                                                             "inputSchema": {"json": spec["parameters"]}}}]}
+    stub.add_response("converse", tool_use, {"modelId": ANY, "system": ANY, "messages": [user],
+                                             "toolConfig": config, "inferenceConfig": ANY})
+    stub.add_response("converse", reply("end_turn", {"text": "Alice took all 3 pages."}), {
+        "modelId": ANY, "system": ANY, "toolConfig": config, "inferenceConfig": ANY,
+        "messages": [user, tool_use["output"]["message"], result]})
+
+    outcome = BedrockAgent(agent(), client=client).run(task, session, toolbox)
+
+    assert (outcome.summary, outcome.tool_calls, outcome.failed_tool_calls) == ("Alice took all 3 pages.", 1, 0)
+    assert reporter.calls == [("oncall_load", {})]
+    assert store.load(f"ses_{run.id}")["tool_calls"][0]["output"] == load
+
+
 @pytest.mark.parametrize("code, error", [
     ("ThrottlingException", TransientAgentError), ("ModelTimeoutException", TransientAgentError),
     ("ValidationException", PermanentAgentError), ("AccessDeniedException", PermanentAgentError),

@@ -177,6 +177,38 @@ def test_no_secret_sends_no_authorization(serve, run_parts):
     assert "Authorization" not in server.requests[0]["headers"]
 
 
+def test_the_services_tools_are_offered_and_answered_through_the_reporter(serve, run_parts):
+    """The work's tool specs (the operations data) are offered to the model
+    beside the runtime's own; their calls go to the reporter, like every call
+    in the session."""
+    run, session, task, _ = run_parts
+    spec = {"name": "query_alerts", "description": "Alerts of a window, summed per alert",
+            "parameters": {"type": "object", "properties": {"service": {"type": "string"}}}}
+    found = {"window": {"since": "2026-11-16T10:00:00Z", "until": "2026-11-23T10:00:00Z"}, "cursor": None,
+             "alerts": [{"key": "alertmanager#3b15", "name": "HighLatency", "service": "checkout", "fired": 12}]}
+
+    class Reporter:
+        calls = []
+
+        def tool(self, name, args):
+            self.calls.append((name, args))
+            return found
+    reporter = Reporter()
+    toolbox = Toolbox(task, session, lambda: NOW, agent(), reporter=reporter, tools=[spec])
+    server = serve(tool_reply(("call_1", "query_alerts", '{"service": "checkout"}')), answer("HighLatency is noisy."))
+
+    outcome = OpenAIAgent(agent()).run(task, session, toolbox)
+
+    assert (outcome.summary, outcome.tool_calls, outcome.failed_tool_calls) == ("HighLatency is noisy.", 1, 0)
+    offered = {t["function"]["name"]: t["function"] for t in server.requests[0]["body"]["tools"]}
+    assert set(offered) == {"http_check", "query_runs", "query_alerts"} and offered["query_alerts"] == spec
+    assert reporter.calls == [("query_alerts", {"service": "checkout"})]
+    assert json.loads(server.requests[1]["body"]["messages"][-1]["content"]) == found
+    saved = store.load(f"ses_{run.id}")
+    assert [(c["id"], c["tool"], c["input"], c["output"]) for c in saved["tool_calls"]] == \
+        [("call_1", "query_alerts", {"service": "checkout"}, found)]
+
+
 def test_bad_tool_arguments_are_a_failed_call(serve, run_parts):
     run, session, task, toolbox = run_parts
     server = serve(tool_reply(("call_1", "query_runs", "{not json")), answer("Done."))

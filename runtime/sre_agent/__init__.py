@@ -9,6 +9,8 @@ through a reporter, under its own settings (sre_agent/settings.py).
     remote     LeaseReporter: the session and outcome to the API, with the run's lease
     session    SessionWriter: entries as items, streamed in batches
     agents/    the backends (builtin, openai, bedrock) and the tools they are offered
+    analyses/  the builtin agent's five template analyses (docs/analyses.md)
+    i18n/      the builtin agent's words per locale (en-US, zh-CN)
     net/       the outbound guard and guarded HTTP
 """
 

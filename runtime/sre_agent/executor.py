@@ -2,10 +2,11 @@
 and (in tests) inside the worker.
 
 `execute(work, reporter)` runs the agent on the work the service handed out
-(the rendered prompt, the context, the automation's recent runs), streams the
-session to `reporter.append(items)` in batches, keeps the lease with
-`reporter.renew()`, and ends with `reporter.finish(status, reason)`. The
-reporter is the only way out: over HTTP with the run's lease token from a
+(the rendered prompt, the context, the automation's recent runs, the
+service's tools, the template and locale), streams the session to
+`reporter.append(items)` in batches, keeps the lease with `reporter.renew()`,
+calls the service's tools with `reporter.tool(name, args)`, and ends with
+`reporter.finish(status, reason)`. The reporter is the only way out: over HTTP with the run's lease token from a
 runner or the sandbox, or the service's own functions in-process. When the
 lease is gone (the run was cancelled, reaped, or given to another runner) the
 reporter raises `Cancelled` and the session stops.
@@ -17,7 +18,7 @@ far is flushed and the run ends `failed`, saying what was under way."""
 import logging
 import threading
 
-from sre_agent.agents.base import PermanentAgentError, Task, TransientAgentError
+from sre_agent.agents.base import Cancelled, PermanentAgentError, Task, TransientAgentError
 from sre_agent.agents.registry import agent_for
 from sre_agent.agents.tools import Toolbox
 from sre_agent.clock import utcnow
@@ -27,10 +28,6 @@ from sre_agent.settings import AgentSettings
 
 log = logging.getLogger(__name__)
 THROTTLES = ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded")
-
-
-class Cancelled(Exception):
-    """The run's lease is gone: cancelled, reaped, or lost to another environment."""
 
 
 def outcome_of(result, toolbox) -> tuple[str, str | None]:
@@ -81,7 +78,8 @@ def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utc
     "answer"} (`answer`: what reporter.finish returned; status "cancelled"
     when the lease was lost)."""
     task = Task(prompt=work["prompt"], automation_id=work["automation"]["id"], run_id=work["run_id"],
-                context=work.get("context") or {}, recent_runs=work.get("recent_runs") or [])
+                context=work.get("context") or {}, recent_runs=work.get("recent_runs") or [],
+                template_id=work.get("template_id"), locale=work.get("locale") or "en-US")
     deadline = Deadline(time_limit)  # None: no stop of its own
     checkpoint = _Checkpoint(reporter, 0 if background else renew_seconds, deadline, clock)
     stop = threading.Event()
@@ -89,7 +87,7 @@ def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utc
         threading.Thread(target=_renew_in_background, args=(reporter, renew_seconds, checkpoint, stop),
                          daemon=True).start()
     session = SessionWriter(reporter.append, clock, first_seq=work.get("first_seq", 1), on_write=checkpoint)
-    toolbox = Toolbox(task, session, clock, settings, deadline)
+    toolbox = Toolbox(task, session, clock, settings, deadline, reporter=reporter, tools=work.get("tools"))
     try:
         try:
             agent = agent or agent_for(settings)

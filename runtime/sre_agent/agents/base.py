@@ -12,6 +12,11 @@ class PermanentAgentError(Exception):
     """Failed for good (bad configuration, refused request): no retry."""
 
 
+class Cancelled(Exception):
+    """The run's lease is gone: cancelled, reaped, or lost to another environment.
+    (A reporter raises it; sre_agent.executor stops the session.)"""
+
+
 @dataclass
 class Task:
     """What the agent is asked to do in this run."""
@@ -20,6 +25,8 @@ class Task:
     run_id: str
     context: dict = field(default_factory=dict)
     recent_runs: list = field(default_factory=list)  # the automation's newest runs, sent with the work
+    template_id: str | None = None  # the preset the automation was made from: the builtin agent's analysis
+    locale: str = "en-US"  # the language of the builtin agent's messages and reports
 
 
 @dataclass

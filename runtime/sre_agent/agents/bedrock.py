@@ -21,7 +21,6 @@ import botocore.config
 import botocore.exceptions
 
 from sre_agent import aws
-from sre_agent.agents import tools
 from sre_agent.agents.base import Agent, AgentOutcome, PermanentAgentError
 from sre_agent.agents.conversation import SYSTEM_PROMPT, Retry, call_model, finish, stop
 from sre_agent.net import endpoint
@@ -122,7 +121,7 @@ class BedrockAgent(Agent):
         # task.prompt is the session's first message already, context included
         messages = [{"role": "user", "content": [{"text": task.prompt}]}]
         tool_config = {"tools": [{"toolSpec": {"name": t["name"], "description": t["description"],
-                                               "inputSchema": {"json": t["parameters"]}}} for t in tools.SPECS]}
+                                               "inputSchema": {"json": t["parameters"]}}} for t in toolbox.specs]}
         used = 0
         for step in range(1, max_steps + 1):
             params = {"modelId": model, "system": [{"text": SYSTEM_PROMPT}], "messages": messages,

@@ -1,10 +1,18 @@
-"""The builtin agent: no language model. It checks every http(s) URL named in
-the task prompt or the run's context, reads the automation's recent runs, and
-writes a Markdown health report. Deterministic, and useful on its own for
-routine health inspections."""
+"""The builtin agent: no language model, deterministic, and written in the
+task's locale (en-US, zh-CN; sre_agent/i18n).
+
+A run made from a preset template with an analysis (its `template_id`,
+sre_agent/analyses) runs that analysis over the operations data through the
+agent tools and writes report.md, findings.json and alert-volume.svg.
+Any other run is a health inspection: it checks every http(s) URL named in
+the task prompt or the run's context, reads the automation's recent runs,
+and writes a Markdown health report."""
+import json
 import re
 
 from sre_agent.agents.base import Agent, AgentOutcome
+from sre_agent.analyses import for_template
+from sre_agent.i18n import Text
 
 _URL = re.compile(r"https?://[^\s<>\"'`)\]]+")
 MAX_URLS = 20
@@ -21,46 +29,66 @@ def urls_in(*texts: str) -> list[str]:
     return seen[:MAX_URLS]
 
 
-def _row(check: dict) -> str:
+def _row(check: dict, tr: Text) -> str:
     status = check.get("status", "—")
     latency = f"{check['latency_ms']:.0f} ms" if "latency_ms" in check else "—"
-    cert = f"{check['cert_days_left']} days" if "cert_days_left" in check else "—"
-    verdict = "healthy" if check.get("ok") else f"**unhealthy**: {check.get('error') or f'HTTP {status}'}"
+    cert = tr("health.days", n=check["cert_days_left"]) if "cert_days_left" in check else "—"
+    verdict = tr("health.healthy") if check.get("ok") else \
+        tr("health.unhealthy", error=check.get("error") or f"HTTP {status}")
     return f"| {check['url']} | {status} | {latency} | {cert} | {verdict} |"
 
 
 class BuiltinAgent(Agent):
-    """Health inspection without a model."""
+    """The template analyses, or a health inspection, without a model."""
     type = "builtin"
 
     def run(self, task, session, toolbox) -> AgentOutcome:
+        tr = Text(getattr(task, "locale", None))
+        analysis = for_template(getattr(task, "template_id", None))
+        if analysis:
+            return self._analyse(analysis, task, session, toolbox, tr)
+        return self._health(task, session, toolbox, tr)
+
+    def _analyse(self, analysis, task, session, toolbox, tr: Text) -> AgentOutcome:
+        """Run the template's analysis; its three artifacts go into the session."""
+        session.message("assistant", tr("analysis.start", template=task.template_id))
+        result = analysis(toolbox.call, task, toolbox.clock(), tr.locale)
+        session.artifact("report.md", "text/markdown", result.report)
+        session.artifact("findings.json", "application/json",
+                         json.dumps(result.findings, ensure_ascii=False, indent=2) + "\n")
+        session.artifact("alert-volume.svg", "image/svg+xml", result.svg)
+        session.message("assistant", result.summary)
+        return AgentOutcome(summary=result.summary[:200], failed_tool_calls=toolbox.failures, tool_calls=toolbox.calls)
+
+    def _health(self, task, session, toolbox, tr: Text) -> AgentOutcome:
+        """Check the named URLs and read the recent runs: the health report."""
         urls = urls_in(task.prompt, task.context.get("text", ""))
-        session.message("assistant", f"Checking {len(urls)} URL(s) and the recent run history.")
+        session.message("assistant", tr("health.checking", n=len(urls)))
         checks = [toolbox.call("http_check", {"url": url}) for url in urls]
         history = toolbox.call("query_runs", {"limit": 10})["runs"]
         previous = [r for r in history if r["id"] != task.run_id]
         unhealthy = [c for c in checks if not c.get("ok")]
-        lines = ["# Health report", ""]
+        lines = [f"# {tr('health.title')}", ""]
         if not urls:
-            lines.append("No http(s) URL was named in the task prompt or the context, so nothing was checked.")
+            lines.append(tr("health.no_urls"))
         else:
-            lines += [f"{len(checks) - len(unhealthy)} of {len(checks)} endpoint(s) healthy.", "",
-                      "| URL | status | latency | certificate | verdict |", "|---|---|---|---|---|"]
-            lines += [_row(c) for c in checks]
+            lines += [tr("health.healthy_count", ok=len(checks) - len(unhealthy), n=len(checks)), "",
+                      tr("health.head"), "|---|---|---|---|---|"]
+            lines += [_row(c, tr) for c in checks]
         if unhealthy:
-            lines += ["", "## Needs attention", ""]
+            lines += ["", f"## {tr('health.attention')}", ""]
             lines += [f"- {c['url']}: {c.get('error') or 'HTTP ' + str(c.get('status'))}" for c in unhealthy]
-        lines += ["", "## Recent runs of this automation", ""]
+        lines += ["", f"## {tr('health.recent')}", ""]
         if previous:
             failing = [r for r in previous if r["status"] in ("failed", "partial", "abandoned")]
-            lines.append(f"{len(failing)} of the last {len(previous)} run(s) did not fully succeed.")
+            lines.append(tr("health.recent_failing", failing=len(failing), n=len(previous)))
             lines += [f"- {r['created_at']} {r['status']}" + (f": {r['reason']}" if r["reason"] else "")
                       for r in previous[:5]]
         else:
-            lines.append("This is the first run.")
+            lines.append(tr("health.first_run"))
         report = "\n".join(lines) + "\n"
         session.artifact("report.md", "text/markdown", report)
-        summary = (f"{len(unhealthy)} of {len(checks)} check(s) failed" if unhealthy
-                   else f"all {len(checks)} check(s) healthy" if checks else "nothing to check")
+        summary = (tr("health.failed", failed=len(unhealthy), n=len(checks)) if unhealthy
+                   else tr("health.all_healthy", n=len(checks)) if checks else tr("health.nothing"))
         session.message("assistant", summary)
         return AgentOutcome(summary=summary, failed_tool_calls=toolbox.failures, tool_calls=toolbox.calls)

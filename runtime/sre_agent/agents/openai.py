@@ -36,7 +36,6 @@ import time
 import botocore.exceptions
 
 from sre_agent import aws
-from sre_agent.agents import tools
 from sre_agent.agents.base import Agent, AgentOutcome, PermanentAgentError, TransientAgentError
 from sre_agent.agents.conversation import SYSTEM_PROMPT, Retry, call_model, finish, refused, stop
 from sre_agent.net import endpoint
@@ -167,7 +166,7 @@ class OpenAIAgent(Agent):
         max_steps, budget = s.max_steps, s.token_budget
         # task.prompt is the session's first message already, context included
         messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": task.prompt}]
-        functions = [{"type": "function", "function": spec} for spec in tools.SPECS]
+        functions = [{"type": "function", "function": spec} for spec in toolbox.specs]
         used = 0
         for step in range(1, max_steps + 1):
             body = {"model": model, "messages": messages, "tools": functions,

@@ -1,14 +1,23 @@
 """The tools every agent backend is offered, with their JSON schemas, and the
-toolbox that runs them and records each call in the session."""
+toolbox that runs them and records each call in the session.
+
+Two kinds of tools: the runtime's own (SPECS: http_check, query_runs), run
+here; and the service's (the operations data: alerts, incidents, changes,
+on-call load), whose specs come with the work (`work["tools"]`) and whose
+calls go to the service through the reporter (`reporter.tool(name, args)`):
+an environment reads no table."""
+import logging
 import ssl
 from datetime import datetime
 
+from sre_agent.agents.base import Cancelled
 from sre_agent.deadline import NONE as NO_STOP
-from sre_agent.deadline import Deadline
+from sre_agent.deadline import Deadline, TimeLimit
 from sre_agent.net import guard
 from sre_agent.net.http import request
 from sre_agent.settings import AgentSettings
 
+log = logging.getLogger(__name__)
 RECENT_RUNS = 20  # the most runs the work brings for query_runs (the service sends its newest)
 SPECS = [
     {"name": "http_check",
@@ -53,14 +62,35 @@ def query_runs(recent: list[dict], status: str | None = None, limit: int = 10) -
     return {"runs": [r for r in recent if not status or r["status"] == status][:limit]}
 
 
+def service_specs(tools) -> list[dict]:
+    """The well-formed specs among the work's tools ({"name", "description",
+    "parameters"}), without the runtime's own names: a spec cannot take over
+    http_check or query_runs."""
+    own, out = {spec["name"] for spec in SPECS}, []
+    for spec in tools or []:
+        name = spec.get("name") if isinstance(spec, dict) else None
+        if isinstance(name, str) and name and name not in own and name not in {s["name"] for s in out}:
+            parameters = spec.get("parameters")
+            out.append({"name": name, "description": str(spec.get("description") or ""),
+                        "parameters": parameters if isinstance(parameters, dict) else
+                        {"type": "object", "properties": {}}})
+    return out
+
+
 class Toolbox:
     """Runs tools for one session and records every call in it. `deadline`
     is the environment's stop (sre_agent.deadline): the tools and the
-    backends' model calls and waits are bounded by what is left of it."""
+    backends' model calls and waits are bounded by what is left of it.
+    `tools` are the specs of the service's tools the work brings; their calls
+    go to `reporter.tool(name, args)`. `specs` is what a model is offered."""
 
-    def __init__(self, task, session, clock, settings: AgentSettings, deadline: Deadline = NO_STOP):
+    def __init__(self, task, session, clock, settings: AgentSettings, deadline: Deadline = NO_STOP,
+                 reporter=None, tools=None):
         self.task, self.session, self.clock, self.settings = task, session, clock, settings
-        self.deadline = deadline
+        self.deadline, self.reporter = deadline, reporter
+        self.service_tools = service_specs(tools)
+        self.specs = SPECS + self.service_tools
+        self._service_names = {spec["name"] for spec in self.service_tools}
         self.calls = self.failures = 0
         self.first_failure = None  # "<tool> <what>: <error>", for the run's reason
 
@@ -81,6 +111,8 @@ class Toolbox:
                                     self.deadline.cap(self.settings.http_timeout))
             elif name == "query_runs":
                 output = query_runs(self.task.recent_runs, args.get("status"), args.get("limit", 10))
+            elif name in self._service_names:
+                output = self._service(name, args)
             else:
                 output = {"ok": False, "error": f"unknown tool {name!r}"}
         except (KeyError, TypeError, ValueError) as exc:
@@ -90,8 +122,25 @@ class Toolbox:
         self.session.tool_call(name, args, output, call_id)
         return output
 
+    def _service(self, name: str, args: dict) -> dict:
+        """A service tool's answer through the reporter; a failure is an
+        answer ({"ok": false, "error"}) like any tool's, but a lost lease or
+        the environment's stop still ends the session."""
+        self.deadline.check(f"before the tool call {name}")
+        tool = getattr(self.reporter, "tool", None)
+        if tool is None:
+            return {"ok": False, "error": f"this environment cannot call the service's tool {name}"}
+        try:
+            output = tool(name, args)
+        except (Cancelled, TimeLimit):
+            raise
+        except Exception as exc:  # the service refused or was unreachable: the agent is told, the run goes on
+            log.warning("the service tool %s failed", name, exc_info=True)
+            return {"ok": False, "error": f"{name} failed: {exc}"[:500]}
+        return output if isinstance(output, dict) else {"ok": False, "error": f"{name} gave no JSON object"}
+
     def _failed(self, name: str, what: str, output: dict) -> None:
         self.failures += 1
         if self.first_failure is None:
             error = output.get("error") or (f"HTTP {output['status']}" if "status" in output else "failed")
-            self.first_failure = f"{name} {what}: {error}".replace("  ", " ")
+            self.first_failure = f"{name} {what}".strip() + f": {error}"
