@@ -466,3 +466,27 @@ def test_a_change_keeps_its_newest_news_and_is_listed_by_service(repos):
     mine, _ = repos.operations.changes_between("acc_1", "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z", 10, None,
                                                lambda c: True, service="checkout")
     assert [c.key for c in mine] == ["gh#1"]
+
+
+def test_a_filtered_day_listing_reads_no_more_than_it_may_and_says_where_to_go_on(repos):
+    from chalicelib.store.operations import AlertWrite
+    from chalicelib.store.records import Alert, AlertDay, AlertFiring
+    for n in range(12):
+        key = f"am#{n:02d}"
+        repos.operations.write_alert(AlertWrite(
+            account_id="acc_1", alert=Alert(account_id="acc_1", key=key, name=f"a{n}", status="firing", source="am",
+                                            first_seen=iso(NOW), updated_at=iso(NOW)),
+            read_updated_at=None, firing=AlertFiring(alert_key=f"acc_1#{key}", start=iso(NOW)), firing_new=True,
+            day=AlertDay(day_key="acc_1#2026-11-23", key=key, name=f"a{n}", service="db" if n % 2 else "web",
+                         severity="critical" if n == 11 else "info"), day_add={"fired": 1}, start_minute=600))
+    critical = lambda d: d.severity == "critical"  # noqa: E731
+    page, cursor = repos.operations.day_page("acc_1", "2026-11-23", 5, None, critical, most_read=4)
+    assert page == [] and cursor  # four read, none kept: go on from there
+    found, seen = [], 0
+    while cursor and seen < 10:
+        page, cursor = repos.operations.day_page("acc_1", "2026-11-23", 5, cursor, critical, most_read=4)
+        found += [d.key for d in page]
+        seen += 1
+    assert found == ["am#11"]
+    db, _ = repos.operations.day_page("acc_1", "2026-11-23", 50, None, lambda d: True, service="db")
+    assert [d.key for d in db] == [f"am#{n:02d}" for n in range(1, 12, 2)]

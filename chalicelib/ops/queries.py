@@ -135,9 +135,9 @@ def days_of(since: datetime, until: datetime) -> list[str]:
 
 
 def day_rows(account_id: str, since: datetime, until: datetime, limit: int, cursor: str | None,
-             keep=lambda row: True) -> tuple[list, str | None]:
+             keep=lambda row: True, service: str | None = None) -> tuple[list, str | None]:
     """Up to `limit` alert-day rows of the window's days (oldest day first),
-    and a cursor "<day>|<store cursor>" for the rest."""
+    of one service when named, and a cursor "<day>|<store cursor>" for the rest."""
     days = days_of(since, until)
     start_day, inner = None, None
     if cursor:
@@ -147,7 +147,8 @@ def day_rows(account_id: str, since: datetime, until: datetime, limit: int, curs
     rows: list = []
     for day in days[days.index(start_day) if start_day else 0:]:
         want = limit - len(rows)
-        page, after = _paged(lambda d=day, c=inner, n=want: repos.operations.day_page(account_id, d, n, c, keep))
+        page, after = _paged(lambda d=day, c=inner, n=want: repos.operations.day_page(
+            account_id, d, n, c, keep, service=service, most_read=n * 4))
         inner = None
         rows += [(day, row) for row in page]
         if after:
@@ -169,8 +170,7 @@ def alert_days(account_id: str, args: dict, now) -> dict:
     since, until = window(args, now)
     service = _text(args, "service")
     limit = limit_of(args, 500, 1000)
-    rows, cursor = day_rows(account_id, since, until, limit, args.get("cursor"),
-                            lambda row: not service or row.service == service)
+    rows, cursor = day_rows(account_id, since, until, limit, args.get("cursor"), service=service)
     return {"window": {"since": iso(since), "until": iso(until)}, "days": [day_json(d, r) for d, r in rows],
             "cursor": cursor}
 
@@ -185,8 +185,8 @@ def query_alerts(account_id: str, args: dict, now) -> dict:
     if not isinstance(labels, dict):
         raise Invalid('labels must be an object such as {"team": "payments"}', field="labels")
     limit = limit_of(args, 100, 200)
-    rows, cursor = day_rows(account_id, since, until, limit * 4, args.get("cursor"), lambda row: (
-        (not service or row.service == service) and (not severity or row.severity == severity)))
+    rows, cursor = day_rows(account_id, since, until, limit * 4, args.get("cursor"),
+                            lambda row: not severity or row.severity == severity, service=service)
     by_key: dict[str, dict] = {}
     for day, row in rows:
         entry = by_key.setdefault(row.key, {"key": row.key, "name": row.name, "service": row.service,
@@ -297,7 +297,7 @@ def _incident_alerts(account_id: str, incident, since: datetime, until: datetime
     linked = set(incident.alert_keys or [])
     keys = set(linked)
     if incident.service:
-        rows, _ = day_rows(account_id, since, until, 500, None, lambda row: row.service == incident.service)
+        rows, _ = day_rows(account_id, since, until, 500, None, service=incident.service)
         keys |= {row.key for _, row in rows}
     alerts = repos.operations.alerts(account_id, sorted(keys)[:MAX_INCIDENT_ALERTS]) if keys else {}
     out = []

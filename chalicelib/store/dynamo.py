@@ -207,17 +207,21 @@ def decode_cursor(value: str | None, names: set[str], pinned: dict[str, str]) ->
         raise BadCursor("not a cursor of this listing") from exc
 
 
-def take(results, keep, limit: int, key_of) -> tuple[list, str | None]:
+def take(results, keep, limit: int, key_of, most_read: int | None = None) -> tuple[list, str | None]:
     """Up to `limit` items of a pynamodb query (`results`, asked for with
     page_size=limit) for which `keep(item)` holds, and the cursor after the
-    last one (None when the results ran out first)."""
-    results.page_iter = _WideningPages(results.page_iter)
-    page = []
+    last one (None when the results ran out first). `most_read` bounds the
+    items read, kept or not: a filter few items pass then costs what the page
+    size allows, not what the table holds (the cursor goes on from there)."""
+    results.page_iter = _WideningPages(results.page_iter, most_read)
+    page, read = [], 0
     for item in results:
-        if not keep(item):
-            continue
-        page.append(item)
-        if len(page) == limit:
+        read += 1
+        if keep(item):
+            page.append(item)
+            if len(page) == limit:
+                return page, encode_cursor(key_of(item))
+        if most_read is not None and read >= most_read:
             return page, encode_cursor(key_of(item))
     return page, None
 
@@ -229,15 +233,15 @@ class _WideningPages:
     page is still `limit` items, so a listing that finds its page at once reads
     no more than before."""
 
-    def __init__(self, pages):
-        self.pages = pages
+    def __init__(self, pages, most: int | None = None):
+        self.pages, self.most = pages, most or WIDEST_PAGE
 
     def __iter__(self):
         return self
 
     def __next__(self):
         page = next(self.pages)
-        self.pages.page_size = min(self.pages.page_size * 4, WIDEST_PAGE)
+        self.pages.page_size = min(self.pages.page_size * 4, WIDEST_PAGE, self.most)
         return page
 
     def __getattr__(self, name):  # last_evaluated_key, key_names, …: the query's own

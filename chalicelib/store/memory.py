@@ -35,18 +35,22 @@ def _position(cursor: str | None, listing: str):
     return position
 
 
-def _page(items: list, key_of, listing: str, limit: int, cursor: str | None, keep) -> tuple[list, str | None]:
-    """Items (already in order) after the cursor's, those `keep` holds for, up to `limit`."""
+def _page(items: list, key_of, listing: str, limit: int, cursor: str | None, keep,
+          most_read: int | None = None) -> tuple[list, str | None]:
+    """Items (already in order) after the cursor's, those `keep` holds for, up to `limit`
+    (and at most `most_read` items looked at)."""
     after = _position(cursor, listing)
     if after is not None:
         keys = [key_of(item) for item in items]
         items = items[keys.index(after) + 1:] if after in keys else [i for i in items if key_of(i) < after]
     out = []
-    for item in items:
+    for read, item in enumerate(items, 1):
         if keep(item):
             out.append(item)
             if len(out) == limit:
                 return [_copy(i) for i in out], _cursor(listing, key_of(item))
+        if most_read is not None and read >= most_read:
+            return [_copy(i) for i in out], _cursor(listing, key_of(item))
     return [_copy(i) for i in out], None
 
 

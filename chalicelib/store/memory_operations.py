@@ -123,10 +123,10 @@ class MemoryOperations:
                        key=lambda f: f.start)
         return [_copy(f) for f in found[:limit]]
 
-    def day_page(self, account_id, day, limit, cursor, keep):
+    def day_page(self, account_id, day, limit, cursor, keep, service=None, most_read=None):
         pk = f"{account_id}#{day}"
-        found = [d for (k, _), d in sorted(self.days.items()) if k == pk]
-        return _page(found, lambda d: d.key, f"days:{pk}", limit, cursor, keep)
+        found = [d for (k, _), d in sorted(self.days.items()) if k == pk and (service is None or d.service == service)]
+        return _page(found, lambda d: d.key, f"days:{pk}:{service}", limit, cursor, keep, most_read)
 
     # --- incidents ---
 

@@ -443,6 +443,15 @@ class AlertFiring(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class AlertDaysByService(GlobalSecondaryIndex):
+    """A service's alerts of a day (sparse: alerts without a service are not in it)."""
+    class Meta:
+        index_name = "by_service"
+        projection = AllProjection()
+    service_day = UnicodeAttribute(hash_key=True)  # "<account_id>#<YYYY-MM-DD>#<service>"
+    key = UnicodeAttribute(range_key=True)
+
+
 class AlertDay(Model):
     """An alert's day, added up as it happens, so an analysis reads one item per alert and day."""
     Meta = _meta("alert-days")
@@ -458,7 +467,9 @@ class AlertDay(Model):
     acked = NumberAttribute(default=0)
     firing_seconds = NumberAttribute(default=0)
     start_minutes = NumberSetAttribute(null=True)  # the minutes of the day (UTC) in which a firing started
+    service_day = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+    by_service = AlertDaysByService()
 
 
 class IncidentsByOpened(GlobalSecondaryIndex):

@@ -91,6 +91,8 @@ class DynamoOperations:
         for name in ("service", "severity"):
             if getattr(day, name) is not None:
                 actions.append(getattr(model, name).set(getattr(day, name)))
+        if day.service is not None:
+            actions.append(model.service_day.set(f"{day.day_key}#{day.service}"))
         for name in DAY_COUNTERS:
             actions.append(getattr(model, name).add(write.day_add.get(name, 0)))
         if write.start_minute is not None:
@@ -127,14 +129,24 @@ class DynamoOperations:
         return [record_of(item, AlertFiring)
                 for item in model.query(pk, model.start.between(since, until), limit=limit, page_size=limit)]
 
-    def day_page(self, account_id: str, day: str, limit: int, cursor: str | None,
-                 keep) -> tuple[list[AlertDay], str | None]:
-        """One page of a UTC day's alert aggregates (by alert key) that `keep` holds for."""
+    def day_page(self, account_id: str, day: str, limit: int, cursor: str | None, keep,
+                 service: str | None = None, most_read: int | None = None) -> tuple[list[AlertDay], str | None]:
+        """One page of a UTC day's alert aggregates (by alert key) that `keep`
+        holds for, reading at most `most_read`; of one service when named (its
+        index: only its rows are read)."""
         model, pk = self._models().AlertDay, f"{account_id}#{day}"
-        results = model.query(pk, page_size=limit, last_evaluated_key=decode_cursor(
-            cursor, {"day_key", "key"}, {"day_key": pk}))
-        page, after = take(results, lambda item: keep(record_of(item, AlertDay)), limit,
-                           lambda item: {"day_key": item.day_key, "key": item.key})
+        if service is None:
+            results = model.query(pk, page_size=limit, last_evaluated_key=decode_cursor(
+                cursor, {"day_key", "key"}, {"day_key": pk}))
+        else:
+            service_day = f"{pk}#{service}"
+            if not possible_key(service_day):
+                return [], None
+            results = model.by_service.query(service_day, page_size=limit, last_evaluated_key=decode_cursor(
+                cursor, {"day_key", "key", "service_day"}, {"day_key": pk, "service_day": service_day}))
+        page, after = take(results, lambda item: keep(record_of(item, AlertDay)), limit, lambda item: {
+            "day_key": item.day_key, "key": item.key, **({"service_day": item.service_day} if service else {})},
+            most_read=most_read)
         return [record_of(item, AlertDay) for item in page], after
 
     # --- incidents -------------------------------------------------------------------------
@@ -236,6 +248,7 @@ class DynamoOperations:
             item.updated_at = record.updated_at or record.at
             if record.service:
                 item.service_key = f"{record.account_id}#{record.service}"
-        if isinstance(record, AlertDay) and record.start_minutes:
-            item.start_minutes = set(record.start_minutes)
+        if isinstance(record, AlertDay):
+            item.start_minutes = set(record.start_minutes) if record.start_minutes else None
+            item.service_day = f"{record.day_key}#{record.service}" if record.service else None
         return item
