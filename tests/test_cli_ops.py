@@ -10,9 +10,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from chalicelib.ops.vendors import VENDORS
-from chalicelib.ops.vendors.base import Vendor
-from chalicelib.store import repos
 from sre_client.api import Api
 from sre_client.cli import main
 from sre_client.connection import Connection
@@ -20,6 +17,11 @@ from sre_client.operations import format_business_hours, key_path, parse_busines
 from tests.test_cli import URL, Quiet
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vendors"
+SIGNED = {s["file"]: s for s in json.loads((FIXTURES / "signatures.json").read_text())["pagerduty"]
+          if "case" not in s}  # each lifecycle file signed with the one test secret (not the rotation cases)
+PD_LIFECYCLE = ["pagerduty-incident-triggered.json", "pagerduty-incident-escalated.json",
+                "pagerduty-incident-reassigned.json", "pagerduty-incident-acknowledged.json",
+                "pagerduty-incident-resolved.json"]
 WINDOW = ("--since", "2026-12-01T00:00:00Z", "--until", "2026-12-07T00:00:00Z")
 
 
@@ -71,7 +73,7 @@ def test_create_shows_the_url_the_secret_once_and_the_setup_then_never_the_secre
     assert f"secret: {secret}  (Authorization: Bearer <secret>)\n" in output
     assert f"Shown once: the secret cannot be shown again; copy it now (`sre integrations rotate {iid}`" in output
     setup = output.split("Paste into Prometheus Alertmanager:\n\n", 1)[1]
-    assert setup.startswith("receivers:\n") and f"url: {url}" in setup and f"credentials: {secret}" in setup
+    assert "\nreceivers:\n" in setup and f"url: '{url}'" in setup and f"credentials: '{secret}'" in setup
     deliver(api, url, secret)  # the secret shown is the one that works
 
     listed = ok(sre("integrations", "list"))
@@ -127,7 +129,7 @@ def test_rotate_shows_a_new_secret_once_and_the_old_one_stops(sre, api):
     assert output.startswith(f"rotated {iid} (alertmanager: am)\nURL:    {url}\n")
     new = re.search(r"^secret: (srein_\S+)  ", output, re.M).group(1)
     assert new != old and output.endswith("The old secret no longer works: update the tool now.\n")
-    assert f"credentials: {new}" in output
+    assert f"credentials: '{new}'" in output
     deliver(api, url, old, status=401)
     deliver(api, url, new)
 
@@ -144,30 +146,33 @@ def test_delete_asks_first(sre, api):
     assert ok(sre("integrations", "list")) == "no integrations\n"
 
 
-class SigningVendor(Vendor):
-    """A vendor that signs with a secret it makes itself, as PagerDuty does (used when main has no PagerDuty yet)."""
-    type, title, secret_kind = "pagerduty", "PagerDuty", "signing"
+def deliver_pagerduty(api, url: str, fixture: str, status: int = 200) -> dict:
+    """A PagerDuty V3 webhook as PagerDuty sends it, signed with the fixtures' test secret."""
+    code, answer = api.call("POST", url.removeprefix(URL), headers=SIGNED[fixture]["headers"],
+                            raw=(FIXTURES / fixture).read_bytes())
+    assert code == status, (code, answer)
+    return answer
 
-    def parse(self, integration, request, now):  # pragma: no cover - nothing is delivered in these tests
-        raise NotImplementedError
 
-
-def test_set_secret_reads_the_tools_secret_from_stdin_never_the_command_line(sre, owner, monkeypatch):
-    if "pagerduty" not in VENDORS:
-        monkeypatch.setitem(VENDORS, "pagerduty", SigningVendor())
+def test_set_secret_reads_pagerdutys_secret_from_stdin_never_the_command_line(sre, api):
     output = ok(sre("integrations", "create", "--type", "pagerduty", "--name", "PagerDuty"))
     iid = re.search(r"^created (int_\w+) ", output, re.M).group(1)
-    assert "secret:" not in output  # ours is no use: PagerDuty signs with its own
+    url = re.search(r"^URL:    (\S+)$", output, re.M).group(1)
+    assert "secret:" not in output and "srein_" not in output  # ours is no use: PagerDuty signs with its own
     assert f"store it with `sre integrations set-secret {iid}` (deliveries are refused until then)" in output
+    assert "Paste into PagerDuty:\n\nIn PagerDuty: Integrations → Generic Webhooks (v3) → New Webhook\n" in output
+    deliver_pagerduty(api, url, PD_LIFECYCLE[0], status=401)
     refused = sre("integrations", "rotate", iid)
     assert refused.exit_code == 1 and "make a new one in PagerDuty" in refused.output
 
-    pagerduty_secret = "pd-test-secret-0123456789abcdef0123456789abcdef"
+    pagerduty_secret = SIGNED[PD_LIFECYCLE[0]]["secret"]
     stored = sre("integrations", "set-secret", iid, input=pagerduty_secret + "\n")
     assert ok(stored) == f"signing secret stored for {iid}: deliveries signed with it are taken from now on\n"
     assert pagerduty_secret not in stored.output
-    account_id = repos.integrations.by_id(iid).account_id
-    assert repos.integrations.get(account_id, iid).signing_secret == pagerduty_secret
+    assert deliver_pagerduty(api, url, PD_LIFECYCLE[0])["received"]["incidents"] == 1
+    shown = ok(sre("integrations", "show", iid))
+    assert pagerduty_secret not in shown and "secret         set (signing; never shown)\n" in shown
+    assert "received       1\nrefused        1\n" in shown
 
     assert sre("integrations", "set-secret", iid, "--value", "x").exit_code == 2  # no such flag: never argv
     empty = sre("integrations", "set-secret", iid, input="\n")
@@ -305,6 +310,23 @@ def test_incidents_show_the_timeline_alerts_changes_and_times(sre, incident):
     missing = sre("incidents", "show", "pagerduty#NOPE")
     assert (missing.exit_code, missing.output) == (
         1, "Error: No incident with key 'pagerduty#NOPE' in this account. (HTTP 404)\n")
+
+
+def test_incidents_show_a_pagerduty_incident_with_who_did_what(sre, api):
+    made = json.loads(ok(sre("integrations", "create", "--type", "pagerduty", "--name", "PagerDuty", "--json")))
+    iid, url = made["integration"]["id"], made["integration"]["url"]
+    ok(sre("integrations", "set-secret", iid, input=SIGNED[PD_LIFECYCLE[0]]["secret"]))
+    for fixture in PD_LIFECYCLE:
+        deliver_pagerduty(api, url, fixture)
+    listed = ok(sre("incidents", "list", *WINDOW)).splitlines()
+    assert listed[1].startswith("pagerduty#Q1QH8K2ZJ7XW3M  [FIRING:2] HighErrorRate checkout-api")
+    shown = ok(sre("incidents", "show", "pagerduty#Q1QH8K2ZJ7XW3M"))
+    assert "service       checkout-api\nstatus        resolved\nurgency       high\n" in shown
+    timeline = shown.split("\ntimeline:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert [row.split()[1:] for row in timeline[1:]] == [
+        ["triggered", "triggered", "Alertmanager"], ["escalated", "triggered", "Dana", "Whitfield"],
+        ["reassigned", "triggered", "Marcus", "Oyelaran"], ["acknowledged", "acknowledged", "Priya", "Raman"],
+        ["resolved", "resolved", "Priya", "Raman"]], timeline
 
 
 def test_changes_list(sre, incident):
