@@ -92,6 +92,27 @@ def test_create_shows_the_url_the_secret_once_and_the_setup_then_never_the_secre
         as_json["integration"]["id"])
 
 
+@pytest.mark.parametrize(("kind", "secret_line", "pasted"), [
+    ("grafana", "(Authorization: Bearer <secret>)", "Authorization Header - Credentials: {secret}"),
+    ("github", "(the webhook's Secret)", "Secret: {secret}"),
+    ("cloudwatch", None, "--notification-endpoint '{url}'"),
+])
+def test_each_tool_gets_its_secret_where_it_goes(sre, kind, secret_line, pasted):
+    output = ok(sre("integrations", "create", "--type", kind, "--name", kind))
+    iid = re.search(r"^created (int_\w+) ", output, re.M).group(1)
+    url = re.search(r"^URL:    (\S+)$", output, re.M).group(1)
+    if secret_line:
+        secret = re.search(rf"^secret: (srein_\S+)  {re.escape(secret_line)}$", output, re.M).group(1)
+        assert url == f"{URL}/hooks/{iid}"
+    else:  # SNS sends no headers: the secret is the URL's last part, and the URL is what is shown once
+        secret = url.rsplit("/", 1)[1]
+        assert url == f"{URL}/hooks/{iid}/{secret}" and secret.startswith("srein_") and "\nsecret:" not in output
+        assert "Shown once: this URL holds the secret and cannot be shown again" in output
+    assert pasted.format(secret=secret, url=url) in output
+    listed = ok(sre("integrations", "list"))
+    assert secret not in listed and secret not in ok(sre("integrations", "show", iid))
+
+
 def test_list_and_show_tell_what_arrived_and_what_was_refused(sre, api):
     iid, url, secret = created(ok(sre("integrations", "create", "--type", "alertmanager", "--name", "am")))
     assert ok(sre("integrations", "list")).splitlines()[1].split()[3:6] == [url, "-", "0/0"]
