@@ -150,9 +150,22 @@ def check_backup_slas(info: dict, stdout: str) -> None:
     assert _automation(info, "Backup SLA")["actions"][0]["type"] == "cancel_run"
 
 
+def check_integration_delivery(info: dict, stdout: str) -> None:
+    """Two integrations made (the first printed for people, its secret shown once), the capture delivered to the
+    second, its two alerts listed as firing, and the integrations listed with what they received."""
+    assert "Shown once: the secret cannot be shown again" in stdout and "receivers:\n" in stdout
+    delivered = _json_lines(stdout[stdout.index('{"duplicate"'):])[0]  # curl's answer (the setup text has YAML {…})
+    assert delivered["received"] == {"alerts": 2, "incidents": 0, "changes": 0} and not delivered["duplicate"]
+    firing = sorted(line.split()[0] for line in stdout.splitlines() if line.startswith("alertmanager#"))
+    assert firing == ["alertmanager#6760336f7be5bae2", "alertmanager#d21e778854749ccb"], stdout
+    received = {i["name"]: i["received"] for i in _get(info, "/integrations")["integrations"]}
+    assert received == {"Prometheus prod": 0, "Prometheus staging": 1}
+
+
 # The outcome a user expects from the key examples: (a text that picks its block, the check).
 CHECKS = [('"$API/me"', check_first_rule), ("make tick AT=", check_tick_fires_the_rule),
-          ('"$API/events"', check_event_starts_a_run), ("BACKUP=$(", check_backup_slas)]
+          ('"$API/events"', check_event_starts_a_run), ("BACKUP=$(", check_backup_slas),
+          ("sre integrations create --type alertmanager", check_integration_delivery)]
 
 
 def test_every_check_names_one_example_that_runs():

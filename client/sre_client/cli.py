@@ -10,7 +10,20 @@ Connection (sre_client.connection) that reads the saved login only when a
 command first needs it."""
 import click
 
-from sre_client.commands import auth, automations, events, keys, runners, runs, secrets
+from sre_client.commands import (
+    account,
+    alerts,
+    auth,
+    automations,
+    changes,
+    events,
+    incidents,
+    integrations,
+    keys,
+    runners,
+    runs,
+    secrets,
+)
 from sre_client.commands.base import Group
 from sre_client.connection import Connection
 
@@ -26,5 +39,6 @@ def main(ctx):
 
 
 for command in (auth.login, auth.whoami, automations.automations, runs.trigger, runs.runs, runs.run, runs.cancel,
-                runs.session, events.events, secrets.secrets, keys.keys, runners.runners, runners.runner):
+                runs.session, events.events, integrations.integrations, alerts.alerts, incidents.incidents,
+                changes.changes, account.account, secrets.secrets, keys.keys, runners.runners, runners.runner):
     main.add_command(command)

@@ -20,6 +20,12 @@ def table(rows: list[dict], columns: list[tuple[str, str]], empty: str = "(none)
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
+def more(found: dict) -> None:
+    """The cursor of the next page of a list answer, when there is one."""
+    if found.get("next_cursor"):
+        click.echo(f"more: --cursor {found['next_cursor']}")
+
+
 def _cell(value) -> str:
     if value is None:
         return "-"

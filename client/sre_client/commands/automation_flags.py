@@ -3,6 +3,7 @@ as one AutomationFlags: the request body, and which flag set which field of
 it (so a refusal naming `triggers[0].hour` says to fix --daily)."""
 import functools
 import json
+import os
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -27,6 +28,7 @@ class AutomationFlags:
     timezone: str = "UTC"
     api_trigger: bool = False
     event: tuple[str, ...] = ()
+    locale: str | None = None
 
     def body(self, enabled: bool | None = None) -> dict:
         """The request body: the --file's fields, with the flags' on top; the flags' triggers replace the file's."""
@@ -37,6 +39,8 @@ class AutomationFlags:
                 body[key] = value
         if self.environment:
             body["environment"] = parse_environment(self.environment)
+        if self.locale:
+            body["locale"] = self.locale
         triggers = [trigger for _, trigger in self._triggers()]
         if triggers:
             body["triggers"] = triggers
@@ -50,6 +54,8 @@ class AutomationFlags:
                  if value is not None}
         if self.environment:
             named["environment"] = "--environment"
+        if self.locale:
+            named["locale"] = "--locale"
         for i, (flag, trigger) in enumerate(self._triggers()):
             named[f"triggers[{i}]"] = flag
             if "timezone" in trigger:
@@ -77,6 +83,16 @@ class AutomationFlags:
 
 
 FLAG_NAMES = tuple(f.name for f in fields(AutomationFlags))
+LOCALES = ("en-US", "zh-CN")
+
+
+def shell_locale() -> str:
+    """zh-CN when the shell's locale (LC_ALL, else LC_MESSAGES, else LANG: the first set) is zh_CN, else en-US."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "zh-CN" if value.replace("-", "_").lower().startswith("zh_cn") else "en-US"
+    return "en-US"
 
 
 def automation_options(fn):
@@ -98,6 +114,9 @@ def automation_options(fn):
         click.option("--timezone", default="UTC", show_default=True, help="IANA time zone of --daily/--weekly"),
         click.option("--api", "api_trigger", is_flag=True, help="Add a trigger URL (its token is shown once)"),
         click.option("--event", multiple=True, help="Add an event trigger expecting this event name (repeatable)"),
+        click.option("--locale", type=click.Choice(LOCALES),
+                     help="The language of its builtin reports (and of a --template's text); create's default: "
+                          "zh-CN when the shell's locale is zh_CN, else en-US"),
     ]):
         command = option(command)
     return command

@@ -4,7 +4,7 @@ import json
 import click
 
 from sre_client import config, render
-from sre_client.commands.automation_flags import AutomationFlags, automation_options
+from sre_client.commands.automation_flags import AutomationFlags, automation_options, shell_locale
 from sre_client.commands.base import Group, json_flag
 from sre_client.connection import Connection
 
@@ -41,6 +41,7 @@ def _show(a: dict) -> None:
     render.fields([("id", a["id"]), ("name", a["name"]), ("team", a["team_id"] or "personal"),
                    ("enabled", "yes" if a["enabled"] else "no"), ("can edit", "yes" if a["can_edit"] else "no"),
                    ("environment", render.environment(a.get("environment"))),
+                   ("locale", a.get("locale")), ("template", a.get("template_id")),
                    ("next runs", ", ".join(a.get("next_runs") or []))])
     for t in a["triggers"]:
         if t["type"] == "schedule":
@@ -94,7 +95,10 @@ def automations_create(conn: Connection, flags: AutomationFlags, template, disab
         body["template_id"] = template
         named["template_id"] = "--template"
     body.setdefault("team_id", 0)
-    _created(conn.call("POST", "/automations", body, flags=named), as_json, "created")
+    body.setdefault("locale", shell_locale())
+    # the preset's name and prompt come in the request's language: the same as the automation's
+    answer = conn.call("POST", "/automations", body, flags=named, headers={"Accept-Language": body["locale"]})
+    _created(answer, as_json, "created")
 
 
 @automations.command("edit")
