@@ -2,6 +2,7 @@
 into chalicelib, and shapes the answer; the logic lives in chalicelib, and
 the core's errors become answers in one place (chalicelib/http/errors.py)."""
 import time
+from urllib.parse import unquote
 
 from chalice import Chalice, Cron, Rate, Response
 
@@ -377,7 +378,8 @@ def alerts_route():
 
 @route("/alerts/{source}/{fingerprint}", methods=["GET"])
 def alert_route(source, fingerprint):
-    return ops_queries.alert_history(_caller().account_id, f"{source}#{fingerprint}", query(_req()))
+    key = f"{unquote(source)}#{unquote(fingerprint)}"  # the parts as sent, percent-encoded
+    return ops_queries.alert_history(_caller().account_id, key, query(_req()))
 
 
 @route("/incidents", methods=["GET"])
@@ -388,7 +390,8 @@ def incidents_route():
 
 @route("/incidents/{source}/{incident_id}", methods=["GET"])
 def incident_route(source, incident_id):
-    return ops_queries.incident_timeline(_caller().account_id, {"key": f"{source}#{incident_id}"}, utcnow())
+    key = f"{unquote(source)}#{unquote(incident_id)}"
+    return ops_queries.incident_timeline(_caller().account_id, {"key": key}, utcnow())
 
 
 @route("/changes", methods=["GET"])

@@ -268,8 +268,6 @@ def test_alerts_show_an_alert_and_its_firings(sre, alerts):
     assert bad.exit_code == 2 and "a key is <source>#<id>, such as alertmanager#6760336f7be5bae2" in bad.output
 
 
-@pytest.mark.xfail(strict=True, reason="the server takes /alerts/{source}/{fingerprint} as sent: it does not "
-                                       "URL-decode path parameters (chalice local and its test client neither)")
 def test_a_key_whose_id_holds_a_space_and_a_slash(sre, alerts):
     """Each part of the path is URL-encoded, so an id the tool chose freely still names its alert."""
     odd = ok(sre("alerts", "show", "events#disk full/db1"))

@@ -238,10 +238,10 @@ def test_canonical_events_feed_the_same_model(api, owner):
 
 def test_a_canonical_event_with_bad_fields_is_rejected_alone(api, owner):
     answer = api.ok("POST", "/events", owner, [
-        {"event": "alert.firing", "resource": {"id": "a1"}, "payload": {"service": "db"}},  # no name
+        {"event": "alert.firing", "resource": {"id": "a1"}, "payload": {"service": "db", "labels": "db"}},
         {"event": "alert.note", "resource": {"id": "a2"}, "payload": {}},  # not a model event: a plain one
     ], status=202)
-    assert answer["rejected"][0]["field"] == "[0].payload.name" and len(answer["accepted"]) == 1
+    assert answer["rejected"][0]["field"] == "[0].payload.labels" and len(answer["accepted"]) == 1
     assert api.ok("GET", "/alerts", owner)["alerts"] == []
 
 
@@ -306,3 +306,28 @@ def test_another_account_sees_none_of_it(api, owner, path):
     _, other = directory.create_account("Other", "other@example.com", NOW, account_id="acc_other")
     answer = api.ok("GET", path, other)
     assert "alertmanager" not in json.dumps(answer) and made["integration"]["id"] not in json.dumps(answer)
+
+
+def test_a_canonical_alert_without_a_name_or_start_still_reads_sensibly(api, owner):
+    api.ok("POST", "/events", owner, [
+        {"event": "alert.firing", "occurred": "2026-12-05T10:00:00Z",
+         "resource": {"id": "cpu-web1", "name": "HighCPU"}},
+        {"event": "incident.triggered", "occurred": "2026-12-05T10:02:00Z", "resource": {"id": "INC-1"}},
+        {"event": "alert.resolved", "occurred": "2026-12-05T10:30:00Z", "resource": {"id": "cpu-web1"}},
+    ], status=202)
+    history = api.ok("GET", "/alerts/events/cpu-web1", owner)
+    assert history["alert"]["name"] == "HighCPU" and history["alert"]["status"] == "resolved"
+    assert [(f["start"], f["end"]) for f in history["firings"]] == [("2026-12-05T10:00:00Z", "2026-12-05T10:30:00Z")]
+    assert api.ok("GET", "/incidents/events/INC-1", owner)["incident"]["title"] == "INC-1"
+
+
+def test_keys_are_read_from_percent_encoded_path_parts(api, owner):
+    api.ok("POST", "/events", owner, {"event": "alert.firing", "occurred": "2026-12-05T10:00:00Z",
+                                      "resource": {"id": "disk full/db1"}, "payload": {"name": "DiskFull"}}, status=202)
+    assert api.ok("GET", "/alerts/events/disk%20full%2Fdb1", owner)["alert"]["key"] == "events#disk full/db1"
+
+
+def test_a_pagerduty_integration_is_not_rotated_here(api, owner):
+    made = _integration(api, owner, "pagerduty")
+    code, answer = api.call("POST", f"/integrations/{made['integration']['id']}/rotate", owner, {})
+    assert code == 409 and "makes its own signing secret" in answer["Message"]

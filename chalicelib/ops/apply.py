@@ -142,11 +142,11 @@ def plan_alert(account_id: str, arrival: AlertArrival, alert: Alert | None, now,
 def _updated(account_id, arrival: AlertArrival, alert: Alert | None, start: str, stamp: str, expires,
              integration_id) -> Alert:
     """The alert after the arrival (a new firing, or the current one ending)."""
-    base = alert or Alert(account_id=account_id, key=arrival.key, name=arrival.name, status=arrival.status,
-                          source=arrival.source, first_seen=start, updated_at=stamp)
+    base = alert or Alert(account_id=account_id, key=arrival.key, name=arrival.name or arrival.fingerprint,
+                          status=arrival.status, source=arrival.source, first_seen=start, updated_at=stamp)
     new_firing = base.last_start != start
     return replace(
-        base, name=arrival.name, status=arrival.status, updated_at=stamp,
+        base, name=arrival.name or base.name, status=arrival.status, updated_at=stamp,
         service=arrival.service or base.service, severity=arrival.severity or base.severity,
         labels=arrival.labels or base.labels, annotations=arrival.annotations or base.annotations,
         generator_url=arrival.generator_url or base.generator_url,
@@ -194,7 +194,7 @@ def plan_incident(account_id: str, arrival: IncidentArrival, stored: Incident | 
         return None
     entry = {"id": happening, "at": arrival.at, "status": arrival.status, "what": arrival.what, "who": arrival.who}
     timeline = sorted(timeline + [entry], key=lambda e: e["at"])[-MAX_TIMELINE:]
-    incident = stored or Incident(account_id=account_id, key=arrival.key, title=arrival.title,
+    incident = stored or Incident(account_id=account_id, key=arrival.key, title=arrival.title or arrival.id,
                                   status=arrival.status or "triggered", opened_at=arrival.opened_at or arrival.at,
                                   source=arrival.source, updated_at=iso_ms(now))
     newest = timeline[-1] is entry  # older news joins the timeline but does not set the state

@@ -23,7 +23,7 @@ class AlertArrival:
     changes nothing when none is open."""
     source: str  # the integration type, or "events"
     fingerprint: str
-    name: str
+    name: str  # "" when the tool names none: the alert keeps the name it has
     status: str  # firing | resolved
     starts_at: str  # ISO UTC: the firing's start (the same for its end); "" on a resolved: the current firing
     ends_at: str | None = None  # when it resolved
@@ -52,7 +52,7 @@ class IncidentArrival:
     incident), and the applier keeps the incident's status as it is."""
     source: str
     id: str
-    title: str
+    title: str  # "" when the tool says none: the incident keeps its title
     status: str | None  # triggered | acknowledged | resolved: its status after this; None: unchanged
     what: str  # what happened (INCIDENT_WHATS)
     at: str  # ISO UTC

@@ -37,13 +37,18 @@ def _f(field: str) -> str:
     return f"payload.{field}"
 
 
+
 def _alert(what, payload, resource_id, event) -> AlertArrival:
-    start = utc(payload.get("starts_at") or event["occurred"], _f("starts_at"))
+    # A resolve without its start ends the alert's current firing (as CloudWatch's OK does).
+    start = utc(payload["starts_at"], _f("starts_at")) if payload.get("starts_at") else (
+        "" if what == "resolved" else utc(event["occurred"], "occurred"))
     end = utc(payload.get("ends_at") or (event["occurred"] if what == "resolved" else None), _f("ends_at"),
               required=False) if what == "resolved" else None
     return AlertArrival(source=SOURCE, fingerprint=text(payload.get("fingerprint") or resource_id,
                                                         _f("fingerprint"), limit=128),
-                        name=text(payload.get("name"), _f("name"), limit=255), status=what, starts_at=start,
+                        name=text(payload.get("name") or event["resource"].get("name"), _f("name"), required=False,
+                                  limit=255) or "", status=what,
+                        starts_at=start,
                         ends_at=end, service=text(payload.get("service"), _f("service"), required=False, limit=255),
                         severity=text(payload.get("severity"), _f("severity"), required=False, limit=64),
                         labels=string_map(payload.get("labels"), _f("labels")),
@@ -67,7 +72,8 @@ def _incident(what, payload, resource_id, event) -> IncidentArrival:
         raise Invalid("payload.number must be an integer", field=_f("number"))
     return IncidentArrival(
         source=SOURCE, id=text(payload.get("id") or resource_id, _f("id"), limit=128),
-        title=text(payload.get("title"), _f("title"), limit=500), status=status, what=what,
+        title=text(payload.get("title") or event["resource"].get("name"), _f("title"), required=False,
+                   limit=500) or "", status=status, what=what,
         at=utc(payload.get("at") or event["occurred"], _f("at")), number=number,
         service=text(payload.get("service"), _f("service"), required=False, limit=255),
         urgency=text(payload.get("urgency"), _f("urgency"), required=False, limit=32),

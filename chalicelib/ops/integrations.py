@@ -10,7 +10,7 @@ never shown again. PagerDuty makes its own signing secret: store it with
 import secrets as random_secrets
 
 from chalicelib.clock import iso
-from chalicelib.errors import Invalid, NotFound
+from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.identity import permissions, tokens
 from chalicelib.identity.directory import get_team, parse_team_id
 from chalicelib.ops.vendors import VENDORS, vendor
@@ -170,6 +170,9 @@ def rotate(caller, integration_id: str, now) -> tuple[Integration, str]:
     permissions.require_admin(caller)
     integration = get(caller, integration_id)
     kind = VENDORS[integration.type]
+    if kind.tool_makes_secret:
+        raise Conflict(f"{kind.title} makes its own signing secret: make a new one there, then store it with "
+                       'PUT /integrations/{id} {"signing_secret": "..."}')
     secret = new_secret()
     _set_secret(integration, kind, secret)
     try:

@@ -103,6 +103,8 @@ def _check_scope(rule: Rule, explicit_environment: bool) -> None:
 def create(caller, body: dict, now, base_url: str, locale: str) -> tuple[dict, dict]:
     """POST /automations. Returns (automation json, the secrets shown once:
     `api_trigger` and `webhook_signing` when this call made them)."""
+    if "locale" in body:  # the body's language, for the preset's texts and the reports
+        locale = validation.locale(body["locale"])
     fields = {"team_id": 0, "environment": {"type": "auto"}, "enabled": True, "locale": locale}
     template_id = body.get("template_id")
     if template_id is not None:

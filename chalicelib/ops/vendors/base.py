@@ -39,6 +39,7 @@ class Vendor:
     title = ""
     secret_kind = "token"
     secret_in_url = False  # the tool cannot send headers: the secret is the URL's last segment (SNS)
+    tool_makes_secret = False  # the tool makes its signing secret and cannot be given ours (PagerDuty)
     # The mapping's defaults: which label or field is the service, and the severity.
     default_mapping: dict = {}
 

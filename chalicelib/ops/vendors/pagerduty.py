@@ -44,6 +44,7 @@ class PagerDuty(Vendor):
     type = "pagerduty"
     title = "PagerDuty"
     secret_kind = "signing"
+    tool_makes_secret = True
     default_mapping = {"service": "service.summary"}
 
     def authenticate(self, integration, request, now) -> None:
