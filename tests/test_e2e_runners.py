@@ -283,3 +283,39 @@ def test_the_command_line_against_the_stack(stack, tmp_path):
     assert _sre(tmp_path, "automations", "delete", automation["id"], "--yes").returncode == 0
     gone = _sre(tmp_path, "automations", "show", automation["id"])
     assert gone.returncode == 1 and "No automation" in gone.stderr
+
+
+def test_the_operations_tools_answer_a_runner_and_the_sandbox_over_http(stack, tmp_path):
+    """The noise analysis reads alerts through POST /runs/{id}/tools/{name} with its lease token, from a
+    runner process and from the stack's sandbox process: neither reads a table."""
+    from datetime import UTC, datetime, timedelta
+    now = datetime.now(UTC).replace(microsecond=0)
+    sent = []
+    for n in range(6):  # a flapping alert: six short firings, each back within the hour
+        start, end = now - timedelta(hours=3) + timedelta(minutes=20 * n), \
+            now - timedelta(hours=3) + timedelta(minutes=20 * n + 3)
+        common = {"name": "E2EFlap", "service": "e2e", "severity": "warning",
+                  "starts_at": start.isoformat().replace("+00:00", "Z")}
+        sent += [{"event": "alert.firing", "occurred": common["starts_at"], "resource": {"id": "e2e-flap"},
+                  "payload": common},
+                 {"event": "alert.resolved", "occurred": end.isoformat().replace("+00:00", "Z"),
+                  "resource": {"id": "e2e-flap"}, "payload": common}]
+    posted = requests.post(f"{stack.url}/events", headers=stack.owner, json=sent, timeout=30)
+    assert posted.status_code == 202 and not posted.json()["rejected"], posted.text
+    runner = RunnerProcess(stack, tmp_path, pool="ops")
+    try:
+        on_runner = _wait_for_end(_start(stack, _automation(
+            stack, "-", {"type": "runner", "runner_id": runner.id}, template_id="noise-reduction")), stack.owner)
+        in_sandbox = _wait_for_end(_start(stack, _automation(
+            stack, "-", {"type": "cloud_sandbox"}, template_id="noise-reduction")), stack.owner)
+    finally:
+        assert runner.stop() == 0
+    for run in (on_runner, in_sandbox):
+        assert run["status"] == "succeeded", run
+        session = _session(stack, run)
+        days = [c for c in session["tool_calls"] if c["tool"] == "alert_days"]
+        assert days and any(d["name"] == "E2EFlap" for c in days for d in c["output"]["days"]), session["tool_calls"]
+        findings = json.loads(next(a["content"] for a in session["artifacts"] if a["name"] == "findings.json"))
+        flapping = [f for f in findings["findings"] if f["kind"] == "flapping"]
+        assert [f["alert"]["name"] for f in flapping] == ["E2EFlap"] and flapping[0]["figures"]["flaps"] == 5
+    assert on_runner["environment"]["type"] == "runner" and in_sandbox["environment"] == {"type": "cloud_sandbox"}

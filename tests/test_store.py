@@ -490,3 +490,13 @@ def test_a_filtered_day_listing_reads_no_more_than_it_may_and_says_where_to_go_o
     assert found == ["am#11"]
     db, _ = repos.operations.day_page("acc_1", "2026-11-23", 50, None, lambda d: True, service="db")
     assert [d.key for d in db] == [f"am#{n:02d}" for n in range(1, 12, 2)]
+
+
+def test_a_days_counters_add_up_packed_in_one_number():
+    from chalicelib.store.operations import pack, unpack
+    first = {"fired": 3, "resolved": 2, "quick_resolved": 1, "flaps": 999_999, "acked": 7, "firing_seconds": 5_000_000}
+    second = {"fired": 1, "firing_seconds": 90_000_000, "acked": 1}
+    total = unpack(pack(first) + pack(second))
+    assert total == {"fired": 4, "resolved": 2, "quick_resolved": 1, "flaps": 999_999, "acked": 8,
+                     "firing_seconds": 95_000_000}
+    assert len(str(pack(total))) <= 38  # DynamoDB keeps 38 digits

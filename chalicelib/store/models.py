@@ -458,16 +458,12 @@ class AlertDay(Model):
     day_key = UnicodeAttribute(hash_key=True)  # "<account_id>#<YYYY-MM-DD>" (UTC)
     key = UnicodeAttribute(range_key=True)  # the alert's key
     name = UnicodeAttribute()
-    service = UnicodeAttribute(null=True)
     severity = UnicodeAttribute(null=True)
-    fired = NumberAttribute(default=0)
-    resolved = NumberAttribute(default=0)
-    quick_resolved = NumberAttribute(default=0)
-    flaps = NumberAttribute(default=0)
-    acked = NumberAttribute(default=0)
-    firing_seconds = NumberAttribute(default=0)
+    # The day's six counters in one number (store/operations.py `pack`): an item an analysis reads
+    # thousands of is kept small, and each counter still grows by an atomic ADD.
+    figures = NumberAttribute(default=0)
     start_minutes = NumberSetAttribute(null=True)  # the minutes of the day (UTC) in which a firing started
-    service_day = UnicodeAttribute(null=True)
+    service_day = UnicodeAttribute(null=True)  # "<account_id>#<day>#<service>": the service is read from it
     expires_at = TTLAttribute(null=True)
     by_service = AlertDaysByService()
 

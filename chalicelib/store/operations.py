@@ -20,6 +20,26 @@ from chalicelib.store.events import event_item
 from chalicelib.store.records import Alert, AlertDay, AlertFiring, Change, Event, Incident
 
 DAY_COUNTERS = ("fired", "resolved", "quick_resolved", "flaps", "acked", "firing_seconds")
+# `figures` packs the counters into one number, six decimal digits each from the right (acked,
+# flaps, quick_resolved, resolved, fired), firing_seconds above them with the eight digits left of
+# DynamoDB's 38: adding packed numbers adds each counter, as long as a counter of one alert's day
+# stays under a million (firing_seconds under 100 million).
+_PACKED = ("acked", "flaps", "quick_resolved", "resolved", "fired", "firing_seconds")
+_DIGITS = 10 ** 6
+
+
+def pack(counters: dict) -> int:
+    """The counters as one number."""
+    return sum(int(counters.get(name, 0)) * _DIGITS ** i for i, name in enumerate(_PACKED))
+
+
+def unpack(figures) -> dict:
+    """The counters of a packed number."""
+    value, out = int(figures or 0), {}
+    for name in _PACKED[:-1]:
+        value, out[name] = divmod(value, _DIGITS)
+    out[_PACKED[-1]] = value
+    return out
 
 
 @dataclass
@@ -87,14 +107,12 @@ class DynamoOperations:
 
     def _day_actions(self, write: AlertWrite) -> list:
         day, model = write.day, self._models().AlertDay
-        actions = [model.name.set(day.name), model.expires_at.set(day.expires_at)]
-        for name in ("service", "severity"):
-            if getattr(day, name) is not None:
-                actions.append(getattr(model, name).set(getattr(day, name)))
+        actions = [model.name.set(day.name), model.expires_at.set(day.expires_at),
+                   model.figures.add(pack(write.day_add))]
+        if day.severity is not None:
+            actions.append(model.severity.set(day.severity))
         if day.service is not None:
             actions.append(model.service_day.set(f"{day.day_key}#{day.service}"))
-        for name in DAY_COUNTERS:
-            actions.append(getattr(model, name).add(write.day_add.get(name, 0)))
         if write.start_minute is not None:
             actions.append(model.start_minutes.add({write.start_minute}))
         return actions
@@ -144,10 +162,10 @@ class DynamoOperations:
                 return [], None
             results = model.by_service.query(service_day, page_size=limit, last_evaluated_key=decode_cursor(
                 cursor, {"day_key", "key", "service_day"}, {"day_key": pk, "service_day": service_day}))
-        page, after = take(results, lambda item: keep(record_of(item, AlertDay)), limit, lambda item: {
+        page, after = take(results, lambda item: keep(_day(item)), limit, lambda item: {
             "day_key": item.day_key, "key": item.key, **({"service_day": item.service_day} if service else {})},
             most_read=most_read)
-        return [record_of(item, AlertDay) for item in page], after
+        return [_day(item) for item in page], after
 
     # --- incidents -------------------------------------------------------------------------
 
@@ -251,4 +269,13 @@ class DynamoOperations:
         if isinstance(record, AlertDay):
             item.start_minutes = set(record.start_minutes) if record.start_minutes else None
             item.service_day = f"{record.day_key}#{record.service}" if record.service else None
+            item.figures = pack({name: getattr(record, name) or 0 for name in DAY_COUNTERS})
         return item
+
+
+def _day(item) -> AlertDay:
+    """The record of an alert-day item: its counters unpacked, its service from its index key."""
+    return AlertDay(day_key=item.day_key, key=item.key, name=item.name, severity=item.severity,
+                    service=item.service_day.split("#", 2)[2] if item.service_day else None,
+                    start_minutes={int(m) for m in item.start_minutes or ()} or None, expires_at=item.expires_at,
+                    **unpack(item.figures))
