@@ -382,7 +382,8 @@ def test_the_printed_link_hands_the_key_over_once(browser, stack):
 
 def test_events_and_secrets_pages(browser, stack, owner):
     resource = unique("inc")
-    owner.call("POST", "/events", {"event": "incident.triggered", "resource": {"id": resource, "severity": "critical"}})
+    owner.call("POST", "/events", {"event": "incident.triggered", "resource": {"id": resource, "severity": "critical"},
+                                   "payload": {"title": "Checkout is down"}}, status=202)  # an incident needs its title
     page = open_page(browser, stack, "/ai-sre/events")
     page.get_by_label("Resource id").fill(resource)
     page.get_by_role("button", name="Apply").click()
