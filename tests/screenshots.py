@@ -89,7 +89,23 @@ def seed_ops(api: Client, team: int) -> dict:
         *incident_events("INC-1044", "Checkout latency above SLO", "checkout-api", 70 * M,
                          [("triggered", 0, "PagerDuty")]),
     ])
-    return {"incident": "events#INC-1042", "report": report_session(api, "Weekly alert noise review")}
+    return {"incident": "events#INC-1042", "report": report_session(api, "Weekly alert noise review"),
+            "analysis": analysis_session(api, "noise-reduction"),
+            "postmortem": analysis_session(api, "incident-postmortem")}
+
+
+def analysis_session(api: Client, template: str) -> str:
+    """A preset's builtin analysis run over the seeded data; its session's id."""
+    rule = api.call("POST", "/automations", {"template_id": template, "triggers": [{"type": "api"}],
+                                             "environment": {"type": "cloud_sandbox"}},
+                    status=201)["automation"]
+    run = api.call("POST", f"/automations/{rule['id']}/runs", {}, status=202)["run"]
+    deadline = time.monotonic() + 60
+    while run["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, f"the {template} run did not finish"
+        time.sleep(0.3)
+        run = api.call("GET", f"/runs/{run['id']}")["run"]
+    return run["session_id"]
 
 
 def new_integration(page) -> None:
@@ -138,6 +154,8 @@ def shoot(out: Path, only: list[str] | None = None) -> list[Path]:
             ("changes", "/ai-sre/alerts?tab=changes", info["api_key"], None),
             ("report", f"/ai-sre/chat?session_id={ids['report']}", info["api_key"],
              lambda p: p.locator('[data-artifact="findings.json"] summary').click()),
+            ("analysis-noise", f"/ai-sre/chat?session_id={ids['analysis']}", info["api_key"], None),
+            ("analysis-postmortem", f"/ai-sre/chat?session_id={ids['postmortem']}", info["api_key"], None),
         ]
         narrow = [(f"{name}-narrow", *rest) for name, *rest in pages
                   if name in ("integrations", "integration-secret", "alerts", "incident", "report")]
