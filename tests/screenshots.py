@@ -71,6 +71,8 @@ def seed_ops(api: Client, team: int) -> dict:
     deliver(url, "srein_an-old-secret", fixture("alertmanager-firing.json"))
     deliver(url, secret, b'{"version": "4", "alerts": [{"status": "firing", "labels": {}}]}')
     api.call("POST", "/integrations", {"type": "alertmanager", "name": "Prometheus staging"}, status=201)
+    api.call("POST", "/integrations", {"type": "grafana", "name": "Grafana Cloud"}, status=201)
+    api.call("POST", "/integrations", {"type": "github", "name": "acme/checkout deploys", "team_id": team}, status=201)
     post_events(api, [
         *alert_events("checkout-api", "LatencyHigh", "warning", "checkout-latency",
                       [(300 * M, 290 * M), (200 * M, 197 * M), (140 * M, 136 * M), (75 * M, None)]),
@@ -116,6 +118,14 @@ def new_integration(page) -> None:
     page.locator('[data-copy="secret"]').wait_for()
 
 
+def new_pagerduty(page) -> None:
+    """New integration → PagerDuty → Create: the URL, and where to store the signing secret PagerDuty shows."""
+    page.locator(".page-actions .btn.primary").click()
+    page.locator('[data-type="pagerduty"] input').check()
+    page.locator('.dialog-foot button[type="submit"]').click()
+    page.get_by_test_id("signing-form").wait_for()
+
+
 def shoot(out: Path, only: list[str] | None = None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     stack = Stack(Path(tempfile.mkdtemp(prefix="screens-")))
@@ -144,6 +154,7 @@ def shoot(out: Path, only: list[str] | None = None) -> list[Path]:
             ("integration-new", "/ai-sre/integrations", info["api_key"],
              lambda p: p.locator(".page-actions .btn.primary").click()),
             ("integration-secret", "/ai-sre/integrations", info["api_key"], new_integration),
+            ("integration-pagerduty", "/ai-sre/integrations", info["api_key"], new_pagerduty),
             ("integration-errors", "/ai-sre/integrations", info["api_key"],
              lambda p: p.get_by_test_id("errors-toggle").first.click()),
             ("integrations-member", "/ai-sre/integrations", ids["alice"], None),
