@@ -419,6 +419,8 @@ def run_tool(run_id, name):
 @route("/ai-sre/chat", methods=["GET"])
 @route("/ai-sre/events", methods=["GET"])
 @route("/ai-sre/secrets", methods=["GET"])
+@route("/ai-sre/integrations", methods=["GET"])
+@route("/ai-sre/alerts", methods=["GET"])
 def console_page(rule_id=None):
     return console.shell(base_url(_req()))
 

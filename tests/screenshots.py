@@ -1,14 +1,24 @@
 """`make screenshots`: a PNG of every console page in both languages, under
 build/screenshots/, taken in headless Chromium against a fresh local stack
 seeded with a realistic account (teams, a member, runners, automations of
-every trigger kind, runs with sessions, events, secrets)."""
+every trigger kind, runs with sessions, events, secrets, integrations with
+deliveries, alerts, incidents, changes and a report's artifacts); the
+operations pages also at a phone's width (`*-narrow`).
+
+    python -m tests.screenshots [out dir] [name prefix …]   only the pages named so"""
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 from tests.browser import Client, chromium, new_page
+from tests.ops_data import alert_events, change_event, deliver, fixture, incident_events, post_events, report_session
 from tests.test_e2e_stack import Stack
+
+NARROW = {"width": 390, "height": 844}
+M = timedelta(minutes=1)
 
 
 def seed(api: Client) -> dict:
@@ -44,13 +54,79 @@ def seed(api: Client) -> dict:
             time.sleep(0.3)
     run = api.call("GET", f"/runs/{api_run['run_id']}")["run"]
     api.call("POST", "/events", [{"event": "incident.triggered", "resource": {"id": "inc-42", "severity": "critical",
-                                                                           "service": "api-gw"}},
+                                                                           "service": "api-gw"},
+                                  "payload": {"title": "API gateway 5xx", "service": "api-gw"}},
                                  {"event": "deploy.finished", "resource": {"id": "deploy-42", "service": "api-gw"}}])
     return {"health": health["automation"]["id"], "session": run["session_id"], "alice": alice["key"],
-            "trigger": {"automationId": health["automation"]["id"], **token}}
+            "trigger": {"automationId": health["automation"]["id"], **token}, **seed_ops(api, platform)}
 
 
-def shoot(out: Path) -> list[Path]:
+def seed_ops(api: Client, team: int) -> dict:
+    """Integrations with deliveries and errors, alerts, incidents, changes, and a report's session."""
+    prod = api.call("POST", "/integrations", {"type": "alertmanager", "name": "Prometheus prod", "team_id": team},
+                    status=201)
+    url, secret = prod["integration"]["url"], prod["secret"]
+    deliver(url, secret, fixture("alertmanager-firing.json"))
+    deliver(url, secret, fixture("alertmanager-resolved.json"))
+    deliver(url, "srein_an-old-secret", fixture("alertmanager-firing.json"))
+    deliver(url, secret, b'{"version": "4", "alerts": [{"status": "firing", "labels": {}}]}')
+    api.call("POST", "/integrations", {"type": "alertmanager", "name": "Prometheus staging"}, status=201)
+    api.call("POST", "/integrations", {"type": "grafana", "name": "Grafana Cloud"}, status=201)
+    api.call("POST", "/integrations", {"type": "github", "name": "acme/checkout deploys", "team_id": team}, status=201)
+    post_events(api, [
+        *alert_events("checkout-api", "LatencyHigh", "warning", "checkout-latency",
+                      [(300 * M, 290 * M), (200 * M, 197 * M), (140 * M, 136 * M), (75 * M, None)]),
+        *alert_events("payments", "PaymentsDown", "critical", "payments-down", [(62 * M, 10 * M)]),
+        *alert_events("db", "DiskWillFill", "warning", "db-disk", [(30 * M, None)],
+                      labels={"instance": "db-1:9100", "mountpoint": "/var/lib/postgresql"}),
+        *alert_events("search", "IndexLag", "info", "search-lag", [(400 * M, 398 * M)]),
+        change_event("deploy-2417", "payments", 180 * M, "bob", "payments v2.4.1 rolled out to production"),
+        change_event("deploy-2418", "checkout-api", 90 * M, "carol", "checkout-api: raise pool size to 64"),
+        change_event("migrate-88", "db", 20 * M, "dave", "db: add index on orders(created_at)", outcome="failure"),
+        *incident_events("INC-1042", "Payments are failing at checkout", "payments", 60 * M,
+                         [("triggered", 0, "PagerDuty"), ("acknowledged", 4, "alice"), ("escalated", 6, "PagerDuty"),
+                          ("resolved", 50, "bob")], alert_keys=["events#payments-down"]),
+        *incident_events("INC-1043", "Database disk filling up", "db", 25 * M,
+                         [("triggered", 0, "PagerDuty"), ("acknowledged", 9, "dave")]),
+        *incident_events("INC-1044", "Checkout latency above SLO", "checkout-api", 70 * M,
+                         [("triggered", 0, "PagerDuty")]),
+    ])
+    return {"incident": "events#INC-1042", "report": report_session(api, "Weekly alert noise review"),
+            "analysis": analysis_session(api, "noise-reduction"),
+            "postmortem": analysis_session(api, "incident-postmortem")}
+
+
+def analysis_session(api: Client, template: str) -> str:
+    """A preset's builtin analysis run over the seeded data; its session's id."""
+    rule = api.call("POST", "/automations", {"template_id": template, "triggers": [{"type": "api"}],
+                                             "environment": {"type": "cloud_sandbox"}},
+                    status=201)["automation"]
+    run = api.call("POST", f"/automations/{rule['id']}/runs", {}, status=202)["run"]
+    deadline = time.monotonic() + 60
+    while run["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, f"the {template} run did not finish"
+        time.sleep(0.3)
+        run = api.call("GET", f"/runs/{run['id']}")["run"]
+    return run["session_id"]
+
+
+def new_integration(page) -> None:
+    """New integration → Create: the dialog that shows the URL and secret once."""
+    page.locator(".page-actions .btn.primary").click()
+    page.locator('#new-integration input[name="name"]').fill("Prometheus eu-west")
+    page.locator('.dialog-foot button[type="submit"]').click()
+    page.locator('[data-copy="secret"]').wait_for()
+
+
+def new_pagerduty(page) -> None:
+    """New integration → PagerDuty → Create: the URL, and where to store the signing secret PagerDuty shows."""
+    page.locator(".page-actions .btn.primary").click()
+    page.locator('[data-type="pagerduty"] input').check()
+    page.locator('.dialog-foot button[type="submit"]').click()
+    page.get_by_test_id("signing-form").wait_for()
+
+
+def shoot(out: Path, only: list[str] | None = None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     stack = Stack(Path(tempfile.mkdtemp(prefix="screens-")))
     info = stack.start()
@@ -74,11 +150,34 @@ def shoot(out: Path) -> list[Path]:
              lambda p: p.locator("details.tool-call summary").first.click(timeout=3000)),
             ("events", "/ai-sre/events", info["api_key"], None),
             ("secrets", "/ai-sre/secrets", info["api_key"], None),
+            ("integrations", "/ai-sre/integrations", info["api_key"], None),
+            ("integration-new", "/ai-sre/integrations", info["api_key"],
+             lambda p: p.locator(".page-actions .btn.primary").click()),
+            ("integration-secret", "/ai-sre/integrations", info["api_key"], new_integration),
+            ("integration-pagerduty", "/ai-sre/integrations", info["api_key"], new_pagerduty),
+            ("integration-errors", "/ai-sre/integrations", info["api_key"],
+             lambda p: p.get_by_test_id("errors-toggle").first.click()),
+            ("integrations-member", "/ai-sre/integrations", ids["alice"], None),
+            ("alerts", "/ai-sre/alerts", info["api_key"],
+             lambda p: p.locator('tr[data-alert="events#checkout-latency"] .btn').click()),
+            ("incidents", "/ai-sre/alerts?tab=incidents", info["api_key"], None),
+            ("incident", f"/ai-sre/alerts?tab=incidents&incident={quote(ids['incident'])}", info["api_key"], None),
+            ("changes", "/ai-sre/alerts?tab=changes", info["api_key"], None),
+            ("report", f"/ai-sre/chat?session_id={ids['report']}", info["api_key"],
+             lambda p: p.locator('[data-artifact="findings.json"] summary').click()),
+            ("analysis-noise", f"/ai-sre/chat?session_id={ids['analysis']}", info["api_key"], None),
+            ("analysis-postmortem", f"/ai-sre/chat?session_id={ids['postmortem']}", info["api_key"], None),
         ]
+        narrow = [(f"{name}-narrow", *rest) for name, *rest in pages
+                  if name in ("integrations", "integration-secret", "alerts", "incident", "report")]
+        pages = [(name, path, key, act, None) for name, path, key, act in pages] + \
+            [(name, path, key, act, NARROW) for name, path, key, act in narrow]
+        if only:
+            pages = [p for p in pages if p[0].startswith(tuple(only))]
         with chromium() as browser:
             for locale in ("en-US", "zh-CN"):
-                for name, path, key, act in pages:
-                    page = new_page(browser, info["api_url"], key, locale=locale,
+                for name, path, key, act, viewport in pages:
+                    page = new_page(browser, info["api_url"], key, locale=locale, viewport=viewport,
                                     timezone="Asia/Shanghai" if locale == "zh-CN" else "Europe/Berlin")
                     page.goto(path)
                     page.wait_for_load_state("networkidle")
@@ -99,5 +198,5 @@ def shoot(out: Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for path in shoot(Path(sys.argv[1] if len(sys.argv) > 1 else "build/screenshots")):
+    for path in shoot(Path(sys.argv[1] if len(sys.argv) > 1 else "build/screenshots"), sys.argv[2:]):
         print(path)

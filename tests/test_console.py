@@ -126,7 +126,10 @@ def test_new_user_creates_from_template_runs_the_curl_line_and_reads_the_session
     run_row.click()
     expect(page).to_have_url(re.compile(r"/ai-sre/chat\?session_id="))
     expect(page.get_by_test_id("run-facts").locator("[data-status]")).to_have_text("succeeded")
-    expect(page.locator('[data-artifact="report.md"] h1')).to_have_text("Health report")
+    # the preset's own analysis ran (builtin): its report, its chart as an image, its findings
+    expect(page.locator('[data-artifact="report.md"] h1')).to_have_text("Alert noise review")
+    expect(page.locator('[data-artifact="alert-volume.svg"] img')).to_be_visible()
+    expect(page.locator('[data-artifact="findings.json"] summary')).to_contain_text("findings")
     expect(page.locator(".message").first).to_contain_text("Describe the event or context for this run.")
     page.locator("details.tool-call summary").first.click()
     expect(page.locator("details.tool-call[open] pre").first).to_be_visible()
@@ -382,7 +385,8 @@ def test_the_printed_link_hands_the_key_over_once(browser, stack):
 
 def test_events_and_secrets_pages(browser, stack, owner):
     resource = unique("inc")
-    owner.call("POST", "/events", {"event": "incident.triggered", "resource": {"id": resource, "severity": "critical"}})
+    owner.call("POST", "/events", {"event": "incident.triggered", "resource": {"id": resource, "severity": "critical"},
+                                   "payload": {"title": "Checkout is down"}}, status=202)  # an incident needs its title
     page = open_page(browser, stack, "/ai-sre/events")
     page.get_by_label("Resource id").fill(resource)
     page.get_by_role("button", name="Apply").click()

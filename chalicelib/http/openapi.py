@@ -632,6 +632,10 @@ _PATHS.update({
                              "parameters": [_q("session_id", "The run's session_id")]}},
     "/ai-sre/events": _console_page("Console: recent events"),
     "/ai-sre/secrets": _console_page("Console: secret names; set or replace a value"),
+    "/ai-sre/integrations": _console_page("Console: integrations (URL and secret shown once) and business hours"),
+    "/ai-sre/alerts": {"get": {**_console_page("Console: alerts, incidents and an incident's timeline, changes")["get"],
+                               "parameters": [_q("tab", "alerts, incidents or changes"),
+                                              _q("incident", "An incident's key, such as pagerduty#Q1QH8K2ZJ7XW3M")]}},
     "/ai-sre/assets/{name}": {"get": {
         "summary": "Console: a built, content-hashed asset (immutable)", "security": [], "tags": ["console"],
         "parameters": [_path("name", "A file name from the console's build")],

@@ -140,6 +140,24 @@ export function FieldError({ error, at, path }) {
   return html`<div class="field-error" role="alert" data-field=${error.field}>${error.message}</div>`;
 }
 
+/** A link to an address from untrusted data (an alert's generator URL, a change's link): only http(s),
+ * opened in a new tab without a referrer; anything else is shown as text. */
+export function ExternalLink({ url, children }) {
+  if (!url) return html`<span class="muted">—</span>`;
+  if (!/^https?:\/\//i.test(String(url))) return html`<span class="mono">${url}</span>`;
+  return html`<a href=${url} target="_blank" rel="noopener noreferrer nofollow">${children || url}</a>`;
+}
+
+/** Seconds from the API (time to acknowledge, a firing's duration) in words. */
+export const secondsText = (s) => (s === null || s === undefined ? "—" : durationText(s * 1000));
+
+/** A row of tabs; `current` is the chosen one's value. */
+export function Tabs({ tabs, current, onChange, label }) {
+  return html`<div class="tabs" role="tablist" aria-label=${label}>${tabs.map(([value, text]) => html`<button type="button" role="tab"
+    class=${`tab${value === current ? " active" : ""}`} aria-selected=${value === current ? "true" : "false"} data-tab=${value}
+    onClick=${() => onChange(value)}>${text}</button>`)}</div>`;
+}
+
 export function PageHead({ title, subtitle, children }) {
   return html`<div class="page-head"><div><h1>${title}</h1>${subtitle ? html`<p class="muted">${subtitle}</p>` : ""}</div>
     <div class="page-actions">${children}</div></div>`;

@@ -11,6 +11,8 @@ import { HistoryPage } from "./pages/history.js";
 import { ChatPage } from "./pages/chat.js";
 import { EventsPage } from "./pages/events.js";
 import { SecretsPage } from "./pages/secrets.js";
+import { IntegrationsPage } from "./pages/integrations.js";
+import { AlertsPage } from "./pages/alerts.js";
 import { TriggerDialog } from "./pages/trigger-dialog.js";
 import { App } from "./context.js";
 
@@ -59,6 +61,7 @@ function Nav({ route }) {
   const item = (page, path, label) => html`<a data-route href=${href(path)}
     class=${route.page === page || (page === "automations" && ["new", "form", "history", "chat"].includes(route.page)) ? "active" : ""}>${label}</a>`;
   return html`<nav class="nav">${item("automations", "/automations", t("nav.automations"))}
+    ${item("alerts", "/alerts", t("nav.alerts"))}${item("integrations", "/integrations", t("nav.integrations"))}
     ${item("events", "/events", t("nav.events"))}${item("secrets", "/secrets", t("nav.secrets"))}</nav>`;
 }
 
@@ -70,6 +73,8 @@ function Page({ route }) {
     case "chat": return html`<${ChatPage} key=${route.query.session_id} sessionId=${route.query.session_id} />`;
     case "events": return html`<${EventsPage} />`;
     case "secrets": return html`<${SecretsPage} />`;
+    case "integrations": return html`<${IntegrationsPage} />`;
+    case "alerts": return html`<${AlertsPage} query=${route.query} />`;
     default: return html`<${AutomationsPage} />`;
   }
 }

@@ -5,16 +5,11 @@ import { api } from "../api.js";
 import { durationText, ErrorBox, FINAL, html, Loading, StatusBadge, Time } from "../components.js";
 import { useApp } from "../context.js";
 import { t, tOr } from "../i18n.js";
-import { renderMarkdown } from "../markdown.js";
 import { href } from "../router.js";
 import { environmentText } from "../summary.js";
+import { Artifacts, Markdown } from "./artifacts.js";
 
-const isMarkdown = (type) => /markdown|text\/plain/.test(type || "");
 const json = (value) => (typeof value === "string" ? value : JSON.stringify(value, null, 2));
-
-function Markdown({ text }) {
-  return html`<div class="prose" dangerouslySetInnerHTML=${{ __html: renderMarkdown(text) }}></div>`;
-}
 
 function RunFacts({ run, rule }) {
   const { runners } = useApp();
@@ -94,8 +89,6 @@ export function ChatPage({ sessionId }) {
         <div class="label">${t("chat.output")}</div><pre class="mono">${json(e.output)}</pre></details>`))}</div>
     <h2>${t("chat.artifacts")}</h2>
     ${session.artifacts.length === 0 ? html`<p class="muted">${t("chat.noArtifacts")}</p>` : ""}
-    ${session.artifacts.map((a) => html`<div class="card artifact" data-artifact=${a.name}>
-      <div class="message-head"><strong class="mono">${a.name}</strong> <span class="muted">${a.media_type}</span></div>
-      ${isMarkdown(a.media_type) ? html`<${Markdown} text=${a.content} />` : html`<pre class="mono">${a.content}</pre>`}</div>`)}
+    <${Artifacts} artifacts=${session.artifacts} />
   </section>`;
 }

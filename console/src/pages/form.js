@@ -115,7 +115,7 @@ export function AutomationForm({ id, templateId }) {
     setError(null);
     try {
       const answer = id ? await api("PATCH", `/automations/${encodeURIComponent(id)}`, { body: body(form) })
-        : await api("POST", "/automations", { body: body(form) });
+        : await api("POST", "/automations", { body: { ...body(form), locale: lang() } }); // builtin reports in the UI language
       setDirty(false);
       if (answer.api_trigger) showTrigger({ automationId: answer.automation.id, ...answer.api_trigger });
       navigate("/automations");
