@@ -12,10 +12,10 @@ always survives.
 
 The hooks (`POST /hooks/…`) take no API key but the integration's own
 secret: every delivery goes to the run's Alertmanager integration with its
-token (a body that is another vendor's payload to the id generated, which no
-integration has: 404), so its payloads are parsed, refused (400) or stored;
-rotating or deleting that integration is fuzzed too, and the hooks follow
-(its new secret, or a new integration)."""
+token (a body that is another vendor's payload goes elsewhere: 404, or 401
+at an integration the fuzzer found), so its payloads are parsed, refused
+(400) or stored; rotating or deleting that integration is fuzzed too, and
+the hooks follow (its new secret, or a new integration)."""
 import json
 import os
 from datetime import UTC, datetime, timedelta
@@ -116,10 +116,14 @@ def _window(query: dict, longest: timedelta = timedelta(days=179)) -> dict:
 
 
 def _hook(case) -> None:
-    # A delivery goes to the run's Alertmanager integration unless its body is only another vendor's payload.
-    body = case.body
+    # A delivery goes to the run's Alertmanager integration unless its body is only another vendor's payload,
+    # which goes anywhere else (an id a link found answers 401 to our token; a generated one 404).
+    body, seeded = case.body, _KEYS["integration"]["id"]
+    params = case.path_parameters or {}
     if _ALERTMANAGER.is_valid(body) or not _ANY_VENDOR.is_valid(body):
-        case.path_parameters = {**(case.path_parameters or {}), "integration_id": _KEYS["integration"]["id"]}
+        case.path_parameters = {**params, "integration_id": seeded}
+    elif params.get("integration_id") == seeded:
+        case.path_parameters = {**params, "integration_id": "int_" + "0" * 20}  # no integration has it
 
 
 def _integration_body(body: dict, update: bool) -> dict:

@@ -1,5 +1,7 @@
 """GET /openapi.json: a valid OpenAPI 3.1 document that describes exactly the
 routes the app serves."""
+import hashlib
+import hmac
 import json
 from pathlib import Path
 
@@ -75,11 +77,26 @@ def _checked(api, doc, method, path, template, key, body=None, status=200, **kw)
     return answer
 
 
-def test_real_alertmanager_payloads_are_what_the_hook_body_describes(api):
+# Each vendor's schema in the document, and the fixtures (real payloads, from each vendor's docs) it must take.
+VENDOR_SCHEMAS = {"alertmanager": "AlertmanagerPayload", "grafana": "GrafanaPayload", "pagerduty": "PagerDutyWebhook",
+                  "sns": "SnsMessage", "github-deployment": "GitHubDeploymentStatus", "github-ping": "GitHubPing"}
+
+
+def test_real_vendor_payloads_are_what_the_hook_body_describes(api):
     _, doc = api.call("GET", "/openapi.json")
-    for name in ("alertmanager-firing.json", "alertmanager-resolved.json"):
-        _conforms(doc, "/hooks/{integration_id}", "post", 0, json.loads((FIXTURES / name).read_bytes()),
-                  part="requestBody")
+    fixtures = sorted(FIXTURES.glob("*.json")) + sorted((FIXTURES / "extra").glob("*.json"))
+    checked = set()
+    for path in fixtures:
+        vendor = next((v for v in VENDOR_SCHEMAS if path.name.startswith(v)), None)
+        if vendor is None:
+            continue
+        payload = json.loads(path.read_bytes())
+        for sample in payload.get("messages", [payload]):  # a file of several signed messages, or one
+            errors = list(_validator(doc, doc["components"]["schemas"][VENDOR_SCHEMAS[vendor]]).iter_errors(sample))
+            assert not errors, (path.name, [e.message for e in errors[:3]])
+            _conforms(doc, "/hooks/{integration_id}", "post", 0, sample, part="requestBody")
+            checked.add(vendor)
+    assert checked == set(VENDOR_SCHEMAS)
     junk = {"alerts": [{"status": "resolved", "labels": {"alertname": "X"}, "fingerprint": "f",
                         "startsAt": "2026-12-01T00:00:00Z"}]}  # resolved with no endsAt: the server refuses it
     assert list(_validator(doc, doc["components"]["schemas"]["AlertmanagerPayload"]).iter_errors(junk))
@@ -109,6 +126,15 @@ def test_the_operations_answers_are_what_the_document_says(api, owner):
         _checked(api, doc, "POST", hook, "/hooks/{integration_id}", None, raw=raw, status=status,
                  headers={"Authorization": f"Bearer {rotated['secret'] if status == 400 else made['secret']}"})
     _checked(api, doc, "POST", "/hooks/int_none", "/hooks/{integration_id}", None, raw=b"{}", status=404)
+    github = _checked(api, doc, "POST", "/integrations", "/integrations", owner,
+                      {"type": "github", "name": "deploys", "signing_secret": "gh-secret-for-tests"}, status=201)
+    assert github["secret"] == "gh-secret-for-tests" and github["integration"]["secret_kind"] == "signing"
+    for event, name in (("ping", "github-ping.json"), ("deployment_status", "github-deployment-status-success.json")):
+        raw = (FIXTURES / name).read_bytes()
+        signature = "sha256=" + hmac.new(b"gh-secret-for-tests", raw, hashlib.sha256).hexdigest()
+        answer = _checked(api, doc, "POST", f"/hooks/{github['integration']['id']}", "/hooks/{integration_id}",
+                          None, raw=raw, headers={"X-GitHub-Event": event, "X-Hub-Signature-256": signature})
+        assert answer.get("pong") is (True if event == "ping" else None), answer
     api.ok("POST", "/events", owner, [
         {"event": "incident.triggered", "occurred": "2026-12-05T10:05:00Z", "resource": {"id": "INC-7"},
          "payload": {"title": "Disk full", "service": "db", "who": "monitoring", "alert_keys": ["events#d1"]}},

@@ -1,7 +1,11 @@
 """The permission model of DESIGN.md, walked through the API.
 
 Alice owns a personal rule and a rule of team red. Bob is in red with her,
-Carol only in blue; the owner and an admin are in no team.
+Carol only in blue; the owner and an admin are in no team. The owner makes an
+account-wide integration and one of team red: everyone sees the first, red's
+members (and the owner and admins) the second, and only owners and admins
+change integrations or the account's settings. A run's lease reads only its
+own account's operations data.
 """
 import pytest
 

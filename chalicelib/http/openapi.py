@@ -668,7 +668,9 @@ _COUNT = {"type": "integer", "minimum": 0}
 _SECONDS = {"type": ["integer", "null"], "minimum": 0}
 _TOKEN_TYPES = sorted(t for t, v in VENDORS.items() if v.secret_kind != "signing")
 _SIGNATURES = {"pagerduty": "X-PagerDuty-Signature", "github": "X-Hub-Signature-256"}  # the vendors' own headers
-_PAYLOADS = {"alertmanager": "AlertmanagerPayload"}  # the vendors whose payload this document spells out
+# The vendors whose payload this document spells out (one registered without is "an object").
+_PAYLOADS = {"alertmanager": "AlertmanagerPayload", "grafana": "GrafanaPayload", "pagerduty": "PagerDutyWebhook",
+             "cloudwatch": "SnsMessage", "github": ["GitHubDeploymentStatus", "GitHubPing"]}
 
 
 def _hook_scheme(vendor) -> dict:
@@ -703,7 +705,7 @@ _SIGNING_SECRET = {"type": "string", "minLength": 8, "maxLength": 256,
                    "description": "The tool's own signing secret (PagerDuty makes its own): signing vendors only"}
 _AM_TIME = {"type": "string", "format": "date-time", "pattern": "^(?!0001-01-01)",
             "description": "RFC 3339; Go's zero time (0001-01-01T00:00:00Z) means not set"}
-_ANY = {"description": "Read as text"}
+_ANY = {"description": "Not read"}
 _WINDOW = _obj({"since": _TIME, "until": _TIME}, ["since", "until"])
 
 
@@ -758,33 +760,6 @@ _SCHEMAS.update({
         "then": {"properties": {"signing_secret": {"type": "null"}}}},
     "IntegrationUpdate": {**_obj({"name": _NAME, "team_id": _INTEGRATION_TEAM, "mapping": _MAPPING_IN,
                                   "signing_secret": _SIGNING_SECRET}), "additionalProperties": False},
-    # Prometheus Alertmanager's webhook_configs payload, version 4, as far as the service reads it.
-    "AlertmanagerPayload": {
-        **_obj({"version": {"enum": ["4", 4], "description": "Default 4"}, "status": _ANY, "receiver": _ANY,
-                "groupKey": _ANY, "groupLabels": _ANY, "commonAnnotations": _ANY, "externalURL": _ANY,
-                "truncatedAlerts": _ANY,
-                "commonLabels": {"type": ["object", "null"], "description": "Labels every alert has (a service "
-                                 "label may be here)"},
-                "alerts": {"type": "array", "maxItems": 1000, "items": {
-                    **_obj({"status": {"enum": ["firing", "resolved"]},
-                            "labels": {"type": ["object", "null"],
-                                       "description": "alertname is the alert's name; the first 64 are kept"},
-                            "annotations": {"type": ["object", "null"]},
-                            "startsAt": _AM_TIME, "endsAt": {"description": "Read when resolved"},
-                            "fingerprint": {"type": ["string", "number", "boolean"], "minLength": 1,
-                                            "description": "The alert's identity (a number is taken as its text)"},
-                            "generatorURL": {"type": ["string", "number", "boolean", "null"]},
-                            "title": {"description": "The name when labels have no alertname (Grafana)"}},
-                           ["status", "startsAt", "fingerprint"]),
-                    "anyOf": [{"required": ["labels"], "properties": {"labels": {
-                                  "type": "object", "required": ["alertname"],
-                                  "properties": {"alertname": {"not": {"const": ""}}}}}},
-                              {"required": ["title"], "properties": {"title": {
-                                  "type": ["string", "number", "boolean"], "minLength": 1}}}],
-                    "if": {"required": ["status"], "properties": {"status": {"const": "resolved"}}},
-                    "then": {"required": ["endsAt"], "properties": {"endsAt": _AM_TIME}}}}},
-               ["alerts"]),
-        "description": "Prometheus Alertmanager webhook_configs (version 4)"},
     "HookReceived": {"anyOf": [
         _obj({"duplicate": {"type": "boolean", "description": "A redelivery: nothing was stored again"},
               "received": _obj({"alerts": _COUNT, "incidents": _COUNT, "changes": _COUNT},
@@ -860,10 +835,106 @@ _SCHEMAS.update({
                                  "answered {\"ok\": false, \"error\"} (a model reads it and corrects itself)"}},
                      ["output"]),
 })
+
+
+def _alertmanager_shaped(version, alert_extras: dict, top_extras: dict, description: str) -> dict:
+    """Alertmanager's webhook payload (and Grafana's, which adds fields), as far as the service reads it."""
+    alert = {**_obj({"status": {"enum": ["firing", "resolved"]},
+                     "labels": {"type": ["object", "null"],
+                                "description": "alertname is the alert's name; the first 64 are kept"},
+                     "annotations": {"type": ["object", "null"]},
+                     "startsAt": _AM_TIME, "endsAt": {"description": "Read when resolved"},
+                     "fingerprint": {"type": ["string", "number", "boolean"], "minLength": 1,
+                                     "description": "The alert's identity (a number is taken as its text)"},
+                     "generatorURL": {"type": ["string", "number", "boolean", "null"]},
+                     "title": {"description": "The name when labels have no alertname"}, **alert_extras},
+                    ["status", "startsAt", "fingerprint"]),
+             "anyOf": [{"required": ["labels"], "properties": {"labels": {
+                           "type": "object", "required": ["alertname"],
+                           "properties": {"alertname": {"not": {"const": ""}}}}}},
+                       {"required": ["title"], "properties": {"title": {
+                           "type": ["string", "number", "boolean"], "minLength": 1}}}],
+             "if": {"required": ["status"], "properties": {"status": {"const": "resolved"}}},
+             "then": {"required": ["endsAt"], "properties": {"endsAt": _AM_TIME}}}
+    return {**_obj({"version": version, "status": _ANY, "receiver": _ANY, "groupKey": _ANY, "groupLabels": _ANY,
+                    "commonAnnotations": _ANY, "externalURL": _ANY, "truncatedAlerts": _ANY,
+                    "commonLabels": {"type": ["object", "null"],
+                                     "description": "Labels every alert has (a service label may be here)"},
+                    "alerts": {"type": "array", "maxItems": 1000, "items": alert}, **top_extras}, ["alerts"]),
+            "description": description}
+
+
+_LINK = {"description": "Kept as an annotation when a non-empty string"}
+_SCHEMAS.update({
+    "AlertmanagerPayload": _alertmanager_shaped(
+        {"enum": ["4", 4], "description": "Default 4"}, {}, {},
+        "Prometheus Alertmanager webhook_configs (version 4), with send_resolved"),
+    "GrafanaPayload": _alertmanager_shaped(
+        {"description": "Grafana's (\"1\"): not read"},
+        {"values": {"description": "The last evaluation: ref id -> number (kept as annotation grafana_values)"},
+         "valueString": _LINK, "dashboardURL": _LINK, "panelURL": _LINK, "silenceURL": _LINK, "imageURL": _LINK},
+        {"title": _ANY, "state": _ANY, "message": _ANY, "orgId": _ANY},
+        "Grafana Alerting's webhook contact point: Alertmanager's shape with Grafana's fields"),
+    "PagerDutyWebhook": {**_obj({"event": {**_obj({
+        "id": {"description": "The event's id: a redelivery keeps it"},
+        "event_type": {"type": "string", "minLength": 1,
+                       "description": "incident.triggered, .acknowledged, .unacknowledged, .escalated, .reassigned, "
+                                      ".delegated, .reopened, .resolved, .priority_updated, .annotated become the "
+                                      "incident's status changes; pagey.ping is answered pong; others store nothing"},
+        "occurred_at": {"type": "string", "format": "date-time", "description": "Required for incident events"},
+        "agent": {"description": "Who acted (a user_reference's summary)"},
+        "client": {"description": "The tool that sent it, when not a person"},
+        "data": {"type": "object", "description": "The incident (type incident: id, title, status, urgency, "
+                                                  "priority, service, assignees, escalation_policy, html_url, "
+                                                  "created_at, number), or a reference to it in data.incident"}},
+        ["event_type"])}}, ["event"]),
+        "description": "A PagerDuty V3 webhook subscription's delivery, signed in X-PagerDuty-Signature"},
+    "SnsMessage": {**_obj({
+        "Type": {"enum": ["Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation"]},
+        "MessageId": {"type": "string", "minLength": 1, "description": "The delivery's id: a retry keeps it"},
+        "TopicArn": _STR, "Subject": _STR, "Timestamp": _STR, "Token": _STR,
+        "Message": {"type": "string", "description": "A Notification: the CloudWatch alarm as JSON (AlarmName, "
+                                                     "NewStateValue ALARM | OK | INSUFFICIENT_DATA, OldStateValue, "
+                                                     "StateChangeTime, AlarmArn, Trigger, …)"},
+        "SubscribeURL": {"type": "string", "description": "A SubscriptionConfirmation: visited (an https URL on "
+                                                          "sns.<region>.amazonaws.com) to confirm"},
+        "SignatureVersion": {"enum": ["1", "2"]}, "Signature": _STR,
+        "SigningCertURL": {"type": "string", "description": "https, on sns.<region>.amazonaws.com, a .pem"}},
+        ["Type", "MessageId", "SignatureVersion", "Signature", "SigningCertURL"]),
+        "description": "Amazon SNS's HTTPS delivery (sent as text/plain; raw message delivery off), its signature "
+                       "verified"},
+    "GitHubDeploymentStatus": {**_obj({
+        "deployment_status": {**_obj({"state": {"type": "string", "minLength": 1,
+                                                "description": "success, failure, error, in_progress, pending, "
+                                                               "queued, waiting, inactive: the change's outcome"},
+                                      "environment": _NSTR, "target_url": _NSTR, "log_url": _NSTR,
+                                      "environment_url": _NSTR, "description": _NSTR, "created_at": _TIME,
+                                      "updated_at": _NTIME},
+                                     ["state"])},
+        "deployment": _obj({"id": {"description": "The change's id"}, "created_at": _TIME, "environment": _NSTR,
+                            "description": _NSTR, "creator": {"type": ["object", "null"],
+                                                              "properties": {"login": _STR}},
+                            "payload": {"description": "payload.service names the service (the default "
+                                                       "mapping), else the repository's name"}},
+                           ["id", "created_at"]),
+        "repository": _obj({"name": _STR, "full_name": _STR, "html_url": _STR}), "sender": _obj({"login": _STR})},
+        ["deployment_status", "deployment"]),
+        "description": "A GitHub deployment_status webhook (X-GitHub-Event: deployment_status), signed in "
+                       "X-Hub-Signature-256; JSON, or the form content type's payload field"},
+    "GitHubPing": {**_obj({"zen": _STR, "hook_id": _INT, "hook": {"type": "object"}}, ["zen", "hook_id"]),
+                   "description": "The ping GitHub sends when the webhook is made (X-GitHub-Event: ping): answered "
+                                  "pong. Events the webhook was not meant to send are answered 200, nothing stored"},
+})
+
+
+def _listed(value) -> list:
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
 _SCHEMAS["HookPayload"] = {
-    "anyOf": [_ref(_PAYLOADS[t]) if t in _PAYLOADS else {
-        "type": "object", "description": f"{VENDORS[t].title}: the payload as the vendor documents it"}
-        for t in sorted(VENDORS)],
+    "anyOf": [_ref(name) for t in sorted(VENDORS) for name in _listed(_PAYLOADS.get(t))] + [
+        {"type": "object", "description": f"{VENDORS[t].title}: the payload as the vendor documents it"}
+        for t in sorted(VENDORS) if t not in _PAYLOADS],
     "description": "The monitoring tool's own payload, exactly as its vendor sends it: the integration's type "
                    "decides which (docs/integrations.md). Read whole (at most 1 MiB) before anything is stored"}
 
@@ -874,7 +945,9 @@ _HOOK_ERRORS = {
                            "refused", **_json(_ref("Error"))},
     "404": {"description": "No integration has this id (the same answer for any unknown one)",
             **_json(_ref("Error"))},
-    "413": {"description": "Over 1 MiB", **_json(_ref("Error"))}}
+    "413": {"description": "Over 1 MiB", **_json(_ref("Error"))},
+    "503": {"description": "SNS's signing certificate or subscription URL could not be reached now (SNS delivers "
+                           "again)", **_json(_ref("Error"))}}
 
 
 def _hook(summary: str, params: list, path_secret: bool) -> dict:
