@@ -6,7 +6,7 @@ Error schema, a 5xx) fails the test, with schemathesis's report of it.
 
 Bounded and reproducible: every phase (coverage, fuzzing, stateful), a few
 examples per operation in the fuzzing phase, generated deterministically:
-about 7,300 cases. The operations that destroy the run's own credentials are
+about 9,000 cases. The operations that destroy the run's own credentials are
 fuzzed too; tests/contract_hooks.py keeps a working owner key (see there).
 The hooks of monitoring tools are fuzzed against a real Alertmanager
 integration, with its token. Nothing is excluded."""
