@@ -334,8 +334,8 @@ _SCHEMAS = {
         "overlap": {"enum": ["skip", "allow"],
                     "description": "A run due while the previous one still runs: skip it (default) or allow it"},
         "locale": {"enum": list(rule_validation.LOCALES),
-                   "description": "The language of its builtin reports (default on create: the Accept-Language "
-                                  "language, else en-US)"},
+                   "description": "The language of its builtin reports, and on create of the preset's texts "
+                                  "(default: the Accept-Language language, else en-US)"},
         "actions": {"type": ["array", "null"], "maxItems": 20, "items": _ref("Action"),
                     "description": "null: none"}}),
     # Creating needs triggers, and a name and task prompt unless a template gives them.
@@ -973,8 +973,9 @@ _PATHS.update({
         "delete": _op("Delete it (owner, admin): its deliveries are refused from now on (404); what it brought in "
                       "stays for the retention", 204, None, params=[_INTEGRATION_ID], errors=(401, 403, 404))},
     "/integrations/{integration_id}/rotate": {
-        "post": _op("A new secret, shown once (owner, admin); the old one stops at once", 200,
-                    _ref("IntegrationSecret"), params=[_INTEGRATION_ID], errors=(401, 403, 404))},
+        "post": _op("A new secret, shown once (owner, admin); the old one stops at once. 409 for a vendor that "
+                    "makes its own signing secret (PagerDuty): make a new one there and store it with PUT", 200,
+                    _ref("IntegrationSecret"), params=[_INTEGRATION_ID], errors=(401, 403, 404, 409))},
     "/hooks/{integration_id}": {
         "post": _hook("A monitoring tool's delivery (no API key: the integration's bearer token or the vendor's "
                       "signature): stored once, as alerts, incidents or changes and their events, which fire "
