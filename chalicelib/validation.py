@@ -18,7 +18,7 @@ def whole_number(value) -> int | None:
 def page_size(query: dict) -> int:
     """`?limit=`: 1-200, default 50."""
     raw = query.get("limit") or str(DEFAULT_LIMIT)
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:  # int() takes no "²"
         raise Invalid(f"limit must be an integer 1-{MAX_LIMIT}", field="limit")
     return int(raw)
 

@@ -8,15 +8,29 @@ Three operations can destroy the credentials the run depends on:
 every other operation; after each of them both keys of the run (the owner's
 and a spare admin's) are checked, and whichever stopped working is issued again
 with the other. One call revokes keys of at most one user, so one of the two
-always survives."""
+always survives.
+
+The hooks (`POST /hooks/…`) take no API key but the integration's own
+secret: every delivery goes to the run's Alertmanager integration with its
+token (a body that is another vendor's payload goes elsewhere: 404, or 401
+at an integration the fuzzer found), so its payloads are parsed, refused
+(400) or stored; rotating or deleting that integration is fuzzed too, and
+the hooks follow (its new secret, or a new integration)."""
 import json
 import os
 from datetime import UTC, datetime, timedelta
 
 import requests
 import schemathesis
+from jsonschema import Draft202012Validator
 
-_KEYS = json.loads(os.environ["CONTRACT_KEYS"])  # {"url", "owner": {"id", "key"}, "spare": {"id", "key"}}
+# {"url", "owner": {"id", "key"}, "spare": {"id", "key"}, "integration": {"id", "secret"}}
+_KEYS = json.loads(os.environ["CONTRACT_KEYS"])
+_DOC = requests.get(f"{_KEYS['url']}/openapi.json", timeout=10).json()
+_ALERTMANAGER = Draft202012Validator({"$ref": "#/components/schemas/AlertmanagerPayload",
+                                      "components": _DOC["components"]})
+_ANY_VENDOR = Draft202012Validator({"$ref": "#/components/schemas/HookPayload", "components": _DOC["components"]})
+_INTEGRATION_PATHS = ("/integrations/{integration_id}", "/integrations/{integration_id}/rotate")
 _DESTRUCTIVE = {("POST", "/api-keys/rotate"), ("DELETE", "/api-keys/{key_id}"),
                 ("DELETE", "/users/{user_id}/api-keys")}
 
@@ -41,7 +55,16 @@ class OwnerKey:
         return _KEYS["owner"]["key"]
 
     def set(self, case, data, context):
+        if case.operation.path.startswith("/hooks/"):  # a monitoring tool: the integration's token, not a key
+            data = _KEYS["integration"]["secret"]
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+def _new_integration() -> None:
+    answer = requests.post(f"{_KEYS['url']}/integrations", json={"type": "alertmanager", "name": "contract"},
+                           headers={"Authorization": f"Bearer {_KEYS['owner']['key']}"}, timeout=10)
+    answer.raise_for_status()
+    _KEYS["integration"] = {"id": answer.json()["integration"]["id"], "secret": answer.json()["secret"]}
 
 
 @schemathesis.hook
@@ -50,6 +73,12 @@ def after_call(context, case, response):
         for lost, rescuer in (("owner", "spare"), ("spare", "owner")):
             if not _works(_KEYS[lost]["key"]):
                 _reissue(lost, rescuer)
+    if case.operation.path in _INTEGRATION_PATHS and response.status_code in (200, 204) and \
+            (case.path_parameters or {}).get("integration_id") == _KEYS["integration"]["id"]:
+        if case.method.upper() == "DELETE":
+            _new_integration()
+        elif case.operation.path.endswith("/rotate"):
+            _KEYS["integration"]["secret"] = response.json()["secret"]
 
 
 @schemathesis.hook
@@ -74,15 +103,47 @@ def _stamp(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _window(query: dict) -> dict:
-    # A window is at most 180 days long and its since is before its until ("since must be before until").
+def _window(query: dict, longest: timedelta = timedelta(days=179)) -> dict:
+    # A window is at most 180 days long (the operations reads': 31) and its since is before its until ("since
+    # must be before until").
     since, until = _instant(query.get("since")), _instant(query.get("until"))
     if not (since and since.tzinfo) or (until and not until.tzinfo):
         return query
     end = until or datetime.now(UTC)
-    if since >= end or end - since > timedelta(days=179):
+    if since >= end or end - since > longest:
         query = {**query, "since": _stamp(end - timedelta(days=1))}
     return query
+
+
+def _hook(case) -> None:
+    # A delivery goes to the run's Alertmanager integration unless its body is only another vendor's payload,
+    # which goes anywhere else (an id a link found answers 401 to our token; a generated one 404).
+    body, seeded = case.body, _KEYS["integration"]["id"]
+    params = case.path_parameters or {}
+    if _ALERTMANAGER.is_valid(body) or not _ANY_VENDOR.is_valid(body):
+        case.path_parameters = {**params, "integration_id": seeded}
+    elif params.get("integration_id") == seeded:
+        case.path_parameters = {**params, "integration_id": "int_" + "0" * 20}  # no integration has it
+
+
+def _integration_body(body: dict, update: bool) -> dict:
+    # A team must be one of the account's (the fuzzing account has none); a signing secret can only be stored
+    # on a vendor that signs, and the integrations an update reaches are Alertmanager's.
+    if body.get("team_id") not in (None, 0):
+        body = {**body, "team_id": 0}
+    if update:
+        body = {k: v for k, v in body.items() if k != "signing_secret"}
+    return body
+
+
+def _hours(body: dict) -> dict:
+    # Business hours start before they end.
+    hours = body.get("business_hours")
+    if isinstance(hours, dict) and all(isinstance(hours.get(k), int) for k in ("start", "end")) and \
+            not hours["start"] < hours["end"]:
+        start = min(hours["start"], hours["end"], 23)
+        body = {**body, "business_hours": {**hours, "start": start, "end": start + 1}}
+    return body
 
 
 def _pattern(value):
@@ -116,10 +177,26 @@ def _rule(body: dict) -> dict:
         seen.add(kind)
         if kind == "event":
             trigger = {**trigger, **{k: _pattern(trigger[k]) for k in ("expect", "after") if k in trigger}}
+        if kind == "schedule" and isinstance(trigger.get("cron"), str):
+            trigger = {**trigger, "cron": _cron(trigger["cron"])}
         triggers.append(trigger)
     if isinstance(body.get("actions"), list):
         body = {**body, "actions": [_action(a, "event" in seen) for a in body["actions"]]}
     return {**body, "triggers": triggers} if "triggers" in body else body
+
+
+_DAYS_IN = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _cron(value: str) -> str:
+    # A custom cron's day-of-month occurs in its month (the cron schema says so in words): 31 in month 9 is
+    # refused, as a schedule that would never run. Such a generated one runs on the 1st instead.
+    parts = value.split()
+    if len(parts) == 4 and parts[1].isascii() and parts[1].isdigit() and parts[2].isascii() and \
+            parts[2].isdigit() and parts[3] == "*" and 1 <= int(parts[2]) <= 12 and \
+            int(parts[1]) > _DAYS_IN[int(parts[2]) - 1]:
+        return " ".join([parts[0], "1", parts[2], parts[3]])
+    return value
 
 
 def _action(action, has_event_trigger: bool):
@@ -153,11 +230,20 @@ def before_call(context, case, **kwargs):
     field with the clock) are kept by every generated case, in every phase; a request breaking them is
     refused with 400, which tests/test_history.py, tests/test_events.py and tests/test_api_automations.py
     check."""
+    path = case.operation.path
     if isinstance(case.query, dict):
-        case.query = _window(case.query)
+        case.query = _window(case.query, timedelta(days=30) if path in ("/incidents", "/changes") else
+                             timedelta(days=179))
+    if path.startswith("/hooks/"):
+        _hook(case)
+        return
     body = case.body
-    if isinstance(body, dict) and case.operation.path in ("/automations", "/automations/{automation_id}"):
+    if isinstance(body, dict) and path in ("/automations", "/automations/{automation_id}"):
         case.body = _rule(body)
+    elif isinstance(body, dict) and path in ("/integrations", "/integrations/{integration_id}"):
+        case.body = _integration_body(body, update=path != "/integrations")
+    elif isinstance(body, dict) and path == "/account/settings":
+        case.body = _hours(body)
     elif isinstance(body, list):
         case.body = [_event(e) for e in body]
     elif isinstance(body, dict) and isinstance(body.get("event"), str):

@@ -6,9 +6,10 @@ Error schema, a 5xx) fails the test, with schemathesis's report of it.
 
 Bounded and reproducible: every phase (coverage, fuzzing, stateful), a few
 examples per operation in the fuzzing phase, generated deterministically:
-about 7,300 cases. The operations that destroy the run's own credentials are
+about 9,000 cases. The operations that destroy the run's own credentials are
 fuzzed too; tests/contract_hooks.py keeps a working owner key (see there).
-Nothing is excluded."""
+The hooks of monitoring tools are fuzzed against a real Alertmanager
+integration, with its token. Nothing is excluded."""
 import json
 import re
 import subprocess
@@ -31,6 +32,14 @@ def _spare_admin(url: str, owner_key: str) -> dict:
     return {"id": answer.json()["user"]["id"], "key": answer.json()["api_key"]}
 
 
+def _integration(url: str, owner_key: str) -> dict:
+    """An Alertmanager integration whose hook the fuzzer's deliveries go to (see tests/contract_hooks.py)."""
+    answer = requests.post(f"{url}/integrations", json={"type": "alertmanager", "name": "contract"},
+                           headers={"Authorization": f"Bearer {owner_key}"}, timeout=10)
+    assert answer.status_code == 201, answer.text
+    return {"id": answer.json()["integration"]["id"], "secret": answer.json()["secret"]}
+
+
 def run_schemathesis(folder, *args: str, timeout: int = 1200) -> tuple[subprocess.CompletedProcess, str]:
     """Schemathesis over every operation against a fresh local stack in `folder`,
     with every check and `args` (phases, seed, examples); its run and summary line."""
@@ -40,7 +49,8 @@ def run_schemathesis(folder, *args: str, timeout: int = 1200) -> tuple[subproces
     try:
         url, key = info["api_url"], info["api_key"]
         me = requests.get(f"{url}/me", headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
-        keys = {"url": url, "owner": {"id": me["user"]["id"], "key": key}, "spare": _spare_admin(url, key)}
+        keys = {"url": url, "owner": {"id": me["user"]["id"], "key": key}, "spare": _spare_admin(url, key),
+                "integration": _integration(url, key)}
         env = {**stack.env, "CONTRACT_KEYS": json.dumps(keys), "SCHEMATHESIS_HOOKS": "tests.contract_hooks",
                "PYTHONPATH": str(ROOT)}
         run = subprocess.run(

@@ -1,7 +1,11 @@
 """The permission model of DESIGN.md, walked through the API.
 
 Alice owns a personal rule and a rule of team red. Bob is in red with her,
-Carol only in blue; the owner and an admin are in no team.
+Carol only in blue; the owner and an admin are in no team. The owner makes an
+account-wide integration and one of team red: everyone sees the first, red's
+members (and the owner and admins) the second, and only owners and admins
+change integrations or the account's settings. A run's lease reads only its
+own account's operations data.
 """
 import pytest
 
@@ -111,3 +115,85 @@ def test_leaving_the_team_removes_edit_rights(api, people, rules):
     api.ok("DELETE", f"/teams/{people['red']}/members/{people['bob']['id']}", people["owner"]["key"])
     assert api.call("GET", f"/automations/{rule_id}", people["bob"]["key"])[0] == 404
     assert api.call("POST", f"/automations/{rule_id}/disable", people["bob"]["key"])[0] == 404
+
+
+# --- operations data: integrations, account settings, and the agent tools' lease scope ----------
+
+# actor -> sees the integration of team red (everyone sees the account's own)
+SEES_RED_INTEGRATION = {"owner": True, "admin": True, "alice": True, "bob": True, "carol": False}
+
+
+@pytest.fixture
+def integrations(api, people):
+    owner = people["owner"]["key"]
+    made = api.ok("POST", "/integrations", owner, {"type": "alertmanager", "name": "account-wide"}, status=201)
+    red = api.ok("POST", "/integrations", owner, {"type": "alertmanager", "name": "red's", "team_id": people["red"]},
+                 status=201)
+    return {"account": made["integration"]["id"], "red": red["integration"]["id"]}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_integrations_are_seen_by_scope_and_changed_only_by_owners_and_admins(api, people, integrations, actor):
+    key, account, red = people[actor]["key"], integrations["account"], integrations["red"]
+    sees_red = SEES_RED_INTEGRATION[actor]
+    listed = {i["id"] for i in api.ok("GET", "/integrations", key)["integrations"]}
+    assert listed == {account} | ({red} if sees_red else set())
+    assert api.call("GET", f"/integrations/{red}", key)[0] == (200 if sees_red else 404)
+    writes = actor in ("owner", "admin")
+    calls = [("PUT", f"/integrations/{account}", {"name": f"renamed by {actor}"}, 200),
+             ("POST", f"/integrations/{account}/rotate", None, 200),
+             ("POST", "/integrations", {"type": "alertmanager", "name": f"{actor}'s"}, 201),
+             ("PUT", "/account/settings", {"timezone": "Europe/Berlin"}, 200),
+             ("DELETE", f"/integrations/{red}", None, 204)]
+    for method, path, body, allowed in calls:
+        code, data = api.call(method, path, key, body)
+        assert code == (allowed if writes else 403), (actor, method, path, data)
+    owner = people["owner"]["key"]
+    if not writes:  # nothing a member tried took effect
+        names = {i["name"] for i in api.ok("GET", "/integrations", owner)["integrations"]}
+        assert names == {"account-wide", "red's"}
+        assert api.ok("GET", "/account/settings", owner)["timezone"] == "UTC"
+    for path in ("/alerts", "/incidents", "/changes", "/account/settings"):  # the account's data: any user reads it
+        assert api.call("GET", path, key)[0] == 200, (actor, path)
+
+
+def _leased_run(api, key):
+    """A run of a runner automation of `key`'s account, claimed: (run id, lease token)."""
+    from chalicelib import worker
+    from chalicelib.clock import utcnow
+    runner = api.ok("POST", "/runners", key, {"name": "box", "pool": "ops"}, status=201)
+    rule = api.ok("POST", "/automations", key, rule_body(
+        environment={"type": "runner", "runner_id": runner["runner"]["id"]}), status=201)["automation"]
+    run = api.ok("POST", f"/automations/{rule['id']}/runs", key, {"text": "go"}, status=202)["run"]
+    worker.process({"run_id": run["id"], "automation_id": rule["id"], "trigger": "manual"}, utcnow())
+    work = api.ok("POST", f"/runners/{runner['runner']['id']}/claim", runner["token"], {"wait": 0})["run"]
+    assert work["run_id"] == run["id"]
+    return run["id"], work["lease"]["token"]
+
+
+def test_a_lease_reads_only_its_own_runs_account(api, owner):
+    from chalicelib.identity import directory
+    from tests.conftest import NOW
+    api.ok("POST", "/events", owner, [
+        {"event": "alert.firing", "resource": {"id": "disk-db1"}, "payload": {"name": "DiskFull", "service": "db"}},
+        {"event": "incident.triggered", "resource": {"id": "INC-1"}, "payload": {"title": "DB down", "service": "db"}},
+        {"event": "change.deployed", "resource": {"id": "deploy-1"}, "payload": {"service": "db"}}], status=202)
+    _, other = directory.create_account("Other", "other@example.com", NOW, account_id="acc_other")
+    mine, my_lease = _leased_run(api, owner)
+    theirs, their_lease = _leased_run(api, other)
+
+    def tool(run_id, lease, name, arguments):
+        return api.ok("POST", f"/runs/{run_id}/tools/{name}", lease, {"arguments": arguments})["output"]
+
+    assert [a["key"] for a in tool(mine, my_lease, "query_alerts", {})["alerts"]] == ["events#disk-db1"]
+    assert tool(mine, my_lease, "incident_timeline", {"key": "events#INC-1"})["incident"]["title"] == "DB down"
+    assert tool(theirs, their_lease, "query_alerts", {})["alerts"] == []
+    assert tool(theirs, their_lease, "query_incidents", {})["incidents"] == []
+    assert tool(theirs, their_lease, "query_changes", {})["changes"] == []
+    assert tool(theirs, their_lease, "oncall_load", {})["pages"] == 0
+    for name, key in (("alert_history", "events#disk-db1"), ("incident_timeline", "events#INC-1")):
+        answer = tool(theirs, their_lease, name, {"key": key})  # a key of my account names nothing in theirs
+        assert answer["ok"] is False and "No " in answer["error"], answer
+    for run_id, credential in ((mine, their_lease), (theirs, my_lease), (mine, owner), (mine, None)):
+        code, _ = api.call("POST", f"/runs/{run_id}/tools/query_alerts", credential, {"arguments": {}})
+        assert code == 401, (run_id, credential)

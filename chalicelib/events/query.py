@@ -8,7 +8,7 @@ names, runs or reasons of another team's automations from the events."""
 from datetime import timedelta
 
 from chalicelib import settings
-from chalicelib.clock import iso_ms, parse_time
+from chalicelib.clock import before, iso_ms, parse_time
 from chalicelib.errors import Invalid
 from chalicelib.events.ingest import RESERVED_PREFIX
 from chalicelib.events.matching import pattern_matches
@@ -45,7 +45,7 @@ def list_events(caller, query: dict, now) -> tuple[list[dict], str | None]:
     until = parse_time(query.get("until"), "until", now)
     # the default window ends at `until`: ?until= alone in the past is a valid window, not "since after until"
     days = settings.current().event_retention_days
-    since = parse_time(query.get("since"), "since", until - timedelta(days=days))
+    since = parse_time(query.get("since"), "since", before(until, timedelta(days=days)))
     if since > until:
         raise Invalid("since must be before until", field="since")
     limit = page_size(query)

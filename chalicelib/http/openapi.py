@@ -11,7 +11,13 @@ from chalicelib import __version__, secrets, settings, validation
 from chalicelib.actions import control, email, pagerduty, registry, run_automation, twilio, webhook
 from chalicelib.events import ingest, triggers
 from chalicelib.identity import directory
+from chalicelib.ops import integrations as ops_integrations
+from chalicelib.ops import queries as ops_queries
+from chalicelib.ops import tools as ops_tools
+from chalicelib.ops.arrivals import INCIDENT_STATUSES, INCIDENT_WHATS
+from chalicelib.ops.vendors import VENDORS
 from chalicelib.rules import schedule, templates
+from chalicelib.rules import validation as rule_validation
 from chalicelib.runs import records
 
 _STR = {"type": "string"}
@@ -268,7 +274,18 @@ _SCHEMAS = {
                         ["seq", "kind", "data"]),
     "Work": _obj({"run_id": _STR, "session_id": _STR, "attempt": _INT,
                   "automation": _obj({"id": _STR, "name": _STR}), "prompt": _STR,
-                  "context": _obj({"text": _STR}), "recent_runs": {"type": "array", "items": {"type": "object"}},
+                  "context": _obj({"text": _STR, "event": {
+                      "anyOf": [_ref("Event"), {"type": "null"}],
+                      "description": "The event that fired the run's event trigger (null for other triggers)"}}),
+                  "recent_runs": {"type": "array", "items": {"type": "object"}},
+                  "template_id": {"type": ["string", "null"],
+                                  "description": "The preset the automation was made from: selects the builtin "
+                                                 "analysis"},
+                  "locale": {"enum": list(rule_validation.LOCALES),
+                             "description": "The language of the builtin report"},
+                  "tools": {"type": "array", "items": _ref("ToolSpec"),
+                            "description": "The service's tools every backend offers (called with POST "
+                                           "/runs/{run_id}/tools/{name})"},
                   "environment": {"type": "object"}, "first_seq": _INT,
                   "lease": _obj({"token": {"type": "string", "description": "srels_…: this run, while held"},
                                  "seconds": _INT, "renew_seconds": _INT})}),
@@ -316,6 +333,9 @@ _SCHEMAS = {
                         "description": "Prefills name and task_prompt (overridable); see GET /automation-templates"},
         "overlap": {"enum": ["skip", "allow"],
                     "description": "A run due while the previous one still runs: skip it (default) or allow it"},
+        "locale": {"enum": list(rule_validation.LOCALES),
+                   "description": "The language of its builtin reports, and on create of the preset's texts "
+                                  "(default: the Accept-Language language, else en-US)"},
         "actions": {"type": ["array", "null"], "maxItems": 20, "items": _ref("Action"),
                     "description": "null: none"}}),
     # Creating needs triggers, and a name and task prompt unless a template gives them.
@@ -340,7 +360,8 @@ _SCHEMAS = {
                             "items": _obj({"utc": _TIME, "local": {"type": "string", "format": "date-time",
                                                                    "description": "With the zone's offset that day"},
                                            "timezone": _STR}, ["utc", "local", "timezone"])},
-        "template_id": {"type": ["string", "null"]}, "created_at": _TIME, "updated_at": _TIME}),
+        "template_id": {"type": ["string", "null"]}, "locale": {"enum": list(rule_validation.LOCALES)},
+        "created_at": _TIME, "updated_at": _TIME}),
     "ApiTriggerSecret": _obj({"url": _STR, "token": {"type": "string", "description": "Shown once"}, "curl": _STR},
                              ["url", "token", "curl"]),
     "Template": _obj({"id": _STR, "name": _STR, "category": _STR, "task_prompt": _STR}),
@@ -644,6 +665,377 @@ _PATHS.update({
                       "404": {"description": "No such asset in this build"}}}},
 })
 
+# --- Operations data: integrations, hooks, alerts, incidents, changes, account settings, agent tools --------------
+_NSTR = {"type": ["string", "null"]}
+_STRS = {"type": "array", "items": _STR}
+_COUNT = {"type": "integer", "minimum": 0}
+_SECONDS = {"type": ["integer", "null"], "minimum": 0}
+_TOKEN_TYPES = sorted(t for t, v in VENDORS.items() if v.secret_kind != "signing")
+_SIGNATURES = {"pagerduty": "X-PagerDuty-Signature", "github": "X-Hub-Signature-256"}  # the vendors' own headers
+# The vendors whose payload this document spells out (one registered without is "an object").
+_PAYLOADS = {"alertmanager": "AlertmanagerPayload", "grafana": "GrafanaPayload", "pagerduty": "PagerDutyWebhook",
+             "cloudwatch": "SnsMessage", "github": ["GitHubDeploymentStatus", "GitHubPing"]}
+
+
+def _hook_scheme(vendor) -> dict:
+    """How a vendor's delivery proves it is the integration's: a security requirement."""
+    if vendor.secret_in_url:
+        return {}  # the URL's last segment is the secret: no header (SNS)
+    if vendor.secret_kind == "signing":
+        return {f"{vendor.type}Signature": []}
+    return {"integrationToken": []}
+
+
+def _hook_security(path_secret: bool) -> list:
+    found = []
+    for _, vendor in sorted(VENDORS.items()):
+        scheme = _hook_scheme(vendor)
+        if scheme not in found and (path_secret or scheme):
+            found.append(scheme)
+    return found
+
+
+_NAMES = {"anyOf": [{"type": "string", "minLength": 1, "maxLength": 128},
+                    {"type": "array", "minItems": 1, "maxItems": 10,
+                     "items": {"type": "string", "minLength": 1, "maxLength": 128}}],
+          "description": "A label or field name, or a list of them: the first one set wins"}
+_MAPPING_IN = {"type": ["object", "null"], "additionalProperties": False,
+               "properties": {key: _NAMES for key in ops_integrations.MAPPING_KEYS},
+               "description": "Which of the vendor's labels or fields is the service and the severity (null: the "
+                              "vendor's defaults)"}
+_INTEGRATION_TEAM = {"anyOf": [_TEAM_ID, {"type": "null"}], "description": "0 or null: the account's; a team id: "
+                     "that team's (its members see it)"}
+_SIGNING_SECRET = {"type": "string", "minLength": 8, "maxLength": 256,
+                   "description": "The tool's own signing secret (PagerDuty makes its own): signing vendors only"}
+_AM_TIME = {"type": "string", "format": "date-time", "pattern": "^(?!0001-01-01)",
+            "description": "RFC 3339; Go's zero time (0001-01-01T00:00:00Z) means not set"}
+_ANY = {"description": "Not read"}
+_WINDOW = _obj({"since": _TIME, "until": _TIME}, ["since", "until"])
+
+
+def _ops_limit(default: int, most: int):
+    return _q("limit", f"1-{most}, default {default}", {"type": "integer", "minimum": 1, "maximum": most,
+                                                         "default": default})
+
+
+def _maybe(*values):
+    """An enum that also takes an empty value (the same as leaving it out)."""
+    return {"enum": [*values, ""], "description": "Empty: any"}
+
+
+_OPS_CURSOR = _q("cursor", "next_cursor of the previous page (a value the service issued: any other is 400)")
+_OPS_WINDOW = [_q("since", f"Default: 7 days before until; at most {ops_queries.MAX_WINDOW.days} days before until",
+                  _QTIME), _q("until", "Default: now", _QTIME)]
+_SERVICE = _q("service", "Only this service", {"type": "string", "maxLength": 255})
+_INTEGRATION_ID = _path("integration_id", "From the integration's url (int_…)")
+
+_SCHEMAS.update({
+    "Integration": _obj({
+        "id": _STR, "type": {"enum": sorted(VENDORS)}, "title": {"type": "string", "description": "The tool's name"},
+        "name": _STR, "team_id": _INT,
+        "url": {"type": "string", "description": "What to paste into the tool (for SNS, the secret is its last "
+                                                 "segment: <secret> here, the secret itself when shown once)"},
+        "secret_kind": {"enum": ["token", "signing"],
+                        "description": "token: a bearer token or URL secret, kept only as its hash; signing: the "
+                                       "HMAC key the tool signs with"},
+        "secret_set": _BOOL,
+        "mapping": {"type": "object", "description": "The vendor's defaults with the integration's own over them",
+                    "additionalProperties": {"anyOf": [_STRS, _STR, {"type": "null"}]}},
+        "created_at": _TIME, "created_by": _NSTR, "updated_at": _NTIME, "last_received_at": _NTIME,
+        "received": {**_COUNT, "description": "Deliveries taken"},
+        "refused": {**_COUNT, "description": "Deliveries refused for their credential or signature (401)"},
+        "errors": {"type": "array", "description": "The newest turned-away deliveries (at most 10), newest first",
+                   "items": _obj({"at": _TIME, "reason": _STR}, ["at", "reason"])},
+        "confirmed_at": {**_NTIME, "description": "SNS: when the subscription was confirmed"}},
+        ["id", "type", "title", "name", "team_id", "url", "secret_kind", "secret_set", "mapping", "created_at",
+         "last_received_at", "received", "refused", "errors"]),
+    "IntegrationSecret": _obj({
+        "integration": {"allOf": [_ref("Integration")], "description": "With the url to paste, secret included"},
+        "secret": {"type": "string", "description": "Shown once: the bearer token (Alertmanager, Grafana), the "
+                                                    "signing secret (PagerDuty, GitHub) or the URL's secret (SNS)"},
+        "setup": {"type": "string", "description": "What to paste where in the tool, with this URL and secret"}},
+        ["integration", "secret", "setup"]),
+    "IntegrationCreate": {
+        **_obj({"type": {"enum": sorted(VENDORS)}, "name": _NAME, "team_id": _INTEGRATION_TEAM,
+                "mapping": _MAPPING_IN, "signing_secret": {**_SIGNING_SECRET, "type": ["string", "null"]}},
+               ["type", "name"]),
+        # A token vendor's secret is made by the service (256 random bits), never chosen.
+        "if": {"required": ["type"], "properties": {"type": {"enum": _TOKEN_TYPES}}},
+        "then": {"properties": {"signing_secret": {"type": "null"}}}},
+    "IntegrationUpdate": {**_obj({"name": _NAME, "team_id": _INTEGRATION_TEAM, "mapping": _MAPPING_IN,
+                                  "signing_secret": _SIGNING_SECRET}), "additionalProperties": False},
+    "HookReceived": {"anyOf": [
+        _obj({"duplicate": {"type": "boolean", "description": "A redelivery: nothing was stored again"},
+              "received": _obj({"alerts": _COUNT, "incidents": _COUNT, "changes": _COUNT},
+                               ["alerts", "incidents", "changes"]),
+              "events": {**_STRS, "description": "The events it made (alert.firing, incident.triggered, …)"},
+              "runs": {**_STRS, "description": "The runs those events started"}},
+             ["duplicate", "received", "events", "runs"]),
+        _obj({"pong": {"const": True}, "runs": {"type": "array", "maxItems": 0}}, ["pong", "runs"]),
+        _obj({"confirmed": {"const": True}, "runs": {"type": "array", "maxItems": 0}}, ["confirmed", "runs"])],
+        "description": "A delivery stored; or a ping answered (pong); or an SNS subscription confirmed"},
+    "Alert": _obj({
+        "key": {"type": "string", "description": "<source>#<fingerprint>"}, "name": _STR, "service": _NSTR,
+        "severity": _NSTR, "status": {"enum": ["firing", "resolved"]},
+        "source": {"type": "string", "description": "The integration type, or events (POST /events)"},
+        "labels": {"type": "object", "additionalProperties": _STR},
+        "annotations": {"type": "object", "additionalProperties": _STR}, "generator_url": _NSTR,
+        "first_seen": _TIME, "last_start": _NTIME, "last_end": _NTIME,
+        "acked_by": {**_NSTR, "description": "Who acknowledged its current firing"},
+        "fired": {**_COUNT, "description": "Firings seen"}, "integration_id": _NSTR, "updated_at": _TIME},
+        ["key", "name", "service", "severity", "status", "source", "labels", "annotations", "first_seen", "fired"]),
+    "AlertFiring": _obj({"start": _TIME, "end": _NTIME, "acked_by": _NSTR, "acked_at": _NTIME,
+                         "duration_seconds": _SECONDS}, ["start", "end", "acked_by", "acked_at", "duration_seconds"]),
+    "AlertHistory": _obj({"alert": _ref("Alert"), "firings": {"type": "array", "items": _ref("AlertFiring"),
+                                                              "description": "Newest first"},
+                          "next_cursor": _NSTR}, ["alert", "firings", "next_cursor"]),
+    "Incident": _obj({
+        "key": {"type": "string", "description": "<source>#<id>"}, "id": _STR,
+        "number": {"type": ["integer", "null"]}, "title": _STR, "service": _NSTR, "urgency": _NSTR,
+        "priority": _NSTR, "status": {"enum": list(INCIDENT_STATUSES)}, "opened_at": _TIME,
+        "acknowledged_at": _NTIME, "resolved_at": _NTIME, "assignees": _STRS, "escalation": _NSTR, "url": _NSTR,
+        "alert_keys": {**_STRS, "description": "The alerts linked to it"}, "source": _STR},
+        ["key", "id", "title", "status", "opened_at", "assignees", "alert_keys", "source"]),
+    "Change": _obj({
+        "key": {"type": "string", "description": "<source>#<id>"}, "service": _NSTR,
+        "kind": {"type": "string", "description": "deploy, config, …"}, "environment": _NSTR, "who": _NSTR,
+        "at": _TIME, "link": _NSTR, "outcome": _NSTR, "description": _NSTR, "source": _STR, "updated_at": _NTIME},
+        ["key", "kind", "at", "source"]),
+    "IncidentTimeline": _obj({
+        "incident": _ref("Incident"),
+        "timeline": {"type": "array", "description": "Every status change, oldest first",
+                     "items": _obj({"at": _TIME, "status": {"anyOf": [{"enum": list(INCIDENT_STATUSES)},
+                                                                      {"type": "null"}]},
+                                    "who": _NSTR, "what": {"type": "string", "description": "What happened: "
+                                                                      + ", ".join(INCIDENT_WHATS)}},
+                                   ["at", "status", "who", "what"])},
+        "alerts": {"type": "array", "description": "Its linked alerts, and those on its service from 2 hours before "
+                   "it opened until it resolved", "items": _obj({
+                       "key": _STR, "name": _STR, "service": _NSTR, "severity": _NSTR, "first_start": _NTIME,
+                       "firings": {"type": "array", "items": _obj({"start": _TIME, "end": _NTIME, "acked_by": _NSTR},
+                                                                  ["start", "end", "acked_by"])},
+                       "linked": _BOOL}, ["key", "name", "first_start", "firings", "linked"])},
+        "changes": {"type": "array", "items": _ref("Change"),
+                    "description": "The changes on its service in the 24 hours before it opened"},
+        "metrics": _obj({"first_alert_at": _NTIME, "time_to_detect_seconds": _SECONDS,
+                         "time_to_acknowledge_seconds": _SECONDS, "time_to_resolve_seconds": _SECONDS},
+                        ["first_alert_at", "time_to_detect_seconds", "time_to_acknowledge_seconds",
+                         "time_to_resolve_seconds"])},
+        ["incident", "timeline", "alerts", "changes", "metrics"]),
+    "BusinessHours": {**_obj({"days": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6},
+                                       "description": "Weekdays at work: 0 = Sunday … 6 = Saturday"},
+                              "start": {"type": "integer", "minimum": 0, "maximum": 24,
+                                        "description": "Local hour work starts"},
+                              "end": {"type": "integer", "minimum": 0, "maximum": 24,
+                                      "description": "Local hour work ends (after start)"}},
+                             ["days", "start", "end"]), "additionalProperties": False},
+    "AccountSettings": _obj({"business_hours": _ref("BusinessHours"),
+                             "timezone": {"type": "string", "description": "IANA time zone of the business hours"}},
+                            ["business_hours", "timezone"]),
+    "ToolSpec": _obj({"name": {"enum": sorted(ops_tools.NAMES)}, "description": _STR,
+                      "parameters": {"type": "object", "description": "The arguments' JSON schema"}},
+                     ["name", "description", "parameters"]),
+    "ToolCall": _obj({"output": {"type": "object", "description": "The tool's answer; arguments it cannot use are "
+                                 "answered {\"ok\": false, \"error\"} (a model reads it and corrects itself)"}},
+                     ["output"]),
+})
+
+
+def _alertmanager_shaped(version, alert_extras: dict, top_extras: dict, description: str) -> dict:
+    """Alertmanager's webhook payload (and Grafana's, which adds fields), as far as the service reads it."""
+    alert = {**_obj({"status": {"enum": ["firing", "resolved"]},
+                     "labels": {"type": ["object", "null"],
+                                "description": "alertname is the alert's name; the first 64 are kept"},
+                     "annotations": {"type": ["object", "null"]},
+                     "startsAt": _AM_TIME, "endsAt": {"description": "Read when resolved"},
+                     "fingerprint": {"type": ["string", "number", "boolean"], "minLength": 1,
+                                     "description": "The alert's identity (a number is taken as its text)"},
+                     "generatorURL": {"type": ["string", "number", "boolean", "null"]},
+                     "title": {"description": "The name when labels have no alertname"}, **alert_extras},
+                    ["status", "startsAt", "fingerprint"]),
+             "anyOf": [{"required": ["labels"], "properties": {"labels": {
+                           "type": "object", "required": ["alertname"],
+                           "properties": {"alertname": {"not": {"const": ""}}}}}},
+                       {"required": ["title"], "properties": {"title": {
+                           "type": ["string", "number", "boolean"], "minLength": 1}}}],
+             "if": {"required": ["status"], "properties": {"status": {"const": "resolved"}}},
+             "then": {"required": ["endsAt"], "properties": {"endsAt": _AM_TIME}}}
+    return {**_obj({"version": version, "status": _ANY, "receiver": _ANY, "groupKey": _ANY, "groupLabels": _ANY,
+                    "commonAnnotations": _ANY, "externalURL": _ANY, "truncatedAlerts": _ANY,
+                    "commonLabels": {"type": ["object", "null"],
+                                     "description": "Labels every alert has (a service label may be here)"},
+                    "alerts": {"type": "array", "maxItems": 1000, "items": alert}, **top_extras}, ["alerts"]),
+            "description": description}
+
+
+_LINK = {"description": "Kept as an annotation when a non-empty string"}
+_SCHEMAS.update({
+    "AlertmanagerPayload": _alertmanager_shaped(
+        {"enum": ["4", 4], "description": "Default 4"}, {}, {},
+        "Prometheus Alertmanager webhook_configs (version 4), with send_resolved"),
+    "GrafanaPayload": _alertmanager_shaped(
+        {"description": "Grafana's (\"1\"): not read"},
+        {"values": {"description": "The last evaluation: ref id -> number (kept as annotation grafana_values)"},
+         "valueString": _LINK, "dashboardURL": _LINK, "panelURL": _LINK, "silenceURL": _LINK, "imageURL": _LINK},
+        {"title": _ANY, "state": _ANY, "message": _ANY, "orgId": _ANY},
+        "Grafana Alerting's webhook contact point: Alertmanager's shape with Grafana's fields"),
+    "PagerDutyWebhook": {**_obj({"event": {**_obj({
+        "id": {"description": "The event's id: a redelivery keeps it"},
+        "event_type": {"type": "string", "minLength": 1,
+                       "description": "incident.triggered, .acknowledged, .unacknowledged, .escalated, .reassigned, "
+                                      ".delegated, .reopened, .resolved, .priority_updated, .annotated become the "
+                                      "incident's status changes; pagey.ping is answered pong; others store nothing"},
+        "occurred_at": {"type": "string", "format": "date-time", "description": "Required for incident events"},
+        "agent": {"description": "Who acted (a user_reference's summary)"},
+        "client": {"description": "The tool that sent it, when not a person"},
+        "data": {"type": "object", "description": "The incident (type incident: id, title, status, urgency, "
+                                                  "priority, service, assignees, escalation_policy, html_url, "
+                                                  "created_at, number), or a reference to it in data.incident"}},
+        ["event_type"])}}, ["event"]),
+        "description": "A PagerDuty V3 webhook subscription's delivery, signed in X-PagerDuty-Signature"},
+    "SnsMessage": {**_obj({
+        "Type": {"enum": ["Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation"]},
+        "MessageId": {"type": "string", "minLength": 1, "description": "The delivery's id: a retry keeps it"},
+        "TopicArn": _STR, "Subject": _STR, "Timestamp": _STR, "Token": _STR,
+        "Message": {"type": "string", "description": "A Notification: the CloudWatch alarm as JSON (AlarmName, "
+                                                     "NewStateValue ALARM | OK | INSUFFICIENT_DATA, OldStateValue, "
+                                                     "StateChangeTime, AlarmArn, Trigger, …)"},
+        "SubscribeURL": {"type": "string", "description": "A SubscriptionConfirmation: visited (an https URL on "
+                                                          "sns.<region>.amazonaws.com) to confirm"},
+        "SignatureVersion": {"enum": ["1", "2"]}, "Signature": _STR,
+        "SigningCertURL": {"type": "string", "description": "https, on sns.<region>.amazonaws.com, a .pem"}},
+        ["Type", "MessageId", "SignatureVersion", "Signature", "SigningCertURL"]),
+        "description": "Amazon SNS's HTTPS delivery (sent as text/plain; raw message delivery off), its signature "
+                       "verified"},
+    "GitHubDeploymentStatus": {**_obj({
+        "deployment_status": {**_obj({"state": {"type": "string", "minLength": 1,
+                                                "description": "success, failure, error, in_progress, pending, "
+                                                               "queued, waiting, inactive: the change's outcome"},
+                                      "environment": _NSTR, "target_url": _NSTR, "log_url": _NSTR,
+                                      "environment_url": _NSTR, "description": _NSTR, "created_at": _TIME,
+                                      "updated_at": _NTIME},
+                                     ["state"])},
+        "deployment": _obj({"id": {"description": "The change's id"}, "created_at": _TIME, "environment": _NSTR,
+                            "description": _NSTR, "creator": {"type": ["object", "null"],
+                                                              "properties": {"login": _STR}},
+                            "payload": {"description": "payload.service names the service (the default "
+                                                       "mapping), else the repository's name"}},
+                           ["id", "created_at"]),
+        "repository": _obj({"name": _STR, "full_name": _STR, "html_url": _STR}), "sender": _obj({"login": _STR})},
+        ["deployment_status", "deployment"]),
+        "description": "A GitHub deployment_status webhook (X-GitHub-Event: deployment_status), signed in "
+                       "X-Hub-Signature-256; JSON, or the form content type's payload field"},
+    "GitHubPing": {**_obj({"zen": _STR, "hook_id": _INT, "hook": {"type": "object"}}, ["zen", "hook_id"]),
+                   "description": "The ping GitHub sends when the webhook is made (X-GitHub-Event: ping): answered "
+                                  "pong. Events the webhook was not meant to send are answered 200, nothing stored"},
+})
+
+
+def _listed(value) -> list:
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+_SCHEMAS["HookPayload"] = {
+    "anyOf": [_ref(name) for t in sorted(VENDORS) for name in _listed(_PAYLOADS.get(t))] + [
+        {"type": "object", "description": f"{VENDORS[t].title}: the payload as the vendor documents it"}
+        for t in sorted(VENDORS) if t not in _PAYLOADS],
+    "description": "The monitoring tool's own payload, exactly as its vendor sends it: the integration's type "
+                   "decides which (docs/integrations.md). Read whole (at most 1 MiB) before anything is stored"}
+
+_HOOK_ERRORS = {
+    "400": {"description": "Malformed for the integration's type: the reason, also kept in the integration's "
+                           "errors; nothing is stored", **_json(_ref("Invalid"))},
+    "401": {"description": "The credential or signature is not the integration's: refused, counted in its "
+                           "refused", **_json(_ref("Error"))},
+    "404": {"description": "No integration has this id (the same answer for any unknown one)",
+            **_json(_ref("Error"))},
+    "413": {"description": "Over 1 MiB", **_json(_ref("Error"))},
+    "503": {"description": "SNS's signing certificate or subscription URL could not be reached now (SNS delivers "
+                           "again)", **_json(_ref("Error"))}}
+
+
+def _hook(summary: str, params: list, path_secret: bool) -> dict:
+    return {"summary": summary, "parameters": params, "security": _hook_security(path_secret),
+            "requestBody": {"required": True, **_json(_ref("HookPayload"))},
+            "responses": {"200": {"description": "Taken", **_json(_ref("HookReceived"))}, **deepcopy(_HOOK_ERRORS)}}
+
+
+_PATHS.update({
+    "/integrations": {
+        "post": _op("Make an integration (owner, admin): its url and secret, shown once, and what to paste where",
+                    201, _ref("IntegrationSecret"), body=_ref("IntegrationCreate"), errors=(400, 401, 403, 413)),
+        "get": _op("The integrations the caller may see (the account's, and their teams'), newest first; never a "
+                   "secret", 200, _obj({"integrations": {"type": "array", "items": _ref("Integration")}},
+                                       ["integrations"]), errors=(401,))},
+    "/integrations/{integration_id}": {
+        "get": _op("One integration: what it received, when, and its recent errors", 200,
+                   _obj({"integration": _ref("Integration")}, ["integration"]), params=[_INTEGRATION_ID],
+                   errors=(401, 404)),
+        "put": _op("Change its name, team or mapping, or (signing vendors) store the tool's own signing secret "
+                   "(owner, admin)", 200, _obj({"integration": _ref("Integration")}, ["integration"]),
+                   body=_ref("IntegrationUpdate"), params=[_INTEGRATION_ID], errors=(400, 401, 403, 404, 413)),
+        "delete": _op("Delete it (owner, admin): its deliveries are refused from now on (404); what it brought in "
+                      "stays for the retention", 204, None, params=[_INTEGRATION_ID], errors=(401, 403, 404))},
+    "/integrations/{integration_id}/rotate": {
+        "post": _op("A new secret, shown once (owner, admin); the old one stops at once. 409 for a vendor that "
+                    "makes its own signing secret (PagerDuty): make a new one there and store it with PUT", 200,
+                    _ref("IntegrationSecret"), params=[_INTEGRATION_ID], errors=(401, 403, 404, 409))},
+    "/hooks/{integration_id}": {
+        "post": _hook("A monitoring tool's delivery (no API key: the integration's bearer token or the vendor's "
+                      "signature): stored once, as alerts, incidents or changes and their events, which fire "
+                      "event triggers", [_INTEGRATION_ID], path_secret=False)},
+    "/hooks/{integration_id}/{secret}": {
+        "post": _hook("The same, for a tool that cannot send headers (SNS): the secret is the URL's last segment",
+                      [_INTEGRATION_ID, _path("secret", "The integration's secret (its url as shown once)")],
+                      path_secret=True)},
+    "/alerts": {
+        "get": _op("The account's alerts as they stand (one per source and fingerprint), one page", 200,
+                   _obj({"alerts": {"type": "array", "items": _ref("Alert")}, "next_cursor": _NSTR},
+                        ["alerts", "next_cursor"]),
+                   params=[_q("status", "firing | resolved", _maybe("firing", "resolved")), _SERVICE,
+                           _q("severity", "Only this severity", {"type": "string", "maxLength": 255}),
+                           _ops_limit(50, 200), _OPS_CURSOR], errors=(400, 401))},
+    "/alerts/{source}/{fingerprint}": {
+        "get": _op("One alert (its key is <source>#<fingerprint>) and its firings, newest first", 200,
+                   _ref("AlertHistory"),
+                   params=[_path("source", "The integration type, or events"), _path("fingerprint", "The alert's"),
+                           _ops_limit(50, 100), _OPS_CURSOR], errors=(400, 401, 404))},
+    "/incidents": {
+        "get": _op("Incidents opened in a window, newest first, one page", 200,
+                   _obj({"window": _WINDOW, "incidents": {"type": "array", "items": _ref("Incident")},
+                         "next_cursor": _NSTR}, ["window", "incidents", "next_cursor"]),
+                   params=[*_OPS_WINDOW, _SERVICE,
+                           _q("status", "open (triggered or acknowledged) | triggered | acknowledged | resolved",
+                              _maybe("open", *INCIDENT_STATUSES)),
+                           _ops_limit(100, 200), _OPS_CURSOR], errors=(400, 401))},
+    "/incidents/{source}/{incident_id}": {
+        "get": _op("One incident's timeline: its status changes, its alerts, the changes on its service before "
+                   "it, and its times to detect, acknowledge and resolve", 200, _ref("IncidentTimeline"),
+                   params=[_path("source", "The integration type, or events"),
+                           _path("incident_id", "The incident's id at its source")], errors=(401, 404))},
+    "/changes": {
+        "get": _op("Changes (deploys, config changes) made in a window, newest first, one page", 200,
+                   _obj({"window": _WINDOW, "changes": {"type": "array", "items": _ref("Change")},
+                         "next_cursor": _NSTR}, ["window", "changes", "next_cursor"]),
+                   params=[*_OPS_WINDOW, _SERVICE, _ops_limit(100, 200), _OPS_CURSOR], errors=(400, 401))},
+    "/account/settings": {
+        "get": _op("The account's business hours and time zone (the on-call analyses' off-hours)", 200,
+                   _ref("AccountSettings"), errors=(401,)),
+        "put": _op("Set the business hours and time zone (owner, admin); a field left out keeps its value", 200,
+                   _ref("AccountSettings"),
+                   body={**_obj({"business_hours": _ref("BusinessHours"),
+                                 "timezone": {"enum": sorted(available_timezones()), "description": "IANA zone"}}),
+                         "additionalProperties": False}, errors=(400, 401, 403, 413))},
+    "/runs/{run_id}/tools/{name}": {
+        "post": {**_op("An environment calls a service tool for its run (Authorization: Bearer <lease token>): "
+                       "the operations data of the run's own account", 200, _ref("ToolCall"),
+                       params=[_RUN_ID, _path("name", "A tool of the work's tools: "
+                                                      + ", ".join(s["name"] for s in ops_tools.SPECS))],
+                       body=_obj({"arguments": {"description": "The tool's arguments: an object as its JSON schema "
+                                                               "says (anything else is answered ok: false)"}}),
+                       body_required=False, errors=(400, 401, 409, 413)), **_LEASE}},
+})
+
 # Chalice answers 415 to a Content-Type a route does not read, on every route and before any handler runs.
 for _ops in _PATHS.values():
     for _operation in _ops.values():
@@ -655,7 +1047,8 @@ for _ops in _PATHS.values():
 SERVER_CHECKS = [
     "`cursor` is a `next_cursor` the server gave for the same listing (the same automation or account); "
     "any other string is 400.",
-    "A time window: `since` is before `until`, and a run history's window is at most 180 days.",
+    "A time window: `since` is before `until`; a run history's window is at most 180 days, that of "
+    f"`GET /incidents` and `GET /changes` at most {ops_queries.MAX_WINDOW.days} days.",
     "An event's `occurred` is at most an hour ahead of the server's clock (one minute past that is refused).",
     "`team_id` names a team of the account, and the automation's owner is a member of it; a member cannot "
     "move an automation where they could no longer edit it (403).",
@@ -668,6 +1061,11 @@ SERVER_CHECKS = [
     "An action `on` `triggered` needs an event trigger; a control action's target is an automation the "
     "saver may edit; a webhook's string payload renders to JSON; a template is within its budgets.",
     "The same `Idempotency-Key` with another body is 409; a body of only whitespace is not JSON (400).",
+    f"An account has at most {ops_integrations.MAX_PER_ACCOUNT} integrations; `PUT /integrations/{{integration_id}}` "
+    "takes a `signing_secret` only for a vendor that signs its deliveries (PagerDuty, GitHub).",
+    "A delivery to `POST /hooks/…` is the payload of the integration's own type (the body's schema lists each "
+    "type's); any other is 400, kept in the integration's errors.",
+    "Business hours `start` is before `end`.",
 ]
 
 
@@ -691,6 +1089,13 @@ def document(server_url: str) -> dict:
                 "runnerToken": {"type": "http", "scheme": "bearer", "description": "A runner token (srert_…)"},
                 "leaseToken": {"type": "http", "scheme": "bearer",
                                "description": "A run's lease token (srels_…): that run, while its environment "
-                                              "holds it"}},
+                                              "holds it"},
+                "integrationToken": {"type": "http", "scheme": "bearer",
+                                     "description": "An integration's secret (srein_…), as the monitoring tool "
+                                                    "sends it: that integration's hook"},
+                **{f"{t}Signature": {"type": "apiKey", "in": "header", "name": _SIGNATURES.get(t, "signature"),
+                                     "description": f"{v.title}'s HMAC-SHA256 signature of the body with the "
+                                                    "integration's signing secret"}
+                   for t, v in sorted(VENDORS.items()) if v.secret_kind == "signing"}},
         },
     }

@@ -112,7 +112,11 @@ def create(caller, body: dict, now) -> tuple[Integration, str]:
                               name=checked_name(body.get("name")), team_id=_team(caller, body.get("team_id")),
                               created_at=iso(now), created_by=caller.user_id, updated_at=iso(now),
                               mapping=_mapping(body.get("mapping")))
-    secret = _given_signing_secret(body) or new_secret()
+    given = _given_signing_secret(body)
+    if given is not None and kind.secret_kind != "signing":  # a bearer token or URL secret is never chosen
+        raise Invalid(f"{kind.title} integrations have no signing secret; the service makes their secret",
+                      field="signing_secret")
+    secret = given or new_secret()
     _set_secret(integration, kind, secret)
     repos.integrations.add(integration)
     return integration, secret

@@ -11,6 +11,7 @@ from chalicelib.errors import Invalid, NotFound
 from chalicelib.identity import permissions
 from chalicelib.ops.queries import OPEN, window
 from chalicelib.store import repos
+from chalicelib.validation import whole_number
 
 MOST_PAGES = 2000  # incidents one call reads at most (10 pages of 200): bounded, whatever the account holds
 PAGE = 200
@@ -43,17 +44,18 @@ def _hours(value) -> dict:
     if not isinstance(value, dict) or set(value) != {"days", "start", "end"}:
         raise Invalid('business_hours must be {"days": [1, 2, 3, 4, 5], "start": 9, "end": 18} '
                       "(days: 0 = Sunday … 6 = Saturday; hours 0-24, local time)", field="business_hours")
-    days = value["days"]
-    if not isinstance(days, list) or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6
-                                             for d in days):
+    # 5.0 is an integer in JSON (and in the OpenAPI document): whole_number takes it, and no true or false
+    days = [whole_number(d) for d in value["days"]] if isinstance(value["days"], list) else None
+    if days is None or not all(d is not None and 0 <= d <= 6 for d in days):
         raise Invalid("business_hours.days must be a list of 0-6 (0 = Sunday)", field="business_hours.days")
+    hours = {}
     for name in ("start", "end"):
-        hour = value[name]
-        if isinstance(hour, bool) or not isinstance(hour, int) or not 0 <= hour <= 24:
+        hours[name] = whole_number(value[name])
+        if hours[name] is None or not 0 <= hours[name] <= 24:
             raise Invalid(f"business_hours.{name} must be an hour 0-24", field=f"business_hours.{name}")
-    if value["start"] >= value["end"]:
+    if hours["start"] >= hours["end"]:
         raise Invalid("business_hours.start must be before end", field="business_hours.start")
-    return {"days": sorted(set(days)), "start": value["start"], "end": value["end"]}
+    return {"days": sorted(set(days)), **hours}
 
 
 def _zone(value) -> str:

@@ -6,7 +6,7 @@ Alert counts over a window add up the alerts' UTC days (the `alert-days`
 aggregates written as alerts arrive): one item per alert and day."""
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.clock import iso, parse_iso
+from chalicelib.clock import before, iso, parse_iso
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.ops.apply import change_json, incident_json
 from chalicelib.store import BadCursor, repos
@@ -25,7 +25,7 @@ def window(args: dict, now, default: timedelta = DEFAULT_WINDOW, longest: timede
     """(since, until) from `since`/`until` (ISO; `until` defaults to now,
     `since` to `default` before it); Invalid when malformed, reversed or too long."""
     until = _time(args.get("until"), "until", now)
-    since = _time(args.get("since"), "since", until - default)
+    since = _time(args.get("since"), "since", before(until, default))
     if since > until:
         raise Invalid("since must be before until", field="since")
     if until - since > longest:
@@ -46,7 +46,7 @@ def _time(value, field: str, default: datetime) -> datetime:
 def limit_of(args: dict, default: int, most: int) -> int:
     """`limit`: an integer 1-`most` (default `default`)."""
     value = args.get("limit", default)
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():  # int() takes no "²"
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
         raise Invalid(f"limit must be an integer 1-{most}", field="limit")

@@ -3,7 +3,7 @@ paginated with an opaque cursor. Expired runs are hidden even before TTL
 deletion catches up."""
 from datetime import timedelta
 
-from chalicelib.clock import iso_ms, parse_time
+from chalicelib.clock import before, iso_ms, parse_time
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.runs.records import STATUSES, is_expired
 from chalicelib.store import BadCursor, repos
@@ -17,7 +17,7 @@ MAX_WINDOW = timedelta(days=180)
 def parse_window(query: dict, now):
     """(since, until) from the query: default the last 30 days, at most 180."""
     until = parse_time(query.get("until"), "until", now)
-    since = parse_time(query.get("since"), "since", until - DEFAULT_WINDOW)
+    since = parse_time(query.get("since"), "since", before(until, DEFAULT_WINDOW))
     if since > until:
         raise Invalid("since must be before until", field="since")
     if until - since > MAX_WINDOW:
