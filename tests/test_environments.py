@@ -207,9 +207,11 @@ def test_the_runner_token_is_refused_on_every_route_but_its_own(api, owner):
     rule = _rule(api, owner, {"type": "runner", "runner_id": runner["id"]})
     run = _place(api, owner, rule)
     own = {("POST", f"/runners/{runner['id']}/heartbeat"), ("POST", f"/runners/{runner['id']}/claim")}
+    # a real integration: its hooks take its own secret, so a runner's token is a 401 there too
+    hook = api.ok("POST", "/integrations", owner, {"type": "alertmanager", "name": "am"}, status=201)["integration"]
     ids = {"runner_id": runner["id"], "run_id": run["id"], "automation_id": rule["id"], "team_id": "1",
            "user_id": "usr_x", "key_id": "k", "session_id": "ses_x", "trigger_id": "trg_x", "name": "s",
-           "rule_id": "aut_x", "integration_id": "int_x", "secret": "s", "source": "events", "fingerprint": "f",
+           "rule_id": "aut_x", "integration_id": hook["id"], "secret": "s", "source": "events", "fingerprint": "f",
            "incident_id": "i"}
     tried, public = 0, _public_routes(api.call("GET", "/openapi.json")[1])
     for path, methods in app.routes.items():

@@ -3,55 +3,17 @@ the same operations, the same conditions (a failed one raises
 ConditionFailed), the same orders, on dicts. Records go in and come out as
 copies, as they would from a table. tests/test_store.py runs the same checks
 against these and the DynamoDB ones."""
-import base64
 import copy
 import json
 from dataclasses import replace
 
-from chalicelib.store import BadCursor, ConditionFailed, Repositories
+from chalicelib.store import ConditionFailed, Repositories
 from chalicelib.store.expect import all_hold
+from chalicelib.store.memory_operations import MemoryIntegrations, MemoryOperations
+from chalicelib.store.memory_paging import _copy, _page
 from chalicelib.store.records import Event, EventWindow, Rule, Run, ScheduleEntry, SessionItem, Tick
 from chalicelib.store.rules import RuleFilter, RuleWrite
 from chalicelib.store.runs import LEASE, WAITING_SHARDS, Runs, pool_key
-
-
-def _copy(record):
-    return copy.deepcopy(record)
-
-
-def _cursor(listing: str, position) -> str:
-    return base64.urlsafe_b64encode(json.dumps([listing, position]).encode()).decode().rstrip("=")
-
-
-def _position(cursor: str | None, listing: str):
-    if not cursor:
-        return None
-    try:
-        found, position = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"==="))
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise BadCursor("not a cursor of this listing") from exc
-    if found != listing:
-        raise BadCursor("not a cursor of this listing")
-    return position
-
-
-def _page(items: list, key_of, listing: str, limit: int, cursor: str | None, keep,
-          most_read: int | None = None) -> tuple[list, str | None]:
-    """Items (already in order) after the cursor's, those `keep` holds for, up to `limit`
-    (and at most `most_read` items looked at)."""
-    after = _position(cursor, listing)
-    if after is not None:
-        keys = [key_of(item) for item in items]
-        items = items[keys.index(after) + 1:] if after in keys else [i for i in items if key_of(i) < after]
-    out = []
-    for read, item in enumerate(items, 1):
-        if keep(item):
-            out.append(item)
-            if len(out) == limit:
-                return [_copy(i) for i in out], _cursor(listing, key_of(item))
-        if most_read is not None and read >= most_read:
-            return [_copy(i) for i in out], _cursor(listing, key_of(item))
-    return [_copy(i) for i in out], None
 
 
 class MemoryRuns(Runs):
@@ -476,7 +438,6 @@ def repositories() -> Repositories:
     """A fresh set of empty in-memory repositories."""
     accounts, schedule, events = MemoryAccounts(), MemorySchedule(), MemoryEvents()
     rules = MemoryRules(accounts, schedule, events)
-    from chalicelib.store.memory_operations import MemoryIntegrations, MemoryOperations
     return Repositories(accounts=accounts, runners=MemoryRunners(), rules=rules,
                         runs=MemoryRuns(rules, accounts), sessions=MemorySessions(), events=events,
                         schedule=schedule, queues=MemoryQueues(), integrations=MemoryIntegrations(),

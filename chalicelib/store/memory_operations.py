@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from chalicelib.store import ConditionFailed
 from chalicelib.store.integrations import MAX_ERRORS
-from chalicelib.store.memory import _copy, _page
+from chalicelib.store.memory_paging import _copy, _page
 from chalicelib.store.operations import DAY_COUNTERS, AlertWrite
 from chalicelib.store.records import AlertDay
 
