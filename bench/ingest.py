@@ -78,6 +78,7 @@ def http_phase(made: dict, deliveries: int, alerts: int, max_seconds: float) -> 
                     continue
                 stored += resp.json()["received"]["alerts"]
     elapsed = time.perf_counter() - started
+    times.sort()  # percentile() takes sorted values
     return {"deliveries": len(times), "alert_arrivals": stored, "seconds": round(elapsed, 2),
             "alerts_per_second": round(stored / elapsed, 1), "p50_ms": round(percentile(times, 50), 1),
             "p99_ms": round(percentile(times, 99), 1), "non_200": failures}

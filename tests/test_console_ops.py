@@ -13,44 +13,14 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser import Client, chromium, new_page
+from tests import test_console as console
 from tests.ops_data import alert_events, change_event, deliver, fixture, incident_events, post_events, report_session
-from tests.test_e2e_stack import Stack
 
 pytestmark = pytest.mark.xdist_group("console-ops")  # one stack and one browser for the whole file
 M = timedelta(minutes=1)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    s = Stack(tmp_path_factory.mktemp("console-ops-stack"))
-    info = s.start()
-    yield info
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def owner(stack):
-    return Client(stack["api_url"], stack["api_key"])
-
-
-_seq = iter(range(10_000))
-
-
-def unique(word: str) -> str:
-    return f"{word}-{next(_seq)}"
-
-
-def open_page(browser, stack, path, key=None, **kw):
-    page = new_page(browser, stack["api_url"], key or stack["api_key"], **kw)
-    page.goto(path)
-    return page
+# the console tests' fixtures and helpers (module scope: a stack and a browser of this file's own)
+stack, browser, owner = console.stack, console.browser, console.owner
+open_page, unique = console.open_page, console.unique
 
 
 def test_the_new_pages_are_served(stack):
@@ -330,6 +300,7 @@ def test_a_sessions_report_shows_its_table_its_chart_and_its_findings(browser, s
 
 
 def test_the_zh_cn_console_labels_the_new_pages_in_chinese(browser, stack, owner):
+    owner.call("POST", "/integrations", {"type": "grafana", "name": unique("Grafana")}, status=201)  # a table to label
     page = open_page(browser, stack, "/ai-sre/integrations", locale="zh-CN", timezone="Asia/Shanghai")
     expect(page.get_by_role("heading", name="集成")).to_be_visible()
     expect(page.locator(".nav")).to_contain_text("告警与故障")

@@ -69,7 +69,9 @@ def window_options(fn):
 
 def list_params(**given) -> dict:
     """The query of a list route: the given filters, with --since/--until as ISO times."""
-    given["since"], given["until"] = when(given.get("since")), when(given.get("until"))
+    for bound in ("since", "until"):
+        if bound in given:
+            given[bound] = when(given[bound])
     return {k: v for k, v in given.items() if v is not None}
 
 

@@ -4,7 +4,7 @@ import click
 from sre_client import render
 from sre_client.commands.base import Group, json_flag
 from sre_client.connection import Connection
-from sre_client.operations import LIST_FLAGS, duration, key_path
+from sre_client.operations import LIST_FLAGS, duration, key_path, list_params
 
 COLUMNS = [("KEY", "key"), ("NAME", "name"), ("SERVICE", "service"), ("SEVERITY", "severity"), ("STATUS", "status"),
            ("LAST START", "last_start"), ("FIRED", "fired")]
@@ -25,8 +25,7 @@ def alerts():
 @click.pass_obj
 def alerts_list(conn: Connection, status, service, severity, limit, cursor, as_json):
     """The account's alerts as they stand now."""
-    params = {k: v for k, v in (("status", status), ("service", service), ("severity", severity), ("limit", limit),
-                                ("cursor", cursor)) if v is not None}
+    params = list_params(status=status, service=service, severity=severity, limit=limit, cursor=cursor)
     found = conn.call("GET", "/alerts", params=params, flags=LIST_FLAGS)
     if as_json:
         return render.as_json(found)
@@ -42,7 +41,7 @@ def alerts_list(conn: Connection, status, service, severity, limit, cursor, as_j
 @click.pass_obj
 def alerts_show(conn: Connection, key, limit, cursor, as_json):
     """One alert (KEY as `alerts list` shows it, e.g. alertmanager#6760336f7be5bae2) and its firings, newest first."""
-    params = {k: v for k, v in (("limit", limit), ("cursor", cursor)) if v is not None}
+    params = list_params(limit=limit, cursor=cursor)
     found = conn.call("GET", key_path("alerts", key), params=params, flags=LIST_FLAGS)
     if as_json:
         return render.as_json(found)

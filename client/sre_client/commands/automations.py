@@ -5,7 +5,7 @@ import click
 
 from sre_client import config, render
 from sre_client.commands.automation_flags import AutomationFlags, automation_options, shell_locale
-from sre_client.commands.base import Group, json_flag
+from sre_client.commands.base import Group, delete_after_asking, json_flag, yes_flag
 from sre_client.connection import Connection
 
 
@@ -144,14 +144,11 @@ def automations_disable(conn: Connection, automation_id, as_json):
 
 @automations.command("delete")
 @click.argument("automation_id")
-@click.option("--yes", is_flag=True, help="Do not ask")
+@yes_flag
 @click.pass_obj
 def automations_delete(conn: Connection, automation_id, yes):
     """Delete an automation (its run history stays until its retention ends)."""
-    if not yes:
-        click.confirm(f"Delete {automation_id}? It will no longer be triggered", abort=True)
-    conn.call("DELETE", f"/automations/{automation_id}")
-    click.echo(f"{automation_id} deleted")
+    delete_after_asking(conn, f"/automations/{automation_id}", automation_id, "It will no longer be triggered", yes)
 
 
 @automations.command("rotate-token")

@@ -4,7 +4,7 @@ import sys
 import click
 
 from sre_client import render
-from sre_client.commands.base import Group, json_flag
+from sre_client.commands.base import Group, delete_after_asking, json_flag, yes_flag
 from sre_client.connection import Connection
 
 TYPES = ("alertmanager", "grafana", "pagerduty", "cloudwatch", "github")
@@ -127,14 +127,12 @@ def integrations_rotate(conn: Connection, integration_id, as_json):
 
 @integrations.command("delete")
 @click.argument("integration_id")
-@click.option("--yes", is_flag=True, help="Do not ask")
+@yes_flag
 @click.pass_obj
 def integrations_delete(conn: Connection, integration_id, yes):
     """Delete an integration: its URL takes nothing more (what it brought in stays until its retention ends)."""
-    if not yes:
-        click.confirm(f"Delete {integration_id}? Its URL will refuse every delivery", abort=True)
-    conn.call("DELETE", f"/integrations/{integration_id}")
-    click.echo(f"{integration_id} deleted")
+    delete_after_asking(conn, f"/integrations/{integration_id}", integration_id,
+                        "Its URL will refuse every delivery", yes)
 
 
 @integrations.command("set-secret")
