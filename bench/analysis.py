@@ -162,7 +162,8 @@ def report(fig: dict) -> None:
     print(f"  run on the stack : {r['status']} in {r['seconds']} s (start to end), {r['tool_calls']} tool calls"
           + (f"; reason: {r['reason']}" if r["reason"] else ""))
     print(f"  peak memory      : sandbox {_mib(m['after']['sandbox'])} "
-          f"(before the run {_mib(m['before']['sandbox'])}), API {_mib(m['after']['api'])}")
+          f"(before the run {_mib(m['before']['sandbox'])}), API and moto {_mib(m['after']['api'])} "
+          f"(before the run {_mib(m['before']['api'])}: moto holds every table in it)")
     print(f"  reads            : {h['requests']} DynamoDB requests reading {h['items']} items for "
           f"{fig['loaded']['alert_days']} alert-days of {fig['loaded']['firings']} firings = "
           f"{fig['items_per_alert_day']} items per alert per day; in-process {h['seconds']} s")
