@@ -7,16 +7,20 @@ agent runtime (the same backends and tools as the cloud sandbox: the
 `sre-agent` package, `sre_agent.executor`), streams the session back in batches and
 reports the outcome with the run's lease token, renewing the lease while it
 works. While a run keeps it busy it sends a heartbeat every 30 s. Its
+config file (`--config`) may declare local stdio MCP servers that only this
+runner offers to its runs (`mcp_servers`, see docs/mcp.md). Its
 outbound HTTP may reach the networks the runner allows (by default loopback
 and private addresses: reaching your own network is the point; never
 link-local or a cloud metadata address). The runner token lets it do nothing
 else: no rule, no secret, no other run."""
 import ipaddress
+import json
 import logging
 import os
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from sre_agent.executor import execute
 from sre_agent.remote import LeaseReporter
@@ -46,14 +50,65 @@ def runner_settings(allow_networks: tuple[str, ...] = (), environ=None) -> Agent
     return agent_settings(environ, outbound=outbound)
 
 
+LOCAL_MCP_KEYS = {"name", "command", "args", "env", "allowed_tools"}
+
+
+def _strings(value, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{where} must be a list of strings")
+    return value
+
+
+def local_mcp_servers(config: dict) -> list[dict]:
+    """The stdio MCP servers a runner's config file declares (`mcp_servers`:
+    each {"name", "command", "args", "env", "allowed_tools"}), checked: a bad
+    entry is a ValueError naming it, before the runner starts."""
+    found = config.get("mcp_servers") or []
+    if not isinstance(found, list):
+        raise ValueError("mcp_servers must be a list")
+    out, names = [], set()
+    for i, entry in enumerate(found):
+        where = f"mcp_servers[{i}]"
+        if not isinstance(entry, dict) or set(entry) - LOCAL_MCP_KEYS:
+            raise ValueError(f"{where} must be an object with the keys {', '.join(sorted(LOCAL_MCP_KEYS))}")
+        name, command = entry.get("name"), entry.get("command")
+        if not isinstance(name, str) or not name.strip() or name in names:
+            raise ValueError(f"{where}.name must be a name of its own")
+        if not isinstance(command, str) or not command.strip():
+            raise ValueError(f"{where}.command must be the program that starts the server")
+        env = entry.get("env") or {}
+        if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
+            raise ValueError(f"{where}.env must map names to strings")
+        allowed = entry.get("allowed_tools")
+        names.add(name)
+        out.append({"name": name, "command": command, "args": _strings(entry.get("args") or [], f"{where}.args"),
+                    "env": env, "allowed_tools": None if allowed is None else
+                    _strings(allowed, f"{where}.allowed_tools")})
+    return out
+
+
+def read_config(path: str) -> dict:
+    """A runner's config file: JSON, or YAML (.yaml/.yml); ValueError when unreadable."""
+    text = Path(path).read_text()
+    if path.endswith((".yaml", ".yml")):
+        import yaml
+        data = yaml.safe_load(text)
+    else:
+        data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must hold one object")
+    return data
+
+
 class Runner:
     """Claims, works and reports runs until stopped."""
 
     def __init__(self, api_url: str, token: str, runner_id: str, poll_seconds: int = 20, agent=None, http=None,
-                 settings: AgentSettings | None = None):
+                 settings: AgentSettings | None = None, mcp_servers=()):
         self.api = Api(api_url, token, timeout=poll_seconds + 15, http=http)
         self.runner_id, self.token, self.poll, self.agent = runner_id, token, poll_seconds, agent
         self.settings = settings or runner_settings()
+        self.mcp_servers = list(mcp_servers)  # this runner's own stdio MCP servers (its config file)
         self.stopping, self.busy = threading.Event(), threading.Event()
         self.worked = 0
 
@@ -78,7 +133,8 @@ class Runner:
             log.info("claimed %s (attempt %s) of %r", work["run_id"], work["attempt"], work["automation"]["name"])
             reporter = LeaseReporter(self.api.url, work["run_id"], work["lease"]["token"], http=self.api.http)
             result = execute(work, reporter, self.settings, agent=self.agent,
-                             renew_seconds=work["lease"]["renew_seconds"], background=True)
+                             renew_seconds=work["lease"]["renew_seconds"], background=True,
+                             local_mcp_servers=self.mcp_servers)
             self.api.requests += reporter.requests
             log.info("%s %s in %.1f s%s", work["run_id"], result["status"], time.monotonic() - started,
                      f": {result['reason']}" if result.get("reason") else "")

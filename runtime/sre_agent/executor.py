@@ -42,6 +42,17 @@ def outcome_of(result, toolbox) -> tuple[str, str | None]:
     return "succeeded", None
 
 
+def _open_mcp(servers: list, settings: AgentSettings, deadline: Deadline, toolbox: Toolbox):
+    """The run's MCP tools, added to the toolbox; None (nothing imported) without servers."""
+    if not servers:
+        return None
+    from sre_agent.mcp_tools import open_for_run
+
+    mcp = open_for_run(servers, settings, deadline, {spec["name"] for spec in toolbox.specs})
+    toolbox.add_mcp(mcp)
+    return mcp
+
+
 class _Checkpoint:
     """Runs after every session entry: renews the lease now and then (unless a
     background thread does), notices a lost lease, and stops at the deadline."""
@@ -71,12 +82,22 @@ def _renew_in_background(reporter, every: float, checkpoint: _Checkpoint, stop: 
             log.warning("lease renewal failed; trying again in %.0f s", every, exc_info=True)
 
 
+def with_notes(prompt: str, notes: list[str]) -> str:
+    """The task prompt with the run's notes (MCP servers that could not be used), so the model knows."""
+    if not notes:
+        return prompt
+    return prompt + "\n\nNotes on this run's tools:\n" + "\n".join(f"- {note}" for note in notes)
+
+
 def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utcnow, renew_seconds: float = 20.0,
-            background: bool = False, time_limit: float | None = None, limit_name: str = "") -> dict:
+            background: bool = False, time_limit: float | None = None, limit_name: str = "",
+            local_mcp_servers=()) -> dict:
     """Run the work's session to its end, with the environment's `settings`
     (and its backend, unless `agent` is given); returns {"status", "reason",
     "answer"} (`answer`: what reporter.finish returned; status "cancelled"
-    when the lease was lost)."""
+    when the lease was lost). The work's MCP servers (and a runner's
+    `local_mcp_servers`, from its config file) are connected at the start and
+    closed at the end; the MCP SDK is imported only when there are some."""
     task = Task(prompt=work["prompt"], automation_id=work["automation"]["id"], run_id=work["run_id"],
                 context=work.get("context") or {}, recent_runs=work.get("recent_runs") or [],
                 template_id=work.get("template_id"), locale=work.get("locale") or "en-US")
@@ -88,8 +109,12 @@ def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utc
                          daemon=True).start()
     session = SessionWriter(reporter.append, clock, first_seq=work.get("first_seq", 1), on_write=checkpoint)
     toolbox = Toolbox(task, session, clock, settings, deadline, reporter=reporter, tools=work.get("tools"))
+    mcp = None
     try:
         try:
+            mcp = _open_mcp([*(work.get("mcp_servers") or []), *local_mcp_servers], settings, deadline, toolbox)
+            if mcp is not None:
+                task.prompt = with_notes(task.prompt, mcp.notes)
             agent = agent or agent_for(settings)
             system = getattr(agent, "system_prompt", None)
             if system:  # the whole conversation is kept, the model's instructions first
@@ -97,6 +122,8 @@ def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utc
             session.message("user", task.prompt)
             result = agent.run(task, session, toolbox)
             status, reason = outcome_of(result, toolbox)
+            if mcp is not None and mcp.notes and status == "succeeded":  # a server it could not use: said so
+                status, reason = "partial", "; ".join(mcp.notes)[:500]
         except TransientAgentError as exc:
             status, reason = "retry", str(exc)
         except PermanentAgentError as exc:
@@ -118,5 +145,7 @@ def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utc
         return {"status": "cancelled", "reason": str(exc) or None, "answer": None}
     finally:
         stop.set()
+        if mcp is not None:
+            mcp.close()
     return {"status": status, "reason": reason, "answer": answer,
             "streamed": {"items": session.sent_items, "bytes": session.sent_bytes}}

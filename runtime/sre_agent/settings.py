@@ -43,6 +43,10 @@ class AgentSettings:
     openai_api_key: str = setting("OPENAI_API_KEY", "", "a model key given directly (a runner's own)")
     bedrock_model_id: str = setting("BEDROCK_MODEL_ID", "anthropic.claude-3-5-sonnet-20240620-v1:0",
                                     "the Bedrock Converse model")
+    mcp_connect_timeout: float = setting("AGENT_MCP_CONNECT_TIMEOUT", 10.0, "seconds to connect to an MCP server and "
+                                         "list its tools at a run's start", "float", 0.1)
+    mcp_call_timeout: float = setting("AGENT_MCP_CALL_TIMEOUT", 30.0, "seconds for one MCP tool call (less when the "
+                                      "environment's stop is nearer)", "float", 0.1)
     region: str = setting("AWS_DEFAULT_REGION", "us-east-1", "the AWS region of Bedrock and Secrets Manager")
     outbound: Outbound = nested(Outbound, "where outbound HTTP may go")
 

@@ -67,11 +67,13 @@ def runner():
               help="Only these internal ranges (CIDR, repeatable) may be reached; default: loopback and private")
 @click.option("--poll", default=20, show_default=True, type=click.IntRange(1, 20), help="Long-poll seconds")
 @click.option("--once", is_flag=True, help="Exit after one run")
-def runner_start(token, url, allow_network, poll, once):
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+              help="The runner's config file (JSON or YAML): local stdio MCP servers only this runner offers")
+def runner_start(token, url, allow_network, poll, once, config_file):
     """Claim and work runs of this runner's pool until Ctrl-C."""
     from sre_agent.config import SettingError
     from sre_agent.runner_token import runner_id_of
-    from sre_client.runner import Runner, runner_settings
+    from sre_client.runner import Runner, local_mcp_servers, read_config, runner_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     runner_id = runner_id_of(token)
@@ -87,7 +89,11 @@ def runner_start(token, url, allow_network, poll, once):
         raise click.UsageError(str(exc)) from exc
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--allow-network") from exc
-    worker = Runner(url, token, runner_id, poll_seconds=poll, settings=settings)
+    try:
+        mcp_servers = local_mcp_servers(read_config(config_file)) if config_file else []
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--config") from exc
+    worker = Runner(url, token, runner_id, poll_seconds=poll, settings=settings, mcp_servers=mcp_servers)
 
     def interrupt(*_):
         if worker.busy.is_set() and not worker.stopping.is_set():

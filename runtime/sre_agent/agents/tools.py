@@ -1,8 +1,9 @@
 """The tools every agent backend is offered, with their JSON schemas, and the
 toolbox that runs them and records each call in the session.
 
-Two kinds of tools: the runtime's own (SPECS: http_check, query_runs), run
-here; and the service's (the operations data: alerts, incidents, changes,
+Three kinds of tools: the runtime's own (SPECS: http_check, query_runs), run
+here; the tools of the run's MCP servers (sre_agent.mcp_tools, `server__tool`);
+and the service's (the operations data: alerts, incidents, changes,
 on-call load), whose specs come with the work (`work["tools"]`) and whose
 calls go to the service through the reporter (`reporter.tool(name, args)`):
 an environment reads no table."""
@@ -91,8 +92,14 @@ class Toolbox:
         self.service_tools = service_specs(tools)
         self.specs = SPECS + self.service_tools
         self._service_names = {spec["name"] for spec in self.service_tools}
+        self.mcp = None  # the run's MCP tools (sre_agent.mcp_tools), when it has servers
         self.calls = self.failures = 0
         self.first_failure = None  # "<tool> <what>: <error>", for the run's reason
+
+    def add_mcp(self, mcp) -> None:
+        """Offer the tools of the run's MCP servers (their names never collide with these)."""
+        self.mcp = mcp
+        self.specs = self.specs + mcp.specs
 
     def call(self, name: str, args: dict, call_id: str | None = None) -> dict:
         """Run a tool by name; unknown tools and bad arguments are failed calls,
@@ -113,6 +120,8 @@ class Toolbox:
                 output = query_runs(self.task.recent_runs, args.get("status"), args.get("limit", 10))
             elif name in self._service_names:
                 output = self._service(name, args)
+            elif self.mcp is not None and self.mcp.handles(name):
+                output = self.mcp.call(name, args)
             else:
                 output = {"ok": False, "error": f"unknown tool {name!r}"}
         except (KeyError, TypeError, ValueError) as exc:
