@@ -17,6 +17,8 @@ from chalicelib.http.request import base_url, json_object, json_value, query, qu
 from chalicelib.identity import bootstrap as first_owner
 from chalicelib.identity import directory, keys, permissions, removal, runners
 from chalicelib.identity.caller import authenticate
+from chalicelib.mcp import probe as mcp_probe
+from chalicelib.mcp import servers as mcp_servers
 from chalicelib.observability import metrics
 from chalicelib.ops import integrations
 from chalicelib.ops import load as ops_load
@@ -406,6 +408,35 @@ def account_settings_route():
     if req.method == "PUT":
         return ops_load.set_account_settings(caller, _body())
     return ops_load.account_settings(caller.account_id)
+
+
+# --- MCP servers ---------------------------------------------------------------------
+
+@route("/mcp-servers", methods=["POST", "GET"], content_types=JSON_BODY)
+def mcp_servers_route():
+    caller = _caller()
+    if _req().method == "GET":
+        return {"mcp_servers": [mcp_servers.server_json(s, caller) for s in mcp_servers.listing(caller)]}
+    server = mcp_servers.create(caller, _body(), utcnow())
+    return Response({"mcp_server": mcp_servers.server_json(server, caller)}, status_code=201)
+
+
+@route("/mcp-servers/{mcp_server_id}", methods=["GET", "PUT", "DELETE"], content_types=JSON_BODY)
+def mcp_server_route(mcp_server_id):
+    caller, req = _caller(), _req()
+    if req.method == "DELETE":
+        mcp_servers.delete(caller, mcp_server_id)
+        return Response(body="", status_code=204)
+    if req.method == "PUT":
+        server = mcp_servers.update(caller, mcp_server_id, _body(), utcnow())
+    else:
+        server = mcp_servers.get(caller, mcp_server_id)
+    return {"mcp_server": mcp_servers.server_json(server, caller)}
+
+
+@route("/mcp-servers/{mcp_server_id}/test", methods=["POST"], content_types=JSON_BODY)
+def test_mcp_server(mcp_server_id):
+    return mcp_probe.test(_caller(), mcp_server_id)
 
 
 @route("/runs/{run_id}/tools/{name}", methods=["POST"], content_types=JSON_BODY)

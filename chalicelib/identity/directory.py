@@ -97,6 +97,18 @@ def get_team(account_id: str, team_id, field: str = "team_id") -> Team:
     return team
 
 
+def existing_team_id(account_id: str, value, field: str = "team_id") -> int:
+    """A team id of the body (absent: 0, the whole account) naming a team of the
+    account; 400 naming `field` otherwise."""
+    team_id = parse_team_id(0 if value is None else value, field)
+    if team_id:
+        try:
+            get_team(account_id, team_id, field)
+        except NotFound as exc:
+            raise Invalid(f"{field}: there is no team {team_id} in this account", field=field) from exc
+    return team_id
+
+
 def parse_team_id(value, field: str = "team_id") -> int:
     """An integer team id >= 0 from JSON or a path/query string."""
     if isinstance(value, bool):

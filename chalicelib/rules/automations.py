@@ -14,6 +14,7 @@ from chalicelib.events import triggers as event_triggers
 from chalicelib.identity import permissions, tokens
 from chalicelib.identity.directory import get_team
 from chalicelib.identity.runners import find_runner, runner_fits
+from chalicelib.mcp import servers as mcp_servers
 from chalicelib.rules import api_trigger, schedule, schedule_index, signing, templates, validation
 from chalicelib.store import BadCursor, repos
 from chalicelib.store.records import Rule, RuleIndex
@@ -44,6 +45,7 @@ def automation_json(rule: Rule, caller, base_url: str, now) -> dict:
         "next_runs": [iso(t) for t in runs],
         "next_runs_local": schedule.next_runs_local(sched, runs) if sched else [],
         "template_id": rule.template_id, "locale": rule.locale or "en-US",
+        "mcp_server_ids": list(rule.mcp_server_ids or []),
         "created_at": rule.created_at, "updated_at": rule.updated_at,
     }
 
@@ -123,6 +125,8 @@ def create(caller, body: dict, now, base_url: str, locale: str) -> tuple[dict, d
     rule.actions = _actions(body.get("actions"), wanted, caller, rule)
     rule.paused = None if rule.enabled else _paused_by_user(caller, None, now)
     _check_scope(rule, explicit_environment=True)
+    rule.mcp_server_ids = mcp_servers.check_for_automation(caller, body.get("mcp_server_ids"), rule.account_id,
+                                                           int(rule.team_id))
     return _save(rule, caller, wanted, now, base_url, old=None)
 
 
@@ -142,6 +146,9 @@ def update(caller, automation_id: str, body: dict, now, base_url: str) -> tuple[
     if "actions" in body or "triggers" in body:
         rule.actions = _actions(body.get("actions", rule.actions), wanted, caller, rule)
     _check_scope(rule, explicit_environment="environment" in body)
+    if "mcp_server_ids" in body or int(rule.team_id) != int(old.team_id):  # the servers must fit its scope
+        rule.mcp_server_ids = mcp_servers.check_for_automation(
+            caller, body.get("mcp_server_ids", rule.mcp_server_ids), rule.account_id, int(rule.team_id))
     if not permissions.can_edit(caller, rule):
         raise Forbidden("You can only move an automation into a scope where you can still edit it.")
     rule.updated_at = iso(now)

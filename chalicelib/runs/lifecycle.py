@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from chalicelib import settings
 from chalicelib.clock import iso, iso_ms, parse_iso
 from chalicelib.identity import tokens
+from chalicelib.mcp import servers as mcp_servers
 from chalicelib.observability import metrics
 from chalicelib.ops import tools
 from chalicelib.runs import notify, records
@@ -186,14 +187,19 @@ def render_prompt(rule: Rule, run: Run, now: datetime) -> str:
 
 def work_for(run: Run, rule: Rule, token: str, now: datetime, recent: list[Run]) -> dict:
     """What an environment needs to work the run, and nothing more: no rule,
-    no secret, no other run beyond the recent ones the query_runs tool shows."""
+    no secret but the header secrets of the MCP servers the automation chose
+    (read now, at its start), no other run beyond the recent ones the
+    query_runs tool shows."""
     lease = lease_seconds()
-    return {"run_id": run.id, "session_id": run.session_id, "attempt": int(run.attempt),
+    work = {"run_id": run.id, "session_id": run.session_id, "attempt": int(run.attempt),
             "automation": {"id": rule.id, "name": rule.name}, "prompt": render_prompt(rule, run, now),
             "context": {"text": run.context_text or "", "event": run.trigger_event},
             "recent_runs": recent_json(recent, run.id), "template_id": rule.template_id,
             "locale": rule.locale or "en-US", "tools": tools.SPECS, "environment": run.environment, "first_seq": 1,
             "lease": {"token": token, "seconds": lease, "renew_seconds": max(1, lease // 3)}}
+    if rule.mcp_server_ids:  # only then: a run without servers reads nothing more
+        work["mcp_servers"] = mcp_servers.for_run(rule.account_id, rule.mcp_server_ids, int(rule.team_id))
+    return work
 
 
 def retry_later(run: Run, rule: Rule | None, reason: str, now: datetime, lease_hash: str | None = None,

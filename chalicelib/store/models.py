@@ -175,6 +175,7 @@ class Automation(Model):
     # When its current schedule began to apply (created, changed or enabled);
     # a catch-up never fires a tick from before it. None: scheduled before it was kept.
     scheduled_since = UnicodeAttribute(null=True)
+    mcp_server_ids = JSONAttribute(null=True)  # the MCP servers its runs may use
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     # Deleting keeps the rule (hidden) until its run history's retention ends,
@@ -409,6 +410,22 @@ class Integration(Model):
     by_id = IntegrationsById()
 
 
+class McpServer(Model):
+    """An MCP server of an account (a few per account, read by account):
+    headers keep secret *names*, never their values."""
+    Meta = _meta("mcp-servers")
+    account_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    url = UnicodeAttribute()
+    team_id = NumberAttribute(default=0)
+    owner_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute(null=True)
+    headers = JSONAttribute(null=True)
+    allowed_tools = JSONAttribute(null=True)
+
+
 class Alert(Model):
     """An alert of an account: one per source and fingerprint, with its newest firings."""
     Meta = _meta("alerts")
@@ -535,7 +552,7 @@ class Change(Model):
 
 ALL_MODELS = (Account, User, ApiKey, Team, Membership, Runner, Automation,
               TriggerToken, Run, ScheduleEntry, SchedulerState, SessionEntry, Event, EventTriggerEntry, EventWindow,
-              Integration, Alert, AlertFiring, AlertDay, Incident, Change)
+              Integration, Alert, AlertFiring, AlertDay, Incident, Change, McpServer)
 
 
 def configure(table_prefix: str, region: str) -> None:

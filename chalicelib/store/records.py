@@ -90,6 +90,7 @@ class Rule:
     scheduled_since: str | None = None
     deleted_at: str | None = None
     expires_at: datetime | None = None
+    mcp_server_ids: list | None = None  # the MCP servers its runs may use (ids of its scope's servers)
 
 
 @dataclass
@@ -231,6 +232,23 @@ class Integration:
     refused: int = 0
     errors: list | None = None  # the newest 10 {"at", "reason"}
     confirmed_at: str | None = None
+
+
+@dataclass
+class McpServer:
+    """An MCP server an account registered: a streamable-HTTP URL, headers
+    whose values are text or the name of an account secret
+    ({"secret": name}), an optional allow-list of its tools."""
+    account_id: str
+    id: str
+    name: str
+    url: str
+    created_at: str
+    team_id: int = 0
+    owner_id: str | None = None
+    updated_at: str | None = None
+    headers: dict | None = None
+    allowed_tools: list | None = None
 
 
 @dataclass

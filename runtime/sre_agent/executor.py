@@ -122,8 +122,8 @@ def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utc
             session.message("user", task.prompt)
             result = agent.run(task, session, toolbox)
             status, reason = outcome_of(result, toolbox)
-            if mcp is not None and mcp.notes and status == "succeeded":  # a server it could not use: said so
-                status, reason = "partial", "; ".join(mcp.notes)[:500]
+            if mcp is not None and mcp.notes and status in ("succeeded", "partial"):  # servers it could not use
+                status, reason = "partial", "; ".join([*mcp.notes, *([reason] if reason else [])])[:500]
         except TransientAgentError as exc:
             status, reason = "retry", str(exc)
         except PermanentAgentError as exc:

@@ -34,6 +34,7 @@ class McpTools:
         self.specs, self.notes = [], []
         self.routes: dict[str, tuple[str, str]] = {}  # offered name -> (server key, tool)
         self.refused: dict[str, tuple[str, str]] = {}  # names of tools off an allow-list -> (server name, tool)
+        self.listed: dict[str, list[dict]] = {}  # server name -> every tool it listed (a test shows them)
         self.connections = None
 
     def start(self, taken: set[str]) -> list[str]:
@@ -65,6 +66,7 @@ class McpTools:
             if isinstance(found, BaseException):
                 self.notes.append(f"MCP server {label}: unavailable ({reason(found)})")
                 continue
+            self.listed[label] = found
             for tool in found:
                 name = namespaced(label, tool["name"], taken)
                 if not allowed(tool["name"], server.get("allowed_tools")):
