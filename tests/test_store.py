@@ -500,3 +500,27 @@ def test_a_days_counters_add_up_packed_in_one_number():
     assert total == {"fired": 4, "resolved": 2, "quick_resolved": 1, "flaps": 999_999, "acked": 8,
                      "firing_seconds": 95_000_000}
     assert len(str(pack(total))) <= 38  # DynamoDB keeps 38 digits
+
+
+# --- MCP servers (issue 20) ------------------------------------------------------------------
+
+def test_mcp_servers_add_read_change_and_delete(repos):
+    from chalicelib.store.records import McpServer
+    server = McpServer(account_id="acc_1", id="mcp_1", name="grafana", url="https://g.example/mcp",
+                       created_at="2026-11-23T10:00:00Z", team_id=2, owner_id="usr_1",
+                       headers={"Authorization": {"secret": "g", "prefix": "Bearer "}}, allowed_tools=["search"])
+    repos.mcp_servers.add(server)
+    with pytest.raises(ConditionFailed):
+        repos.mcp_servers.add(server)
+    repos.mcp_servers.add(McpServer(account_id="acc_2", id="mcp_2", name="other", url="https://o.example/mcp",
+                                    created_at="2026-11-23T10:00:00Z"))
+    assert repos.mcp_servers.get("acc_1", "mcp_1") == server and repos.mcp_servers.get("acc_2", "mcp_1") is None
+    assert [s.id for s in repos.mcp_servers.of_account("acc_1")] == ["mcp_1"]
+    stored = repos.mcp_servers.get("acc_1", "mcp_1")
+    repos.mcp_servers.change(stored, {"allowed_tools": None, "name": "grafana prod"})
+    again = repos.mcp_servers.get("acc_1", "mcp_1")
+    assert (again.allowed_tools, again.name, again.headers) == (None, "grafana prod", server.headers)
+    repos.mcp_servers.delete(stored)
+    with pytest.raises(ConditionFailed):
+        repos.mcp_servers.change(stored, {"name": "gone"})
+    assert repos.mcp_servers.of_account("acc_1") == []
