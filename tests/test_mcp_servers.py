@@ -18,6 +18,10 @@ from tests.test_agent_openai import ModelServer, answer, tool_reply
 TOKEN = "grafana-token-0123456789"
 
 
+def _field(body):
+    return body["errors"][0]["field"]
+
+
 def _secret(api, key, name="grafana-mcp-token", value=TOKEN):
     api.ok("PUT", f"/secrets/{name}", key, {"value": value}, status=201)
 
@@ -78,13 +82,13 @@ def test_a_teams_server_is_seen_by_its_team_and_offered_only_to_its_automations(
     api.ok("PUT", f"/teams/{people['blue']}/members/{people['alice']['id']}", owner)
     code, body = api.call("POST", "/automations", alice, rule_body(team_id=people["blue"],
                                                                    mcp_server_ids=[shared["id"], red_server["id"]]))
-    assert code == 400 and body["errors"][0]["field"] == "mcp_server_ids[1]" and "belongs to team" in body["Message"], body
+    assert code == 400 and _field(body) == "mcp_server_ids[1]" and "belongs to team" in body["Message"], body
     code, body = api.call("POST", "/automations", carol, rule_body(team_id=people["blue"],
                                                                    mcp_server_ids=[red_server["id"]]))
     assert code == 400 and body["errors"][0]["field"] == "mcp_server_ids[0]", body
     code, body = api.call("POST", "/automations", alice, rule_body(mcp_server_ids=[red_server["id"]]))
-    assert code == 400 and body["errors"][0]["field"] == "mcp_server_ids[0]"  # a personal automation: the account's servers only
-    assert api.call("POST", "/automations", alice, rule_body(mcp_server_ids="mcp_1"))[1]["errors"][0]["field"] == "mcp_server_ids"
+    assert code == 400 and _field(body) == "mcp_server_ids[0]"  # a personal automation: the account's servers only
+    assert _field(api.call("POST", "/automations", alice, rule_body(mcp_server_ids="mcp_1"))[1]) == "mcp_server_ids"
     # moving the automation out of the server's team is refused too
     code, body = api.call("PATCH", f"/automations/{red_rule['id']}", alice, {"team_id": people["blue"]})
     assert code == 400 and body["errors"][0]["field"] == "mcp_server_ids[0]"
@@ -196,10 +200,11 @@ def test_a_down_server_or_a_missing_secret_is_a_note_the_model_reads_not_a_crash
     model = openai_sandbox(answer("# Noted\n\nThe MCP server was down."))
     down = _server(api, owner, url, name="metrics", headers=None)
     locked = _server(api, owner, "http://127.0.0.1:9/mcp", name="locked")
-    api.ok("PUT", f"/mcp-servers/{locked['id']}", owner, {"headers": {"Authorization": {"secret": "grafana-mcp-token"}}})
+    api.ok("PUT", f"/mcp-servers/{locked['id']}", owner,
+           {"headers": {"Authorization": {"secret": "grafana-mcp-token"}}})
     from chalicelib import aws as clients
-    clients.client("secretsmanager").delete_secret(SecretId=f"sre-automations/{_account(api, owner)}/grafana-mcp-token",
-                                                   ForceDeleteWithoutRecovery=True)
+    clients.client("secretsmanager").delete_secret(
+        SecretId=f"sre-automations/{_account(api, owner)}/grafana-mcp-token", ForceDeleteWithoutRecovery=True)
     rule = api.ok("POST", "/automations", owner, rule_body(environment={"type": "cloud_sandbox"},
                                                            mcp_server_ids=[down["id"], locked["id"]]),
                   status=201)["automation"]
@@ -225,7 +230,8 @@ def test_the_sandbox_refuses_an_internal_mcp_url_while_a_runner_allowed_it_reach
     from sre_client.runner import Runner, runner_settings
     calls = []
     with serve_http(calls=calls) as url:
-        model = openai_sandbox(answer("# ok\n\ndone"), outbound=replace(settings.current().agent.outbound, allow_loopback=False))
+        model = openai_sandbox(answer("# ok\n\ndone"),
+                               outbound=replace(settings.current().agent.outbound, allow_loopback=False))
         server = _server(api, owner, url, name="ops", headers=None)
         sandboxed = api.ok("POST", "/automations", owner, rule_body(
             environment={"type": "cloud_sandbox"}, mcp_server_ids=[server["id"]]), status=201)["automation"]

@@ -29,6 +29,7 @@ class AutomationFlags:
     api_trigger: bool = False
     event: tuple[str, ...] = ()
     locale: str | None = None
+    mcp_server: tuple[str, ...] = ()
 
     def body(self, enabled: bool | None = None) -> dict:
         """The request body: the --file's fields, with the flags' on top; the flags' triggers replace the file's."""
@@ -41,6 +42,8 @@ class AutomationFlags:
             body["environment"] = parse_environment(self.environment)
         if self.locale:
             body["locale"] = self.locale
+        if self.mcp_server:  # "none" alone clears the list
+            body["mcp_server_ids"] = [] if list(self.mcp_server) == ["none"] else list(self.mcp_server)
         triggers = [trigger for _, trigger in self._triggers()]
         if triggers:
             body["triggers"] = triggers
@@ -56,6 +59,8 @@ class AutomationFlags:
             named["environment"] = "--environment"
         if self.locale:
             named["locale"] = "--locale"
+        if self.mcp_server:
+            named["mcp_server_ids"] = "--mcp-server"
         for i, (flag, trigger) in enumerate(self._triggers()):
             named[f"triggers[{i}]"] = flag
             if "timezone" in trigger:
@@ -117,6 +122,8 @@ def automation_options(fn):
         click.option("--locale", type=click.Choice(LOCALES),
                      help="The language of its builtin reports (and of a --template's text); create's default: "
                           "zh-CN when the shell's locale is zh_CN, else en-US"),
+        click.option("--mcp-server", multiple=True,
+                     help="An MCP server its runs may use (repeatable; see `sre mcp list`); `none` clears them"),
     ]):
         command = option(command)
     return command

@@ -42,6 +42,7 @@ def _show(a: dict) -> None:
                    ("enabled", "yes" if a["enabled"] else "no"), ("can edit", "yes" if a["can_edit"] else "no"),
                    ("environment", render.environment(a.get("environment"))),
                    ("locale", a.get("locale")), ("template", a.get("template_id")),
+                   ("mcp servers", ", ".join(a.get("mcp_server_ids") or []) or "none"),
                    ("next runs", ", ".join(a.get("next_runs") or []))])
     for t in a["triggers"]:
         if t["type"] == "schedule":
