@@ -11,6 +11,7 @@ from chalicelib import __version__, secrets, settings, validation
 from chalicelib.actions import control, email, pagerduty, registry, run_automation, twilio, webhook
 from chalicelib.events import ingest, triggers
 from chalicelib.identity import directory
+from chalicelib.mcp import servers as mcp_servers
 from chalicelib.ops import integrations as ops_integrations
 from chalicelib.ops import queries as ops_queries
 from chalicelib.ops import tools as ops_tools
@@ -33,6 +34,10 @@ _LIMIT = {"type": "integer", "minimum": 1, "maximum": validation.MAX_LIMIT, "def
 # Python's \s (what the server strips and refuses) has \x1c-\x1f and \x85 besides ECMA's \s.
 _SPACE = r"\s\x1c-\x1f\x85"
 _NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": f"[^{_SPACE}]"}
+_MCP_SERVER_IDS = {"type": ["array", "null"], "maxItems": mcp_servers.MAX_PER_AUTOMATION,
+                   "items": {"type": "string"},
+                   "description": "MCP servers its runs may use: of the whole account or of its own team "
+                                  "(null or []: none)"}
 _EMAIL = {"type": "string", "maxLength": 254,
           "pattern": f"^[{_SPACE}]*[^@{_SPACE}]{{1,64}}@[^@{_SPACE}]+\\.[^@{_SPACE}]+[{_SPACE}]*$",
           "description": "Trimmed and lower-cased"}
@@ -337,7 +342,8 @@ _SCHEMAS = {
                    "description": "The language of its builtin reports, and on create of the preset's texts "
                                   "(default: the Accept-Language language, else en-US)"},
         "actions": {"type": ["array", "null"], "maxItems": 20, "items": _ref("Action"),
-                    "description": "null: none"}}),
+                    "description": "null: none"},
+        "mcp_server_ids": _MCP_SERVER_IDS}),
     # Creating needs triggers, and a name and task prompt unless a template gives them.
     "AutomationCreate": {"allOf": [_ref("AutomationInput"), {"required": ["triggers"]}, {"anyOf": [
         {"required": ["template_id"], "properties": {"template_id": {"type": "string"}}},
@@ -361,6 +367,8 @@ _SCHEMAS = {
                                                                    "description": "With the zone's offset that day"},
                                            "timezone": _STR}, ["utc", "local", "timezone"])},
         "template_id": {"type": ["string", "null"]}, "locale": {"enum": list(rule_validation.LOCALES)},
+        "mcp_server_ids": {"type": "array", "items": {"type": "string"},
+                           "description": "The MCP servers its runs may use (docs/mcp.md)"},
         "created_at": _TIME, "updated_at": _TIME}),
     "ApiTriggerSecret": _obj({"url": _STR, "token": {"type": "string", "description": "Shown once"}, "curl": _STR},
                              ["url", "token", "curl"]),
@@ -1037,6 +1045,70 @@ _PATHS.update({
 })
 
 # Chalice answers 415 to a Content-Type a route does not read, on every route and before any handler runs.
+# --- MCP servers ---------------------------------------------------------------------------------------------
+
+_MCP_SERVER_ID = _path("mcp_server_id", "An MCP server's id (mcp_…)")
+_MCP_HEADER = {"anyOf": [
+    {"type": "string", "maxLength": 4096, "description": "A plain value (shown to everyone who sees the server; "
+                                                        "a credential-looking header must name a secret)"},
+    {**_obj({"secret": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,128}$",
+                        "description": "The name of an account secret (PUT /secrets/{name}); its value is read "
+                                       "when a run starts, never returned"},
+             "prefix": {"type": "string", "maxLength": 64, "description": "Put before the value, e.g. 'Bearer '"}},
+            ["secret"]), "additionalProperties": False}]}
+_MCP_IN = {
+    "name": {**_NAME, "maxLength": 128}, "team_id": _INTEGRATION_TEAM,
+    "url": {"type": "string", "maxLength": 2048, "pattern": "^https?://",
+            "description": "The server's streamable-HTTP endpoint (reached through the outbound guard)"},
+    "headers": {"type": ["object", "null"], "maxProperties": mcp_servers.MAX_HEADERS,
+                "additionalProperties": _MCP_HEADER},
+    "allowed_tools": {"type": ["array", "null"], "maxItems": mcp_servers.MAX_ALLOWED_TOOLS,
+                      "items": {"type": "string", "minLength": 1, "maxLength": 128},
+                      "description": "Only these tools may be called (null: every tool)"}}
+
+_SCHEMAS.update({
+    "McpServer": _obj({
+        "id": _STR, "name": _STR, "team_id": _INT, "url": _STR,
+        "headers": {"type": "object", "additionalProperties": _MCP_HEADER,
+                    "description": "Secret headers by name: a value is never returned"},
+        "allowed_tools": {"type": ["array", "null"], "items": _STR}, "owner_id": _NSTR,
+        "can_edit": {**_BOOL, "description": "Owners and admins change MCP servers"},
+        "created_at": _TIME, "updated_at": _NTIME},
+        ["id", "name", "team_id", "url", "headers", "allowed_tools", "can_edit", "created_at"]),
+    "McpServerCreate": {**_obj(_MCP_IN, ["name", "url"]), "additionalProperties": False},
+    "McpServerUpdate": {**_obj(_MCP_IN), "additionalProperties": False},
+    "McpServerTest": {"anyOf": [
+        _obj({"ok": {"const": True}, "elapsed_ms": {"type": "number"},
+              "tools": {"type": "array", "items": _obj({"name": _STR, "description": _STR, "allowed": _BOOL},
+                                                       ["name", "description", "allowed"])}},
+             ["ok", "elapsed_ms", "tools"]),
+        _obj({"ok": {"const": False}, "elapsed_ms": {"type": "number"},
+              "error": {"type": "string", "description": "Refused by the outbound guard, unavailable (down, not "
+                                                         "MCP, a header secret missing), or too slow"}},
+             ["ok", "error"])]},
+})
+_MCP_ONE = _obj({"mcp_server": _ref("McpServer")}, ["mcp_server"])
+
+_PATHS.update({
+    "/mcp-servers": {
+        "post": _op("Register an MCP server (owner, admin): its streamable-HTTP URL, headers (secrets by name) and "
+                    "an optional allow-list of its tools", 201, _MCP_ONE, body=_ref("McpServerCreate"),
+                    errors=(400, 401, 403, 413)),
+        "get": _op("The MCP servers the caller may see (the account's, and their teams'), by name; never a secret "
+                   "value", 200, _obj({"mcp_servers": {"type": "array", "items": _ref("McpServer")}},
+                                      ["mcp_servers"]), errors=(401,))},
+    "/mcp-servers/{mcp_server_id}": {
+        "get": _op("One MCP server", 200, _MCP_ONE, params=[_MCP_SERVER_ID], errors=(401, 404)),
+        "put": _op("Change any of its fields (owner, admin)", 200, _MCP_ONE, body=_ref("McpServerUpdate"),
+                   params=[_MCP_SERVER_ID], errors=(400, 401, 403, 404, 413)),
+        "delete": _op("Delete it (owner, admin); automations that chose it run without it, and say so", 204, None,
+                      params=[_MCP_SERVER_ID], errors=(401, 403, 404))},
+    "/mcp-servers/{mcp_server_id}/test": {
+        "post": _op("Connect from the service, as a cloud-sandbox run would (outbound guard, deadline, header "
+                    "secrets), and list the server's tools (owner, admin); a server that fails is ok: false with "
+                    "the reason", 200, _ref("McpServerTest"), params=[_MCP_SERVER_ID], errors=(401, 403, 404))},
+})
+
 for _ops in _PATHS.values():
     for _operation in _ops.values():
         _operation["responses"].update(_errors(415))
@@ -1066,6 +1138,9 @@ SERVER_CHECKS = [
     "A delivery to `POST /hooks/…` is the payload of the integration's own type (the body's schema lists each "
     "type's); any other is 400, kept in the integration's errors.",
     "Business hours `start` is before `end`.",
+    "An MCP server's header that looks like a credential (Authorization, Cookie, a name with token, key, "
+    "secret or password) names an account secret that exists; an automation's `mcp_server_ids` are servers "
+    "the caller sees, of the whole account or of the automation's own team (also when it moves).",
 ]
 
 
