@@ -61,6 +61,16 @@ def _body(allow_empty=False):
     return json_object(_req().raw_body, allow_empty=allow_empty)
 
 
+def _one(service, caller, object_id: str, shape):
+    """GET, PUT or DELETE of one object of a service with get/update/delete: its JSON (`shape`), or 204."""
+    method = _req().method
+    if method == "DELETE":
+        service.delete(caller, object_id)
+        return Response(body="", status_code=204)
+    found = service.update(caller, object_id, _body(), utcnow()) if method == "PUT" else service.get(caller, object_id)
+    return shape(found)
+
+
 @route("/health", methods=["GET"])
 def health():
     return {"status": "ok"}
@@ -344,15 +354,9 @@ def integrations_route():
 
 @route("/integrations/{integration_id}", methods=["GET", "PUT", "DELETE"], content_types=JSON_BODY)
 def integration_route(integration_id):
-    caller, req = _caller(), _req()
-    if req.method == "DELETE":
-        integrations.delete(caller, integration_id)
-        return Response(body="", status_code=204)
-    if req.method == "PUT":
-        integration = integrations.update(caller, integration_id, _body(), utcnow())
-    else:
-        integration = integrations.get(caller, integration_id)
-    return {"integration": integrations.integration_json(integration, base_url(req))}
+    caller, url = _caller(), base_url(_req())
+    return _one(integrations, caller, integration_id,
+                lambda i: {"integration": integrations.integration_json(i, url)})
 
 
 @route("/integrations/{integration_id}/rotate", methods=["POST"], content_types=JSON_BODY)
@@ -423,15 +427,8 @@ def mcp_servers_route():
 
 @route("/mcp-servers/{mcp_server_id}", methods=["GET", "PUT", "DELETE"], content_types=JSON_BODY)
 def mcp_server_route(mcp_server_id):
-    caller, req = _caller(), _req()
-    if req.method == "DELETE":
-        mcp_servers.delete(caller, mcp_server_id)
-        return Response(body="", status_code=204)
-    if req.method == "PUT":
-        server = mcp_servers.update(caller, mcp_server_id, _body(), utcnow())
-    else:
-        server = mcp_servers.get(caller, mcp_server_id)
-    return {"mcp_server": mcp_servers.server_json(server, caller)}
+    caller = _caller()
+    return _one(mcp_servers, caller, mcp_server_id, lambda s: {"mcp_server": mcp_servers.server_json(s, caller)})
 
 
 @route("/mcp-servers/{mcp_server_id}/test", methods=["POST"], content_types=JSON_BODY)

@@ -51,6 +51,8 @@ def test_owners_and_admins_manage_servers_and_secret_values_are_never_returned(a
 @pytest.mark.parametrize("body, field", [
     ({"url": "ftp://x.example/mcp"}, "url"),
     ({"url": "https://user:pw@x.example/mcp"}, "url"),
+    ({"url": "http://["}, "url"),
+    ({"url": "http://x.example:port/mcp"}, "url"),
     ({"headers": {"Authorization": "Bearer plain"}}, "headers.Authorization"),
     ({"headers": {"X-Api-Key": "k"}}, "headers.X-Api-Key"),
     ({"headers": {"Authorization": {"secret": "nope"}}}, "headers.Authorization.secret"),

@@ -54,8 +54,13 @@ def _url(value) -> str:
     if not isinstance(value, str) or len(value) > 2048:
         raise Invalid("url must be the server's streamable-HTTP endpoint: an http(s) URL of at most 2048 characters",
                       field="url")
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - a port that is not a number is refused here, not when a run connects
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.username or \
+            parts.password:
         raise Invalid("url must be an http(s) URL with a host (and no user:password; put credentials in headers "
                       "naming a secret), e.g. https://mcp.example.com/mcp", field="url")
     return value.strip()

@@ -53,6 +53,9 @@ class McpTools:
                 except guard.BlockedAddress as exc:
                     self.notes.append(f"MCP server {label}: refused by the outbound guard: {exc}")
                     continue
+                except ValueError as exc:  # a URL no request can be made of (a port that is no number)
+                    self.notes.append(f"MCP server {label}: bad URL: {exc}")
+                    continue
             usable[f"s{i}"] = server
         if not usable:
             return self.notes
