@@ -40,3 +40,15 @@ def test_add_test_show_list_use_and_delete_an_mcp_server(sre, api, owner, aws): 
     assert bad_add.exit_code == 1 and "--header: headers.Authorization looks like a credential" in bad_add.output
     ok(sre("mcp", "delete", server_id, "--yes"))
     assert "no MCP servers" in ok(sre("mcp", "list"))
+
+
+def test_a_runner_refuses_a_bad_config_file_before_it_starts(tmp_path, env):  # noqa: F811
+    from click.testing import CliRunner
+
+    from sre_client.cli import main
+    bad = tmp_path / "runner.json"
+    bad.write_text(json.dumps({"mcp_servers": [{"name": "k8s", "args": ["x"]}]}))
+    token = "srert_" + "0123456789abcdef" + "x" * 43
+    result = CliRunner(env=env).invoke(main, ["runner", "start", "--token", token, "--url", "http://127.0.0.1:9",
+                                              "--config", str(bad)], prog_name="sre")
+    assert result.exit_code == 2 and "--config" in result.output and "mcp_servers[0].command" in result.output
