@@ -118,6 +118,12 @@ def test_the_test_route_lists_the_tools_or_says_what_is_wrong(api, owner, aws):
     with outbound(allow_loopback=True):  # down: nothing listens there any more
         down = api.ok("POST", f"/mcp-servers/{server['id']}/test", owner)
         assert down["ok"] is False and "cannot connect" in down["error"], down
+    with outbound(allow_loopback=True):  # loopback allowed (the tests' stand-ins), internal addresses still not
+        for internal, what in (("http://10.0.0.5/mcp", "private network"),
+                               ("http://169.254.169.254/mcp", "link-local cloud metadata")):
+            api.ok("PUT", f"/mcp-servers/{server['id']}", owner, {"url": internal})
+            refused = api.ok("POST", f"/mcp-servers/{server['id']}/test", owner)
+            assert refused["ok"] is False and f"an internal address ({what}); refused" in refused["error"], refused
     assert api.call("POST", f"/mcp-servers/{server['id']}/test", api_key_of_member(api, owner))[0] == 403
 
 
