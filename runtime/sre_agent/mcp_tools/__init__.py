@@ -63,7 +63,11 @@ class McpTools:
 
         self.connections = Connections(self.settings.outbound)
         timeout = self.deadline.cap(self.settings.mcp_connect_timeout)
-        for key, found in self.connections.open(usable, max(timeout, 0.001)).items():
+        try:
+            opened = self.connections.open(usable, max(timeout, 0.001))
+        except Exception as exc:  # noqa: BLE001 - the loop itself failed: every server is unavailable, the run goes on
+            opened = dict.fromkeys(usable, exc)
+        for key, found in opened.items():
             server = usable[key]
             label = server.get("name") or key
             if isinstance(found, BaseException):
