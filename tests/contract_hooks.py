@@ -136,6 +136,21 @@ def _integration_body(body: dict, update: bool) -> dict:
     return body
 
 
+_CREDENTIAL = ("authorization", "cookie", "token", "secret", "password", "key", "credential")
+
+
+def _mcp_body(body: dict) -> dict:
+    # A team must be one of the account's (it has none); a header that names a secret names one the account
+    # lacks, and one that looks like a credential must name a secret: the generated headers keep only the
+    # plain ones that do not.
+    if body.get("team_id") not in (None, 0):
+        body = {**body, "team_id": 0}
+    if isinstance(body.get("headers"), dict):
+        body = {**body, "headers": {k: v for k, v in body["headers"].items() if isinstance(v, str)
+                                    and not any(word in k.lower() for word in _CREDENTIAL)}}
+    return body
+
+
 def _hours(body: dict) -> dict:
     # Business hours start before they end.
     hours = body.get("business_hours")
@@ -182,6 +197,8 @@ def _rule(body: dict) -> dict:
         triggers.append(trigger)
     if isinstance(body.get("actions"), list):
         body = {**body, "actions": [_action(a, "event" in seen) for a in body["actions"]]}
+    if isinstance(body.get("mcp_server_ids"), list):  # a generated id names no server of the account
+        body = {**body, "mcp_server_ids": []}
     return {**body, "triggers": triggers} if "triggers" in body else body
 
 
@@ -242,6 +259,8 @@ def before_call(context, case, **kwargs):
         case.body = _rule(body)
     elif isinstance(body, dict) and path in ("/integrations", "/integrations/{integration_id}"):
         case.body = _integration_body(body, update=path != "/integrations")
+    elif isinstance(body, dict) and path in ("/mcp-servers", "/mcp-servers/{mcp_server_id}"):
+        case.body = _mcp_body(body)
     elif isinstance(body, dict) and path == "/account/settings":
         case.body = _hours(body)
     elif isinstance(body, list):

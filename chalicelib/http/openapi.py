@@ -1049,8 +1049,9 @@ _PATHS.update({
 
 _MCP_SERVER_ID = _path("mcp_server_id", "An MCP server's id (mcp_…)")
 _MCP_HEADER = {"anyOf": [
-    {"type": "string", "maxLength": 4096, "description": "A plain value (shown to everyone who sees the server; "
-                                                        "a credential-looking header must name a secret)"},
+    {"type": "string", "pattern": f"^{mcp_servers.HEADER_VALUE.pattern}$",
+     "description": "A plain value of one line (shown to everyone who sees the server; a credential-looking "
+                    "header must name a secret)"},
     {**_obj({"secret": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,128}$",
                         "description": "The name of an account secret (PUT /secrets/{name}); its value is read "
                                        "when a run starts, never returned"},
@@ -1058,9 +1059,11 @@ _MCP_HEADER = {"anyOf": [
             ["secret"]), "additionalProperties": False}]}
 _MCP_IN = {
     "name": {**_NAME, "maxLength": 128}, "team_id": _INTEGRATION_TEAM,
-    "url": {"type": "string", "maxLength": 2048, "pattern": "^https?://",
-            "description": "The server's streamable-HTTP endpoint (reached through the outbound guard)"},
+    "url": {"type": "string", "maxLength": 2048, "pattern": f"^{mcp_servers.URL.pattern}$",
+            "description": "The server's streamable-HTTP endpoint: a host name or IPv4 address (reached through the "
+                           "outbound guard)"},
     "headers": {"type": ["object", "null"], "maxProperties": mcp_servers.MAX_HEADERS,
+                "propertyNames": {"pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$"},
                 "additionalProperties": _MCP_HEADER},
     "allowed_tools": {"type": ["array", "null"], "maxItems": mcp_servers.MAX_ALLOWED_TOOLS,
                       "items": {"type": "string", "minLength": 1, "maxLength": 128},
@@ -1140,7 +1143,8 @@ SERVER_CHECKS = [
     "Business hours `start` is before `end`.",
     "An MCP server's header that looks like a credential (Authorization, Cookie, a name with token, key, "
     "secret or password) names an account secret that exists; an automation's `mcp_server_ids` are servers "
-    "the caller sees, of the whole account or of the automation's own team (also when it moves).",
+    "the caller sees, of the whole account or of the automation's own team (also when it moves); an account has "
+    f"at most {mcp_servers.MAX_PER_ACCOUNT} MCP servers.",
 ]
 
 

@@ -8,7 +8,6 @@ optional "prefix", e.g. "Bearer "): the name of an account secret, read only
 when a run starts (`for_run`) and never returned. Credential-looking headers
 must name a secret."""
 import re
-from urllib.parse import urlsplit
 
 from chalicelib import secrets
 from chalicelib.clock import iso
@@ -19,12 +18,16 @@ from chalicelib.store import ConditionFailed, repos
 from chalicelib.store.records import McpServer
 from chalicelib.validation import name as checked_name
 
-MAX_PER_ACCOUNT = 100
+MAX_PER_ACCOUNT = 200
 MAX_PER_AUTOMATION = 10
 MAX_HEADERS = 20
 MAX_ALLOWED_TOOLS = 200
 FIELDS = {"name", "team_id", "url", "headers", "allowed_tools"}
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}")
+_PORT = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+# The URL the OpenAPI document describes, exactly: a host name or IPv4 address, a port that is one.
+URL = re.compile(r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::" + _PORT + r")?(?:[/?#][!-~]*)?")
+HEADER_VALUE = re.compile(r"[^\r\n\x00]{0,4096}")
 _CREDENTIAL = re.compile(r"authorization|cookie|token|secret|password|key|credential", re.IGNORECASE)
 
 
@@ -51,19 +54,11 @@ def listing(caller) -> list[McpServer]:
 
 
 def _url(value) -> str:
-    if not isinstance(value, str) or len(value) > 2048:
-        raise Invalid("url must be the server's streamable-HTTP endpoint: an http(s) URL of at most 2048 characters",
-                      field="url")
-    try:
-        parts = urlsplit(value.strip())
-        parts.port  # noqa: B018 - a port that is not a number is refused here, not when a run connects
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.username or \
-            parts.password:
-        raise Invalid("url must be an http(s) URL with a host (and no user:password; put credentials in headers "
-                      "naming a secret), e.g. https://mcp.example.com/mcp", field="url")
-    return value.strip()
+    if not isinstance(value, str) or len(value) > 2048 or not URL.fullmatch(value):
+        raise Invalid("url must be the server's streamable-HTTP endpoint: an http(s) URL of at most 2048 characters "
+                      "with a host name or IPv4 address (no user:password: put credentials in headers naming a "
+                      "secret), e.g. https://mcp.example.com/mcp", field="url")
+    return value
 
 
 def _header_value(header: str, value, account_id: str):
@@ -72,7 +67,7 @@ def _header_value(header: str, value, account_id: str):
         if _CREDENTIAL.search(header):
             raise Invalid(f'{field} looks like a credential: store it as an account secret and name it, '
                           f'{{"secret": "<name>"}}, so it is never shown again', field=field)
-        if len(value) > 4096 or any(c in value for c in "\r\n\0"):
+        if not HEADER_VALUE.fullmatch(value):
             raise Invalid(f"{field} must be at most 4096 characters on one line", field=field)
         return value
     if not isinstance(value, dict) or not set(value) <= {"secret", "prefix"} or "secret" not in value:
