@@ -15,6 +15,7 @@ at a cold start: functions that do not search do not pay for them
 (bench/knowledge.py measures both). An index is kept per account and set
 of teams, and used again while none of those documents changed (one
 content-free query tells)."""
+import logging
 import re
 import unicodedata
 from collections import OrderedDict
@@ -76,6 +77,7 @@ class Index:
         self.retriever, self.stop = None, frozenset()
         if self.entries:
             import bm25s  # here, not at the top: see the module's docstring
+            logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
             self.stop = _stop_words()
             corpus = [tokens(f"{e.title}\n{e.heading}\n{e.text}", self.stop) or [""] for e in self.entries]
             self.retriever = bm25s.BM25()

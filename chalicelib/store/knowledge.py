@@ -33,7 +33,7 @@ class DynamoKnowledge:
         """One page of the account's documents without their content, newest
         first, those `keep(document)` holds for; and the next page's cursor."""
         model = self._model()
-        results = model.query(account_id, scan_index_forward=False, page_size=limit, attributes_to_get=SUMMARY,
+        results = model.query(account_id, scan_index_forward=False, page_size=limit, attributes_to_get=list(SUMMARY),
                               last_evaluated_key=decode_cursor(cursor, {"account_id", "id"},
                                                                {"account_id": account_id}))
         page, next_cursor = take(results, lambda item: keep(record_of(item, Document)), limit,
@@ -46,7 +46,7 @@ class DynamoKnowledge:
         model = self._model()
         wanted = None if team_ids is None else model.team_id.is_in(*sorted({int(t) for t in team_ids}))
         items = model.query(account_id, scan_index_forward=False, filter_condition=wanted,
-                            attributes_to_get=None if content else SUMMARY)
+                            attributes_to_get=None if content else list(SUMMARY))
         return [record_of(item, Document) for item in items]
 
     def change(self, document: Document, changes: dict) -> None:
