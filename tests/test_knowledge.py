@@ -166,9 +166,9 @@ def test_search_sees_only_what_the_caller_sees(api, people, library):
 def test_an_index_is_built_again_only_when_a_document_changed(api, owner):
     made = _add(api, owner, "Search cluster", SEARCH)["document"]
     _top(api, owner, "reindex")
-    built = [index for _, index in search._cache.values()]
+    built = [entry[2] for entry in search._cache.values()]
     _top(api, owner, "reindex")
-    assert [index for _, index in search._cache.values()] == built  # the same object, not a new one
+    assert [entry[2] for entry in search._cache.values()] == built  # the same object, not a new one
     api.ok("PUT", f"/knowledge/{made['id']}", owner, {"content": SEARCH + "\n## Snapshots\n\nnightly snapshot"})
     assert _top(api, owner, "snapshot")[0]["heading"] == "Snapshots"
 

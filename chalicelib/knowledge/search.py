@@ -12,11 +12,12 @@ entries that share a word with the query are results.
 
 bm25s and numpy are imported here, on the first search of a process, never
 at a cold start: functions that do not search do not pay for them
-(bench/knowledge.py measures both). An index is kept per account and set
-of teams, and used again while none of those documents changed (one
-content-free query tells)."""
+(bench/knowledge.py measures both). An index is kept per account, reader and
+set of teams, and used again while none of the account's documents changed
+(one GetItem of the account's write count tells)."""
 import logging
 import re
+import time
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -25,8 +26,10 @@ from chalicelib.errors import Invalid
 from chalicelib.identity.directory import parse_team_id
 from chalicelib.knowledge import documents
 from chalicelib.knowledge.sections import split
+from chalicelib.store import repos
 
 CACHED_INDEXES = 16
+MAX_INDEX_AGE = 300  # seconds: a write whose count was lost (a crash between the two) is seen by then
 SNIPPET_CHARS = 240
 FULL_TEXT_CHARS = 4000
 MAX_QUERY_CHARS = 2000
@@ -116,20 +119,20 @@ def snippet(text: str, query: str, width: int = SNIPPET_CHARS) -> str:
     return ("…" if start else "") + cut + ("…" if start + width < len(flat) else "")
 
 
-def index_for(account_id: str, reader, team_ids: set[int] | None) -> Index:
+def index_for(account_id: str, reader, team_ids: set[int] | None, now: float | None = None) -> Index:
     """The index of the documents of `team_ids` that `reader` may see: the
-    cached one while they are unchanged, else built again."""
-    summaries = documents.readable(account_id, reader, team_ids, content=False)
+    cached one while the account's documents are unchanged (one small read
+    of their write count says so) and younger than MAX_INDEX_AGE seconds,
+    else built again from the documents."""
+    now = time.monotonic() if now is None else now
+    version = repos.knowledge.version(account_id)
     key = (account_id, frozenset(reader.team_ids), reader.is_admin, None if team_ids is None else frozenset(team_ids))
-    fingerprint = tuple((d.id, d.updated_at) for d in summaries)
     cached = _cache.get(key)
-    if cached and cached[0] == fingerprint:
+    if cached and cached[0] == version and now - cached[1] < MAX_INDEX_AGE:
         _cache.move_to_end(key)
-        return cached[1]
-    wanted = {d.id for d in summaries}
-    found = [d for d in documents.readable(account_id, reader, team_ids, content=True) if d.id in wanted]
-    index = Index(found)
-    _cache[key] = (fingerprint, index)
+        return cached[2]
+    index = Index(documents.readable(account_id, reader, team_ids, content=True))
+    _cache[key] = (version, now, index)
     while len(_cache) > CACHED_INDEXES:
         _cache.popitem(last=False)
     return index

@@ -13,11 +13,19 @@ def _summary(document):
 class MemoryKnowledge:
     def __init__(self):
         self.items: dict[tuple, object] = {}
+        self.versions: dict[str, int] = {}
+
+    def _bump(self, account_id):
+        self.versions[account_id] = self.versions.get(account_id, 0) + 1
+
+    def version(self, account_id):
+        return self.versions.get(account_id, 0)
 
     def add(self, document):
         if (document.account_id, document.id) in self.items:
             raise ConditionFailed(f"document {document.id} exists")
         self.items[(document.account_id, document.id)] = _copy(document)
+        self._bump(document.account_id)
 
     def get(self, account_id, document_id):
         return _copy(self.items.get((account_id, document_id)))
@@ -44,6 +52,8 @@ class MemoryKnowledge:
         for name, value in changes.items():
             setattr(stored, name, _copy(value))
             setattr(document, name, _copy(value))
+        self._bump(document.account_id)
 
     def delete(self, document):
         self.items.pop((document.account_id, document.id), None)
+        self._bump(document.account_id)

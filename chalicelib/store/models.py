@@ -412,7 +412,9 @@ class Integration(Model):
 class Document(Model):
     """A knowledge document of an account (its content inline: at most
     KNOWLEDGE_MAX_BYTES, under DynamoDB's 400 KB item limit). Its id starts
-    with the creation time, so the account's query reads newest first."""
+    with the creation time, so the account's query reads newest first. One
+    more item per account, id "~version", counts the account's writes: a
+    search's index is fresh while that count is."""
     Meta = _meta("knowledge")
     account_id = UnicodeAttribute(hash_key=True)
     id = UnicodeAttribute(range_key=True)
@@ -425,6 +427,7 @@ class Document(Model):
     content = UnicodeAttribute(null=True)
     size = NumberAttribute(default=0)
     sections = NumberAttribute(default=0)
+    version = NumberAttribute(null=True)  # only on the account's marker item (id "~version"): bumped by every write
 
 
 class Alert(Model):
