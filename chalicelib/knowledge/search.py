@@ -15,6 +15,7 @@ at a cold start: functions that do not search do not pay for them
 (bench/knowledge.py measures both). An index is kept per account, reader and
 set of teams, and used again while none of the account's documents changed
 (one GetItem of the account's write count tells)."""
+import functools
 import logging
 import re
 import time
@@ -48,17 +49,22 @@ def _light_stem(word: str) -> str:
     return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
 
 
+@functools.lru_cache(maxsize=65536)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    """The index words of one word of the text (cached: a corpus repeats its words)."""
+    out = []
+    for run in _CJK.findall(word):
+        out += list(run) + [run[i:i + 2] for i in range(len(run) - 1)]
+    for part in _CJK.sub(" ", word).split():
+        parts = {part.lower(), *(p.lower() for p in _CAMEL.findall(part))}
+        out += [_light_stem(p) for p in sorted(parts) if len(p) > 1 or p.isdigit()]
+    return tuple(out)
+
+
 def tokens(text: str, stop: frozenset = frozenset()) -> list[str]:
     """The index words of a text (see the module's docstring)."""
-    out = []
-    for word in _WORD.findall(unicodedata.normalize("NFKC", text or "")):
-        for run in _CJK.findall(word):
-            out += list(run) + [run[i:i + 2] for i in range(len(run) - 1)]
-        word = _CJK.sub(" ", word)
-        for part in word.split():
-            parts = {part.lower(), *(p.lower() for p in _CAMEL.findall(part))}
-            out += [_light_stem(p) for p in sorted(parts) if p not in stop and (len(p) > 1 or p.isdigit())]
-    return out
+    return [token for word in _WORD.findall(unicodedata.normalize("NFKC", text or ""))
+            for token in _word_tokens(word) if token not in stop]
 
 
 @dataclass(frozen=True)
