@@ -97,6 +97,18 @@ def get_team(account_id: str, team_id, field: str = "team_id") -> Team:
     return team
 
 
+def scope_team(account_id: str, value) -> int:
+    """A body's `team_id` (None: 0, personal/the account's), which must be 0
+    or a team of the account: 400 naming `team_id` otherwise."""
+    team_id = parse_team_id(0 if value is None else value)
+    if team_id:
+        try:
+            get_team(account_id, team_id)
+        except NotFound as exc:
+            raise Invalid(f"team_id: there is no team {team_id} in this account", field="team_id") from exc
+    return team_id
+
+
 def parse_team_id(value, field: str = "team_id") -> int:
     """An integer team id >= 0 from JSON or a path/query string."""
     if isinstance(value, bool):

@@ -12,7 +12,7 @@ from chalicelib.clock import iso
 from chalicelib.errors import Forbidden, Invalid, NotFound, TooLarge
 from chalicelib.identity import permissions, tokens
 from chalicelib.identity.caller import Caller
-from chalicelib.identity.directory import get_team, parse_team_id
+from chalicelib.identity.directory import parse_team_id, scope_team
 from chalicelib.knowledge import sections
 from chalicelib.store import BadCursor, ConditionFailed, repos
 from chalicelib.store.records import Document
@@ -70,15 +70,10 @@ def _content(value) -> str:
 
 
 def _team(caller, value, owner_id: str) -> int:
-    team_id = parse_team_id(0 if value is None else value)
-    if team_id:
-        try:
-            get_team(caller.account_id, team_id)
-        except NotFound as exc:
-            raise Invalid(f"team_id: there is no team {team_id} in this account", field="team_id") from exc
-        if not repos.accounts.is_member(owner_id, team_id):
-            raise Invalid(f"team_id: the document's owner is not a member of team {team_id}; add them to the team "
-                          "first or choose another scope", field="team_id")
+    team_id = scope_team(caller.account_id, value)
+    if team_id and not repos.accounts.is_member(owner_id, team_id):
+        raise Invalid(f"team_id: the document's owner is not a member of team {team_id}; add them to the team "
+                      "first or choose another scope", field="team_id")
     return team_id
 
 

@@ -12,7 +12,7 @@ import secrets as random_secrets
 from chalicelib.clock import iso
 from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.identity import permissions, tokens
-from chalicelib.identity.directory import get_team, parse_team_id
+from chalicelib.identity.directory import scope_team
 from chalicelib.ops.vendors import VENDORS, vendor
 from chalicelib.store import ConditionFailed, repos
 from chalicelib.store.records import Integration
@@ -88,13 +88,7 @@ def _mapping(value) -> dict | None:
 
 
 def _team(caller, value) -> int:
-    team_id = parse_team_id(0 if value is None else value)
-    if team_id:
-        try:
-            get_team(caller.account_id, team_id)
-        except NotFound as exc:
-            raise Invalid(f"team_id: there is no team {team_id} in this account", field="team_id") from exc
-    return team_id
+    return scope_team(caller.account_id, value)
 
 
 def new_secret() -> str:
