@@ -67,7 +67,8 @@ def test_a_runner_rule_waits_for_its_pool_then_a_runner_claims_and_reports(api, 
     work = _claim(api, runner, token)
     assert work["run_id"] == run["id"] and work["attempt"] == 1 and "go" in work["prompt"]
     assert set(work) == {"run_id", "session_id", "attempt", "automation", "prompt", "context", "recent_runs",
-                         "environment", "first_seq", "lease", "template_id", "locale", "tools"}  # no rule, no secret
+                         "environment", "first_seq", "lease", "template_id", "locale", "tools",
+                         "knowledge"}  # no rule, no secret
     assert {spec["name"] for spec in work["tools"]} >= {"query_alerts", "incident_timeline", "oncall_load"}
     assert _claim(api, runner, token) is None  # nothing else waits
     running = api.ok("GET", f"/runs/{run['id']}", owner)["run"]

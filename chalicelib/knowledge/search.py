@@ -129,7 +129,8 @@ def index_for(account_id: str, reader, team_ids: set[int] | None, now: float | N
     """The index of the documents of `team_ids` that `reader` may see: the
     cached one while the account's documents are unchanged (one small read
     of their write count says so) and younger than MAX_INDEX_AGE seconds,
-    else built again from the documents."""
+    else built again from the documents (none read while the account never
+    had one: a run of an account without knowledge pays one GetItem)."""
     now = time.monotonic() if now is None else now
     version = repos.knowledge.version(account_id)
     key = (account_id, frozenset(reader.team_ids), reader.is_admin, None if team_ids is None else frozenset(team_ids))
@@ -137,7 +138,7 @@ def index_for(account_id: str, reader, team_ids: set[int] | None, now: float | N
     if cached and cached[0] == version and now - cached[1] < MAX_INDEX_AGE:
         _cache.move_to_end(key)
         return cached[2]
-    index = Index(documents.readable(account_id, reader, team_ids, content=True))
+    index = Index(documents.readable(account_id, reader, team_ids, content=True) if version else [])
     _cache[key] = (version, now, index)
     while len(_cache) > CACHED_INDEXES:
         _cache.popitem(last=False)

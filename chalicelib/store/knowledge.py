@@ -30,8 +30,7 @@ class DynamoKnowledge:
 
     def version(self, account_id: str) -> int:
         """How many document writes the account has had (0: none yet): one GetItem of the marker."""
-        model = self._model()
-        found = next(iter(model.query(account_id, model.id == VERSION, attributes_to_get=["version"])), None)
+        found = get(self._model(), account_id, VERSION)
         return int(found.version or 0) if found is not None else 0
 
     def add(self, document: Document) -> None:
