@@ -3,7 +3,7 @@ toolbox that runs them and records each call in the session.
 
 Two kinds of tools: the runtime's own (SPECS: http_check, query_runs), run
 here; and the service's (the operations data: alerts, incidents, changes,
-on-call load), whose specs come with the work (`work["tools"]`) and whose
+on-call load; the team's knowledge: search_knowledge), whose specs come with the work (`work["tools"]`) and whose
 calls go to the service through the reporter (`reporter.tool(name, args)`):
 an environment reads no table."""
 import logging
