@@ -344,3 +344,34 @@ def test_an_analysis_cites_the_runbook_sections_of_its_services(locale, title, h
     searches = [c for c in session.tool_calls if c["tool"] == "search_knowledge"]
     assert searches and all(c["input"]["limit"] == 2 for c in searches)
     assert searches[0]["input"]["query"].split()[0] in {"checkout", "search", "payments", "auth"}
+
+
+def test_a_team_automations_analysis_cites_its_teams_runbooks_through_the_service(api, people, library, aws):
+    """The noise review of the planted week as an automation of team red, worked by the worker with the cloud
+    sandbox in-process: its search_knowledge calls go through the lease-scoped tool call, and it cites red's
+    checkout runbook and the personal payments notes, never blue's search runbook (search is in its findings)."""
+    from chalicelib.identity.caller import authenticate
+    from chalicelib.runs import control, fire
+    from tests import ops_planted
+    from tests.conftest import work_queue
+    from tests.test_analyses_e2e import events
+    alice = people["alice"]["key"]
+    account_id = authenticate({"authorization": f"Bearer {alice}"}).account_id
+    batch = events()
+    for i in range(0, len(batch), 100):
+        assert not fire.receive(account_id, batch[i:i + 100], ops_planted.NOW)["rejected"]
+    body = {"template_id": "noise-reduction", "team_id": people["red"], "triggers": [{"type": "api"}]}
+    rule = api.ok("POST", "/automations", alice, body, status=201)["automation"]
+    run = control.start_manual(authenticate({"authorization": f"Bearer {alice}"}), rule["id"], {}, ops_planted.NOW)
+    work_queue(aws["runs"], clock=lambda: ops_planted.NOW)
+    run = api.ok("GET", f"/runs/{run.id}", alice)["run"]
+    assert run["status"] == "succeeded", run
+    session = api.ok("GET", f"/sessions/{run['session_id']}", alice)["session"]
+    artifacts = {a["name"]: a["content"] for a in session["artifacts"]}
+    report, findings = artifacts["report.md"], json.loads(artifacts["findings.json"])
+    section = report[report.index("## Runbooks"):]
+    assert "| checkout | Checkout service runbook | CheckoutLatencyFlap |" in section
+    assert "Payments service notes" in section and "Search cluster" not in section
+    assert {c["title"] for c in findings["runbooks"]} == {"Checkout service runbook", "Payments service notes"}
+    searched = {c["input"]["query"].split()[0] for c in session["tool_calls"] if c["tool"] == "search_knowledge"}
+    assert {"checkout", "search", "payments"} <= searched
