@@ -13,10 +13,12 @@ from chalicelib.environments import claims, leases, runner_health, sandbox
 from chalicelib.events import ingest
 from chalicelib.events import query as events_query
 from chalicelib.http import access, errors
-from chalicelib.http.request import base_url, json_object, json_value, query, query_list
+from chalicelib.http.request import base_url, document_body, json_object, json_value, query, query_list
 from chalicelib.identity import bootstrap as first_owner
 from chalicelib.identity import directory, keys, permissions, removal, runners
 from chalicelib.identity.caller import authenticate
+from chalicelib.knowledge import documents as knowledge
+from chalicelib.knowledge import search as knowledge_search
 from chalicelib.mcp import probe as mcp_probe
 from chalicelib.mcp import servers as mcp_servers
 from chalicelib.observability import metrics
@@ -434,6 +436,34 @@ def mcp_server_route(mcp_server_id):
 @route("/mcp-servers/{mcp_server_id}/test", methods=["POST"], content_types=JSON_BODY)
 def test_mcp_server(mcp_server_id):
     return mcp_probe.test(_caller(), mcp_server_id)
+# --- Knowledge: the teams' runbooks and service notes ---------------------------------
+
+@route("/knowledge", methods=["POST", "GET"], content_types=JSON_BODY)
+def knowledge_route():
+    caller, req = _caller(), _req()
+    if req.method == "GET":
+        found, cursor = knowledge.listing(caller, query(req), query_list(req, "team_id"))
+        return {"documents": [knowledge.document_json(d, caller, content=False) for d in found], "next_cursor": cursor}
+    document = knowledge.create(caller, document_body(req.raw_body), utcnow())
+    return Response({"document": knowledge.document_json(document, caller)}, status_code=201)
+
+
+@route("/knowledge/search", methods=["GET"])
+def knowledge_search_route():
+    return knowledge_search.for_caller(_caller(), query(_req()))
+
+
+@route("/knowledge/{document_id}", methods=["GET", "PUT", "DELETE"], content_types=JSON_BODY)
+def knowledge_document(document_id):
+    caller, req = _caller(), _req()
+    if req.method == "DELETE":
+        knowledge.delete(caller, document_id)
+        return Response(body="", status_code=204)
+    if req.method == "PUT":
+        document = knowledge.update(caller, document_id, document_body(req.raw_body), utcnow())
+    else:
+        document = knowledge.get(caller, document_id)
+    return {"document": knowledge.document_json(document, caller)}
 
 
 @route("/runs/{run_id}/tools/{name}", methods=["POST"], content_types=JSON_BODY)

@@ -41,6 +41,10 @@ class Settings:
     trigger_max_body_bytes: int = setting("TRIGGER_MAX_BODY_BYTES", 65536, "trigger URL body limit (413 above)",
                                            "int", 1024)
     max_task_prompt_chars: int = setting("MAX_TASK_PROMPT_CHARS", 32000, "task prompt length limit", "int", 1)
+    knowledge_max_bytes: int = setting("KNOWLEDGE_MAX_BYTES", 262144, "a knowledge document's content limit in "
+                                        "UTF-8 bytes (413 above)", "int", 1024, 360000)
+    knowledge_prompt_chars: int = setting("KNOWLEDGE_PROMPT_CHARS", 4000, "the most characters of knowledge put in "
+                                           "a run's system prompt (0: none)", "int", 0, 100000)
     # Schedules and runs.
     schedule_shards: int = setting("SCHEDULE_SHARDS", 8, "shards per schedule-index key (fixed per deployment)",
                                     "int", 1, 64)

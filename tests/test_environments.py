@@ -67,7 +67,8 @@ def test_a_runner_rule_waits_for_its_pool_then_a_runner_claims_and_reports(api, 
     work = _claim(api, runner, token)
     assert work["run_id"] == run["id"] and work["attempt"] == 1 and "go" in work["prompt"]
     assert set(work) == {"run_id", "session_id", "attempt", "automation", "prompt", "context", "recent_runs",
-                         "environment", "first_seq", "lease", "template_id", "locale", "tools"}  # no rule, no secret
+                         "environment", "first_seq", "lease", "template_id", "locale", "tools",
+                         "knowledge"}  # no rule, no secret
     assert {spec["name"] for spec in work["tools"]} >= {"query_alerts", "incident_timeline", "oncall_load"}
     assert _claim(api, runner, token) is None  # nothing else waits
     running = api.ok("GET", f"/runs/{run['id']}", owner)["run"]
@@ -212,7 +213,7 @@ def test_the_runner_token_is_refused_on_every_route_but_its_own(api, owner):
     ids = {"runner_id": runner["id"], "run_id": run["id"], "automation_id": rule["id"], "team_id": "1",
            "user_id": "usr_x", "key_id": "k", "session_id": "ses_x", "trigger_id": "trg_x", "name": "s",
            "rule_id": "aut_x", "integration_id": hook["id"], "secret": "s", "source": "events", "fingerprint": "f",
-           "incident_id": "i", "mcp_server_id": "mcp_x"}
+           "incident_id": "i", "mcp_server_id": "mcp_x", "document_id": "kb_x"}
     tried, public = 0, _public_routes(api.call("GET", "/openapi.json")[1])
     for path, methods in app.routes.items():
         for method in methods:

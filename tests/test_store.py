@@ -524,3 +524,39 @@ def test_mcp_servers_add_read_change_and_delete(repos):
     with pytest.raises(ConditionFailed):
         repos.mcp_servers.change(stored, {"name": "gone"})
     assert repos.mcp_servers.of_account("acc_1") == []
+
+
+# --- knowledge (issue 20) ----------------------------------------------------------------------------------
+
+
+def _document(document_id, team_id=0, **fields):
+    from chalicelib.store.records import Document
+    return Document("acc_1", document_id, f"title {document_id}", team_id, "usr_1", iso(NOW), iso(NOW),
+                    **{"content": f"# {document_id}\n\ntext", "size": 10, "sections": 1, **fields})
+
+
+def test_knowledge_documents_list_newest_first_and_count_their_writes(repos):
+    assert repos.knowledge.version("acc_1") == 0 and repos.knowledge.count("acc_1") == 0
+    for document_id, team_id in (("kb_01", 0), ("kb_02", 3), ("kb_03", 0)):
+        repos.knowledge.add(_document(document_id, team_id))
+    with pytest.raises(ConditionFailed):
+        repos.knowledge.add(_document("kb_01"))
+    assert repos.knowledge.version("acc_1") == 3 and repos.knowledge.count("acc_1") == 3
+    assert repos.knowledge.get("acc_1", "kb_02").content == "# kb_02\n\ntext"
+    assert repos.knowledge.get("acc_1", "~version") is None and repos.knowledge.get("acc_2", "kb_02") is None
+    page, cursor = repos.knowledge.listing("acc_1", 2, None, lambda d: True)
+    assert [d.id for d in page] == ["kb_03", "kb_02"] and page[0].content is None and cursor
+    rest, cursor = repos.knowledge.listing("acc_1", 2, cursor, lambda d: True)
+    assert [d.id for d in rest] == ["kb_01"] and cursor is None
+    with pytest.raises(BadCursor):
+        repos.knowledge.listing("acc_1", 2, "nonsense", lambda d: True)
+    assert [d.id for d in repos.knowledge.of_teams("acc_1", {0}, content=False)] == ["kb_03", "kb_01"]
+    assert [d.content for d in repos.knowledge.of_teams("acc_1", {3}, content=True)] == ["# kb_02\n\ntext"]
+    assert len(repos.knowledge.of_teams("acc_1", None, content=False)) == 3
+    document = repos.knowledge.get("acc_1", "kb_01")
+    repos.knowledge.change(document, {"title": "new", "updated_by": None})
+    assert repos.knowledge.get("acc_1", "kb_01").title == "new" and repos.knowledge.version("acc_1") == 4
+    repos.knowledge.delete(document)
+    with pytest.raises(ConditionFailed):
+        repos.knowledge.change(document, {"title": "gone"})
+    assert repos.knowledge.count("acc_1") == 2 and repos.knowledge.version("acc_1") == 5

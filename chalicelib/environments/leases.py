@@ -64,7 +64,8 @@ def renew_held(run: Run, lease_hash: str, now: datetime) -> dict:
 
 def tool(run_id: str, name: str, headers, body: dict, now: datetime) -> dict:
     """POST /runs/{id}/tools/{name}: one agent tool call over the run's own
-    account's operations data (the environment reads no table itself)."""
+    account's operations data or its automation's knowledge (the environment
+    reads no table itself)."""
     run, lease_hash = authorize(run_id, headers, now)
     return tool_held(run, lease_hash, name, body, now)
 
@@ -72,7 +73,7 @@ def tool(run_id: str, name: str, headers, body: dict, now: datetime) -> dict:
 def tool_held(run: Run, lease_hash: str, name: str, body: dict, now: datetime) -> dict:
     """A tool call under a lease the caller holds (see renew_held): `arguments` of the body."""
     arguments = body.get("arguments", {})
-    return {"output": tools.call(run.account_id, name, arguments, now)}
+    return {"output": tools.call(run.account_id, name, arguments, now, automation_id=run.automation_id)}
 
 
 def append(run_id: str, headers, body: dict, now: datetime) -> dict:

@@ -288,6 +288,9 @@ _SCHEMAS = {
                                                  "analysis"},
                   "locale": {"enum": list(rule_validation.LOCALES),
                              "description": "The language of the builtin report"},
+                  "knowledge": {"anyOf": [_ref("RunKnowledge"), {"type": "null"}],
+                                "description": "The scope's knowledge that best matches the prompt, for the system "
+                                               "prompt (null: none matches)"},
                   "tools": {"type": "array", "items": _ref("ToolSpec"),
                             "description": "The service's tools every backend offers (called with POST "
                                            "/runs/{run_id}/tools/{name})"},
@@ -1036,12 +1039,76 @@ _PATHS.update({
                          "additionalProperties": False}, errors=(400, 401, 403, 413))},
     "/runs/{run_id}/tools/{name}": {
         "post": {**_op("An environment calls a service tool for its run (Authorization: Bearer <lease token>): "
-                       "the operations data of the run's own account", 200, _ref("ToolCall"),
+                       "the operations data of the run's own account, or its automation's knowledge", 200,
+                       _ref("ToolCall"),
                        params=[_RUN_ID, _path("name", "A tool of the work's tools: "
                                                       + ", ".join(s["name"] for s in ops_tools.SPECS))],
                        body=_obj({"arguments": {"description": "The tool's arguments: an object as its JSON schema "
                                                                "says (anything else is answered ok: false)"}}),
                        body_required=False, errors=(400, 401, 409, 413)), **_LEASE}},
+})
+
+# --- Knowledge: the teams' runbooks and service notes (docs/knowledge.md) ---------------------------------------
+_DOCUMENT_ID = _path("document_id", "Document id (kb_…)")
+_DOCUMENT_FIELDS = {
+    "title": {**_NAME, "description": "What the document is about: searched with its text"},
+    "team_id": {**_TEAM_ID, "description": "0 = personal (everyone of the account sees it); a team of the "
+                                          "owner's: its members"},
+    "content": {"type": "string", "minLength": 1, "description": "Markdown; sections start at headings. At most "
+                "KNOWLEDGE_MAX_BYTES (262,144) bytes in UTF-8: 413 above"}}
+_SCHEMAS.update({
+    "DocumentSummary": _obj({
+        "id": _STR, "title": _STR, "team_id": _TEAM_ID, "owner_id": _STR,
+        "size": {**_COUNT, "description": "Bytes of the content in UTF-8"},
+        "sections": {**_COUNT, "description": "Markdown sections (a heading and its text)"},
+        "created_at": _TIME, "updated_at": _TIME, "updated_by": _NSTR,
+        "can_edit": {"type": "boolean", "description": "Whether the caller may change or delete it"}},
+        ["id", "title", "team_id", "owner_id", "size", "sections", "created_at", "updated_at", "can_edit"]),
+    "Document": {"allOf": [_ref("DocumentSummary"), _obj({"content": {"type": "string", "description": "Markdown"}},
+                                                         ["content"])]},
+    "DocumentCreate": {**_obj(_DOCUMENT_FIELDS, ["title", "content"]), "additionalProperties": False},
+    "DocumentUpdate": {**_obj(_DOCUMENT_FIELDS), "additionalProperties": False},
+    "KnowledgeHit": _obj({
+        "document_id": _STR, "title": {"type": "string", "description": "The document's"},
+        "team_id": _TEAM_ID, "heading": {"type": "string", "description": "The section's (the title for text "
+                                                                            "before the first heading)"},
+        "snippet": {"type": "string", "description": "About 240 characters around the query's words"},
+        "score": {"type": "number", "description": "BM25; higher is better"},
+        "text": {"type": "string", "description": "The section's text (the tool's `full` only)"}},
+        ["document_id", "title", "team_id", "heading", "snippet", "score"]),
+    "KnowledgeResults": _obj({"query": _STR, "results": {"type": "array", "items": _ref("KnowledgeHit")}},
+                             ["query", "results"]),
+    "RunKnowledge": _obj({
+        "text": {"type": "string", "description": "Markdown appended to the system prompt: at most "
+                                                  "KNOWLEDGE_PROMPT_CHARS characters"},
+        "sources": {"type": "array", "items": _obj({"document_id": _STR, "title": _STR, "heading": _STR,
+                                                    "score": {"type": "number"}})}}, ["text", "sources"]),
+})
+_DOCUMENT = _obj({"document": _ref("Document")}, ["document"])
+_PATHS.update({
+    "/knowledge": {
+        "post": _op("Add a document (Markdown) to the caller's personal knowledge or a team's", 201, _DOCUMENT,
+                    body=_ref("DocumentCreate"), errors=(400, 401, 413)),
+        "get": _op("The documents the caller may see, newest first, without their content", 200,
+                   _obj({"documents": {"type": "array", "items": _ref("DocumentSummary")},
+                         "next_cursor": _NSTR}, ["documents", "next_cursor"]),
+                   params=[_q("scope", "all (default) | personal | team", {"enum": ["all", "personal", "team"]}),
+                           _q("team_id", "Only these teams' (repeatable)", _TEAM_ID),
+                           _q("q", "Words the title must contain (any case)"), *_PAGE], errors=(400, 401))},
+    "/knowledge/search": {
+        "get": _op("Ranked full-text search (BM25) over the sections of the documents the caller may see", 200,
+                   _ref("KnowledgeResults"),
+                   params=[{**_q("q", "The words to look for", {"type": "string", "minLength": 1}),
+                            "required": True},
+                           _q("team_id", "What a run of this team's automations searches: the personal documents "
+                                         "and the team's", _TEAM_ID),
+                           _q("limit", "1-50, default 10", {"type": "integer", "minimum": 1, "maximum": 50})],
+                   errors=(400, 401))},
+    "/knowledge/{document_id}": {
+        "get": _op("One document with its content", 200, _DOCUMENT, params=[_DOCUMENT_ID], errors=(401, 404)),
+        "put": _op("Change a document's title, team or content (where the caller can edit it)", 200, _DOCUMENT,
+                   body=_ref("DocumentUpdate"), params=[_DOCUMENT_ID], errors=(400, 401, 403, 404, 413)),
+        "delete": _op("Delete a document", 204, None, params=[_DOCUMENT_ID], errors=(401, 403, 404))},
 })
 
 # Chalice answers 415 to a Content-Type a route does not read, on every route and before any handler runs.
@@ -1145,6 +1212,8 @@ SERVER_CHECKS = [
     "secret or password) names an account secret that exists; an automation's `mcp_server_ids` are servers "
     "the caller sees, of the whole account or of the automation's own team (also when it moves); an account has "
     f"at most {mcp_servers.MAX_PER_ACCOUNT} MCP servers.",
+    "A knowledge document's `team_id` is a team its owner is a member of; its content is at most "
+    "KNOWLEDGE_MAX_BYTES in UTF-8 (413 above); an account has at most 1000 documents.",
 ]
 
 

@@ -98,8 +98,8 @@ def get_team(account_id: str, team_id, field: str = "team_id") -> Team:
 
 
 def existing_team_id(account_id: str, value, field: str = "team_id") -> int:
-    """A team id of the body (absent: 0, the whole account) naming a team of the
-    account; 400 naming `field` otherwise."""
+    """A body's team id (absent: 0, personal or the whole account) naming a team
+    of the account; 400 naming `field` otherwise."""
     team_id = parse_team_id(0 if value is None else value, field)
     if team_id:
         try:

@@ -1,13 +1,17 @@
-"""The agent tools over the operations model: their specs (name,
-description, JSON schema), handed to every environment with the work so
-every backend offers them, and the calls, answered for the run's own account
-only (an environment reaches them through `POST /runs/{run_id}/tools/{name}`
-with the run's lease token; it reads no table itself).
+"""The service's agent tools: over the operations model, and the team's
+knowledge (search_knowledge, chalicelib/knowledge/search.py). Their specs
+(name, description, JSON schema) are handed to every environment with the
+work so every backend offers them, and the calls are answered for the run's
+own account only (an environment reaches them through
+`POST /runs/{run_id}/tools/{name}` with the run's lease token; it reads no
+table itself); search_knowledge reads only the run's scope's documents.
 
 A call never raises for bad arguments: the answer is {"ok": false, "error"},
 which a model can read and correct."""
 from chalicelib.errors import Invalid, NotFound
+from chalicelib.knowledge import search as knowledge
 from chalicelib.ops import load, queries
+from chalicelib.store import repos
 
 _WINDOW = {
     "since": {"type": "string", "description": "ISO 8601 UTC start of the window (default: 7 days before until)"},
@@ -68,17 +72,22 @@ SPECS = [
                     "hour, the off-hours share in the account's business hours and time zone, time to "
                     "acknowledge (median, p90), escalations, nights paged per responder.",
      "parameters": {"type": "object", "properties": {**_WINDOW}}},
+    knowledge.SPEC,
 ]
 NAMES = frozenset(spec["name"] for spec in SPECS)
 
 
-def call(account_id: str, name: str, args, now) -> dict:
-    """One tool call for an account; bad arguments and unknown keys answer {"ok": false, "error"}."""
+def call(account_id: str, name: str, args, now, automation_id: str | None = None) -> dict:
+    """One tool call for an account (and, for search_knowledge, the run's
+    automation, whose scope it searches); bad arguments and unknown keys
+    answer {"ok": false, "error"}."""
     if name not in NAMES:
         return {"ok": False, "error": f"unknown tool {name!r}; the tools are {', '.join(sorted(NAMES))}"}
     if not isinstance(args, dict):
         return {"ok": False, "error": f"arguments for {name} must be a JSON object"}
     try:
+        if name == knowledge.SPEC["name"]:
+            return _search_knowledge(account_id, automation_id, args)
         if name == "query_alerts":
             return queries.query_alerts(account_id, args, now)
         if name == "alert_days":
@@ -96,3 +105,11 @@ def call(account_id: str, name: str, args, now) -> dict:
         return load.oncall_load(account_id, args, now)
     except (Invalid, NotFound) as exc:
         return {"ok": False, "error": str(exc)}
+
+
+def _search_knowledge(account_id: str, automation_id: str | None, args: dict) -> dict:
+    rule = repos.rules.get(automation_id) if automation_id else None
+    if rule is None or rule.account_id != account_id or rule.deleted_at:
+        return {"ok": False, "error": "search_knowledge searches the knowledge of a run's automation, and this "
+                                      "run's automation is gone"}
+    return knowledge.tool(rule, args)

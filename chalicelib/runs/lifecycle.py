@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from chalicelib import settings
 from chalicelib.clock import iso, iso_ms, parse_iso
 from chalicelib.identity import tokens
+from chalicelib.knowledge import prompt as knowledge_prompt
 from chalicelib.mcp import servers as mcp_servers
 from chalicelib.observability import metrics
 from chalicelib.ops import tools
@@ -189,10 +190,12 @@ def work_for(run: Run, rule: Rule, token: str, now: datetime, recent: list[Run])
     """What an environment needs to work the run, and nothing more: no rule,
     no secret but the header secrets of the MCP servers the automation chose
     (read now, at its start), no other run beyond the recent ones the
-    query_runs tool shows."""
-    lease = lease_seconds()
+    query_runs tool shows; the knowledge of its scope that best matches its
+    prompt (or None), for the system prompt."""
+    lease, prompt = lease_seconds(), render_prompt(rule, run, now)
     work = {"run_id": run.id, "session_id": run.session_id, "attempt": int(run.attempt),
-            "automation": {"id": rule.id, "name": rule.name}, "prompt": render_prompt(rule, run, now),
+            "automation": {"id": rule.id, "name": rule.name}, "prompt": prompt,
+            "knowledge": knowledge_prompt.for_run(rule, prompt),
             "context": {"text": run.context_text or "", "event": run.trigger_event},
             "recent_runs": recent_json(recent, run.id), "template_id": rule.template_id,
             "locale": rule.locale or "en-US", "tools": tools.SPECS, "environment": run.environment, "first_seq": 1,

@@ -13,6 +13,7 @@ named operations; pynamodb and the table models never leave this package.
     integrations    the monitoring tools' webhooks and what each received
     operations      alerts (with their firings and days), incidents and changes
     mcp_servers     the MCP servers an account registered
+    knowledge       Markdown documents (runbooks, service notes) of teams and people
 
 Two kinds of each: DynamoDB and SQS (the default), and in-memory twins for
 fast unit tests of the core (`use(memory_repositories())`); tests/test_store.py holds both
@@ -47,6 +48,7 @@ class Repositories:
     integrations: object
     operations: object
     mcp_servers: object
+    knowledge: object
 
 
 _config = {"table_prefix": "sre-automations-local", "region": "us-east-1", "queues": {}}
@@ -75,6 +77,7 @@ def dynamo_repositories() -> Repositories:
         accounts,
         events,
         integrations,
+        knowledge,
         mcp_servers,
         operations,
         queues,
@@ -88,7 +91,8 @@ def dynamo_repositories() -> Repositories:
                         rules=rules.DynamoRules(), runs=runs.DynamoRuns(), sessions=sessions.DynamoSessions(),
                         events=events.DynamoEvents(), schedule=schedule.DynamoSchedule(),
                         queues=queues.SqsQueues(_config), integrations=integrations.DynamoIntegrations(),
-                        operations=operations.DynamoOperations(), mcp_servers=mcp_servers.DynamoMcpServers())
+                        operations=operations.DynamoOperations(), mcp_servers=mcp_servers.DynamoMcpServers(),
+                        knowledge=knowledge.DynamoKnowledge())
 
 
 def memory_repositories() -> Repositories:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from chalicelib.store import ConditionFailed, Repositories
 from chalicelib.store.expect import all_hold
 from chalicelib.store.mcp_servers import MemoryMcpServers
+from chalicelib.store.memory_knowledge import MemoryKnowledge
 from chalicelib.store.memory_operations import MemoryIntegrations, MemoryOperations
 from chalicelib.store.memory_paging import _copy, _page
 from chalicelib.store.records import Event, EventWindow, Rule, Run, ScheduleEntry, SessionItem, Tick
@@ -442,4 +443,5 @@ def repositories() -> Repositories:
     return Repositories(accounts=accounts, runners=MemoryRunners(), rules=rules,
                         runs=MemoryRuns(rules, accounts), sessions=MemorySessions(), events=events,
                         schedule=schedule, queues=MemoryQueues(), integrations=MemoryIntegrations(),
-                        operations=MemoryOperations(events), mcp_servers=MemoryMcpServers())
+                        operations=MemoryOperations(events), mcp_servers=MemoryMcpServers(),
+                        knowledge=MemoryKnowledge())

@@ -426,6 +426,27 @@ class McpServer(Model):
     allowed_tools = JSONAttribute(null=True)
 
 
+class Document(Model):
+    """A knowledge document of an account (its content inline: at most
+    KNOWLEDGE_MAX_BYTES, under DynamoDB's 400 KB item limit). Its id starts
+    with the creation time, so the account's query reads newest first. One
+    more item per account, id "~version", counts the account's writes: a
+    search's index is fresh while that count is."""
+    Meta = _meta("knowledge")
+    account_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    title = UnicodeAttribute()
+    team_id = NumberAttribute(default=0)
+    owner_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)
+    content = UnicodeAttribute(null=True)
+    size = NumberAttribute(default=0)
+    sections = NumberAttribute(default=0)
+    version = NumberAttribute(null=True)  # only on the account's marker item (id "~version"): bumped by every write
+
+
 class Alert(Model):
     """An alert of an account: one per source and fingerprint, with its newest firings."""
     Meta = _meta("alerts")
@@ -552,7 +573,7 @@ class Change(Model):
 
 ALL_MODELS = (Account, User, ApiKey, Team, Membership, Runner, Automation,
               TriggerToken, Run, ScheduleEntry, SchedulerState, SessionEntry, Event, EventTriggerEntry, EventWindow,
-              Integration, Alert, AlertFiring, AlertDay, Incident, Change, McpServer)
+              Integration, Alert, AlertFiring, AlertDay, Incident, Change, McpServer, Document)
 
 
 def configure(table_prefix: str, region: str) -> None:

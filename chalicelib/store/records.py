@@ -252,6 +252,24 @@ class McpServer:
 
 
 @dataclass
+class Document:
+    """A knowledge document (a runbook, service notes) in Markdown: personal
+    (team 0) or of a team, with the automations' scope rules. Listings leave
+    `content` out (None)."""
+    account_id: str
+    id: str
+    title: str
+    team_id: int
+    owner_id: str
+    created_at: str
+    updated_at: str
+    content: str | None = None
+    size: int = 0  # bytes of the content in UTF-8
+    sections: int = 0  # Markdown sections (chalicelib/knowledge/sections.py)
+    updated_by: str | None = None
+
+
+@dataclass
 class Alert:
     """An alert: one per source and fingerprint, with its newest firings."""
     account_id: str

@@ -3,7 +3,8 @@ and (in tests) inside the worker.
 
 `execute(work, reporter)` runs the agent on the work the service handed out
 (the rendered prompt, the context, the automation's recent runs, the
-service's tools, the template and locale), streams the session to
+service's tools, the template and locale, the team's knowledge for the
+system prompt), streams the session to
 `reporter.append(items)` in batches, keeps the lease with `reporter.renew()`,
 calls the service's tools with `reporter.tool(name, args)`, and ends with
 `reporter.finish(status, reason)`. The reporter is the only way out: over HTTP with the run's lease token from a
@@ -18,7 +19,7 @@ far is flushed and the run ends `failed`, saying what was under way."""
 import logging
 import threading
 
-from sre_agent.agents.base import Cancelled, PermanentAgentError, Task, TransientAgentError
+from sre_agent.agents.base import Cancelled, PermanentAgentError, Task, TransientAgentError, system_prompt_of
 from sre_agent.agents.registry import agent_for
 from sre_agent.agents.tools import Toolbox
 from sre_agent.clock import utcnow
@@ -100,7 +101,8 @@ def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utc
     closed at the end; the MCP SDK is imported only when there are some."""
     task = Task(prompt=work["prompt"], automation_id=work["automation"]["id"], run_id=work["run_id"],
                 context=work.get("context") or {}, recent_runs=work.get("recent_runs") or [],
-                template_id=work.get("template_id"), locale=work.get("locale") or "en-US")
+                template_id=work.get("template_id"), locale=work.get("locale") or "en-US",
+                knowledge=str((work.get("knowledge") or {}).get("text") or ""))
     deadline = Deadline(time_limit)  # None: no stop of its own
     checkpoint = _Checkpoint(reporter, 0 if background else renew_seconds, deadline, clock)
     stop = threading.Event()
@@ -116,7 +118,7 @@ def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utc
             if mcp is not None:
                 task.prompt = with_notes(task.prompt, mcp.notes)
             agent = agent or agent_for(settings)
-            system = getattr(agent, "system_prompt", None)
+            system = system_prompt_of(agent, task)
             if system:  # the whole conversation is kept, the model's instructions first
                 session.message("system", system)
             session.message("user", task.prompt)

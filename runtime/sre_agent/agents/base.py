@@ -27,6 +27,7 @@ class Task:
     recent_runs: list = field(default_factory=list)  # the automation's newest runs, sent with the work
     template_id: str | None = None  # the preset the automation was made from: the builtin agent's analysis
     locale: str = "en-US"  # the language of the builtin agent's messages and reports
+    knowledge: str = ""  # the team's knowledge that best matches the task, for the system prompt (the work's)
 
 
 @dataclass
@@ -51,3 +52,14 @@ class Agent:
 
     def run(self, task: Task, session, toolbox) -> AgentOutcome:  # pragma: no cover - interface
         raise NotImplementedError
+
+
+def system_prompt_of(agent, task) -> str | None:
+    """The system prompt a model backend sends for this task: its own, then
+    the team's knowledge the work brought (chosen by the service within its
+    size budget); None for a backend without one (the builtin agent)."""
+    own = getattr(agent, "system_prompt", None)
+    if not own:
+        return None
+    knowledge = getattr(task, "knowledge", "") or ""
+    return f"{own}\n\n{knowledge}" if knowledge.strip() else own

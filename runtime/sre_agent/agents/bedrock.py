@@ -21,7 +21,7 @@ import botocore.config
 import botocore.exceptions
 
 from sre_agent import aws
-from sre_agent.agents.base import Agent, AgentOutcome, PermanentAgentError
+from sre_agent.agents.base import Agent, AgentOutcome, PermanentAgentError, system_prompt_of
 from sre_agent.agents.conversation import SYSTEM_PROMPT, Retry, call_model, finish, stop
 from sre_agent.net import endpoint
 from sre_agent.net.http import DeadlinePassed
@@ -124,7 +124,7 @@ class BedrockAgent(Agent):
                                                "inputSchema": {"json": t["parameters"]}}} for t in toolbox.specs]}
         used = 0
         for step in range(1, max_steps + 1):
-            params = {"modelId": model, "system": [{"text": SYSTEM_PROMPT}], "messages": messages,
+            params = {"modelId": model, "system": [{"text": system_prompt_of(self, task)}], "messages": messages,
                       "toolConfig": tool_config,
                       "inferenceConfig": {"maxTokens": max(1, min(MAX_ANSWER_TOKENS, budget - used))}}
             reply = call_model(lambda seconds, params=params: _converse(client, s, seconds, params), s,

@@ -3,7 +3,9 @@ task's locale (en-US, zh-CN; sre_agent/i18n).
 
 A run made from a preset template with an analysis (its `template_id`,
 sre_agent/analyses) runs that analysis over the operations data through the
-agent tools and writes report.md, findings.json and alert-volume.svg.
+agent tools and writes report.md, findings.json and alert-volume.svg; the
+report cites the team's runbook sections that match the services it reports
+on (sre_agent/analyses/runbooks.py), where the search_knowledge tool is offered.
 Any other run is a health inspection: it checks every http(s) URL named in
 the task prompt or the run's context, reads the automation's recent runs,
 and writes a Markdown health report."""
@@ -11,7 +13,7 @@ import json
 import re
 
 from sre_agent.agents.base import Agent, AgentOutcome
-from sre_agent.analyses import for_template
+from sre_agent.analyses import for_template, runbooks
 from sre_agent.i18n import Text
 
 _URL = re.compile(r"https?://[^\s<>\"'`)\]]+")
@@ -53,6 +55,10 @@ class BuiltinAgent(Agent):
         """Run the template's analysis; its three artifacts go into the session."""
         session.message("assistant", tr("analysis.start", template=task.template_id))
         result = analysis(toolbox.call, task, toolbox.clock(), tr.locale)
+        if any(spec["name"] == runbooks.TOOL for spec in toolbox.specs):
+            lines, cited = runbooks.cite(toolbox.call, result.findings.get("findings") or [], tr)
+            result.report = result.report.rstrip("\n") + "\n" + "\n".join(lines) + "\n" if lines else result.report
+            result.findings["runbooks"] = cited
         session.artifact("report.md", "text/markdown", result.report)
         session.artifact("findings.json", "application/json",
                          json.dumps(result.findings, ensure_ascii=False, indent=2) + "\n")

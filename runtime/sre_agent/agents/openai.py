@@ -36,7 +36,7 @@ import time
 import botocore.exceptions
 
 from sre_agent import aws
-from sre_agent.agents.base import Agent, AgentOutcome, PermanentAgentError, TransientAgentError
+from sre_agent.agents.base import Agent, AgentOutcome, PermanentAgentError, TransientAgentError, system_prompt_of
 from sre_agent.agents.conversation import SYSTEM_PROMPT, Retry, call_model, finish, refused, stop
 from sre_agent.net import endpoint
 from sre_agent.net.http import DeadlinePassed, retry_after
@@ -165,7 +165,8 @@ class OpenAIAgent(Agent):
         model, key = s.openai_model, _api_key(s)
         max_steps, budget = s.max_steps, s.token_budget
         # task.prompt is the session's first message already, context included
-        messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": task.prompt}]
+        messages = [{"role": "system", "content": system_prompt_of(self, task)},
+                    {"role": "user", "content": task.prompt}]
         functions = [{"type": "function", "function": spec} for spec in toolbox.specs]
         used = 0
         for step in range(1, max_steps + 1):

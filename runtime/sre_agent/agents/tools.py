@@ -4,8 +4,8 @@ toolbox that runs them and records each call in the session.
 Three kinds of tools: the runtime's own (SPECS: http_check, query_runs), run
 here; the tools of the run's MCP servers (sre_agent.mcp_tools, `server__tool`);
 and the service's (the operations data: alerts, incidents, changes,
-on-call load), whose specs come with the work (`work["tools"]`) and whose
-calls go to the service through the reporter (`reporter.tool(name, args)`):
+on-call load; the team's knowledge: search_knowledge), whose specs come with
+the work (`work["tools"]`) and whose calls go to the service through the reporter (`reporter.tool(name, args)`):
 an environment reads no table."""
 import logging
 import ssl
