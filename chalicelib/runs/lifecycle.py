@@ -184,15 +184,19 @@ def render_prompt(rule: Rule, run: Run, now: datetime) -> str:
     return "\n".join(lines)
 
 
-def work_for(run: Run, rule: Rule, token: str, now: datetime, recent: list[Run]) -> dict:
+def work_for(run: Run, rule: Rule, token: str, now: datetime, recent: list[Run], agent: dict | None = None) -> dict:
     """What an environment needs to work the run, and nothing more: no rule,
-    no secret, no other run beyond the recent ones the query_runs tool shows."""
+    no other run beyond the recent ones the query_runs tool shows, no secret
+    but the model key of the run's agent profile (`agent`, resolved by
+    chalicelib/agents/work.py as the run starts; None: the environment's own
+    backend)."""
     lease = lease_seconds()
     return {"run_id": run.id, "session_id": run.session_id, "attempt": int(run.attempt),
             "automation": {"id": rule.id, "name": rule.name}, "prompt": render_prompt(rule, run, now),
             "context": {"text": run.context_text or "", "event": run.trigger_event},
             "recent_runs": recent_json(recent, run.id), "template_id": rule.template_id,
             "locale": rule.locale or "en-US", "tools": tools.SPECS, "environment": run.environment, "first_seq": 1,
+            "agent": agent,
             "lease": {"token": token, "seconds": lease, "renew_seconds": max(1, lease // 3)}}
 
 

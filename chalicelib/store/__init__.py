@@ -12,6 +12,7 @@ named operations; pynamodb and the table models never leave this package.
     queues      the SQS queues (runs, fan-out, sandbox)
     integrations    the monitoring tools' webhooks and what each received
     operations      alerts (with their firings and days), incidents and changes
+    agents      agent profiles (model backend, endpoint, key secret name, limits)
 
 Two kinds of each: DynamoDB and SQS (the default), and in-memory twins for
 fast unit tests of the core (`use(memory_repositories())`); tests/test_store.py holds both
@@ -45,6 +46,7 @@ class Repositories:
     queues: object
     integrations: object
     operations: object
+    agents: object
 
 
 _config = {"table_prefix": "sre-automations-local", "region": "us-east-1", "queues": {}}
@@ -71,6 +73,7 @@ def dynamo_repositories() -> Repositories:
     """The DynamoDB and SQS repositories (what the service runs on)."""
     from chalicelib.store import (
         accounts,
+        agents,
         events,
         integrations,
         operations,
@@ -85,7 +88,7 @@ def dynamo_repositories() -> Repositories:
                         rules=rules.DynamoRules(), runs=runs.DynamoRuns(), sessions=sessions.DynamoSessions(),
                         events=events.DynamoEvents(), schedule=schedule.DynamoSchedule(),
                         queues=queues.SqsQueues(_config), integrations=integrations.DynamoIntegrations(),
-                        operations=operations.DynamoOperations())
+                        operations=operations.DynamoOperations(), agents=agents.DynamoAgents())
 
 
 def memory_repositories() -> Repositories:

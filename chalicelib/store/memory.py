@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 
 from chalicelib.store import ConditionFailed, Repositories
+from chalicelib.store.agents import MemoryAgents
 from chalicelib.store.expect import all_hold
 from chalicelib.store.memory_operations import MemoryIntegrations, MemoryOperations
 from chalicelib.store.memory_paging import _copy, _page
@@ -189,6 +190,12 @@ class MemoryAccounts:
     def set_settings(self, account_id, business_hours, timezone):
         account = self.accounts[account_id]
         account.business_hours, account.timezone = _copy(business_hours), timezone
+
+    def set_default_agent(self, account_id, agent_id, only_if=None):
+        account = self.accounts.get(account_id)
+        if account is None or (only_if and account.default_agent_id != only_if):
+            raise ConditionFailed(f"account {account_id}: the default agent profile is not {only_if}")
+        account.default_agent_id = agent_id
 
     def mark_has_runners(self, account_id):
         if account_id in self.accounts:
@@ -441,4 +448,4 @@ def repositories() -> Repositories:
     return Repositories(accounts=accounts, runners=MemoryRunners(), rules=rules,
                         runs=MemoryRuns(rules, accounts), sessions=MemorySessions(), events=events,
                         schedule=schedule, queues=MemoryQueues(), integrations=MemoryIntegrations(),
-                        operations=MemoryOperations(events))
+                        operations=MemoryOperations(events), agents=MemoryAgents())
