@@ -19,7 +19,7 @@ import logging
 import threading
 
 from sre_agent.agents.base import Cancelled, PermanentAgentError, Task, TransientAgentError
-from sre_agent.agents.registry import agent_for
+from sre_agent.agents.registry import agent_for, settings_for
 from sre_agent.agents.tools import Toolbox
 from sre_agent.clock import utcnow
 from sre_agent.deadline import Deadline, TimeLimit
@@ -74,7 +74,8 @@ def _renew_in_background(reporter, every: float, checkpoint: _Checkpoint, stop: 
 def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utcnow, renew_seconds: float = 20.0,
             background: bool = False, time_limit: float | None = None, limit_name: str = "") -> dict:
     """Run the work's session to its end, with the environment's `settings`
-    (and its backend, unless `agent` is given); returns {"status", "reason",
+    and the run's agent profile over them (registry.settings_for; the
+    backend they name, unless `agent` is given); returns {"status", "reason",
     "answer"} (`answer`: what reporter.finish returned; status "cancelled"
     when the lease was lost)."""
     task = Task(prompt=work["prompt"], automation_id=work["automation"]["id"], run_id=work["run_id"],
@@ -90,7 +91,7 @@ def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utc
     toolbox = Toolbox(task, session, clock, settings, deadline, reporter=reporter, tools=work.get("tools"))
     try:
         try:
-            agent = agent or agent_for(settings)
+            agent = agent or agent_for(settings_for(work.get("agent"), settings))
             system = getattr(agent, "system_prompt", None)
             if system:  # the whole conversation is kept, the model's instructions first
                 session.message("system", system)

@@ -43,6 +43,8 @@ class AgentSettings:
     openai_api_key: str = setting("OPENAI_API_KEY", "", "a model key given directly (a runner's own)")
     bedrock_model_id: str = setting("BEDROCK_MODEL_ID", "anthropic.claude-3-5-sonnet-20240620-v1:0",
                                     "the Bedrock Converse model")
+    own_agent: bool = setting("AGENT_OWN", False, "this environment's own backend, model and key win over the "
+                              "automations' agent profiles (a runner's own model)", "bool")
     region: str = setting("AWS_DEFAULT_REGION", "us-east-1", "the AWS region of Bedrock and Secrets Manager")
     outbound: Outbound = nested(Outbound, "where outbound HTTP may go")
 

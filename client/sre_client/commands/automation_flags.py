@@ -29,6 +29,7 @@ class AutomationFlags:
     api_trigger: bool = False
     event: tuple[str, ...] = ()
     locale: str | None = None
+    agent: str | None = None
 
     def body(self, enabled: bool | None = None) -> dict:
         """The request body: the --file's fields, with the flags' on top; the flags' triggers replace the file's."""
@@ -41,6 +42,8 @@ class AutomationFlags:
             body["environment"] = parse_environment(self.environment)
         if self.locale:
             body["locale"] = self.locale
+        if self.agent:
+            body["agent_id"] = None if self.agent == "default" else self.agent
         triggers = [trigger for _, trigger in self._triggers()]
         if triggers:
             body["triggers"] = triggers
@@ -56,6 +59,8 @@ class AutomationFlags:
             named["environment"] = "--environment"
         if self.locale:
             named["locale"] = "--locale"
+        if self.agent:
+            named["agent_id"] = "--agent"
         for i, (flag, trigger) in enumerate(self._triggers()):
             named[f"triggers[{i}]"] = flag
             if "timezone" in trigger:
@@ -117,6 +122,8 @@ def automation_options(fn):
         click.option("--locale", type=click.Choice(LOCALES),
                      help="The language of its builtin reports (and of a --template's text); create's default: "
                           "zh-CN when the shell's locale is zh_CN, else en-US"),
+        click.option("--agent", help="The agent profile its runs use (an id from `sre agents list`); 'default': "
+                                     "the account's default profile"),
     ]):
         command = option(command)
     return command
