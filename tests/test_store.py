@@ -500,3 +500,29 @@ def test_a_days_counters_add_up_packed_in_one_number():
     assert total == {"fired": 4, "resolved": 2, "quick_resolved": 1, "flaps": 999_999, "acked": 8,
                      "firing_seconds": 95_000_000}
     assert len(str(pack(total))) <= 38  # DynamoDB keeps 38 digits
+
+
+# --- agent profiles (issue 20) ----------------------------------------------------------------
+
+def test_agent_profiles_and_the_accounts_default(repos):
+    from chalicelib.store.records import Account, AgentProfile
+    repos.accounts.create(Account(id="acc_1", name="a", created_at=iso(NOW), markers=True))
+    profile = AgentProfile(account_id="acc_1", id="agt_1", name="gpt", backend="openai", created_at=iso(NOW),
+                           model="m", base_url="https://api.example.com/v1", api_key_secret="k", max_steps=4)
+    repos.agents.add(profile)
+    with pytest.raises(ConditionFailed):
+        repos.agents.add(profile)
+    assert repos.agents.get("acc_1", "agt_1") == profile and repos.agents.get("acc_2", "agt_1") is None
+    repos.agents.change(profile, {"model": "m2", "base_url": None})
+    stored = repos.agents.get("acc_1", "agt_1")
+    assert (stored.model, stored.base_url, stored.max_steps) == ("m2", None, 4)
+    repos.accounts.set_default_agent("acc_1", "agt_1")
+    assert repos.accounts.get("acc_1").default_agent_id == "agt_1"
+    with pytest.raises(ConditionFailed):  # clearing only while it is still that one
+        repos.accounts.set_default_agent("acc_1", None, only_if="agt_other")
+    repos.accounts.set_default_agent("acc_1", None, only_if="agt_1")
+    assert repos.accounts.get("acc_1").default_agent_id is None
+    repos.agents.delete(stored)
+    with pytest.raises(ConditionFailed):
+        repos.agents.change(stored, {"name": "gone"})
+    assert repos.agents.of_account("acc_1") == []

@@ -196,7 +196,7 @@ def work_for(run: Run, rule: Rule, token: str, now: datetime, recent: list[Run],
             "context": {"text": run.context_text or "", "event": run.trigger_event},
             "recent_runs": recent_json(recent, run.id), "template_id": rule.template_id,
             "locale": rule.locale or "en-US", "tools": tools.SPECS, "environment": run.environment, "first_seq": 1,
-            "agent": agent,
+            **({"agent": agent} if agent else {}),
             "lease": {"token": token, "seconds": lease, "renew_seconds": max(1, lease // 3)}}
 
 
