@@ -275,3 +275,47 @@ def test_a_runner_with_its_own_model_overrides_the_profile(api, owner, transport
     assert {(r["body"]["model"], r["headers"]["Authorization"]) for r in ours.requests} == \
         {("runner-model", "Bearer sk-runner")}
     assert settings.current().agent.own_agent is False  # the cloud's: profiles apply
+
+
+# --- the command line --------------------------------------------------------------------------
+
+def test_sre_agents_and_automations_agent(api, owner, transport, tmp_path):
+    from click.testing import CliRunner
+
+    from sre_client.api import Api
+    from sre_client.cli import main
+    from sre_client.connection import Connection
+    from tests.test_cli import URL, Quiet
+
+    def sre(*args):
+        env = {"SRE_CONFIG_DIR": str(tmp_path), "SRE_API_URL": None, "SRE_API_KEY": None, "LANG": "en_US.UTF-8"}
+        result = CliRunner(env=env).invoke(main, list(args), obj=Connection(api=Api(URL, owner, http=Quiet(transport))),
+                                           prog_name="sre")
+        return result.exit_code, result.output
+
+    code, out = sre("agents", "create", "--name", "gpt prod", "--backend", "openai", "--model", "gpt-4o-mini",
+                    "--base-url", "https://api.openai.com/v1", "--key-secret", "openai-key", "--default")
+    assert code == 0, out
+    agent_id = out.split()[1]
+    assert agent_id.startswith("agt_") and "default     yes" in out and "key secret  openai-key" in out
+    code, out = sre("agents", "list")
+    assert code == 0 and "gpt prod" in out and agent_id in out
+    code, out = sre("agents", "edit", agent_id, "--max-steps", "12", "--not-default")
+    assert code == 0 and "max steps   12" in out and "default     no" in out
+    code, out = sre("agents", "create", "--name", "bad", "--backend", "openai", "--model", "m")
+    assert code == 1 and "--base-url" in out and "base_url is required" in out  # the flag to fix
+    code, out = sre("agents", "show", agent_id, "--json")
+    assert code == 0 and json.loads(out)["agent"]["max_steps"] == 12
+
+    code, out = sre("automations", "create", "--name", "with agent", "--prompt", "Check.", "--api", "--agent", agent_id)
+    assert code == 0, out
+    automation_id = out.split()[1]
+    assert api.ok("GET", f"/automations/{automation_id}", owner)["automation"]["agent_id"] == agent_id
+    code, out = sre("agents", "delete", agent_id, "--yes")
+    assert code == 1 and automation_id in out  # in use
+    code, out = sre("automations", "edit", automation_id, "--agent", "default")
+    assert code == 0, out
+    assert api.ok("GET", f"/automations/{automation_id}", owner)["automation"]["agent_id"] is None
+    code, out = sre("automations", "edit", automation_id, "--agent", "agt_nope")
+    assert code == 1 and "--agent" in out
+    assert sre("agents", "delete", agent_id, "--yes") == (0, f"{agent_id} deleted\n")

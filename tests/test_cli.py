@@ -114,7 +114,7 @@ def test_without_a_saved_login_only_commands_that_need_the_api_refuse(env):
     listed = re.findall(r"^  (\S+)  ", help_.output.split("Commands:")[1], re.M)
     assert listed == ["login", "whoami", "automations", "trigger", "runs", "run", "cancel", "session", "events",
                       "integrations", "alerts", "incidents", "changes", "account", "secrets", "keys", "runners",
-                      "runner"]
+                      "runner", "agents"]
     whoami = runner.invoke(main, ["whoami"], prog_name="sre")
     assert whoami.exit_code == 1
     assert whoami.output == ("Error: not logged in: run `sre login --url <API URL> --key <API key>` first "

@@ -536,7 +536,7 @@ _PATHS = {
                                   "own_agent": {"type": "boolean", "description": "The runner works every run with "
                                                 "its own model and key (AGENT_OWN): the account's key is not sent"}}),
                        body_required=False,
-                       params=[_path("runner_id", "Runner id")], errors=(400, 401)), **_RUNNER_AUTH}},
+                       params=[_path("runner_id", "Runner id")], errors=(400, 401, 503)), **_RUNNER_AUTH}},
     "/runners/{runner_id}/token/rotate": {
         "post": _op("A new runner token (owner, admin); the old one stops working at once", 200,
                     _obj({"runner": _ref("Runner"), "token": _STR}), params=[_path("runner_id", "Runner id")],
