@@ -319,3 +319,25 @@ def test_sre_agents_and_automations_agent(api, owner, transport, tmp_path):
     code, out = sre("automations", "edit", automation_id, "--agent", "agt_nope")
     assert code == 1 and "--agent" in out
     assert sre("agents", "delete", agent_id, "--yes") == (0, f"{agent_id} deleted\n")
+
+
+def test_the_answers_and_a_runners_work_are_what_the_document_says(api, owner):
+    from tests.test_openapi import _checked, _conforms
+    doc = api.call("GET", "/openapi.json")[1]
+    body = {"name": "gpt", **OPENAI, "api_key_secret": "k", "max_steps": 3, "default": True}
+    _conforms(doc, "/agents", "post", 201, body, part="requestBody")
+    made = _checked(api, doc, "POST", "/agents", "/agents", owner, body, status=201)["agent"]
+    _checked(api, doc, "GET", "/agents", "/agents", owner)
+    _checked(api, doc, "GET", f"/agents/{made['id']}", "/agents/{agent_id}", owner)
+    _checked(api, doc, "PUT", f"/agents/{made['id']}", "/agents/{agent_id}", owner, {"backend": "bedrock"})
+    automation = _automation(api, owner, agent_id=made["id"],
+                             environment={"type": "runner", "runner_id": api.ok(
+                                 "POST", "/runners", owner, {"name": "box", "pool": "p"}, status=201)["runner"]["id"]})
+    _checked(api, doc, "GET", f"/automations/{automation['id']}", "/automations/{automation_id}", owner)
+    runner = api.ok("GET", "/runners", owner)["runners"][0]
+    token = api.ok("POST", f"/runners/{runner['id']}/token/rotate", owner)["token"]
+    _run(api, owner, automation)
+    work = _checked(api, doc, "POST", f"/runners/{runner['id']}/claim", "/runners/{runner_id}/claim", token,
+                    {"wait": 0, "own_agent": False})["run"]
+    assert work["agent"]["backend"] == "bedrock" and work["agent"]["api_key"] is None
+    _checked(api, doc, "DELETE", f"/agents/{made['id']}", "/agents/{agent_id}", owner, status=409)

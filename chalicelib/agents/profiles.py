@@ -147,8 +147,7 @@ def create(caller, body: dict, now) -> tuple[AgentProfile, str | None]:
     values = _checked(caller.account_id, body, set(body))
     make_default = _default(body, values["team_id"])
     if len(repos.agents.of_account(caller.account_id)) >= MAX_PER_ACCOUNT:
-        raise Invalid(f"An account may have at most {MAX_PER_ACCOUNT} agent profiles; delete one first.",
-                      field="name")
+        raise Conflict(f"An account may have at most {MAX_PER_ACCOUNT} agent profiles; delete one first.")
     profile = AgentProfile(account_id=caller.account_id, id="agt_" + tokens.new_id(10), created_at=iso(now),
                            created_by=caller.user_id, updated_at=iso(now), **values)
     repos.agents.add(profile)

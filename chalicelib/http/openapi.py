@@ -216,19 +216,23 @@ def _q(name, desc, schema=None):
     return {"name": name, "in": "query", "required": False, "description": desc, "schema": schema or _STR}
 
 
+def _when_backend(backend: str, then: dict) -> dict:
+    return {"if": {"required": ["backend"], "properties": {"backend": {"const": backend}}}, "then": then}
+
+
 def _agent_schemas() -> dict:
     """Agent, AgentCreate, AgentUpdate and the profile in a run's work (WorkAgent)."""
     limits = {key: {"type": "integer", "minimum": least, "maximum": most, "default": default}
               for key, (least, most, default) in agent_profiles.LIMITS.items()}
     fields = {"name": _NAME, "team_id": {**_TEAM_ID, "description": "0: the whole account; a team id: that team's"},
               "backend": {"enum": list(agent_profiles.BACKENDS)},
-              "model": {"type": ["string", "null"], "minLength": 1, "maxLength": 200,
+              "model": {"type": ["string", "null"], "minLength": 1, "maxLength": 200, "pattern": f"[^{_SPACE}]",
                         "description": "openai: required; bedrock: the Converse model id (default: the deployment's)"
                                        "; builtin: not taken"},
-              "base_url": {"type": ["string", "null"], "format": "uri", "maxLength": 2048,
-                           "description": "openai only, required there: the Chat Completions endpoint; checked by "
-                                          "the outbound guard"},
-              "api_key_secret": {**_SECRET_NAME, "type": ["string", "null"],
+              "base_url": {"type": ["string", "null"], "maxLength": 2048, "pattern": _SETTINGS["url"]["pattern"],
+                           "description": "openai only, required there: the Chat Completions endpoint, http(s); an "
+                                          "address literal the outbound guard refuses is 400"},
+              "api_key_secret": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_.-]{1,128}" + _END,
                                  "description": "openai only: the NAME of the account secret holding the key "
                                                 "(PUT /secrets/{name}); null: no key"},
               **limits, "default": {"type": "boolean", "description": "The account's default profile (only an "
@@ -239,7 +243,14 @@ def _agent_schemas() -> dict:
     return {
         "Agent": _obj(shown, ["id", "name", "team_id", "backend", "model", "base_url", "api_key_secret",
                               "max_steps", "max_tokens", "default", "created_at"]),
-        "AgentCreate": {**_obj(fields, ["name", "backend"]), "additionalProperties": False},
+        # What each backend takes, and only an account-wide profile as the default.
+        "AgentCreate": {**_obj(fields, ["name", "backend"]), "additionalProperties": False, "allOf": [
+            _when_backend("openai", {"required": ["model", "base_url"],
+                                     "properties": {"model": {"type": "string"}, "base_url": {"type": "string"}}}),
+            _when_backend("builtin", {"properties": {k: {"type": "null"} for k in agent_profiles.MODEL_FIELDS}}),
+            _when_backend("bedrock", {"properties": {k: {"type": "null"} for k in ("base_url", "api_key_secret")}}),
+            {"if": {"required": ["default"], "properties": {"default": {"const": True}}},
+             "then": {"properties": {"team_id": {"const": 0}}}}]},
         "AgentUpdate": {**_obj(fields), "additionalProperties": False},
         "WorkAgent": _obj({"id": _STR, "name": _STR, "backend": {"enum": list(agent_profiles.BACKENDS)},
                            "model": _NULL_STR, "base_url": _NULL_STR, "max_steps": _INT, "max_tokens": _INT,
@@ -650,8 +661,9 @@ _PATHS = {
                              ["value"]),
                    params=[_path("name", "1-128 of A-Z a-z 0-9 _ . -", _SECRET_NAME)], errors=(400, 401, 403, 413))},
     "/agents": {
-        "post": _op("Make an agent profile (owner, admin)", 201, _obj({"agent": _ref("Agent")}, ["agent"]),
-                    body=_ref("AgentCreate"), errors=(400, 401, 403, 413)),
+        "post": _op("Make an agent profile (owner, admin); 409 when the account has 50 already", 201,
+                    _obj({"agent": _ref("Agent")}, ["agent"]), body=_ref("AgentCreate"),
+                    errors=(400, 401, 403, 409, 413)),
         "get": _op("The agent profiles the caller may see (the account's, and their teams'), by name", 200,
                    _obj({"agents": {"type": "array", "items": _ref("Agent")}}, ["agents"]), errors=(401,))},
     "/agents/{agent_id}": {
