@@ -341,3 +341,29 @@ def test_the_answers_and_a_runners_work_are_what_the_document_says(api, owner):
                     {"wait": 0, "own_agent": False})["run"]
     assert work["agent"]["backend"] == "bedrock" and work["agent"]["api_key"] is None
     _checked(api, doc, "DELETE", f"/agents/{made['id']}", "/agents/{agent_id}", owner, status=409)
+
+
+def test_what_a_profile_adds_to_a_runs_start(api, owner, loopback, models):
+    """One GetItem of the profile, and one GetSecretValue when it names a key;
+    a run without a profile (and an account without a default) reads neither."""
+    from bench.aws_calls import CallMeter
+
+    def calls(automation):
+        run = api.ok("POST", f"/automations/{automation['id']}/runs", owner, {}, status=202)["run"]
+        with CallMeter() as meter, meter.counting():
+            worker.process({"run_id": run["id"], "automation_id": automation["id"], "trigger": "manual"}, utcnow())
+        assert api.ok("GET", f"/runs/{run['id']}", owner)["run"]["status"] == "succeeded"
+        return meter.calls
+
+    plain = calls(_automation(api, owner, name="plain"))
+    builtin = _agent(api, owner, name="builtin", backend="builtin")["agent"]
+    with_builtin = calls(_automation(api, owner, name="builtin", agent_id=builtin["id"]))
+    assert with_builtin - plain == {("GetItem", "agents"): 1} and not plain - with_builtin
+    assert not any(op == "GetSecretValue" for op, _ in plain)
+
+    server = models(answer("# Fine\n\nAll good."))
+    _secret(api, owner, "k", "sk-1")
+    keyed = _agent(api, owner, name="keyed", backend="openai", model="m", base_url=f"{server.url}/v1",
+                   api_key_secret="k")["agent"]
+    with_key = calls(_automation(api, owner, name="keyed", agent_id=keyed["id"]))
+    assert with_key[("GetItem", "agents")] == 1 and with_key[("GetSecretValue", "")] == 1
