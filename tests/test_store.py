@@ -526,3 +526,20 @@ def test_agent_profiles_and_the_accounts_default(repos):
     with pytest.raises(ConditionFailed):
         repos.agents.change(stored, {"name": "gone"})
     assert repos.agents.of_account("acc_1") == []
+
+
+def test_the_live_rules_that_name_an_agent_profile(repos):
+    from chalicelib.store.records import Rule, RuleIndex
+    from chalicelib.store.rules import RuleWrite
+
+    def rule(rule_id, agent_id, **fields):
+        made = Rule(rule_id, account_id="acc_1", name=rule_id, team_id=0, owner_id="usr_1",
+                    environment={"type": "auto"}, task_prompt="t", enabled=True, triggers=[],
+                    created_at=iso_ms(NOW), updated_at=iso(NOW), agent_id=agent_id, **fields)
+        repos.rules.save(made, RuleWrite(index=RuleIndex(), stale=RuleIndex()))
+    rule("aut_1", "agt_1")
+    rule("aut_2", "agt_2")
+    rule("aut_3", None)
+    rule("aut_4", "agt_1", deleted_at=iso(NOW))
+    assert [r.id for r in repos.rules.live("acc_1", agent_id="agt_1")] == ["aut_1"]
+    assert repos.rules.live("acc_2", agent_id="agt_1") == []

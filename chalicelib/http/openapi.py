@@ -222,9 +222,11 @@ def _when_backend(backend: str, then: dict) -> dict:
 
 def _agent_schemas() -> dict:
     """Agent, AgentCreate, AgentUpdate and the profile in a run's work (WorkAgent)."""
-    limits = {key: {"type": "integer", "minimum": least, "maximum": most, "default": default}
+    limits = {key: {"type": ["integer", "null"], "minimum": least, "maximum": most, "default": default,
+                    "description": f"null: the default ({default})"}
               for key, (least, most, default) in agent_profiles.LIMITS.items()}
-    fields = {"name": _NAME, "team_id": {**_TEAM_ID, "description": "0: the whole account; a team id: that team's"},
+    fields = {"name": _NAME, "team_id": {"anyOf": [_TEAM_ID, {"type": "null"}],
+                                         "description": "0 or null: the whole account's; a team id: that team's"},
               "backend": {"enum": list(agent_profiles.BACKENDS)},
               "model": {"type": ["string", "null"], "minLength": 1, "maxLength": 200, "pattern": f"[^{_SPACE}]",
                         "description": "openai: required; bedrock: the Converse model id (default: the deployment's)"
@@ -235,8 +237,9 @@ def _agent_schemas() -> dict:
               "api_key_secret": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_.-]{1,128}" + _END,
                                  "description": "openai only: the NAME of the account secret holding the key "
                                                 "(PUT /secrets/{name}); null: no key"},
-              **limits, "default": {"type": "boolean", "description": "The account's default profile (only an "
-                                                                      "account-wide one)"}}
+              **limits, "default": {"type": ["boolean", "null"],
+                                    "description": "true: the account's default profile (only an account-wide one); "
+                                                   "false: no longer the default; null: unchanged"}}
     shown = {**fields, "id": _STR, "model": _NULL_STR, "base_url": _NULL_STR, "api_key_secret": _NULL_STR,
              "max_steps": _INT, "max_tokens": _INT, "default": _BOOL, "team_id": _INT,
              "created_at": _TIME, "created_by": _NULL_STR, "updated_at": _NTIME}
@@ -250,7 +253,7 @@ def _agent_schemas() -> dict:
             _when_backend("builtin", {"properties": {k: {"type": "null"} for k in agent_profiles.MODEL_FIELDS}}),
             _when_backend("bedrock", {"properties": {k: {"type": "null"} for k in ("base_url", "api_key_secret")}}),
             {"if": {"required": ["default"], "properties": {"default": {"const": True}}},
-             "then": {"properties": {"team_id": {"const": 0}}}}]},
+             "then": {"properties": {"team_id": {"enum": [0, None]}}}}]},
         "AgentUpdate": {**_obj(fields), "additionalProperties": False},
         "WorkAgent": _obj({"id": _STR, "name": _STR, "backend": {"enum": list(agent_profiles.BACKENDS)},
                            "model": _NULL_STR, "base_url": _NULL_STR, "max_steps": _INT, "max_tokens": _INT,

@@ -154,10 +154,11 @@ class MemoryRules:
                        key=lambda r: r.created_at, reverse=True)
         return _page(found, lambda r: r.created_at + "|" + r.id, f"rules:{account_id}", limit, cursor, keep)
 
-    def live(self, account_id, team_id=None, runner_id=None):
+    def live(self, account_id, team_id=None, runner_id=None, agent_id=None):
         return [_copy(r) for r in self.items.values() if r.account_id == account_id and not r.deleted_at and
                 (team_id is None or int(r.team_id) == team_id) and
-                (runner_id is None or (r.environment or {}).get("runner_id") == runner_id)]
+                (runner_id is None or (r.environment or {}).get("runner_id") == runner_id) and
+                (agent_id is None or r.agent_id == agent_id)]
 
     def every(self):
         return [_copy(r) for r in self.items.values()]
