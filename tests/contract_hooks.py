@@ -146,6 +146,8 @@ def _agent_body(body: dict, update: bool) -> dict:
     body = {**body, "team_id": 0} if body.get("team_id") not in (None, 0) else body
     if isinstance(body.get("base_url"), str):
         body = {**body, "base_url": _MODEL_URL}
+    if update:  # removing a stored profile's model or endpoint is refused where its backend needs them
+        body = {k: v for k, v in body.items() if not (k in ("model", "base_url") and v is None)}
     if update and body.get("backend") is None and any(body.get(k) is not None for k in ("model", "base_url",
                                                                                           "api_key_secret")):
         body = {**body, "backend": "openai"}
