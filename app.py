@@ -7,6 +7,7 @@ from urllib.parse import unquote
 from chalice import Chalice, Cron, Rate, Response
 
 from chalicelib import observability, secrets, settings, status, worker
+from chalicelib.agents import profiles as agent_profiles
 from chalicelib.clock import parse_iso, utcnow
 from chalicelib.console import serve as console
 from chalicelib.environments import claims, leases, runner_health, sandbox
@@ -268,6 +269,29 @@ def put_secret(name):
 @route("/secrets", methods=["GET"])
 def list_secrets():
     return {"secrets": secrets.list_names(_caller().account_id)}
+
+
+@route("/agents", methods=["POST", "GET"], content_types=JSON_BODY)
+def agents_route():
+    caller, req = _caller(), _req()
+    if req.method == "GET":
+        default = agent_profiles.default_id(caller.account_id)
+        return {"agents": [agent_profiles.agent_json(p, default) for p in agent_profiles.listing(caller)]}
+    profile, default = agent_profiles.create(caller, _body(), utcnow())
+    return Response({"agent": agent_profiles.agent_json(profile, default)}, status_code=201)
+
+
+@route("/agents/{agent_id}", methods=["GET", "PUT", "DELETE"], content_types=JSON_BODY)
+def agent_route(agent_id):
+    caller, req = _caller(), _req()
+    if req.method == "DELETE":
+        agent_profiles.delete(caller, agent_id)
+        return Response(body="", status_code=204)
+    if req.method == "PUT":
+        profile, default = agent_profiles.update(caller, agent_id, _body(), utcnow())
+    else:
+        profile, default = agent_profiles.get(caller, agent_id), agent_profiles.default_id(caller.account_id)
+    return {"agent": agent_profiles.agent_json(profile, default)}
 
 
 @route("/automation-templates", methods=["GET"])

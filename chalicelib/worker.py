@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from chalicelib import settings
+from chalicelib.agents import work as agent_work
 from chalicelib.clock import utcnow
 from chalicelib.environments import placement, sandbox
 from chalicelib.events.triggers import runs_watched
@@ -36,7 +37,8 @@ class Outcome:
 
 def process(message: dict, now, clock=None, agent=None, events: RunEvents = RUN_EVENTS) -> Outcome:
     """Work one run message: skip it, place it on a runner pool, or start it
-    on the cloud sandbox."""
+    on the cloud sandbox (with its agent profile: one whose key secret is not
+    set fails it here, before it starts)."""
     clock = clock or (lambda: now)
     run, rule, account = lifecycle.ensure_run(message, now)
     if run.status not in lifecycle.STARTABLE:
@@ -57,10 +59,16 @@ def process(message: dict, now, clock=None, agent=None, events: RunEvents = RUN_
         return Outcome("failed")
     if where.pool:
         return Outcome("waiting" if placement.wait_for_runner(run, where, now) else "duplicate")
+    try:
+        profile = agent_work.for_run(rule, account)
+    except agent_work.ProfileUnusable as exc:
+        lifecycle.finish(run, "failed", str(exc), now, only_from=lifecycle.STARTABLE, rule=rule, watched=watched,
+                         events=events)
+        return Outcome("failed")
     token = lifecycle.start(run, rule, {"type": "cloud_sandbox"}, now, watched=watched, events=events)
     if not token:
         return Outcome("duplicate")
-    work = lifecycle.work_for(run, rule, token, now, recent)
+    work = lifecycle.work_for(run, rule, token, now, recent, agent=profile)
     if settings.current().cloud_sandbox == "inline":
         result = sandbox.run_inline(work, clock, agent, run=run, rule=rule, watched=watched, events=events)
         if result["status"] == "cancelled":

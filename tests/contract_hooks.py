@@ -151,6 +151,30 @@ def _mcp_body(body: dict) -> dict:
     return body
 
 
+_MODEL_URL = "https://models.example.com/v1"
+
+
+def _agent_body(body: dict, update: bool) -> dict:
+    # The fuzzing account has no teams; a base_url's address literal must pass the outbound guard (a generated
+    # one is any address), so it is one public URL. An update meets a stored backend the body does not say:
+    # a body with model fields says openai, with what openai needs.
+    body = {**body, "team_id": 0} if body.get("team_id") not in (None, 0) else body
+    if isinstance(body.get("base_url"), str):
+        body = {**body, "base_url": _MODEL_URL}
+    if update:  # removing a stored profile's model or endpoint is refused where its backend needs them
+        body = {k: v for k, v in body.items() if not (k in ("model", "base_url") and v is None)}
+    if update and body.get("backend") is None and any(body.get(k) is not None for k in ("model", "base_url",
+                                                                                          "api_key_secret")):
+        body = {**body, "backend": "openai"}
+    if update and body.get("backend") == "openai":
+        body = {**body, "model": body.get("model") or "gpt-test", "base_url": body.get("base_url") or _MODEL_URL}
+    if update and body.get("backend") in ("builtin", "bedrock"):
+        dropped = ("model", "base_url", "api_key_secret") if body["backend"] == "builtin" else ("base_url",
+                                                                                              "api_key_secret")
+        body = {k: v for k, v in body.items() if k not in dropped}
+    return body
+
+
 def _hours(body: dict) -> dict:
     # Business hours start before they end.
     hours = body.get("business_hours")
@@ -175,12 +199,15 @@ def _pattern(value):
 def _rule(body: dict) -> dict:
     # A team rule's owner must be a member of its team (the fuzzing owner is in none); at most one trigger
     # of each type.
-    # An environment's runner must serve the rule's scope (the fuzzed ones are of random teams).
+    # An environment's runner must serve the rule's scope (the fuzzed ones are of random teams); an
+    # agent_id must name a profile of the account (a generated one names none: the account's default).
     if body.get("team_id") not in (None, 0):
         body = {**body, "team_id": 0}
     if isinstance(body.get("environment"), dict) and ("runner_id" in body["environment"]
                                                       or body["environment"].get("type") == "runner"):
         body = {**body, "environment": {"type": "auto"}}
+    if body.get("agent_id") is not None:
+        body = {**body, "agent_id": None}
     triggers, seen = [], set()
     for trigger in body["triggers"] if isinstance(body.get("triggers"), list) else []:
         kind = trigger.get("type") if isinstance(trigger, dict) else None
@@ -261,6 +288,8 @@ def before_call(context, case, **kwargs):
         case.body = _integration_body(body, update=path != "/integrations")
     elif isinstance(body, dict) and path in ("/mcp-servers", "/mcp-servers/{mcp_server_id}"):
         case.body = _mcp_body(body)
+    elif isinstance(body, dict) and path in ("/agents", "/agents/{agent_id}"):
+        case.body = _agent_body(body, update=path != "/agents")
     elif isinstance(body, dict) and path == "/account/settings":
         case.body = _hours(body)
     elif isinstance(body, list):

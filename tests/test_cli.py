@@ -113,8 +113,8 @@ def test_without_a_saved_login_only_commands_that_need_the_api_refuse(env):
     assert help_.exit_code == 0
     listed = re.findall(r"^  (\S+)  ", help_.output.split("Commands:")[1], re.M)
     assert listed == ["login", "whoami", "automations", "trigger", "runs", "run", "cancel", "session", "events",
-                      "integrations", "alerts", "incidents", "changes", "knowledge", "mcp", "account", "secrets",
-                      "keys", "runners", "runner"]
+                      "integrations", "alerts", "incidents", "changes", "knowledge", "mcp", "agents", "account",
+                      "secrets", "keys", "runners", "runner"]
     whoami = runner.invoke(main, ["whoami"], prog_name="sre")
     assert whoami.exit_code == 1
     assert whoami.output == ("Error: not logged in: run `sre login --url <API URL> --key <API key>` first "

@@ -202,8 +202,7 @@ def test_the_runner_token_is_refused_over_http_on_every_route_but_its_own(stack)
     ids = {"runner_id": rid, "run_id": "run_x", "automation_id": "aut_x", "team_id": "1", "user_id": "usr_x",
            "key_id": "k", "session_id": "ses_x", "trigger_id": "trg_x", "name": "s", "rule_id": "aut_x",
            "integration_id": hook["id"], "secret": "s", "source": "events", "fingerprint": "f", "incident_id": "i",
-           "mcp_server_id": "mcp_x",
-           "document_id": "kb_x"}
+           "mcp_server_id": "mcp_x", "document_id": "kb_x", "agent_id": "agt_x"}
     own = {("POST", f"/runners/{rid}/heartbeat"), ("POST", f"/runners/{rid}/claim")}
     public = _public_routes(requests.get(f"{stack.url}/openapi.json", timeout=5).json())
     for path, methods in app.routes.items():

@@ -213,7 +213,7 @@ def test_the_runner_token_is_refused_on_every_route_but_its_own(api, owner):
     ids = {"runner_id": runner["id"], "run_id": run["id"], "automation_id": rule["id"], "team_id": "1",
            "user_id": "usr_x", "key_id": "k", "session_id": "ses_x", "trigger_id": "trg_x", "name": "s",
            "rule_id": "aut_x", "integration_id": hook["id"], "secret": "s", "source": "events", "fingerprint": "f",
-           "incident_id": "i", "mcp_server_id": "mcp_x", "document_id": "kb_x"}
+           "incident_id": "i", "mcp_server_id": "mcp_x", "document_id": "kb_x", "agent_id": "agt_x"}
     tried, public = 0, _public_routes(api.call("GET", "/openapi.json")[1])
     for path, methods in app.routes.items():
         for method in methods:

@@ -157,6 +157,38 @@ def test_integrations_are_seen_by_scope_and_changed_only_by_owners_and_admins(ap
         assert api.call("GET", path, key)[0] == 200, (actor, path)
 
 
+@pytest.mark.parametrize("actor", ACTORS)
+def test_agent_profiles_are_seen_by_scope_and_changed_only_by_owners_and_admins(api, people, actor):
+    owner, key = people["owner"]["key"], people[actor]["key"]
+    account = api.ok("POST", "/agents", owner, {"name": "shared", "backend": "builtin"}, status=201)["agent"]["id"]
+    red = api.ok("POST", "/agents", owner, {"name": "red's", "backend": "builtin", "team_id": people["red"]},
+                 status=201)["agent"]["id"]
+    sees_red = SEES_RED_INTEGRATION[actor]  # the same scope rule as integrations
+    assert {a["id"] for a in api.ok("GET", "/agents", key)["agents"]} == {account} | ({red} if sees_red else set())
+    assert api.call("GET", f"/agents/{red}", key)[0] == (200 if sees_red else 404)
+    writes = actor in ("owner", "admin")
+    for method, path, body, allowed in [("PUT", f"/agents/{account}", {"name": f"renamed by {actor}"}, 200),
+                                        ("POST", "/agents", {"name": f"{actor}'s", "backend": "builtin"}, 201),
+                                        ("DELETE", f"/agents/{red}", None, 204)]:
+        code, data = api.call(method, path, key, body)
+        assert code == (allowed if writes else 403), (actor, method, path, data)
+    if not writes:
+        assert {a["name"] for a in api.ok("GET", "/agents", owner)["agents"]} == {"shared", "red's"}
+
+
+def test_another_accounts_agent_profile_is_invisible(api, people):
+    from chalicelib.identity import directory
+    from tests.conftest import NOW
+    _, other = directory.create_account("Other", "other@example.com", NOW)
+    theirs = api.ok("POST", "/agents", other, {"name": "theirs", "backend": "builtin"}, status=201)["agent"]["id"]
+    owner = people["owner"]["key"]
+    assert api.call("GET", f"/agents/{theirs}", owner)[0] == 404
+    assert api.call("PUT", f"/agents/{theirs}", owner, {"name": "mine"})[0] == 404
+    assert api.call("DELETE", f"/agents/{theirs}", owner)[0] == 404
+    code, refused = api.call("POST", "/automations", owner, rule_body(agent_id=theirs))
+    assert code == 400 and refused["errors"][0]["field"] == "agent_id"
+
+
 def _leased_run(api, key):
     """A run of a runner automation of `key`'s account, claimed: (run id, lease token)."""
     from chalicelib import worker

@@ -560,3 +560,46 @@ def test_knowledge_documents_list_newest_first_and_count_their_writes(repos):
     with pytest.raises(ConditionFailed):
         repos.knowledge.change(document, {"title": "gone"})
     assert repos.knowledge.count("acc_1") == 2 and repos.knowledge.version("acc_1") == 5
+
+
+# --- agent profiles (issue 20) ----------------------------------------------------------------
+
+def test_agent_profiles_and_the_accounts_default(repos):
+    from chalicelib.store.records import Account, AgentProfile
+    repos.accounts.create(Account(id="acc_1", name="a", created_at=iso(NOW), markers=True))
+    profile = AgentProfile(account_id="acc_1", id="agt_1", name="gpt", backend="openai", created_at=iso(NOW),
+                           model="m", base_url="https://api.example.com/v1", api_key_secret="k", max_steps=4)
+    repos.agents.add(profile)
+    with pytest.raises(ConditionFailed):
+        repos.agents.add(profile)
+    assert repos.agents.get("acc_1", "agt_1") == profile and repos.agents.get("acc_2", "agt_1") is None
+    repos.agents.change(profile, {"model": "m2", "base_url": None})
+    stored = repos.agents.get("acc_1", "agt_1")
+    assert (stored.model, stored.base_url, stored.max_steps) == ("m2", None, 4)
+    repos.accounts.set_default_agent("acc_1", "agt_1")
+    assert repos.accounts.get("acc_1").default_agent_id == "agt_1"
+    with pytest.raises(ConditionFailed):  # clearing only while it is still that one
+        repos.accounts.set_default_agent("acc_1", None, only_if="agt_other")
+    repos.accounts.set_default_agent("acc_1", None, only_if="agt_1")
+    assert repos.accounts.get("acc_1").default_agent_id is None
+    repos.agents.delete(stored)
+    with pytest.raises(ConditionFailed):
+        repos.agents.change(stored, {"name": "gone"})
+    assert repos.agents.of_account("acc_1") == []
+
+
+def test_the_live_rules_that_name_an_agent_profile(repos):
+    from chalicelib.store.records import Rule, RuleIndex
+    from chalicelib.store.rules import RuleWrite
+
+    def rule(rule_id, agent_id, **fields):
+        made = Rule(rule_id, account_id="acc_1", name=rule_id, team_id=0, owner_id="usr_1",
+                    environment={"type": "auto"}, task_prompt="t", enabled=True, triggers=[],
+                    created_at=iso_ms(NOW), updated_at=iso(NOW), agent_id=agent_id, **fields)
+        repos.rules.save(made, RuleWrite(index=RuleIndex(), stale=RuleIndex()))
+    rule("aut_1", "agt_1")
+    rule("aut_2", "agt_2")
+    rule("aut_3", None)
+    rule("aut_4", "agt_1", deleted_at=iso(NOW))
+    assert [r.id for r in repos.rules.live("acc_1", agent_id="agt_1")] == ["aut_1"]
+    assert repos.rules.live("acc_2", agent_id="agt_1") == []

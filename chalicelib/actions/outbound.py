@@ -4,6 +4,7 @@ answer to sent / ActionFailed / ActionRetry. ACTION_HTTP_TIMEOUT is a total
 deadline per request, not a socket timeout."""
 import base64
 import http.client
+import ipaddress
 import json
 import ssl
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from chalicelib.actions.base import (
     secret_placeholder,
     send_each,
 )
+from chalicelib.errors import Invalid
 from sre_agent.net import guard
 from sre_agent.net import http as guarded_http
 from sre_agent.net.http import retry_after
@@ -62,6 +64,26 @@ class Outbound:
         if self.target:
             shown["to"] = self.target
         return shown
+
+
+def checked_url(url, field: str) -> str:
+    """A URL a user saves for outbound HTTP (a webhook, a model endpoint),
+    checked as the guard will check it when sending: http(s) with a host, at
+    most 2048 characters, and an address literal only where outbound HTTP may
+    go (a host name is resolved and checked at send time: its address can
+    change). Invalid names `field`."""
+    parts = urlsplit(url) if isinstance(url, str) and len(url) <= 2048 else None
+    if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Invalid(f"{field} must be an http(s) URL of at most 2048 characters", field=field)
+    try:
+        ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return url
+    try:
+        guard.check_url(url, settings.current().outbound)
+    except guard.BlockedAddress as exc:
+        raise Invalid(f"{field}: {exc}", field=field) from exc
+    return url
 
 
 def deliver(req: Outbound) -> ActionResult:

@@ -12,20 +12,16 @@ headers are added to these (they cannot replace them), their values are
 templates, and a value may name a secret instead of holding it:
 `"Authorization": "Bearer {secret.api-token}"` is filled in from the secret at
 send time and shown by name in previews."""
-import ipaddress
 import json
 import re
 import time
-from urllib.parse import urlsplit
 
-from chalicelib import settings
 from chalicelib.actions import fields, templates
 from chalicelib.actions import webhook_signature as signatures
 from chalicelib.actions.base import ActionFailed, render
-from chalicelib.actions.outbound import HttpAction, Outbound
+from chalicelib.actions.outbound import HttpAction, Outbound, checked_url
 from chalicelib.errors import Invalid
 from chalicelib.secrets import check_name
-from sre_agent.net import guard
 
 METHODS = ("POST", "PUT", "PATCH", "GET", "DELETE")
 MAX_PAYLOAD = 20_000
@@ -82,18 +78,7 @@ def _fill(value, context: dict):
 
 
 def _check_url(url, where: str) -> str:
-    parts = urlsplit(url) if isinstance(url, str) and len(url) <= 2048 else None
-    if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Invalid(f"{where}.url must be an http(s) URL of at most 2048 characters", field=f"{where}.url")
-    try:
-        ipaddress.ip_address(parts.hostname)
-    except ValueError:
-        return url  # a host name is resolved and checked when sending (its address can change)
-    try:
-        guard.check_url(url, settings.current().outbound)
-    except guard.BlockedAddress as exc:
-        raise Invalid(f"{where}.url: {exc}", field=f"{where}.url") from exc
-    return url
+    return checked_url(url, f"{where}.url")
 
 
 class WebhookAction(HttpAction):

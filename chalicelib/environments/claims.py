@@ -12,6 +12,7 @@ import time
 from datetime import datetime, timedelta
 
 from chalicelib import settings
+from chalicelib.agents import work as agent_work
 from chalicelib.environments.placement import queue_limit_text
 from chalicelib.errors import Invalid
 from chalicelib.identity import runners
@@ -24,8 +25,11 @@ from chalicelib.store.runs import pool_key
 PAGE = 25
 
 
-def claim_once(runner: Runner, now: datetime) -> dict | None:
-    """Take the oldest waiting run this runner may work; its work, or None."""
+def claim_once(runner: Runner, now: datetime, own_agent: bool = False) -> dict | None:
+    """Take the oldest waiting run this runner may work; its work, or None.
+    The run's agent profile is resolved as it starts (a profile whose key
+    secret is not set fails the run, and the next is looked at); `own_agent`:
+    the runner works with its own model and key, so the account's is not sent."""
     key = pool_key(runner.account_id, runner.pool)
     for run in repos.runs.in_pool(runner.account_id, runner.pool, PAGE):
         if int(runner.team_id) not in (run.runner_teams or [0]):
@@ -35,16 +39,25 @@ def claim_once(runner: Runner, now: datetime) -> dict | None:
         if reason:
             lifecycle.finish(run, "skipped", reason, now, only_from=("queued",), rule=rule, guard=Guard(from_pool=key))
             continue
+        try:
+            profile = agent_work.for_run(rule, None if rule.agent_id else repos.accounts.get(run.account_id),
+                                         own_agent)
+        except agent_work.ProfileUnusable as exc:
+            lifecycle.finish(run, "failed", str(exc), now, only_from=("queued",), rule=rule, guard=Guard(from_pool=key))
+            continue
         environment = {"type": "runner", "pool": runner.pool, "runner_id": runner.id, "runner_name": runner.name}
         token = lifecycle.start(run, rule, environment, now, from_pool=key)
         if token:
-            return lifecycle.work_for(run, rule, token, now, lifecycle.recent_runs(rule, now))
+            return lifecycle.work_for(run, rule, token, now, lifecycle.recent_runs(rule, now), agent=profile)
     return None
 
 
 def claim(runner_id: str, headers, body: dict, clock, sleep=time.sleep) -> dict:
     """The long poll: {"run": work} as soon as there is one, else {"run": null} after `wait` seconds."""
     runner = runners.authenticate(runner_id, headers)
+    own_agent = body.get("own_agent", False)
+    if not isinstance(own_agent, bool):
+        raise Invalid("own_agent must be true or false", field="own_agent")
     wait = body.get("wait", 0)
     if isinstance(wait, bool) or not isinstance(wait, int | float) or wait < 0:
         raise Invalid("wait must be a number of seconds >= 0", field="wait")
@@ -53,7 +66,7 @@ def claim(runner_id: str, headers, body: dict, clock, sleep=time.sleep) -> dict:
     runners.touch(runner, clock())
     deadline = time.monotonic() + wait
     while True:
-        work = claim_once(runner, clock())
+        work = claim_once(runner, clock(), own_agent)
         if work or time.monotonic() + 1 > deadline:
             return {"run": work, "poll_seconds": poll}
         sleep(1)

@@ -9,6 +9,7 @@ from zoneinfo import available_timezones
 
 from chalicelib import __version__, secrets, settings, validation
 from chalicelib.actions import control, email, pagerduty, registry, run_automation, twilio, webhook
+from chalicelib.agents import profiles as agent_profiles
 from chalicelib.events import ingest, triggers
 from chalicelib.identity import directory
 from chalicelib.mcp import servers as mcp_servers
@@ -26,6 +27,7 @@ _INT = {"type": "integer"}
 _BOOL = {"type": "boolean"}
 _TIME = {"type": "string", "format": "date-time"}
 _NTIME = {"type": ["string", "null"], "format": "date-time"}
+_NULL_STR = {"type": ["string", "null"]}
 _QTIME = {"anyOf": [_TIME, {"type": "string", "maxLength": 0, "description": "Empty: the default"}]}
 # The limits the server checks, stated once here so the document says exactly what is refused.
 _TEAM_ID = {"type": "integer", "minimum": 0, "maximum": directory.MAX_TEAM_ID, "description": "0 = personal"}
@@ -219,6 +221,54 @@ def _q(name, desc, schema=None):
     return {"name": name, "in": "query", "required": False, "description": desc, "schema": schema or _STR}
 
 
+def _when_backend(backend: str, then: dict) -> dict:
+    return {"if": {"required": ["backend"], "properties": {"backend": {"const": backend}}}, "then": then}
+
+
+def _agent_schemas() -> dict:
+    """Agent, AgentCreate, AgentUpdate and the profile in a run's work (WorkAgent)."""
+    limits = {key: {"type": ["integer", "null"], "minimum": least, "maximum": most, "default": default,
+                    "description": f"null: the default ({default})"}
+              for key, (least, most, default) in agent_profiles.LIMITS.items()}
+    fields = {"name": _NAME, "team_id": {"anyOf": [_TEAM_ID, {"type": "null"}],
+                                         "description": "0 or null: the whole account's; a team id: that team's"},
+              "backend": {"enum": list(agent_profiles.BACKENDS)},
+              "model": {"type": ["string", "null"], "minLength": 1, "maxLength": 200, "pattern": f"[^{_SPACE}]",
+                        "description": "openai: required; bedrock: the Converse model id (default: the deployment's)"
+                                       "; builtin: not taken"},
+              "base_url": {"type": ["string", "null"], "maxLength": 2048, "pattern": _SETTINGS["url"]["pattern"],
+                           "description": "openai only, required there: the Chat Completions endpoint, http(s); an "
+                                          "address literal the outbound guard refuses is 400"},
+              "api_key_secret": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_.-]{1,128}" + _END,
+                                 "description": "openai only: the NAME of the account secret holding the key "
+                                                "(PUT /secrets/{name}); null: no key"},
+              **limits, "default": {"type": ["boolean", "null"],
+                                    "description": "true: the account's default profile (only an account-wide one); "
+                                                   "false: no longer the default; null: unchanged"}}
+    shown = {**fields, "id": _STR, "model": _NULL_STR, "base_url": _NULL_STR, "api_key_secret": _NULL_STR,
+             "max_steps": _INT, "max_tokens": _INT, "default": _BOOL, "team_id": _INT,
+             "created_at": _TIME, "created_by": _NULL_STR, "updated_at": _NTIME}
+    return {
+        "Agent": _obj(shown, ["id", "name", "team_id", "backend", "model", "base_url", "api_key_secret",
+                              "max_steps", "max_tokens", "default", "created_at"]),
+        # What each backend takes, and only an account-wide profile as the default.
+        "AgentCreate": {**_obj(fields, ["name", "backend"]), "additionalProperties": False, "allOf": [
+            _when_backend("openai", {"required": ["model", "base_url"],
+                                     "properties": {"model": {"type": "string"}, "base_url": {"type": "string"}}}),
+            _when_backend("builtin", {"properties": {k: {"type": "null"} for k in agent_profiles.MODEL_FIELDS}}),
+            _when_backend("bedrock", {"properties": {k: {"type": "null"} for k in ("base_url", "api_key_secret")}}),
+            {"if": {"required": ["default"], "properties": {"default": {"const": True}}},
+             "then": {"properties": {"team_id": {"enum": [0, None]}}}}]},
+        "AgentUpdate": {**_obj(fields), "additionalProperties": False},
+        "WorkAgent": _obj({"id": _STR, "name": _STR, "backend": {"enum": list(agent_profiles.BACKENDS)},
+                           "model": _NULL_STR, "base_url": _NULL_STR, "max_steps": _INT, "max_tokens": _INT,
+                           "api_key": {"type": ["string", "null"],
+                                       "description": "Read from the profile's secret as the run started (null: "
+                                                      "no key, or the runner uses its own)"}},
+                          ["id", "name", "backend", "max_steps", "max_tokens"]),
+    }
+
+
 _SCHEMAS = {
     # Chalice's error shape (Code, Message) with the members of RFC 9457 problem details.
     "Error": _obj({"Code": _STR,
@@ -295,8 +345,11 @@ _SCHEMAS = {
                             "description": "The service's tools every backend offers (called with POST "
                                            "/runs/{run_id}/tools/{name})"},
                   "environment": {"type": "object"}, "first_seq": _INT,
+                  "agent": {"anyOf": [_ref("WorkAgent"), {"type": "null"}],
+                            "description": "The run's agent profile (null: the environment's own backend)"},
                   "lease": _obj({"token": {"type": "string", "description": "srels_…: this run, while held"},
                                  "seconds": _INT, "renew_seconds": _INT})}),
+    **_agent_schemas(),
     "ScheduleTrigger": {"oneOf": [_schedule(mode) for mode in schedule.MODES]},
     "ApiTrigger": _obj({"type": {"const": "api"}, **{name: {"description": "Returned by the service; ignored when "
                                                                     "sent"} for name in ("id", "url", "token_hint")}},
@@ -346,7 +399,10 @@ _SCHEMAS = {
                                   "(default: the Accept-Language language, else en-US)"},
         "actions": {"type": ["array", "null"], "maxItems": 20, "items": _ref("Action"),
                     "description": "null: none"},
-        "mcp_server_ids": _MCP_SERVER_IDS}),
+        "mcp_server_ids": _MCP_SERVER_IDS,
+        "agent_id": {"type": ["string", "null"], "minLength": 1,
+                     "description": "The agent profile its runs use (GET /agents): account-wide or of its own "
+                                    "team; null: the account's default profile, else the deployment's backend"}}),
     # Creating needs triggers, and a name and task prompt unless a template gives them.
     "AutomationCreate": {"allOf": [_ref("AutomationInput"), {"required": ["triggers"]}, {"anyOf": [
         {"required": ["template_id"], "properties": {"template_id": {"type": "string"}}},
@@ -372,6 +428,7 @@ _SCHEMAS = {
         "template_id": {"type": ["string", "null"]}, "locale": {"enum": list(rule_validation.LOCALES)},
         "mcp_server_ids": {"type": "array", "items": {"type": "string"},
                            "description": "The MCP servers its runs may use (docs/mcp.md)"},
+        "agent_id": {"type": ["string", "null"], "description": "Its agent profile; null: the account's default"},
         "created_at": _TIME, "updated_at": _TIME}),
     "ApiTriggerSecret": _obj({"url": _STR, "token": {"type": "string", "description": "Shown once"}, "curl": _STR},
                              ["url", "token", "curl"]),
@@ -446,6 +503,7 @@ _PAGE = [_q("limit", "1-200, default 50", _LIMIT), _q("cursor", "next_cursor of 
 _LEASE = {"security": [{"leaseToken": []}]}
 _RUNNER_AUTH = {"security": [{"runnerToken": []}]}
 _AUTOMATION_ID = _path("automation_id", "Automation id")
+_AGENT_ID = _path("agent_id", "Agent profile id (agt_…)")
 
 _PATHS = {
     "/health": {"get": _op("Liveness", 200, _obj({"status": _STR}), errors=(), auth=False)},
@@ -499,8 +557,11 @@ _PATHS = {
                        "up to `wait` seconds (at most 20) that answers as soon as a run is claimed; counts as a "
                        "heartbeat", 200, _obj({"run": {"oneOf": [_ref("Work"), {"type": "null"}]},
                                                "poll_seconds": _INT}),
-                       body=_obj({"wait": {"type": "number", "minimum": 0, "maximum": 20}}), body_required=False,
-                       params=[_path("runner_id", "Runner id")], errors=(400, 401)), **_RUNNER_AUTH}},
+                       body=_obj({"wait": {"type": "number", "minimum": 0, "maximum": 20},
+                                  "own_agent": {"type": "boolean", "description": "The runner works every run with "
+                                                "its own model and key (AGENT_OWN): the account's key is not sent"}}),
+                       body_required=False,
+                       params=[_path("runner_id", "Runner id")], errors=(400, 401, 503)), **_RUNNER_AUTH}},
     "/runners/{runner_id}/token/rotate": {
         "post": _op("A new runner token (owner, admin); the old one stops working at once", 200,
                     _obj({"runner": _ref("Runner"), "token": _STR}), params=[_path("runner_id", "Runner id")],
@@ -613,6 +674,22 @@ _PATHS = {
                                         "description": f"At most {secrets.MAX_VALUE_BYTES} bytes as UTF-8"}},
                              ["value"]),
                    params=[_path("name", "1-128 of A-Z a-z 0-9 _ . -", _SECRET_NAME)], errors=(400, 401, 403, 413))},
+    "/agents": {
+        "post": _op("Make an agent profile (owner, admin); 409 when the account has 50 already", 201,
+                    _obj({"agent": _ref("Agent")}, ["agent"]), body=_ref("AgentCreate"),
+                    errors=(400, 401, 403, 409, 413)),
+        "get": _op("The agent profiles the caller may see (the account's, and their teams'), by name", 200,
+                   _obj({"agents": {"type": "array", "items": _ref("Agent")}}, ["agents"]), errors=(401,))},
+    "/agents/{agent_id}": {
+        "get": _op("One agent profile", 200, _obj({"agent": _ref("Agent")}, ["agent"]), params=[_AGENT_ID],
+                   errors=(401, 404)),
+        "put": _op("Change the fields given (owner, admin); fields a new backend does not take are dropped. 409 "
+                   "when a team change would leave automations that use it outside its scope", 200,
+                   _obj({"agent": _ref("Agent")}, ["agent"]), body=_ref("AgentUpdate"), params=[_AGENT_ID],
+                   errors=(400, 401, 403, 404, 409, 413)),
+        "delete": _op("Delete it (owner, admin). 409 naming the automations while any uses it; the account's "
+                      "default may be deleted (automations that name none then use the deployment's backend)", 204,
+                      None, params=[_AGENT_ID], errors=(401, 403, 404, 409))},
     "/automation-templates": {
         "get": _op("Preset templates; locale from ?locale=, else Accept-Language, else en-US", 200,
                    _obj({"locale": _STR, "templates": {"type": "array", "items": _ref("Template")}}),
@@ -1214,6 +1291,11 @@ SERVER_CHECKS = [
     f"at most {mcp_servers.MAX_PER_ACCOUNT} MCP servers.",
     "A knowledge document's `team_id` is a team its owner is a member of; its content is at most "
     "KNOWLEDGE_MAX_BYTES in UTF-8 (413 above); an account has at most 1000 documents.",
+    "An agent profile: `base_url` and `model` are required for `openai`; `builtin` takes no `model`, `base_url` "
+    "or `api_key_secret`, `bedrock` no `base_url` or `api_key_secret`; a `base_url` on an address the outbound "
+    "guard refuses is 400; only an account-wide profile can be the `default`. An automation's `agent_id` names a "
+    "profile the caller sees that is account-wide or of the automation's team. A profile that automations use "
+    "cannot be deleted, nor moved out of their scope (409 naming them).",
 ]
 
 

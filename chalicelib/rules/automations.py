@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from chalicelib import settings
 from chalicelib.actions import registry as action_registry
+from chalicelib.agents import profiles as agent_profiles
 from chalicelib.clock import iso, iso_ms
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound
 from chalicelib.events import triggers as event_triggers
@@ -44,7 +45,7 @@ def automation_json(rule: Rule, caller, base_url: str, now) -> dict:
         "webhook_signing": signing.summary(rule, now),
         "next_runs": [iso(t) for t in runs],
         "next_runs_local": schedule.next_runs_local(sched, runs) if sched else [],
-        "template_id": rule.template_id, "locale": rule.locale or "en-US",
+        "template_id": rule.template_id, "locale": rule.locale or "en-US", "agent_id": rule.agent_id,
         "mcp_server_ids": list(rule.mcp_server_ids or []),
         "created_at": rule.created_at, "updated_at": rule.updated_at,
     }
@@ -127,6 +128,7 @@ def create(caller, body: dict, now, base_url: str, locale: str) -> tuple[dict, d
     _check_scope(rule, explicit_environment=True)
     rule.mcp_server_ids = mcp_servers.check_for_automation(caller, body.get("mcp_server_ids"), rule.account_id,
                                                            int(rule.team_id))
+    rule.agent_id = agent_profiles.check_for_rule(caller, body.get("agent_id"), int(rule.team_id))
     return _save(rule, caller, wanted, now, base_url, old=None)
 
 
@@ -149,6 +151,8 @@ def update(caller, automation_id: str, body: dict, now, base_url: str) -> tuple[
     if "mcp_server_ids" in body or int(rule.team_id) != int(old.team_id):  # the servers must fit its scope
         rule.mcp_server_ids = mcp_servers.check_for_automation(
             caller, body.get("mcp_server_ids", rule.mcp_server_ids), rule.account_id, int(rule.team_id))
+    if "agent_id" in body or int(rule.team_id) != int(old.team_id):  # a profile must fit the (new) scope
+        rule.agent_id = agent_profiles.check_for_rule(caller, body.get("agent_id", rule.agent_id), int(rule.team_id))
     if not permissions.can_edit(caller, rule):
         raise Forbidden("You can only move an automation into a scope where you can still edit it.")
     rule.updated_at = iso(now)

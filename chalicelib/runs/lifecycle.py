@@ -186,11 +186,13 @@ def render_prompt(rule: Rule, run: Run, now: datetime) -> str:
     return "\n".join(lines)
 
 
-def work_for(run: Run, rule: Rule, token: str, now: datetime, recent: list[Run]) -> dict:
+def work_for(run: Run, rule: Rule, token: str, now: datetime, recent: list[Run], agent: dict | None = None) -> dict:
     """What an environment needs to work the run, and nothing more: no rule,
-    no secret but the header secrets of the MCP servers the automation chose
-    (read now, at its start), no other run beyond the recent ones the
-    query_runs tool shows; the knowledge of its scope that best matches its
+    no other run beyond the recent ones the query_runs tool shows, no secret
+    but the model key of the run's agent profile (`agent`, resolved by
+    chalicelib/agents/work.py as the run starts; None: the environment's own
+    backend) and the header secrets of the MCP servers the automation chose
+    (read now, at its start); the knowledge of its scope that best matches its
     prompt (or None), for the system prompt."""
     lease, prompt = lease_seconds(), render_prompt(rule, run, now)
     work = {"run_id": run.id, "session_id": run.session_id, "attempt": int(run.attempt),
@@ -199,6 +201,7 @@ def work_for(run: Run, rule: Rule, token: str, now: datetime, recent: list[Run])
             "context": {"text": run.context_text or "", "event": run.trigger_event},
             "recent_runs": recent_json(recent, run.id), "template_id": rule.template_id,
             "locale": rule.locale or "en-US", "tools": tools.SPECS, "environment": run.environment, "first_seq": 1,
+            **({"agent": agent} if agent else {}),
             "lease": {"token": token, "seconds": lease, "renew_seconds": max(1, lease // 3)}}
     if rule.mcp_server_ids:  # only then: a run without servers reads nothing more
         work["mcp_servers"] = mcp_servers.for_run(rule.account_id, rule.mcp_server_ids, int(rule.team_id))

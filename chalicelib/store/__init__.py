@@ -14,6 +14,7 @@ named operations; pynamodb and the table models never leave this package.
     operations      alerts (with their firings and days), incidents and changes
     mcp_servers     the MCP servers an account registered
     knowledge       Markdown documents (runbooks, service notes) of teams and people
+    agents      agent profiles (model backend, endpoint, key secret name, limits)
 
 Two kinds of each: DynamoDB and SQS (the default), and in-memory twins for
 fast unit tests of the core (`use(memory_repositories())`); tests/test_store.py holds both
@@ -49,6 +50,7 @@ class Repositories:
     operations: object
     mcp_servers: object
     knowledge: object
+    agents: object
 
 
 _config = {"table_prefix": "sre-automations-local", "region": "us-east-1", "queues": {}}
@@ -75,6 +77,7 @@ def dynamo_repositories() -> Repositories:
     """The DynamoDB and SQS repositories (what the service runs on)."""
     from chalicelib.store import (
         accounts,
+        agents,
         events,
         integrations,
         knowledge,
@@ -92,7 +95,7 @@ def dynamo_repositories() -> Repositories:
                         events=events.DynamoEvents(), schedule=schedule.DynamoSchedule(),
                         queues=queues.SqsQueues(_config), integrations=integrations.DynamoIntegrations(),
                         operations=operations.DynamoOperations(), mcp_servers=mcp_servers.DynamoMcpServers(),
-                        knowledge=knowledge.DynamoKnowledge())
+                        knowledge=knowledge.DynamoKnowledge(), agents=agents.DynamoAgents())
 
 
 def memory_repositories() -> Repositories:

@@ -37,6 +37,13 @@ class DynamoAccounts:
         """The account's business hours and time zone (the on-call analyses read them)."""
         update(self._models().Account(account_id), {"business_hours": business_hours, "timezone": timezone})
 
+    def set_default_agent(self, account_id: str, agent_id: str | None, only_if: str | None = None) -> None:
+        """Point the account's default agent profile at `agent_id` (None: no
+        default). With `only_if`, only while the default is that profile
+        (ConditionFailed otherwise): deleting a profile never clears another."""
+        expect = {"default_agent_id": only_if} if only_if else {"id": account_id}
+        update(self._models().Account(account_id), {"default_agent_id": agent_id}, expect)
+
     def mark_has_runners(self, account_id: str) -> None:
         """The account has (had) a runner: Auto placement reads its runners from now on."""
         update(self._models().Account(account_id), {"has_runners": True})

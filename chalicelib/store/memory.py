@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 
 from chalicelib.store import ConditionFailed, Repositories
+from chalicelib.store.agents import MemoryAgents
 from chalicelib.store.expect import all_hold
 from chalicelib.store.mcp_servers import MemoryMcpServers
 from chalicelib.store.memory_knowledge import MemoryKnowledge
@@ -155,10 +156,11 @@ class MemoryRules:
                        key=lambda r: r.created_at, reverse=True)
         return _page(found, lambda r: r.created_at + "|" + r.id, f"rules:{account_id}", limit, cursor, keep)
 
-    def live(self, account_id, team_id=None, runner_id=None):
+    def live(self, account_id, team_id=None, runner_id=None, agent_id=None):
         return [_copy(r) for r in self.items.values() if r.account_id == account_id and not r.deleted_at and
                 (team_id is None or int(r.team_id) == team_id) and
-                (runner_id is None or (r.environment or {}).get("runner_id") == runner_id)]
+                (runner_id is None or (r.environment or {}).get("runner_id") == runner_id) and
+                (agent_id is None or r.agent_id == agent_id)]
 
     def every(self):
         return [_copy(r) for r in self.items.values()]
@@ -191,6 +193,12 @@ class MemoryAccounts:
     def set_settings(self, account_id, business_hours, timezone):
         account = self.accounts[account_id]
         account.business_hours, account.timezone = _copy(business_hours), timezone
+
+    def set_default_agent(self, account_id, agent_id, only_if=None):
+        account = self.accounts.get(account_id)
+        if account is None or (only_if and account.default_agent_id != only_if):
+            raise ConditionFailed(f"account {account_id}: the default agent profile is not {only_if}")
+        account.default_agent_id = agent_id
 
     def mark_has_runners(self, account_id):
         if account_id in self.accounts:
@@ -444,4 +452,4 @@ def repositories() -> Repositories:
                         runs=MemoryRuns(rules, accounts), sessions=MemorySessions(), events=events,
                         schedule=schedule, queues=MemoryQueues(), integrations=MemoryIntegrations(),
                         operations=MemoryOperations(events), mcp_servers=MemoryMcpServers(),
-                        knowledge=MemoryKnowledge())
+                        knowledge=MemoryKnowledge(), agents=MemoryAgents())

@@ -6,43 +6,16 @@ from dataclasses import replace
 
 from chalicelib.store import ConditionFailed
 from chalicelib.store.integrations import MAX_ERRORS
-from chalicelib.store.memory_paging import _copy, _page
+from chalicelib.store.memory_paging import MemoryAccountItems, _copy, _page
 from chalicelib.store.operations import DAY_COUNTERS, AlertWrite
 from chalicelib.store.records import AlertDay
 
 
-class MemoryIntegrations:
-    def __init__(self):
-        self.items: dict[tuple, object] = {}
-
-    def add(self, integration):
-        if (integration.account_id, integration.id) in self.items:
-            raise ConditionFailed(f"integration {integration.id} exists")
-        self.items[(integration.account_id, integration.id)] = _copy(integration)
-
-    def get(self, account_id, integration_id):
-        return _copy(self.items.get((account_id, integration_id)))
+class MemoryIntegrations(MemoryAccountItems):
+    what = "integration"
 
     def by_id(self, integration_id):
         return next((_copy(i) for (_, iid), i in self.items.items() if iid == integration_id), None)
-
-    def of_account(self, account_id):
-        return [_copy(i) for (a, _), i in sorted(self.items.items()) if a == account_id]
-
-    def _stored(self, integration):
-        stored = self.items.get((integration.account_id, integration.id))
-        if stored is None:
-            raise ConditionFailed(f"integration {integration.id} is gone")
-        return stored
-
-    def change(self, integration, changes):
-        stored = self._stored(integration)
-        for name, value in changes.items():
-            setattr(stored, name, _copy(value))
-            setattr(integration, name, _copy(value))
-
-    def delete(self, integration):
-        self.items.pop((integration.account_id, integration.id), None)
 
     def note_received(self, integration, at):
         stored = self._stored(integration)

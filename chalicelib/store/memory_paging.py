@@ -1,10 +1,11 @@
 """Copies and cursor pages of the in-memory twins, shared by memory.py and
-memory_operations.py, as a table would hand them out."""
+memory_operations.py, as a table would hand them out; and the twin of a
+table of an account's few items (integrations, agent profiles)."""
 import base64
 import copy
 import json
 
-from chalicelib.store import BadCursor
+from chalicelib.store import BadCursor, ConditionFailed
 
 
 def _copy(record):
@@ -44,3 +45,38 @@ def _page(items: list, key_of, listing: str, limit: int, cursor: str | None, kee
         if most_read is not None and read >= most_read:
             return [_copy(i) for i in out], _cursor(listing, key_of(item))
     return [_copy(i) for i in out], None
+
+
+class MemoryAccountItems:
+    """Records keyed by (account_id, id), as a table with that key holds them:
+    add (once), get, the account's by id, change (while it exists), delete."""
+    what = "item"
+
+    def __init__(self):
+        self.items: dict[tuple, object] = {}
+
+    def add(self, record):
+        if (record.account_id, record.id) in self.items:
+            raise ConditionFailed(f"{self.what} {record.id} exists")
+        self.items[(record.account_id, record.id)] = _copy(record)
+
+    def get(self, account_id, item_id):
+        return _copy(self.items.get((account_id, item_id)))
+
+    def of_account(self, account_id):
+        return [_copy(i) for (a, _), i in sorted(self.items.items()) if a == account_id]
+
+    def _stored(self, record):
+        stored = self.items.get((record.account_id, record.id))
+        if stored is None:
+            raise ConditionFailed(f"{self.what} {record.id} is gone")
+        return stored
+
+    def change(self, record, changes):
+        stored = self._stored(record)
+        for name, value in changes.items():
+            setattr(stored, name, _copy(value))
+            setattr(record, name, _copy(value))
+
+    def delete(self, record):
+        self.items.pop((record.account_id, record.id), None)

@@ -50,6 +50,7 @@ class Account(Model):
     # When people are at work, for the on-call analyses: {"days": [1..5], "start": 9, "end": 18} in `timezone`.
     business_hours = JSONAttribute(null=True)
     timezone = UnicodeAttribute(null=True)
+    default_agent_id = UnicodeAttribute(null=True)  # the agent profile of automations that name none
 
 
 class UsersByEmail(GlobalSecondaryIndex):
@@ -163,6 +164,7 @@ class Automation(Model):
     triggers = JSONAttribute()
     template_id = UnicodeAttribute(null=True)
     locale = UnicodeAttribute(null=True)  # the language of its builtin reports
+    agent_id = UnicodeAttribute(null=True)  # its agent profile; None: the account's default, else builtin
     overlap = UnicodeAttribute(default="skip")  # skip | allow: a run while the previous one still runs
     actions = JSONAttribute(default=list)
     # Why it is disabled, when a person or an automation's action paused it:
@@ -447,6 +449,25 @@ class Document(Model):
     version = NumberAttribute(null=True)  # only on the account's marker item (id "~version"): bumped by every write
 
 
+class AgentProfile(Model):
+    """An agent profile of an account: model backend, endpoint, model, the
+    name of the secret holding its key, and limits."""
+    Meta = _meta("agents")
+    account_id = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    team_id = NumberAttribute(default=0)
+    backend = UnicodeAttribute()
+    model = UnicodeAttribute(null=True)
+    base_url = UnicodeAttribute(null=True)
+    api_key_secret = UnicodeAttribute(null=True)
+    max_steps = NumberAttribute(null=True)
+    max_tokens = NumberAttribute(null=True)
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+
+
 class Alert(Model):
     """An alert of an account: one per source and fingerprint, with its newest firings."""
     Meta = _meta("alerts")
@@ -573,7 +594,7 @@ class Change(Model):
 
 ALL_MODELS = (Account, User, ApiKey, Team, Membership, Runner, Automation,
               TriggerToken, Run, ScheduleEntry, SchedulerState, SessionEntry, Event, EventTriggerEntry, EventWindow,
-              Integration, Alert, AlertFiring, AlertDay, Incident, Change, McpServer, Document)
+              Integration, Alert, AlertFiring, AlertDay, Incident, Change, McpServer, Document, AgentProfile)
 
 
 def configure(table_prefix: str, region: str) -> None:

@@ -19,6 +19,7 @@ class Account:
     run_watchers: set | None = None  # automations whose event trigger can match run events
     business_hours: dict | None = None  # {"days": [1..5] (0 = Sunday), "start": 9, "end": 18}, in `timezone`
     timezone: str | None = None
+    default_agent_id: str | None = None  # the agent profile of automations that name none
 
 
 @dataclass
@@ -81,6 +82,7 @@ class Rule:
     updated_at: str
     template_id: str | None = None
     locale: str | None = None  # the language of its builtin reports (en-US, zh-CN)
+    agent_id: str | None = None  # its agent profile (None: the account's default, else builtin)
     overlap: str = "skip"
     actions: list = field(default_factory=list)
     paused: dict | None = None
@@ -364,3 +366,21 @@ class Change:
     integration_id: str | None = None
     updated_at: str | None = None
     expires_at: datetime | None = None
+
+
+@dataclass
+class AgentProfile:
+    """An account's agent settings: which model backend a run uses, and its limits."""
+    account_id: str
+    id: str
+    name: str
+    backend: str  # builtin | openai | bedrock
+    created_at: str
+    team_id: int = 0
+    model: str | None = None
+    base_url: str | None = None  # openai only
+    api_key_secret: str | None = None  # the NAME of an account secret, never its value
+    max_steps: int | None = None
+    max_tokens: int | None = None
+    created_by: str | None = None
+    updated_at: str | None = None

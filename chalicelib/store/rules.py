@@ -159,14 +159,18 @@ class DynamoRules:
             "id": item.id, "account_id": item.account_id, "created_at": item.created_at})
         return [record_of(item, Rule) for item in page], next_cursor
 
-    def live(self, account_id: str, team_id: int | None = None, runner_id: str | None = None) -> list[Rule]:
-        """The account's rules not deleted: of a team, or whose environment names a runner."""
+    def live(self, account_id: str, team_id: int | None = None, runner_id: str | None = None,
+             agent_id: str | None = None) -> list[Rule]:
+        """The account's rules not deleted: of a team, whose environment names a runner, or that name an
+        agent profile."""
         rules = self._models().Automation
         condition = rules.deleted_at.does_not_exist()
         if team_id is not None:
             condition &= rules.team_id == team_id
         if runner_id is not None:
             condition &= rules.environment.contains(runner_id)  # the JSON text names it
+        if agent_id is not None:
+            condition &= rules.agent_id == agent_id
         found = (record_of(item, Rule) for item in rules.by_account.query(account_id, filter_condition=condition))
         return [rule for rule in found if (team_id is None or int(rule.team_id) == team_id) and
                 (runner_id is None or (rule.environment or {}).get("runner_id") == runner_id)]

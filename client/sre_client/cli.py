@@ -12,6 +12,7 @@ import click
 
 from sre_client.commands import (
     account,
+    agents,
     alerts,
     auth,
     automations,
@@ -42,6 +43,6 @@ def main(ctx):
 
 for command in (auth.login, auth.whoami, automations.automations, runs.trigger, runs.runs, runs.run, runs.cancel,
                 runs.session, events.events, integrations.integrations, alerts.alerts, incidents.incidents,
-                changes.changes, knowledge.knowledge, mcp.mcp, account.account, secrets.secrets, keys.keys,
-                runners.runners, runners.runner):
+                changes.changes, knowledge.knowledge, mcp.mcp, agents.agents, account.account, secrets.secrets,
+                keys.keys, runners.runners, runners.runner):
     main.add_command(command)

@@ -122,7 +122,8 @@ class Runner:
                     log.warning("heartbeat failed: %s", exc)
 
     def claim(self) -> dict | None:
-        answer = self.api.call("POST", f"/runners/{self.runner_id}/claim", {"wait": self.poll})
+        body = {"wait": self.poll, **({"own_agent": True} if self.settings.own_agent else {})}
+        answer = self.api.call("POST", f"/runners/{self.runner_id}/claim", body)
         return answer.get("run")
 
     def work(self, work: dict) -> dict:

@@ -20,7 +20,7 @@ import logging
 import threading
 
 from sre_agent.agents.base import Cancelled, PermanentAgentError, Task, TransientAgentError, system_prompt_of
-from sre_agent.agents.registry import agent_for
+from sre_agent.agents.registry import agent_for, settings_for
 from sre_agent.agents.tools import Toolbox
 from sre_agent.clock import utcnow
 from sre_agent.deadline import Deadline, TimeLimit
@@ -94,7 +94,8 @@ def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utc
             background: bool = False, time_limit: float | None = None, limit_name: str = "",
             local_mcp_servers=()) -> dict:
     """Run the work's session to its end, with the environment's `settings`
-    (and its backend, unless `agent` is given); returns {"status", "reason",
+    and the run's agent profile over them (registry.settings_for; the
+    backend they name, unless `agent` is given); returns {"status", "reason",
     "answer"} (`answer`: what reporter.finish returned; status "cancelled"
     when the lease was lost). The work's MCP servers (and a runner's
     `local_mcp_servers`, from its config file) are connected at the start and
@@ -117,7 +118,7 @@ def execute(work: dict, reporter, settings: AgentSettings, agent=None, clock=utc
             mcp = _open_mcp([*(work.get("mcp_servers") or []), *local_mcp_servers], settings, deadline, toolbox)
             if mcp is not None:
                 task.prompt = with_notes(task.prompt, mcp.notes)
-            agent = agent or agent_for(settings)
+            agent = agent or agent_for(settings_for(work.get("agent"), settings))
             system = system_prompt_of(agent, task)
             if system:  # the whole conversation is kept, the model's instructions first
                 session.message("system", system)

@@ -47,6 +47,8 @@ class AgentSettings:
                                          "list its tools at a run's start", "float", 0.1)
     mcp_call_timeout: float = setting("AGENT_MCP_CALL_TIMEOUT", 30.0, "seconds for one MCP tool call (less when the "
                                       "environment's stop is nearer)", "float", 0.1)
+    own_agent: bool = setting("AGENT_OWN", False, "this environment's own backend, model and key win over the "
+                              "automations' agent profiles (a runner's own model)", "bool")
     region: str = setting("AWS_DEFAULT_REGION", "us-east-1", "the AWS region of Bedrock and Secrets Manager")
     outbound: Outbound = nested(Outbound, "where outbound HTTP may go")
 

@@ -30,6 +30,7 @@ class AutomationFlags:
     event: tuple[str, ...] = ()
     locale: str | None = None
     mcp_server: tuple[str, ...] = ()
+    agent: str | None = None
 
     def body(self, enabled: bool | None = None) -> dict:
         """The request body: the --file's fields, with the flags' on top; the flags' triggers replace the file's."""
@@ -44,6 +45,8 @@ class AutomationFlags:
             body["locale"] = self.locale
         if self.mcp_server:  # "none" alone clears the list
             body["mcp_server_ids"] = [] if list(self.mcp_server) == ["none"] else list(self.mcp_server)
+        if self.agent:
+            body["agent_id"] = None if self.agent == "default" else self.agent
         triggers = [trigger for _, trigger in self._triggers()]
         if triggers:
             body["triggers"] = triggers
@@ -61,6 +64,8 @@ class AutomationFlags:
             named["locale"] = "--locale"
         if self.mcp_server:
             named["mcp_server_ids"] = "--mcp-server"
+        if self.agent:
+            named["agent_id"] = "--agent"
         for i, (flag, trigger) in enumerate(self._triggers()):
             named[f"triggers[{i}]"] = flag
             if "timezone" in trigger:
@@ -124,6 +129,8 @@ def automation_options(fn):
                           "zh-CN when the shell's locale is zh_CN, else en-US"),
         click.option("--mcp-server", multiple=True,
                      help="An MCP server its runs may use (repeatable; see `sre mcp list`); `none` clears them"),
+        click.option("--agent", help="The agent profile its runs use (an id from `sre agents list`); 'default': "
+                                     "the account's default profile"),
     ]):
         command = option(command)
     return command

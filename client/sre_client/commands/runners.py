@@ -1,6 +1,7 @@
 """Self-hosted runners: `sre runners list|create|rotate-token`, and `sre runner start` (this machine as one)."""
 import logging
 import signal
+from dataclasses import replace
 
 import click
 
@@ -69,7 +70,10 @@ def runner():
 @click.option("--once", is_flag=True, help="Exit after one run")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
               help="The runner's config file (JSON or YAML): local stdio MCP servers only this runner offers")
-def runner_start(token, url, allow_network, poll, once, config_file):
+@click.option("--own-agent", is_flag=True,
+              help="Work every run with this runner's own model settings (AGENT_BACKEND, OPENAI_*, BEDROCK_*), "
+                   "over the automations' agent profiles (as AGENT_OWN=true)")
+def runner_start(token, url, allow_network, poll, once, own_agent, config_file):
     """Claim and work runs of this runner's pool until Ctrl-C."""
     from sre_agent.config import SettingError
     from sre_agent.runner_token import runner_id_of
@@ -85,6 +89,8 @@ def runner_start(token, url, allow_network, poll, once, config_file):
         raise click.UsageError("no API URL: pass --url or run `sre login` first")
     try:
         settings = runner_settings(allow_network)
+        if own_agent:
+            settings = replace(settings, own_agent=True)
     except SettingError as exc:  # an AGENT_*, OPENAI_* or ALLOW_* variable of this shell
         raise click.UsageError(str(exc)) from exc
     except ValueError as exc:
