@@ -288,6 +288,9 @@ def before_call(context, case, **kwargs):
         case.body = _integration_body(body, update=path != "/integrations")
     elif isinstance(body, dict) and path in ("/mcp-servers", "/mcp-servers/{mcp_server_id}"):
         case.body = _mcp_body(body)
+    elif isinstance(body, dict) and path in ("/knowledge", "/knowledge/{document_id}"):
+        # the fuzzing account has no teams: a document is personal
+        case.body = {**body, "team_id": 0} if body.get("team_id") not in (None, 0) else body
     elif isinstance(body, dict) and path in ("/agents", "/agents/{agent_id}"):
         case.body = _agent_body(body, update=path != "/agents")
     elif isinstance(body, dict) and path == "/account/settings":

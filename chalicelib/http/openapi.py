@@ -1129,8 +1129,8 @@ _PATHS.update({
 _DOCUMENT_ID = _path("document_id", "Document id (kb_…)")
 _DOCUMENT_FIELDS = {
     "title": {**_NAME, "description": "What the document is about: searched with its text"},
-    "team_id": {**_TEAM_ID, "description": "0 = personal (everyone of the account sees it); a team of the "
-                                          "owner's: its members"},
+    "team_id": {"anyOf": [_TEAM_ID, {"type": "null"}], "description": "0 or null = personal (everyone of the "
+                "account sees it); a team of the owner's: its members"},
     "content": {"type": "string", "minLength": 1, "description": "Markdown; sections start at headings. At most "
                 "KNOWLEDGE_MAX_BYTES (262,144) bytes in UTF-8: 413 above"}}
 _SCHEMAS.update({
