@@ -68,7 +68,7 @@ def process(message: dict, now, clock=None, agent=None, events: RunEvents = RUN_
     token = lifecycle.start(run, rule, {"type": "cloud_sandbox"}, now, watched=watched, events=events)
     if not token:
         return Outcome("duplicate")
-    work = lifecycle.work_for(run, rule, token, now, recent, agent=profile)
+    work = lifecycle.work_for(run, rule, token, now, recent, agent=profile, account=account)
     if settings.current().cloud_sandbox == "inline":
         result = sandbox.run_inline(work, clock, agent, run=run, rule=rule, watched=watched, events=events)
         if result["status"] == "cancelled":

@@ -104,6 +104,7 @@ def create(caller, body: dict, now) -> Document:
     document = Document(account_id=caller.account_id, id=new_id(now), owner_id=caller.user_id, created_at=iso(now),
                         updated_at=iso(now), updated_by=caller.user_id, **fields)
     repos.knowledge.add(document)
+    repos.accounts.mark_has_knowledge(caller.account_id)
     return document
 
 

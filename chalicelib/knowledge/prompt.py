@@ -40,11 +40,13 @@ def block(hits: list[dict], budget: int) -> tuple[str, list[dict]]:
     return (text, used) if used else ("", [])
 
 
-def for_run(rule, task_text: str) -> dict | None:
+def for_run(rule, task_text: str, account=None) -> dict | None:
     """{"text", "sources"} for a run of `rule` whose task reads `task_text`,
-    or None when nothing in its scope matches (or the budget is 0)."""
+    or None when nothing in its scope matches (or the budget is 0). With the
+    run's `account` (as the worker read it), an account that never had a
+    document is answered without a read."""
     budget = settings.current().knowledge_prompt_chars
-    if budget <= 0:
+    if budget <= 0 or (account is not None and not account.has_knowledge):
         return None
     index = search.index_for(rule.account_id, documents.run_reader(rule), {0, int(rule.team_id or 0)})
     text, sources = block(index.search(task_text, MAX_SECTIONS), budget)

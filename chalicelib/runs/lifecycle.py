@@ -186,7 +186,8 @@ def render_prompt(rule: Rule, run: Run, now: datetime) -> str:
     return "\n".join(lines)
 
 
-def work_for(run: Run, rule: Rule, token: str, now: datetime, recent: list[Run], agent: dict | None = None) -> dict:
+def work_for(run: Run, rule: Rule, token: str, now: datetime, recent: list[Run], agent: dict | None = None,
+             account: Account | None = None) -> dict:
     """What an environment needs to work the run, and nothing more: no rule,
     no other run beyond the recent ones the query_runs tool shows, no secret
     but the model key of the run's agent profile (`agent`, resolved by
@@ -197,7 +198,7 @@ def work_for(run: Run, rule: Rule, token: str, now: datetime, recent: list[Run],
     lease, prompt = lease_seconds(), render_prompt(rule, run, now)
     work = {"run_id": run.id, "session_id": run.session_id, "attempt": int(run.attempt),
             "automation": {"id": rule.id, "name": rule.name}, "prompt": prompt,
-            "knowledge": knowledge_prompt.for_run(rule, prompt),
+            "knowledge": knowledge_prompt.for_run(rule, prompt, account),
             "context": {"text": run.context_text or "", "event": run.trigger_event},
             "recent_runs": recent_json(recent, run.id), "template_id": rule.template_id,
             "locale": rule.locale or "en-US", "tools": tools.SPECS, "environment": run.environment, "first_seq": 1,

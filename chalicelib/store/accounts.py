@@ -44,6 +44,10 @@ class DynamoAccounts:
         expect = {"default_agent_id": only_if} if only_if else {"id": account_id}
         update(self._models().Account(account_id), {"default_agent_id": agent_id}, expect)
 
+    def mark_has_knowledge(self, account_id: str) -> None:
+        """The account has (had) a knowledge document: its runs' work looks for knowledge from now on."""
+        update(self._models().Account(account_id), {"has_knowledge": True})
+
     def mark_has_runners(self, account_id: str) -> None:
         """The account has (had) a runner: Auto placement reads its runners from now on."""
         update(self._models().Account(account_id), {"has_runners": True})

@@ -200,6 +200,10 @@ class MemoryAccounts:
             raise ConditionFailed(f"account {account_id}: the default agent profile is not {only_if}")
         account.default_agent_id = agent_id
 
+    def mark_has_knowledge(self, account_id):
+        if account_id in self.accounts:
+            self.accounts[account_id].has_knowledge = True
+
     def mark_has_runners(self, account_id):
         if account_id in self.accounts:
             self.accounts[account_id].has_runners = True

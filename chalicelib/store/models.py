@@ -51,6 +51,9 @@ class Account(Model):
     business_hours = JSONAttribute(null=True)
     timezone = UnicodeAttribute(null=True)
     default_agent_id = UnicodeAttribute(null=True)  # the agent profile of automations that name none
+    # Set with its first knowledge document, never unset: the worker reads it with the run, so a run of an
+    # account without knowledge reads nothing of it.
+    has_knowledge = BooleanAttribute(null=True)
 
 
 class UsersByEmail(GlobalSecondaryIndex):

@@ -20,6 +20,7 @@ class Account:
     business_hours: dict | None = None  # {"days": [1..5] (0 = Sunday), "start": 9, "end": 18}, in `timezone`
     timezone: str | None = None
     default_agent_id: str | None = None  # the agent profile of automations that name none
+    has_knowledge: bool | None = None  # set with its first knowledge document: a run of an account without reads none
 
 
 @dataclass
