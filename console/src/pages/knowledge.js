@@ -58,7 +58,7 @@ function Editor({ doc, myTeams, onClose, onSaved }) {
             <span class="hint">${t("knowledge.scopeHint")}</span><${FieldError} error=${error} at=${at} path="team_id" /></label>
         </div>
       </fieldset>
-      <${Tabs} label=${t("knowledge.content")} current=${tab} onChange=${setTab}
+      <${Tabs} label=${`${t("knowledge.write")} / ${t("knowledge.preview")}`} current=${tab} onChange=${setTab}
         tabs=${[["write", t("knowledge.write")], ["preview", t("knowledge.preview")]]} />
       ${tab === "write" ? html`<textarea name="content" class="mono knowledge-text" rows="18" aria-label=${t("knowledge.content")}
           value=${content} disabled=${readOnly || busy} placeholder=${t("knowledge.placeholder")}
