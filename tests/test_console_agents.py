@@ -289,13 +289,15 @@ def test_a_member_sees_the_pages_read_only(browser, stack, owner):
     member = owner.user(f"{unique('member')}@example.com")
 
     page = open_page(browser, stack, "/ai-sre/agents", key=member["key"])
-    expect(page.get_by_text("Only the account owner and admins can make, change or delete agent profiles.")).to_be_visible()
+    expect(page.get_by_role("note")).to_have_text(
+        "Only the account owner and admins can make, change or delete agent profiles.")
     expect(page.locator(f'tr[data-agent="{agent["id"]}"]')).to_contain_text("Builtin")
     expect(page.get_by_role("button", name="New profile")).to_have_count(0)
     expect(page.get_by_role("button", name="Delete")).to_have_count(0)
 
     page.goto("/ai-sre/mcp-servers")
-    expect(page.get_by_text("Only the account owner and admins can add, change, test or delete MCP servers.")).to_be_visible()
+    expect(page.get_by_role("note")).to_have_text(
+        "Only the account owner and admins can add, change, test or delete MCP servers.")
     expect(page.locator(f'tr[data-mcp-server="{server["id"]}"]')).to_be_visible()
     expect(page.get_by_role("button", name="Add MCP server")).to_have_count(0)
     expect(page.get_by_role("button", name="Test")).to_have_count(0)

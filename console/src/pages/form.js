@@ -173,8 +173,10 @@ export function AutomationForm({ id, templateId }) {
                 </optgroup>` : ""}</select>
               <span class="hint">${t(`env.hint.${env.type}`)}</span>${err("environment")}</div>
           </div>
-          <${AgentPicker} choices=${choices} form=${form} update=${update} err=${err} />
-          <${McpPicker} choices=${choices} form=${form} update=${update} err=${err} />
+          <div class="two agent-settings">
+            <${AgentPicker} choices=${choices} form=${form} update=${update} err=${err} />
+            <${McpPicker} choices=${choices} form=${form} update=${update} err=${err} />
+          </div>
           <label class="required" id="f-prompt-label">${t("form.taskPrompt")}</label>
           <${RichEditor} id="f-prompt" value=${form.task_prompt} disabled=${readOnly} placeholder=${t("form.promptPlaceholder")}
             onChange=${(value) => update({ task_prompt: value })} invalid=${at === "task_prompt"} />

@@ -119,10 +119,10 @@ function TestResult({ result }) {
   const a = result.answer;
   if (!a.ok) {
     return html`<div class="mcp-test failed" data-testid="mcp-test" role="alert"><strong>${t("mcp.testFailed")}</strong>
-      <span class="muted"> (${a.elapsed_ms} ms)</span><div class="error-message" data-testid="mcp-test-error">${a.error}</div></div>`;
+      <span class="muted"> (${Math.round(a.elapsed_ms)} ms)</span><div class="error-message" data-testid="mcp-test-error">${a.error}</div></div>`;
   }
-  return html`<div class="mcp-test ok" data-testid="mcp-test"><strong class="ok">${t("mcp.testOk", { count: a.tools.length })}</strong>
-    <span class="muted"> (${a.elapsed_ms} ms)</span>
+  return html`<div class="mcp-test passed" data-testid="mcp-test"><strong class="ok">${t("mcp.testOk", { count: a.tools.length })}</strong>
+    <span class="muted"> (${Math.round(a.elapsed_ms)} ms)</span>
     ${a.tools.length ? html`<table class="table compact"><thead><tr><th>${t("mcp.tool")}</th><th>${t("mcp.description")}</th><th>${t("mcp.offered")}</th></tr></thead>
       <tbody>${a.tools.map((tool) => html`<tr data-tool=${tool.name}><td class="mono">${tool.name}</td><td>${tool.description || ""}</td>
         <td>${tool.allowed ? t("mcp.yes") : html`<span class="muted">${t("mcp.notAllowed")}</span>`}</td></tr>`)}</tbody></table>` : ""}</div>`;
@@ -131,7 +131,7 @@ function TestResult({ result }) {
 function headersText(headers) {
   const entries = Object.entries(headers || {});
   if (!entries.length) return html`<span class="muted">—</span>`;
-  return entries.map(([name, v]) => html`<div class="sub mono">${name}: ${typeof v === "string" ? v
+  return entries.map(([name, v]) => html`<div class="sub mono header-line">${name}: ${typeof v === "string" ? v
     : html`<span class="secret-ref" title=${t("mcp.kindSecret")}>${v.prefix || ""}{secret.${v.secret}}</span>`}</div>`);
 }
 
