@@ -33,11 +33,11 @@ Renew the TLS certificate with cert-manager.
 """
 
 
-def test_the_new_pages_are_served(stack):
-    shell = requests.get(f"{stack['api_url']}/ai-sre/automations", timeout=5).text
-    for path in ("/ai-sre/knowledge", "/ai-sre/mcp-servers", "/ai-sre/agents"):
-        answer = requests.get(stack["api_url"] + path, timeout=5)
-        assert answer.status_code == 200 and answer.text == shell
+@pytest.mark.parametrize("page", ["knowledge", "mcp-servers", "agents"])
+def test_the_page_is_served_as_the_console_shell(stack, page):
+    shell = requests.get(f"{stack['api_url']}/ai-sre/automations", timeout=5)
+    answer = requests.get(f"{stack['api_url']}/ai-sre/{page}", timeout=5)
+    assert (answer.status_code, answer.text) == (200, shell.text)
 
 
 def test_knowledge_is_written_uploaded_searched_and_deleted(browser, stack, owner):

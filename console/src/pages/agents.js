@@ -1,11 +1,12 @@
 // /ai-sre/agents: the account's agent profiles (which model an automation's runs use). Owners and admins
 // make, change and delete them; a key is never shown, only the name of the account secret that holds it.
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { api } from "../api.js";
-import { Confirm, Dialog, ErrorBox, FieldError, html, Loading, PageHead, resolveField } from "../components.js";
+import { Dialog, ErrorBox, FieldError, html, resolveField } from "../components.js";
 import { useApp } from "../context.js";
 import { t } from "../i18n.js";
 import { scopeText } from "../summary.js";
+import { AdminListHead, DeleteConfirm, useAdminList } from "./admin-list.js";
 import { SecretPicker, useSecretNames } from "./mcp-servers.js";
 
 export const BACKENDS = ["builtin", "openai", "bedrock"];
@@ -83,29 +84,10 @@ function ProfileDialog({ agent, teams, onClose, onSaved }) {
 export function AgentsPage() {
   const { me, teams } = useApp();
   const admin = ["owner", "admin"].includes(me.user.role);
-  const [list, setList] = useState(null);
-  const [error, setError] = useState(null);
-  const [editing, setEditing] = useState(null);
-  const [deleting, setDeleting] = useState(null);
-  const load = async () => {
-    setError(null);
-    try { setList((await api("GET", "/agents")).agents); } catch (err) { setError(err); }
-  };
-  useEffect(() => { load(); }, []);
-  const remove = async () => {
-    await api("DELETE", `/agents/${encodeURIComponent(deleting.id)}`); // a 409 names the automations using it: the dialog shows it
-    setDeleting(null);
-    load();
-  };
+  const state = useAdminList("/agents", "agents"); // a refused delete (409) names the automations using the profile
+  const { list, editing, setEditing, setDeleting, load } = state;
   return html`<section class="agents">
-    <${PageHead} title=${t("agents.title")} subtitle=${t("agents.subtitle")}>
-      <button type="button" class="btn" onClick=${load}>${t("refresh")}</button>
-      ${admin ? html`<button type="button" class="btn primary" onClick=${() => setEditing({})}>${t("agents.new")}</button>` : ""}
-    <//>
-    ${admin ? "" : html`<p class="banner read-only-banner" role="note">${t("agents.adminOnly")}</p>`}
-    <${ErrorBox} error=${error} retry=${load} />
-    ${list === null && !error ? html`<${Loading} />` : ""}
-    ${list && list.length === 0 ? html`<div class="empty card"><p>${t("agents.empty")}</p></div>` : ""}
+    <${AdminListHead} strings="agents" admin=${admin} state=${state} />
     ${list && list.length ? html`<div class="table-wrap"><table class="table agents-table stack">
       <thead><tr><th>${t("col.name")}</th><th>${t("col.scope")}</th><th>${t("agents.backend")}</th><th>${t("agents.model")}</th>
         <th>${t("agents.keySecret")}</th><th>${t("agents.limits")}</th>${admin ? html`<th>${t("col.actions")}</th>` : ""}</tr></thead>
@@ -124,7 +106,6 @@ export function AgentsPage() {
       </tr>`)}</tbody></table></div>` : ""}
     ${editing ? html`<${ProfileDialog} key=${editing.id || "new"} agent=${editing} teams=${teams} onClose=${() => setEditing(null)}
       onSaved=${() => { setEditing(null); load(); }} />` : ""}
-    ${deleting ? html`<${Confirm} title=${t("agents.deleteTitle", { name: deleting.name })} message=${t("agents.deleteConfirm")}
-      confirmLabel=${t("list.delete")} danger onConfirm=${remove} onCancel=${() => setDeleting(null)} />` : ""}
+    <${DeleteConfirm} strings="agents" state=${state} />
   </section>`;
 }

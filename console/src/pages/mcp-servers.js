@@ -4,10 +4,11 @@
 // account secret: secret values are never shown.
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.js";
-import { Confirm, Dialog, ErrorBox, FieldError, html, Loading, PageHead, resolveField } from "../components.js";
+import { Dialog, ErrorBox, FieldError, html, resolveField } from "../components.js";
 import { useApp } from "../context.js";
 import { t } from "../i18n.js";
 import { scopeText } from "../summary.js";
+import { AdminListHead, DeleteConfirm, useAdminList } from "./admin-list.js";
 
 /** The account's secret names for a picker ([] when they cannot be read: the picker then takes a typed name). */
 export function useSecretNames() {
@@ -138,37 +139,18 @@ function headersText(headers) {
 export function McpServersPage() {
   const { me, teams } = useApp();
   const admin = ["owner", "admin"].includes(me.user.role);
-  const [list, setList] = useState(null);
-  const [error, setError] = useState(null);
-  const [editing, setEditing] = useState(null); // {} for a new one
-  const [deleting, setDeleting] = useState(null);
+  const state = useAdminList("/mcp-servers", "mcp_servers");
+  const { list, editing, setEditing, setDeleting, load } = state;
   const [tests, setTests] = useState({}); // id -> {busy} | {answer} | {error}
-  const load = async () => {
-    setError(null);
-    try { setList((await api("GET", "/mcp-servers")).mcp_servers); } catch (err) { setError(err); }
-  };
-  useEffect(() => { load(); }, []);
   const test = async (server) => {
     setTests((now) => ({ ...now, [server.id]: { busy: true } }));
     let result;
     try { result = { answer: await api("POST", `/mcp-servers/${encodeURIComponent(server.id)}/test`) }; } catch (err) { result = { error: err }; }
     setTests((now) => ({ ...now, [server.id]: result }));
   };
-  const remove = async () => {
-    await api("DELETE", `/mcp-servers/${encodeURIComponent(deleting.id)}`);
-    setDeleting(null);
-    load();
-  };
   const columns = admin ? 6 : 5;
   return html`<section class="mcp-servers">
-    <${PageHead} title=${t("mcp.title")} subtitle=${t("mcp.subtitle")}>
-      <button type="button" class="btn" onClick=${load}>${t("refresh")}</button>
-      ${admin ? html`<button type="button" class="btn primary" onClick=${() => setEditing({})}>${t("mcp.new")}</button>` : ""}
-    <//>
-    ${admin ? "" : html`<p class="banner read-only-banner" role="note">${t("mcp.adminOnly")}</p>`}
-    <${ErrorBox} error=${error} retry=${load} />
-    ${list === null && !error ? html`<${Loading} />` : ""}
-    ${list && list.length === 0 ? html`<div class="empty card"><p>${t("mcp.empty")}</p></div>` : ""}
+    <${AdminListHead} strings="mcp" admin=${admin} state=${state} />
     ${list && list.length ? html`<div class="table-wrap"><table class="table mcp-table stack">
       <thead><tr><th>${t("col.name")}</th><th>${t("col.scope")}</th><th>${t("mcp.url")}</th><th>${t("mcp.headers")}</th>
         <th>${t("mcp.allowedTools")}</th>${admin ? html`<th>${t("col.actions")}</th>` : ""}</tr></thead>
@@ -188,7 +170,6 @@ export function McpServersPage() {
     </table></div>` : ""}
     ${editing ? html`<${ServerDialog} key=${editing.id || "new"} server=${editing} teams=${teams} onClose=${() => setEditing(null)}
       onSaved=${() => { setEditing(null); load(); }} />` : ""}
-    ${deleting ? html`<${Confirm} title=${t("mcp.deleteTitle", { name: deleting.name })} message=${t("mcp.deleteConfirm")}
-      confirmLabel=${t("list.delete")} danger onConfirm=${remove} onCancel=${() => setDeleting(null)} />` : ""}
+    <${DeleteConfirm} strings="mcp" state=${state} />
   </section>`;
 }
