@@ -94,6 +94,19 @@ def test_knowledge_is_written_uploaded_searched_and_deleted(browser, stack, owne
     assert not page.js_errors
 
 
+def test_the_documents_list_pages_with_the_api_cursor(browser, stack, owner):
+    for i in range(51):
+        owner.call("POST", "/knowledge", {"title": unique(f"Page doc {i}"), "content": f"# Doc {i}\n\ntext"},
+                   status=201)
+    page = open_page(browser, stack, "/ai-sre/knowledge")
+    rows = page.locator("tr[data-document]")
+    expect(rows).to_have_count(50)
+    expect(page.locator(".list-foot")).to_contain_text("50 documents shown")
+    page.get_by_role("button", name="Load more").click()
+    expect(page.locator(".list-foot")).not_to_contain_text("50 documents shown")
+    assert rows.count() > 50 and len(set(rows.evaluate_all("rs => rs.map(r => r.dataset.document)"))) == rows.count()
+
+
 def test_an_mcp_server_is_added_with_a_secret_header_and_its_test_lists_its_tools(browser, stack, owner):
     secret = unique("mcp-token")
     owner.call("PUT", f"/secrets/{secret}", {"value": "token-value-0123456789"}, status=201)

@@ -1,12 +1,13 @@
 // /ai-sre/knowledge: the teams' runbooks and service notes (Markdown, the automations' scope). Search
 // ranks sections as a run's search_knowledge would; the editor writes Markdown (with a preview) for a new
 // document, an uploaded .md file or an existing one.
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { api } from "../api.js";
 import { Confirm, Dialog, ErrorBox, FieldError, html, Loading, PageHead, resolveField, Tabs, Time } from "../components.js";
 import { useApp } from "../context.js";
 import { t } from "../i18n.js";
 import { renderMarkdown } from "../markdown.js";
+import { ListFoot, usePaged } from "../paged.js";
 import { scopeText } from "../summary.js";
 
 const FIELDS = new Set(["title", "team_id", "content"]);
@@ -104,16 +105,14 @@ function Search({ teams, onOpen }) {
 
 export function KnowledgePage() {
   const { me, teams } = useApp();
-  const [docs, setDocs] = useState(null);
-  const [error, setError] = useState(null);
+  const paged = usePaged(async (cursor) => {
+    const answer = await api("GET", "/knowledge", { query: { limit: 50, cursor } });
+    return [answer.documents, answer.next_cursor];
+  }, []);
+  const { items: docs, error, load } = paged;
   const [open, setOpen] = useState(null); // the document in the editor: {} for a new one
   const [openError, setOpenError] = useState(null);
   const [deleting, setDeleting] = useState(null);
-  const load = async () => {
-    setError(null);
-    try { setDocs((await api("GET", "/knowledge", { query: { limit: 200 } })).documents); } catch (err) { setError(err); }
-  };
-  useEffect(() => { load(); }, []);
   const openDoc = async (id) => {
     setOpenError(null);
     try { setOpen((await api("GET", `/knowledge/${encodeURIComponent(id)}`)).document); } catch (err) { setOpenError(err); }
@@ -154,7 +153,7 @@ export function KnowledgePage() {
         <td class="row-actions" data-label=${t("col.actions")}>
           <button type="button" class="btn small" onClick=${() => openDoc(d.id)}>${d.can_edit ? t("knowledge.edit") : t("knowledge.view")}</button>
           ${d.can_edit ? html`<button type="button" class="btn small danger-text" onClick=${() => setDeleting(d)}>${t("list.delete")}</button>` : ""}</td>
-      </tr>`)}</tbody></table></div>` : ""}
+      </tr>`)}</tbody></table></div><${ListFoot} paged=${paged} countKey="knowledge.count" />` : ""}
     ${open ? html`<${Editor} key=${open.id || "new"} doc=${open} myTeams=${me.teams} onClose=${() => setOpen(null)}
       onSaved=${() => { setOpen(null); load(); }} />` : ""}
     ${deleting ? html`<${Confirm} title=${t("knowledge.deleteTitle", { name: deleting.title })} message=${t("knowledge.deleteConfirm")}

@@ -501,6 +501,7 @@ export const EN = {
   "knowledge.noResults": "No section matches “{q}”.",
   "knowledge.score": "score {score}",
   "knowledge.empty": "No documents yet. Write one or upload a Markdown file.",
+  "knowledge.count": "{count} documents shown",
   "knowledge.sections": "Sections",
   "knowledge.size": "Size",
   "knowledge.updated": "Last changed",

@@ -501,6 +501,7 @@ export const ZH = {
   "knowledge.noResults": "没有章节匹配“{q}”。",
   "knowledge.score": "得分 {score}",
   "knowledge.empty": "还没有文档。写一篇或上传一个 Markdown 文件。",
+  "knowledge.count": "已显示 {count} 篇文档",
   "knowledge.sections": "章节",
   "knowledge.size": "大小",
   "knowledge.updated": "最后修改",
