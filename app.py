@@ -503,6 +503,9 @@ def run_tool(run_id, name):
 @route("/ai-sre/secrets", methods=["GET"])
 @route("/ai-sre/integrations", methods=["GET"])
 @route("/ai-sre/alerts", methods=["GET"])
+@route("/ai-sre/agents", methods=["GET"])
+@route("/ai-sre/mcp-servers", methods=["GET"])
+@route("/ai-sre/knowledge", methods=["GET"])
 def console_page(rule_id=None):
     return console.shell(base_url(_req()))
 

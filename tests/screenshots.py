@@ -9,11 +9,13 @@ operations pages also at a phone's width (`*-narrow`).
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 from tests.browser import Client, chromium, new_page
+from tests.mcp_fixtures import free_port, serve_http
 from tests.ops_data import alert_events, change_event, deliver, fixture, incident_events, post_events, report_session
 from tests.test_e2e_stack import Stack
 
@@ -59,6 +61,56 @@ def seed(api: Client) -> dict:
                                  {"event": "deploy.finished", "resource": {"id": "deploy-42", "service": "api-gw"}}])
     return {"health": health["automation"]["id"], "session": run["session_id"], "alice": alice["key"],
             "trigger": {"automationId": health["automation"]["id"], **token}, **seed_ops(api, platform)}
+
+
+RUNBOOK = """# Checkout service runbook
+
+Owner: payments-platform · Pager: #checkout-oncall
+
+## High latency
+
+When p99 latency of `checkout-api` is above the 800 ms SLO:
+
+1. Check the connection pool of the payments gateway (`pool_active` near `pool_max`).
+2. Drain the pool and restart the checkout workers **one at a time**.
+3. If a deploy happened in the last hour, roll it back first.
+
+## Certificate expiry
+
+Renew the TLS certificate with cert-manager: `kubectl -n checkout annotate certificate checkout-tls renew=now`.
+"""
+
+
+def seed_agents(api: Client, ids: dict, mcp_url: str) -> None:
+    """Knowledge, MCP servers and agent profiles; the health check then names a profile and two servers
+    (after its runs, which the builtin backend answered)."""
+    teams = {t["name"]: t["id"] for t in api.call("GET", "/teams")["teams"]}
+    api.call("PUT", "/secrets/openai-key", {"value": "sk-example"})
+    api.call("PUT", "/secrets/grafana-mcp-token", {"value": "glsa_example"})
+    api.call("POST", "/knowledge", {"title": "Checkout service runbook", "content": RUNBOOK,
+                                    "team_id": teams["platform"]}, status=201)
+    api.call("POST", "/knowledge", {"title": "Payments gateway notes", "content": (
+        "# Payments gateway\n\n## Dependencies\n\nThe gateway calls the ledger and the card processor.\n\n"
+        "## Latency budget\n\nThe card processor takes up to 400 ms; retries double it.\n")}, status=201)
+    api.call("POST", "/knowledge", {"title": "On-call handover checklist", "content": (
+        "# Handover\n\n- Open incidents and their owners\n- Alerts that flapped this week\n")},
+             status=201, key=ids["alice"])
+    grafana = api.call("POST", "/mcp-servers", {"name": "grafana", "url": mcp_url, "headers": {
+        "Authorization": {"secret": "grafana-mcp-token", "prefix": "Bearer "}, "X-Org": "7"},
+        "allowed_tools": ["echo", "slow", "fail"]}, status=201)["mcp_server"]
+    api.call("POST", "/mcp-servers", {"name": "kubernetes", "url": "https://k8s-mcp.example.com/mcp",
+                                            "team_id": teams["platform"]}, status=201)
+    api.call("POST", "/mcp-servers", {"name": "prometheus-legacy", "url": f"http://127.0.0.1:{free_port()}/mcp"},
+             status=201)
+    gpt = api.call("POST", "/agents", {"name": "gpt prod", "backend": "openai", "model": "gpt-4o-mini",
+                                       "base_url": "https://api.openai.com/v1", "api_key_secret": "openai-key",
+                                       "default": True}, status=201)["agent"]
+    api.call("POST", "/agents", {"name": "platform bedrock", "backend": "bedrock", "team_id": teams["platform"],
+                                 "model": "anthropic.claude-3-5-sonnet-20240620-v1:0", "max_steps": 12}, status=201)
+    api.call("POST", "/agents", {"name": "builtin analyses", "backend": "builtin", "max_steps": 4,
+                                 "max_tokens": 10000}, status=201)
+    api.call("PATCH", f"/automations/{ids['health']}", {"agent_id": gpt["id"], "mcp_server_ids": [grafana["id"]]},
+             status=200)
 
 
 def seed_ops(api: Client, team: int) -> dict:
@@ -126,13 +178,36 @@ def new_pagerduty(page) -> None:
     page.get_by_test_id("signing-form").wait_for()
 
 
+def knowledge_search(page) -> None:
+    """A search the checkout runbook answers."""
+    page.locator('input[name="q"]').fill("checkout latency connection pool")
+    page.locator(".search-row .btn").click()
+    page.get_by_test_id("search-results").wait_for()
+
+
+def mcp_tests(page) -> None:
+    """Test on the live server (its tools) and on the one nothing listens at (why not)."""
+    for name in ("grafana", "prometheus-legacy"):
+        page.locator("tr[data-mcp-server]", has_text=name).locator(".row-actions .btn").first.click()
+    page.locator('[data-testid="mcp-test"] table, [data-testid="mcp-test-error"]').nth(1).wait_for(timeout=15000)
+
+
+def mcp_edit(page) -> None:
+    """The edit dialog of a server with a secret header, a plain one and an allow-list."""
+    page.locator("tr[data-mcp-server]", has_text="grafana").locator(".row-actions .btn").nth(1).click()
+    page.locator("#mcp-form").wait_for()
+
+
 def shoot(out: Path, only: list[str] | None = None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     stack = Stack(Path(tempfile.mkdtemp(prefix="screens-")))
     info = stack.start()
     written = []
+    servers = ExitStack()
     try:
+        mcp_url = servers.enter_context(serve_http("grafana"))  # a live MCP server for the Test button
         ids = seed(Client(info["api_url"], info["api_key"]))
+        seed_agents(Client(info["api_url"], info["api_key"]), ids, mcp_url)
         pages = [
             ("signin", "/ai-sre/automations", None, None),
             ("automations", "/ai-sre/automations", info["api_key"], None),
@@ -167,9 +242,24 @@ def shoot(out: Path, only: list[str] | None = None) -> list[Path]:
              lambda p: p.locator('[data-artifact="findings.json"] summary').click()),
             ("analysis-noise", f"/ai-sre/chat?session_id={ids['analysis']}", info["api_key"], None),
             ("analysis-postmortem", f"/ai-sre/chat?session_id={ids['postmortem']}", info["api_key"], None),
+            ("knowledge", "/ai-sre/knowledge", info["api_key"], None),
+            ("knowledge-search", "/ai-sre/knowledge", info["api_key"], knowledge_search),
+            ("knowledge-editor", "/ai-sre/knowledge", info["api_key"],
+             lambda p: p.locator("tr[data-document] .doc-title").first.click()),
+            ("knowledge-preview", "/ai-sre/knowledge", info["api_key"],
+             lambda p: (p.locator("tr[data-document] .doc-title").first.click(),
+                        p.locator('[data-tab="preview"]').click())),
+            ("mcp-servers", "/ai-sre/mcp-servers", info["api_key"], mcp_tests),
+            ("mcp-server-new", "/ai-sre/mcp-servers", info["api_key"], mcp_edit),
+            ("mcp-servers-member", "/ai-sre/mcp-servers", ids["alice"], None),
+            ("agents", "/ai-sre/agents", info["api_key"], None),
+            ("agent-edit", "/ai-sre/agents", info["api_key"],
+             lambda p: p.locator("tr[data-agent]", has_text="gpt prod").locator(".row-actions .btn").first.click()),
+            ("agents-member", "/ai-sre/agents", ids["alice"], None),
         ]
         narrow = [(f"{name}-narrow", *rest) for name, *rest in pages
-                  if name in ("integrations", "integration-secret", "alerts", "incident", "report")]
+                  if name in ("integrations", "integration-secret", "alerts", "incident", "report", "knowledge-search",
+                              "mcp-servers", "agents")]
         pages = [(name, path, key, act, None) for name, path, key, act in pages] + \
             [(name, path, key, act, NARROW) for name, path, key, act in narrow]
         if only:
@@ -193,6 +283,7 @@ def shoot(out: Path, only: list[str] | None = None) -> list[Path]:
                     page.context.close()
                     written.append(target)
     finally:
+        servers.close()
         stack.stop()
     return written
 

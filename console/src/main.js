@@ -13,6 +13,9 @@ import { EventsPage } from "./pages/events.js";
 import { SecretsPage } from "./pages/secrets.js";
 import { IntegrationsPage } from "./pages/integrations.js";
 import { AlertsPage } from "./pages/alerts.js";
+import { AgentsPage } from "./pages/agents.js";
+import { McpServersPage } from "./pages/mcp-servers.js";
+import { KnowledgePage } from "./pages/knowledge.js";
 import { TriggerDialog } from "./pages/trigger-dialog.js";
 import { App } from "./context.js";
 
@@ -62,6 +65,8 @@ function Nav({ route }) {
     class=${route.page === page || (page === "automations" && ["new", "form", "history", "chat"].includes(route.page)) ? "active" : ""}>${label}</a>`;
   return html`<nav class="nav">${item("automations", "/automations", t("nav.automations"))}
     ${item("alerts", "/alerts", t("nav.alerts"))}${item("integrations", "/integrations", t("nav.integrations"))}
+    ${item("knowledge", "/knowledge", t("nav.knowledge"))}${item("mcp-servers", "/mcp-servers", t("nav.mcp"))}
+    ${item("agents", "/agents", t("nav.agents"))}
     ${item("events", "/events", t("nav.events"))}${item("secrets", "/secrets", t("nav.secrets"))}</nav>`;
 }
 
@@ -75,6 +80,9 @@ function Page({ route }) {
     case "secrets": return html`<${SecretsPage} />`;
     case "integrations": return html`<${IntegrationsPage} />`;
     case "alerts": return html`<${AlertsPage} query=${route.query} />`;
+    case "agents": return html`<${AgentsPage} />`;
+    case "mcp-servers": return html`<${McpServersPage} />`;
+    case "knowledge": return html`<${KnowledgePage} />`;
     default: return html`<${AutomationsPage} />`;
   }
 }

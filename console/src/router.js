@@ -14,7 +14,7 @@ export function currentRoute() {
   if (parts[0] === "automations" && parts.length === 2) {
     return parts[1] === "new" ? { page: "new", query } : { page: "form", id: parts[1], query };
   }
-  if (["chat", "events", "secrets", "integrations", "alerts"].includes(parts[0])) return { page: parts[0], query };
+  if (["chat", "events", "secrets", "integrations", "alerts", "agents", "mcp-servers", "knowledge"].includes(parts[0])) return { page: parts[0], query };
   return { page: "automations", query };
 }
 

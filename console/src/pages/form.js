@@ -9,25 +9,29 @@ import { lang, t } from "../i18n.js";
 import { href, navigate } from "../router.js";
 import { actionFields, actionToApi, actionToForm, ActionRows } from "./actions.js";
 import { pausedText } from "./automations.js";
+import { AgentPicker, fitsScope, McpPicker, useAgentChoices } from "./agent-choices.js";
 import { TestPanel } from "./test-panel.js";
 import { TRIGGER_FIELDS, TriggerRows, triggerToApi, triggerToForm } from "./triggers.js";
 
-const TOP = ["name", "team_id", "environment", "task_prompt", "triggers", "actions", "overlap", "enabled", "template_id"];
+const TOP = ["name", "team_id", "environment", "task_prompt", "triggers", "actions", "overlap", "enabled", "template_id",
+  "agent_id", "mcp_server_ids"];
 
 function blank() {
   return { name: "", team_id: 0, environment: { type: "auto" }, task_prompt: "", enabled: true, overlap: "skip",
-    triggers: [], actions: [], template_id: null };
+    triggers: [], actions: [], template_id: null, agent_id: "", mcp_server_ids: [] };
 }
 
 function fromRule(rule) {
   return { name: rule.name, team_id: rule.team_id, environment: rule.environment || { type: "auto" },
     task_prompt: rule.task_prompt, enabled: rule.enabled, overlap: rule.overlap || "skip", template_id: rule.template_id,
-    triggers: rule.triggers.map(triggerToForm), actions: (rule.actions || []).map(actionToForm) };
+    triggers: rule.triggers.map(triggerToForm), actions: (rule.actions || []).map(actionToForm),
+    agent_id: rule.agent_id || "", mcp_server_ids: rule.mcp_server_ids || [] };
 }
 
 function body(form) {
   const out = { name: form.name, team_id: Number(form.team_id), environment: form.environment, task_prompt: form.task_prompt,
-    enabled: form.enabled, overlap: form.overlap, triggers: form.triggers.map(triggerToApi), actions: form.actions.map(actionToApi) };
+    enabled: form.enabled, overlap: form.overlap, triggers: form.triggers.map(triggerToApi), actions: form.actions.map(actionToApi),
+    agent_id: form.agent_id || null, mcp_server_ids: form.mcp_server_ids };
   if (form.template_id) out.template_id = form.template_id;
   return out;
 }
@@ -35,6 +39,7 @@ function body(form) {
 /** Every path the form can show an error at, for the current triggers and actions. */
 function knownPaths(form) {
   const known = new Set([...TOP, "environment.runner_id", "environment.type"]);
+  form.mcp_server_ids.forEach((_, i) => known.add(`mcp_server_ids[${i}]`));
   form.triggers.forEach((trig, i) => {
     known.add(`triggers[${i}]`);
     (TRIGGER_FIELDS[trig.type] || []).forEach((f) => known.add(`triggers[${i}].${f}`));
@@ -59,6 +64,7 @@ export function AutomationForm({ id, templateId }) {
   const [saving, setSaving] = useState(false);
   const [notice, setNotice] = useState(null);
   const [dirty, setDirty] = useState(false);
+  const choices = useAgentChoices();
 
   const load = async () => {
     setLoadError(null);
@@ -97,6 +103,16 @@ export function AutomationForm({ id, templateId }) {
   const changeScope = (value) => {
     const teamId = Number(value);
     const patch = { team_id: teamId };
+    const agent = choices.agents?.find((a) => a.id === form.agent_id);
+    if (agent && !fitsScope(agent, teamId)) {
+      patch.agent_id = "";
+      setNotice(t("form.agentCleared", { name: agent.name }));
+    }
+    const dropped = (choices.servers || []).filter((x) => form.mcp_server_ids.includes(x.id) && !fitsScope(x, teamId));
+    if (dropped.length) {
+      patch.mcp_server_ids = form.mcp_server_ids.filter((id) => !dropped.some((x) => x.id === id));
+      setNotice(t("form.mcpCleared", { names: dropped.map((x) => x.name).join(", ") }));
+    }
     if (env.type === "runner" && !runnerFits(runners.find((r) => r.id === env.runner_id), teamId)) {
       const name = runners.find((r) => r.id === env.runner_id)?.name || env.runner_id;
       patch.environment = { type: "auto" };
@@ -156,6 +172,10 @@ export function AutomationForm({ id, templateId }) {
                   ${fitting.map((r) => html`<option value=${`runner:${r.id}`}>${r.name}${r.team_id ? "" : ` · ${t("env.global")}`}</option>`)}
                 </optgroup>` : ""}</select>
               <span class="hint">${t(`env.hint.${env.type}`)}</span>${err("environment")}</div>
+          </div>
+          <div class="two agent-settings">
+            <${AgentPicker} choices=${choices} form=${form} update=${update} err=${err} />
+            <${McpPicker} choices=${choices} form=${form} update=${update} err=${err} />
           </div>
           <label class="required" id="f-prompt-label">${t("form.taskPrompt")}</label>
           <${RichEditor} id="f-prompt" value=${form.task_prompt} disabled=${readOnly} placeholder=${t("form.promptPlaceholder")}
