@@ -88,11 +88,14 @@ def _rebuild_schedule_index() -> None:
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read (it holds the owner's API key)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Write a file only its owner can read (it holds the owner's API key),
+    whole or not at all: written beside it, then renamed over it, so a reader
+    (make tick, sre, a test waiting for the stack) never sees it half written."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(text)
-    path.chmod(0o600)
+    os.replace(partial, path)
 
 
 def _model_key(name: str) -> str | None:

@@ -48,16 +48,13 @@ def default_id(account_id: str) -> str | None:
 
 def get(caller, agent_id: str) -> AgentProfile:
     """A profile the caller may see, or 404."""
-    profile = repos.agents.get(caller.account_id, agent_id)
-    if profile is None or not permissions.can_view(caller, profile):
-        raise NotFound(f"No agent profile {agent_id!r} visible to you.")
-    return profile
+    return permissions.visible(caller, repos.agents.get(caller.account_id, agent_id),
+                               f"No agent profile {agent_id!r} visible to you.")
 
 
 def listing(caller) -> list[AgentProfile]:
     """The profiles the caller may see, by name."""
-    found = [p for p in repos.agents.of_account(caller.account_id) if permissions.can_view(caller, p)]
-    return sorted(found, key=lambda p: (p.name.lower(), p.id))
+    return permissions.visible_by_name(caller, repos.agents.of_account(caller.account_id))
 
 
 def _team(account_id: str, value) -> int:

@@ -8,7 +8,7 @@
 - a real run through the trigger URL only while the token's issuer is the
   rule's owner or an account owner/admin.
 """
-from chalicelib.errors import Forbidden
+from chalicelib.errors import Forbidden, NotFound
 
 HISTORY_READ_ONLY = "Run history is not available for read-only automations."
 READ_ONLY = "Read-only: you can view this automation but cannot edit it."
@@ -34,6 +34,20 @@ def can_edit(caller, rule) -> bool:
     if int(rule.team_id) == 0:
         return rule.owner_id == caller.user_id
     return int(rule.team_id) in caller.team_ids
+
+
+def visible(caller, thing, missing: str):
+    """A scoped thing (an automation's scope: agent profile, MCP server,
+    document) when the caller may see it; NotFound(missing) otherwise: a
+    missing one and another team's are one answer."""
+    if thing is None or not can_view(caller, thing):
+        raise NotFound(missing)
+    return thing
+
+
+def visible_by_name(caller, things) -> list:
+    """The things the caller may see, by name."""
+    return sorted((t for t in things if can_view(caller, t)), key=lambda t: (t.name.lower(), t.id))
 
 
 def require_edit(caller, rule) -> None:

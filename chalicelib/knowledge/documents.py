@@ -51,10 +51,8 @@ def visible_teams(caller) -> set[int] | None:
 
 def get(caller, document_id: str) -> Document:
     """A document the caller may see, or 404."""
-    document = repos.knowledge.get(caller.account_id, document_id)
-    if document is None or not permissions.can_view(caller, document):
-        raise NotFound(f"No document {document_id} in this account.")
-    return document
+    return permissions.visible(caller, repos.knowledge.get(caller.account_id, document_id),
+                               f"No document {document_id} in this account.")
 
 
 def _content(value) -> str:

@@ -41,16 +41,13 @@ def server_json(server: McpServer, caller) -> dict:
 
 def get(caller, server_id: str) -> McpServer:
     """A server the caller may see, or 404."""
-    server = repos.mcp_servers.get(caller.account_id, server_id)
-    if server is None or not permissions.can_view(caller, server):
-        raise NotFound(f"No MCP server {server_id} visible to you.")
-    return server
+    return permissions.visible(caller, repos.mcp_servers.get(caller.account_id, server_id),
+                               f"No MCP server {server_id} visible to you.")
 
 
 def listing(caller) -> list[McpServer]:
     """The servers the caller may see, by name."""
-    found = [s for s in repos.mcp_servers.of_account(caller.account_id) if permissions.can_view(caller, s)]
-    return sorted(found, key=lambda s: (s.name.lower(), s.id))
+    return permissions.visible_by_name(caller, repos.mcp_servers.of_account(caller.account_id))
 
 
 def _url(value) -> str:
