@@ -2,7 +2,7 @@
 // when the filters change, "Load more" from next_cursor, and answers to older filters dropped.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { html } from "./components.js";
-import { t } from "./i18n.js";
+import { t, tOr } from "./i18n.js";
 
 /** `fetchPage(cursor, first)` resolves to [items, next_cursor]; `deps` are the filters. */
 export function usePaged(fetchPage, deps, enabled = true) {
@@ -40,7 +40,8 @@ export function usePaged(fetchPage, deps, enabled = true) {
 
 /** "N shown" and the Load more button under a paged list. */
 export function ListFoot({ paged, countKey }) {
-  return html`<div class="list-foot"><span class="muted">${t(countKey, { count: paged.items.length })}</span>
+  const count = paged.items.length;  // "1 run shown", not "1 runs shown" (a language without plurals has no .one key)
+  return html`<div class="list-foot"><span class="muted">${count === 1 ? tOr(`${countKey}.one`, t(countKey, { count }), { count }) : t(countKey, { count })}</span>
     ${paged.cursor ? html`<button type="button" class="btn" onClick=${paged.loadMore} disabled=${paged.more}>
       ${paged.more ? t("loading") : t("loadMore")}</button>` : ""}</div>`;
 }
