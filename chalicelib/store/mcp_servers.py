@@ -1,9 +1,8 @@
 """The MCP servers repository: the MCP servers of an account (a few each),
 read by account and by id within it."""
-from chalicelib.store import ConditionFailed
 from chalicelib.store.dynamo import get, item_of, put, record_of, update
 from chalicelib.store.expect import ABSENT
-from chalicelib.store.memory_paging import _copy
+from chalicelib.store.memory_paging import MemoryAccountItems
 from chalicelib.store.records import McpServer
 
 
@@ -36,31 +35,6 @@ class DynamoMcpServers:
         self._model()(server.account_id, server.id).delete()
 
 
-class MemoryMcpServers:
+class MemoryMcpServers(MemoryAccountItems):
     """The in-memory twin (tests/test_store.py holds both to the same behaviour)."""
-
-    def __init__(self):
-        self.items: dict[tuple, McpServer] = {}
-
-    def add(self, server):
-        if (server.account_id, server.id) in self.items:
-            raise ConditionFailed(f"mcp server {server.id} exists")
-        self.items[(server.account_id, server.id)] = _copy(server)
-
-    def get(self, account_id, server_id):
-        return _copy(self.items.get((account_id, server_id)))
-
-    def of_account(self, account_id):
-        return [_copy(s) for (a, _), s in sorted(self.items.items()) if a == account_id]
-
-    def change(self, server, changes):
-        stored = self.items.get((server.account_id, server.id))
-        if stored is None:
-            raise ConditionFailed(f"mcp server {server.id} is gone")
-        for name, value in changes.items():
-            setattr(stored, name, _copy(value))
-            setattr(server, name, _copy(value))
-
-    def delete(self, server):
-        self.items.pop((server.account_id, server.id), None)
-
+    what = "mcp server"

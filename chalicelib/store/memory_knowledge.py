@@ -2,17 +2,18 @@
 operations and conditions, on a dict."""
 from dataclasses import replace
 
-from chalicelib.store import ConditionFailed
-from chalicelib.store.memory_paging import _copy, _page
+from chalicelib.store.memory_paging import MemoryAccountItems, _copy, _page
 
 
 def _summary(document):
     return replace(document, content=None)
 
 
-class MemoryKnowledge:
+class MemoryKnowledge(MemoryAccountItems):
+    what = "document"
+
     def __init__(self):
-        self.items: dict[tuple, object] = {}
+        super().__init__()
         self.versions: dict[str, int] = {}
 
     def _bump(self, account_id):
@@ -22,13 +23,8 @@ class MemoryKnowledge:
         return self.versions.get(account_id, 0)
 
     def add(self, document):
-        if (document.account_id, document.id) in self.items:
-            raise ConditionFailed(f"document {document.id} exists")
-        self.items[(document.account_id, document.id)] = _copy(document)
+        super().add(document)
         self._bump(document.account_id)
-
-    def get(self, account_id, document_id):
-        return _copy(self.items.get((account_id, document_id)))
 
     def count(self, account_id):
         return sum(1 for a, _ in self.items if a == account_id)
@@ -46,14 +42,9 @@ class MemoryKnowledge:
                 if wanted is None or int(d.team_id) in wanted]
 
     def change(self, document, changes):
-        stored = self.items.get((document.account_id, document.id))
-        if stored is None:
-            raise ConditionFailed(f"document {document.id} is gone")
-        for name, value in changes.items():
-            setattr(stored, name, _copy(value))
-            setattr(document, name, _copy(value))
+        super().change(document, changes)
         self._bump(document.account_id)
 
     def delete(self, document):
-        self.items.pop((document.account_id, document.id), None)
+        super().delete(document)
         self._bump(document.account_id)
